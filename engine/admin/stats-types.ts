@@ -1,0 +1,36 @@
+/** The statistics an engine reports (over the admin service and in-process). Part of the harness contract. */
+import type { RpcMethodStats } from '../stats.js';
+
+export interface EngineStats {
+  version: 1;
+  engineId: string;
+  store: string;
+  numShards: number;
+  shardIOConcurrency: number;
+  timeScale: number;
+  uptimeMs: number;
+  rpc: Record<string, RpcMethodStats>;
+  history: {
+    shardsOwned: number;
+    transactionsCommitted: number;
+    conflicts: number;
+    cachedRuns: number;
+    transferBacklog: number;
+    timerBacklog: number;
+    taskErrors: number;
+  };
+  matching: { queues: number; backlog: number; pollers: number; syncMatched: number; persisted: number };
+  visibilityRecords: number;
+  /** Persistence statements by class (filled by the persistence metrics decorator). */
+  persistence: Record<string, PersistenceStatementStats>;
+  process: { rssBytes: number; heapUsedBytes: number; cpuUserUs: number; cpuSystemUs: number };
+}
+
+export interface PersistenceStatementStats {
+  count: number;
+  errors: number;
+  /** Encoded HDR histogram, µs. */
+  latencyUs: string;
+  /** For conditional writes: applied, not applied by condition kind, timeouts, unavailable, other. */
+  outcomes?: Record<string, number>;
+}

@@ -1,0 +1,54 @@
+/**
+ * The gRPC frontend: binds every WorkflowService method to its handler (or to UNIMPLEMENTED), turns the call's
+ * deadline and cancellation into a CallContext, maps errors through the status table, and counts every call.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { UnimplementedError } from '../errors.js';
+import type { CallContext, Frontend } from './handler.js';
+import { HANDLERS } from './handlers/index.js';
+import { WORKFLOW_SERVICE, workflowServiceDefinition, workflowServiceMethods } from './service-definition.js';
+import { toServiceError } from './status.js';
+
+export interface RpcObserver {
+  /** Called once per completed call with its service time in microseconds. */
+  rpc(method: string, code: grpc.status, latencyUs: number): void;
+}
+
+function deadlineOf(call: grpc.ServerUnaryCall<unknown, unknown>): number | undefined {
+  const d = call.getDeadline();
+  if (d instanceof Date) return d.getTime();
+  return Number.isFinite(d) ? d : undefined;
+}
+
+export function addWorkflowService(server: grpc.Server, fe: Frontend, observer: RpcObserver): void {
+  const impl: grpc.UntypedServiceImplementation = {};
+  for (const { name } of workflowServiceMethods) {
+    const handler = HANDLERS[name];
+    impl[name] = (call: grpc.ServerUnaryCall<object, object>, callback: grpc.sendUnaryData<object>) => {
+      const started = performance.now();
+      const finish = (code: grpc.status): void =>
+        observer.rpc(name, code, Math.round((performance.now() - started) * 1000));
+      if (!handler) {
+        const err = toServiceError(new UnimplementedError(`${WORKFLOW_SERVICE}/${name}`));
+        finish(err.code ?? grpc.status.UNIMPLEMENTED);
+        callback(err);
+        return;
+      }
+      const abort = new AbortController();
+      call.on('cancelled', () => abort.abort());
+      const ctx: CallContext = { deadlineMs: deadlineOf(call), signal: abort.signal };
+      handler(fe, call.request as never, ctx).then(
+        (response) => {
+          finish(grpc.status.OK);
+          callback(null, response);
+        },
+        (err: unknown) => {
+          const se = toServiceError(err);
+          finish(se.code ?? grpc.status.INTERNAL);
+          callback(se);
+        },
+      );
+    };
+  }
+  server.addService(workflowServiceDefinition, impl);
+}

@@ -1,0 +1,32 @@
+/** What an RPC handler receives: the services, the call's deadline and cancellation, and frontend limits. */
+import type { Clock } from '../clock.js';
+import type { Wire } from '../proto.js';
+import type { HistoryService } from '../history/history-service.js';
+import type { MatchingService } from '../matching/matching-service.js';
+import type { VisibilityStore } from '../visibility/visibility-store.js';
+import type { NamespaceRegistry } from './namespaces.js';
+
+export interface CallContext {
+  /** Epoch ms of the client's gRPC deadline, if it set one. */
+  deadlineMs: number | undefined;
+  /** Aborted when the client cancels or disconnects. */
+  signal: AbortSignal;
+}
+
+export interface FrontendLimits {
+  /** Largest single payload blob accepted (Temporal's BlobSizeLimitError, default 2 MiB). */
+  blobSizeLimitBytes: number;
+}
+
+export interface Frontend {
+  readonly history: HistoryService;
+  readonly matching: MatchingService;
+  readonly namespaces: NamespaceRegistry;
+  readonly visibility: VisibilityStore;
+  readonly clock: Clock;
+  readonly limits: FrontendLimits;
+  readonly serverVersion: string;
+}
+
+/** Requests arrive decoded (int64 as Long); responses may use plain numbers for int64 (see `Wire`). */
+export type Handler<Req, Res> = (fe: Frontend, req: Req, call: CallContext) => Promise<Wire<Res>>;

@@ -1,0 +1,17 @@
+import type { temporal } from '../../proto.js';
+import { describeWorkflow } from '../../history/api/describe-workflow.js';
+import type { Handler } from '../handler.js';
+import { checkId, requireNamespace } from '../validate.js';
+
+export const describeWorkflowExecution: Handler<
+  temporal.api.workflowservice.v1.IDescribeWorkflowExecutionRequest,
+  temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse
+> = async (fe, req) => {
+  const ns = await fe.namespaces.byNameOrThrow(requireNamespace(req.namespace));
+  return describeWorkflow(
+    fe.history,
+    ns.id,
+    checkId(req.execution?.workflowId, 'WorkflowId'),
+    req.execution?.runId ?? '',
+  );
+};

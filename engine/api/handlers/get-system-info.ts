@@ -1,0 +1,24 @@
+import type { temporal } from '../../proto.js';
+import type { Handler } from '../handler.js';
+
+/** Capabilities advertise only what the engine implements (the SDK changes behaviour on them). */
+export const getSystemInfo: Handler<
+  temporal.api.workflowservice.v1.IGetSystemInfoRequest,
+  temporal.api.workflowservice.v1.IGetSystemInfoResponse
+> = (fe) =>
+  Promise.resolve({
+    serverVersion: fe.serverVersion,
+    capabilities: {
+      signalAndQueryHeader: true,
+      internalErrorDifferentiation: false,
+      activityFailureIncludeHeartbeat: true,
+      supportsSchedules: false,
+      encodedFailureAttributes: true,
+      buildIdBasedVersioning: false,
+      upsertMemo: true,
+      eagerWorkflowStart: false,
+      sdkMetadata: true,
+      countGroupByExecutionStatus: true,
+      nexus: false,
+    },
+  });

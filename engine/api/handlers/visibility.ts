@@ -1,0 +1,75 @@
+/** ListWorkflowExecutions and CountWorkflowExecutions over the basic visibility store. */
+import { InvalidArgumentError } from '../../errors.js';
+import { timestampFromMs, type temporal, type Wire } from '../../proto.js';
+import { STATUS_NAMES } from '../../visibility/query.js';
+import { decodePayloadB64 } from '../../history/state/start.js';
+import type { VisibilityRecord } from '../../visibility/visibility-store.js';
+import type { Handler } from '../handler.js';
+import { requireNamespace } from '../validate.js';
+
+function info(r: VisibilityRecord): Wire<temporal.api.workflow.v1.IWorkflowExecutionInfo> {
+  const payloads = (m: Record<string, string>) =>
+    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, decodePayloadB64(v)]));
+  return {
+    execution: { workflowId: r.workflowId, runId: r.runId },
+    type: { name: r.workflowType },
+    startTime: timestampFromMs(r.startTimeMs),
+    executionTime: timestampFromMs(r.executionTimeMs),
+    ...(r.closeTimeMs ? { closeTime: timestampFromMs(r.closeTimeMs) } : {}),
+    status: r.status,
+    historyLength: r.historyLength,
+    historySizeBytes: r.historySizeBytes,
+    taskQueue: r.taskQueue,
+    firstRunId: r.firstRunId,
+    memo: { fields: payloads(r.memo) },
+    searchAttributes: { indexedFields: payloads(r.searchAttributes) },
+  };
+}
+
+function statusName(status: number): string {
+  return Object.keys(STATUS_NAMES).find((k) => STATUS_NAMES[k] === status) ?? String(status);
+}
+
+function offsetOf(token: Uint8Array | null | undefined): number {
+  if (!token || token.length === 0) return 0;
+  const n = Number(Buffer.from(token).toString('utf8'));
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('Invalid NextPageToken.');
+  return n;
+}
+
+export const listWorkflowExecutions: Handler<
+  temporal.api.workflowservice.v1.IListWorkflowExecutionsRequest,
+  temporal.api.workflowservice.v1.IListWorkflowExecutionsResponse
+> = async (fe, req) => {
+  const ns = await fe.namespaces.byNameOrThrow(requireNamespace(req.namespace));
+  const pageSize = req.pageSize && req.pageSize > 0 ? Math.min(req.pageSize, 1000) : 100;
+  const page = fe.visibility.list(ns.id, req.query ?? '', pageSize, offsetOf(req.nextPageToken));
+  return {
+    executions: page.records.map(info),
+    ...(page.nextOffset !== undefined ? { nextPageToken: Buffer.from(String(page.nextOffset), 'utf8') } : {}),
+  };
+};
+
+export const countWorkflowExecutions: Handler<
+  temporal.api.workflowservice.v1.ICountWorkflowExecutionsRequest,
+  temporal.api.workflowservice.v1.ICountWorkflowExecutionsResponse
+> = async (fe, req) => {
+  const ns = await fe.namespaces.byNameOrThrow(requireNamespace(req.namespace));
+  const result = fe.visibility.count(ns.id, req.query ?? '');
+  return {
+    count: result.count,
+    ...(result.groups
+      ? {
+          groups: result.groups.map((g) => ({
+            groupValues: [
+              {
+                metadata: { encoding: Buffer.from('json/plain') },
+                data: Buffer.from(JSON.stringify(statusName(g.status))),
+              },
+            ],
+            count: g.count,
+          })),
+        }
+      : {}),
+  };
+};

@@ -1,0 +1,82 @@
+/** Namespace registry: names to records, cached, with `default` created at start-up (as Temporal's dev server). */
+import { randomUUID } from 'node:crypto';
+import { NamespaceAlreadyExistsError, NamespaceNotFoundError } from '../errors.js';
+import { AlreadyExistsError } from '../persistence/errors.js';
+import type { NamespaceManager } from '../persistence/manager.js';
+import type { NamespaceRecord } from '../persistence/records.js';
+
+export class NamespaceRegistry {
+  private readonly byName = new Map<string, NamespaceRecord>();
+  private readonly byId = new Map<string, NamespaceRecord>();
+
+  constructor(
+    private readonly store: NamespaceManager,
+    private readonly defaultRetentionMs: number,
+  ) {}
+
+  async ensure(name: string, retentionMs = this.defaultRetentionMs): Promise<NamespaceRecord> {
+    const existing = await this.store.getNamespaceByName(name);
+    if (existing) return this.remember(existing);
+    try {
+      return await this.register({ name, description: '', ownerEmail: '', retentionMs, data: {} });
+    } catch (err) {
+      if (!(err instanceof NamespaceAlreadyExistsError)) throw err;
+      // Another engine created it first.
+      return this.byNameOrThrow(name);
+    }
+  }
+
+  async register(p: {
+    name: string;
+    description: string;
+    ownerEmail: string;
+    retentionMs: number;
+    data: Record<string, string>;
+  }): Promise<NamespaceRecord> {
+    const record: NamespaceRecord = {
+      id: randomUUID(),
+      name: p.name,
+      description: p.description,
+      ownerEmail: p.ownerEmail,
+      retentionMs: p.retentionMs,
+      state: 1,
+      data: p.data,
+      notificationVersion: 1,
+      createdAtMs: Date.now(),
+    };
+    try {
+      await this.store.createNamespace(record);
+    } catch (err) {
+      if (err instanceof AlreadyExistsError) throw new NamespaceAlreadyExistsError(p.name);
+      throw err;
+    }
+    return this.remember(record);
+  }
+
+  /** Resolves a namespace by name (cache first), or NamespaceNotFoundError. */
+  async byNameOrThrow(name: string): Promise<NamespaceRecord> {
+    const cached = this.byName.get(name);
+    if (cached) return cached;
+    const record = await this.store.getNamespaceByName(name);
+    if (!record) throw new NamespaceNotFoundError(name);
+    return this.remember(record);
+  }
+
+  async byIdOrThrow(id: string): Promise<NamespaceRecord> {
+    const cached = this.byId.get(id);
+    if (cached) return cached;
+    const record = await this.store.getNamespaceById(id);
+    if (!record) throw new NamespaceNotFoundError(id);
+    return this.remember(record);
+  }
+
+  async list(): Promise<NamespaceRecord[]> {
+    return (await this.store.listNamespaces()).map((r) => this.remember(r));
+  }
+
+  private remember(r: NamespaceRecord): NamespaceRecord {
+    this.byName.set(r.name, r);
+    this.byId.set(r.id, r);
+    return r;
+  }
+}

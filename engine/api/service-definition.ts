@@ -1,0 +1,67 @@
+/**
+ * The gRPC service definition of `temporal.api.workflowservice.v1.WorkflowService`, built by reflection over
+ * the `@temporalio/proto` root: every method, with protobuf (de)serializers. The same definition serves the
+ * engine and builds the harness's client, so both speak exactly Temporal's wire format.
+ */
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import { reflection } from '../proto.js';
+
+export const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
+
+/** The part of a protobufjs message type used here (kept structural: two protobufjs majors are installed). */
+export interface MessageType {
+  readonly fullName: string;
+  encode(message: object): { finish(): Uint8Array };
+  decode(bytes: Uint8Array): object;
+}
+
+export interface MethodInfo {
+  name: string;
+  requestType: MessageType;
+  responseType: MessageType;
+}
+
+function lookupMethods(serviceName: string): MethodInfo[] {
+  const service = reflection.lookupService(serviceName);
+  service.resolveAll();
+  return service.methodsArray.map((m) => ({
+    name: m.name,
+    requestType: m.resolvedRequestType as MessageType,
+    responseType: m.resolvedResponseType as MessageType,
+  }));
+}
+
+export const workflowServiceMethods: readonly MethodInfo[] = lookupMethods(WORKFLOW_SERVICE);
+
+function encoder(type: MessageType): (value: object) => Buffer {
+  return (value) => {
+    const bytes = type.encode(value).finish();
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  };
+}
+
+function decoder(type: MessageType): (bytes: Buffer) => object {
+  return (bytes) => type.decode(bytes);
+}
+
+export function buildServiceDefinition(serviceName: string, methods: readonly MethodInfo[]): ServiceDefinition {
+  const def: Record<string, ServiceDefinition[string]> = {};
+  for (const m of methods) {
+    def[m.name] = {
+      path: `/${serviceName}/${m.name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: encoder(m.requestType),
+      requestDeserialize: decoder(m.requestType),
+      responseSerialize: encoder(m.responseType),
+      responseDeserialize: decoder(m.responseType),
+      originalName: m.name.charAt(0).toLowerCase() + m.name.slice(1),
+    };
+  }
+  return def;
+}
+
+export const workflowServiceDefinition: ServiceDefinition = buildServiceDefinition(
+  WORKFLOW_SERVICE,
+  workflowServiceMethods,
+);

@@ -1,0 +1,75 @@
+/**
+ * The one table from engine errors to gRPC status. Details follow Temporal's (google.rpc.Status in
+ * `grpc-status-details-bin` carrying the errordetails message), so SDKs that read them see what they expect.
+ */
+import { Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
+import { EngineError, NamespaceNotFoundError, WorkflowAlreadyStartedError, type EngineErrorCode } from '../errors.js';
+import { api, root } from '../proto.js';
+import { InvariantViolationError } from '../persistence/manager.js';
+import { StoreError } from '../persistence/errors.js';
+
+const CODES: Record<EngineErrorCode, Status> = {
+  INVALID_ARGUMENT: Status.INVALID_ARGUMENT,
+  NAMESPACE_NOT_FOUND: Status.NOT_FOUND,
+  NAMESPACE_ALREADY_EXISTS: Status.ALREADY_EXISTS,
+  NOT_FOUND: Status.NOT_FOUND,
+  WORKFLOW_ALREADY_STARTED: Status.ALREADY_EXISTS,
+  WORKFLOW_NOT_READY: Status.FAILED_PRECONDITION,
+  QUERY_FAILED: Status.INVALID_ARGUMENT,
+  RESOURCE_EXHAUSTED: Status.RESOURCE_EXHAUSTED,
+  UNAVAILABLE: Status.UNAVAILABLE,
+  UNIMPLEMENTED: Status.UNIMPLEMENTED,
+  DEADLINE_EXCEEDED: Status.DEADLINE_EXCEEDED,
+  CANCELLED: Status.CANCELLED,
+  FAILED_PRECONDITION: Status.FAILED_PRECONDITION,
+  INTERNAL: Status.INTERNAL,
+};
+
+function details(typeName: string, value: Uint8Array, code: Status, message: string): Metadata {
+  const statusBytes = root.google.rpc.Status.encode({
+    code,
+    message,
+    details: [{ type_url: `type.googleapis.com/${typeName}`, value }],
+  }).finish();
+  const md = new Metadata();
+  md.set('grpc-status-details-bin', Buffer.from(statusBytes));
+  return md;
+}
+
+export function toServiceError(err: unknown): Partial<ServiceError> {
+  if (err instanceof EngineError) {
+    const code = CODES[err.code];
+    if (err instanceof WorkflowAlreadyStartedError) {
+      const value = api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure.encode({
+        startRequestId: err.startRequestId,
+        runId: err.runId,
+      }).finish();
+      return {
+        code,
+        details: err.message,
+        metadata: details(
+          'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
+          value,
+          code,
+          err.message,
+        ),
+      };
+    }
+    if (err instanceof NamespaceNotFoundError) {
+      const value = api.errordetails.v1.NamespaceNotFoundFailure.encode({ namespace: err.namespace }).finish();
+      return {
+        code,
+        details: err.message,
+        metadata: details('temporal.api.errordetails.v1.NamespaceNotFoundFailure', value, code, err.message),
+      };
+    }
+    return { code, details: err.message };
+  }
+  if (err instanceof StoreError) {
+    // Reached the API unhandled: the store is failing or contended; the client should retry.
+    return { code: Status.UNAVAILABLE, details: `persistence: ${err.message}` };
+  }
+  if (err instanceof InvariantViolationError) return { code: Status.INTERNAL, details: err.message };
+  const message = err instanceof Error ? err.message : String(err);
+  return { code: Status.INTERNAL, details: `internal error: ${message}` };
+}

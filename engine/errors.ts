@@ -1,0 +1,123 @@
+/**
+ * Engine errors. Each class carries a stable `code` (the contract; messages are for people) and maps to one
+ * gRPC status in `api/status.ts`. Messages follow Temporal's wording where an SDK or a user may match on them.
+ */
+export type EngineErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'NAMESPACE_NOT_FOUND'
+  | 'NAMESPACE_ALREADY_EXISTS'
+  | 'NOT_FOUND'
+  | 'WORKFLOW_ALREADY_STARTED'
+  | 'WORKFLOW_NOT_READY'
+  | 'QUERY_FAILED'
+  | 'RESOURCE_EXHAUSTED'
+  | 'UNAVAILABLE'
+  | 'UNIMPLEMENTED'
+  | 'DEADLINE_EXCEEDED'
+  | 'CANCELLED'
+  | 'FAILED_PRECONDITION'
+  | 'INTERNAL';
+
+export class EngineError extends Error {
+  constructor(
+    readonly code: EngineErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EngineError';
+  }
+}
+
+export class InvalidArgumentError extends EngineError {
+  constructor(message: string) {
+    super('INVALID_ARGUMENT', message);
+    this.name = 'InvalidArgumentError';
+  }
+}
+
+export class NamespaceNotFoundError extends EngineError {
+  constructor(readonly namespace: string) {
+    super('NAMESPACE_NOT_FOUND', `Namespace ${namespace} is not found.`);
+    this.name = 'NamespaceNotFoundError';
+  }
+}
+
+export class NamespaceAlreadyExistsError extends EngineError {
+  constructor(namespace: string) {
+    super('NAMESPACE_ALREADY_EXISTS', `Namespace ${namespace} already exists.`);
+    this.name = 'NamespaceAlreadyExistsError';
+  }
+}
+
+export class NotFoundError extends EngineError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class WorkflowNotFoundError extends NotFoundError {
+  constructor(workflowId: string, runId?: string) {
+    super(
+      runId
+        ? `workflow execution not found for workflowId ${workflowId} and runId ${runId}`
+        : `workflow execution not found for workflowId ${workflowId}`,
+    );
+    this.name = 'WorkflowNotFoundError';
+  }
+}
+
+export class WorkflowAlreadyStartedError extends EngineError {
+  constructor(
+    readonly workflowId: string,
+    readonly runId: string,
+    readonly startRequestId: string,
+  ) {
+    super(
+      'WORKFLOW_ALREADY_STARTED',
+      `Workflow execution is already running. WorkflowId: ${workflowId}, RunId: ${runId}.`,
+    );
+    this.name = 'WorkflowAlreadyStartedError';
+  }
+}
+
+export class UnavailableError extends EngineError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('UNAVAILABLE', message, options);
+    this.name = 'UnavailableError';
+  }
+}
+
+export class ResourceExhaustedError extends EngineError {
+  constructor(message: string) {
+    super('RESOURCE_EXHAUSTED', message);
+    this.name = 'ResourceExhaustedError';
+  }
+}
+
+export class FailedPreconditionError extends EngineError {
+  constructor(message: string) {
+    super('FAILED_PRECONDITION', message);
+    this.name = 'FailedPreconditionError';
+  }
+}
+
+export class UnimplementedError extends EngineError {
+  constructor(method: string) {
+    super('UNIMPLEMENTED', `${method} is not implemented by the stampede reference engine`);
+    this.name = 'UnimplementedError';
+  }
+}
+
+export function invalid(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new InvalidArgumentError(message);
+}
+
+/** A sticky queue whose worker is gone (shut down, or not polling): history dispatches to the normal queue. */
+export class StickyWorkerUnavailableError extends EngineError {
+  constructor(queue: string) {
+    super('UNAVAILABLE', `sticky worker unavailable, please use original task queue (sticky queue ${queue})`);
+    this.name = 'StickyWorkerUnavailableError';
+  }
+}

@@ -1,0 +1,82 @@
+/** DescribeWorkflowExecution: configuration, status and pending work of a run, from its mutable state. */
+import { durationFromMs, enums, timestampFromMs, type temporal, type Wire } from '../../proto.js';
+import type { HistoryContext } from '../context.js';
+import { decodeFailure, decodePayloadsB64, retryPolicyProto } from '../state/activities.js';
+import { decodePayloadB64 } from '../state/start.js';
+import { resolveRun } from './resolve.js';
+
+type Response = Wire<temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse>;
+
+export async function describeWorkflow(
+  ctx: HistoryContext,
+  namespaceId: string,
+  workflowId: string,
+  runId: string,
+): Promise<Response> {
+  const { shard, key } = await resolveRun(ctx, namespaceId, workflowId, runId);
+  const ms = await ctx.tx.read(shard, key);
+  const i = ms.info;
+  const closed = !ms.isRunning();
+  const payloadMap = (m: Record<string, string>) =>
+    Object.fromEntries(Object.entries(m).map(([k, v]) => [k, decodePayloadB64(v)]));
+  const pendingActivities: Wire<temporal.api.workflow.v1.IPendingActivityInfo>[] = [...ms.activities.values()].map(
+    (a) => ({
+      activityId: a.activityId,
+      activityType: { name: a.activityType },
+      state: a.cancelRequested
+        ? enums.PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
+        : a.started
+          ? enums.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
+          : enums.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
+      attempt: a.attempt,
+      maximumAttempts: a.retry?.maximumAttempts ?? 0,
+      scheduledTime: timestampFromMs(a.attemptScheduledTimeMs),
+      ...(a.started
+        ? { lastStartedTime: timestampFromMs(a.startedTimeMs), lastWorkerIdentity: a.startedIdentity }
+        : {}),
+      ...(a.heartbeatDetails ? { heartbeatDetails: decodePayloadsB64(a.heartbeatDetails) } : {}),
+      ...(a.lastHeartbeatTimeMs ? { lastHeartbeatTime: timestampFromMs(a.lastHeartbeatTimeMs) } : {}),
+      ...(a.lastFailure ? { lastFailure: decodeFailure(a.lastFailure) } : {}),
+      ...(a.retry ? { retryPolicy: retryPolicyProto(a.retry) } : {}),
+    }),
+  );
+  const wt = i.workflowTask;
+  return {
+    executionConfig: {
+      taskQueue: { name: i.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      workflowExecutionTimeout: durationFromMs(i.workflowExecutionTimeoutMs),
+      workflowRunTimeout: durationFromMs(i.workflowRunTimeoutMs),
+      defaultWorkflowTaskTimeout: durationFromMs(i.workflowTaskTimeoutMs),
+    },
+    workflowExecutionInfo: {
+      execution: { workflowId: i.workflowId, runId: i.runId },
+      type: { name: i.workflowType },
+      startTime: timestampFromMs(i.startTimeMs),
+      executionTime: timestampFromMs(i.executionTimeMs),
+      ...(closed ? { closeTime: timestampFromMs(i.closeTimeMs) } : {}),
+      status: i.status,
+      historyLength: i.nextEventId - 1,
+      historySizeBytes: i.historySizeBytes,
+      taskQueue: i.taskQueue,
+      firstRunId: i.firstRunId,
+      memo: { fields: payloadMap(i.memo) },
+      searchAttributes: { indexedFields: payloadMap(i.searchAttributes) },
+      stateTransitionCount: ms.dbRecordVersion,
+    },
+    pendingActivities,
+    ...(wt
+      ? {
+          pendingWorkflowTask: {
+            state:
+              wt.startedEventId > 0
+                ? enums.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_STARTED
+                : enums.PendingWorkflowTaskState.PENDING_WORKFLOW_TASK_STATE_SCHEDULED,
+            scheduledTime: timestampFromMs(wt.scheduledTimeMs),
+            originalScheduledTime: timestampFromMs(wt.scheduledTimeMs),
+            ...(wt.startedEventId > 0 ? { startedTime: timestampFromMs(wt.startedTimeMs) } : {}),
+            attempt: wt.attempt,
+          },
+        }
+      : {}),
+  };
+}

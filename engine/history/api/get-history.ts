@@ -1,0 +1,129 @@
+/**
+ * GetWorkflowExecutionHistory: pages of committed events, the long poll for new events (`waitNewEvent`), and
+ * the close-event filter the SDK client's `result()` uses (held until the run closes, then exactly the close
+ * event). A poll that times out answers with no events and a page token so the client asks again.
+ */
+import { InvalidArgumentError } from '../../errors.js';
+import { toNumber, type IHistoryEvent } from '../../proto.js';
+import type { HistoryContext } from '../context.js';
+import type { MutableState } from '../mutable-state.js';
+import { cacheKeyOf } from '../transaction.js';
+import { transientEvents } from '../state/workflow-task.js';
+import { resolveRun } from './resolve.js';
+
+export interface GetHistoryParams {
+  namespaceId: string;
+  workflowId: string;
+  runId: string;
+  pageSize: number;
+  pageToken: Uint8Array | null | undefined;
+  waitNewEvent: boolean;
+  closeEventOnly: boolean;
+  deadlineMs: number | undefined;
+  signal: AbortSignal;
+}
+
+export interface GetHistoryResult {
+  events: IHistoryEvent[];
+  nextPageToken: Uint8Array | undefined;
+}
+
+interface Token {
+  runId: string;
+  /** Next event id to return. */
+  next: number;
+  /** Store page token within the branch, when a page ended mid-read. */
+  store?: string;
+  /** A workflow task's history: append the transient attempt's events to the last page. */
+  tw?: boolean;
+}
+
+function encodeToken(t: Token): Uint8Array {
+  return Buffer.from(JSON.stringify(t), 'utf8');
+}
+
+function decodeToken(bytes: Uint8Array): Token {
+  try {
+    const t = JSON.parse(Buffer.from(bytes).toString('utf8')) as Token;
+    if (typeof t.runId === 'string' && typeof t.next === 'number') return t;
+  } catch {
+    // fall through
+  }
+  throw new InvalidArgumentError('Invalid NextPageToken.');
+}
+
+export async function getHistory(ctx: HistoryContext, p: GetHistoryParams): Promise<GetHistoryResult> {
+  const token = p.pageToken && p.pageToken.length > 0 ? decodeToken(p.pageToken) : undefined;
+  const { shard, key } = await resolveRun(ctx, p.namespaceId, p.workflowId, token?.runId ?? p.runId);
+  const cacheKey = cacheKeyOf(key);
+  const pollUntil = Math.min(Date.now() + ctx.config.longPollTimeoutMs, (p.deadlineMs ?? Infinity) - 1000);
+
+  for (;;) {
+    const ms = await ctx.tx.read(shard, key);
+    if (p.closeEventOnly) {
+      if (!ms.isRunning()) {
+        const id = ms.info.completionEventId;
+        const page = await ctx.persistence.executions.readHistoryBranch({
+          treeId: ms.info.treeId,
+          branchId: ms.info.branchId,
+          minEventId: ms.info.lastFirstEventId,
+          maxEventId: id + 1,
+          pageSize: 1000,
+          pageToken: undefined,
+        });
+        return { events: page.events.filter((e) => toNumber(e.eventId) === id), nextPageToken: undefined };
+      }
+    } else {
+      const next = token?.next ?? 1;
+      if (next < ms.info.nextEventId) return readPage(ctx, ms, next, p.pageSize, token, p.waitNewEvent);
+      if (!p.waitNewEvent || !ms.isRunning()) return { events: [], nextPageToken: undefined };
+    }
+    if (!p.waitNewEvent) return { events: [], nextPageToken: undefined };
+    const woke = await ctx.waiters.wait(cacheKey, pollUntil - Date.now(), p.signal);
+    if (!woke) {
+      // Long poll over: nothing new. Let the client come back for the same position.
+      return {
+        events: [],
+        nextPageToken: encodeToken({ runId: key.runId, next: token?.next ?? (p.closeEventOnly ? 0 : 1) }),
+      };
+    }
+  }
+}
+
+async function readPage(
+  ctx: HistoryContext,
+  ms: MutableState,
+  next: number,
+  pageSize: number,
+  token: Token | undefined,
+  follow: boolean,
+): Promise<GetHistoryResult> {
+  const store = token?.store;
+  const size = pageSize > 0 ? Math.min(pageSize, ctx.config.historyPageSize) : ctx.config.historyPageSize;
+  const page = await ctx.persistence.executions.readHistoryBranch({
+    treeId: ms.info.treeId,
+    branchId: ms.info.branchId,
+    minEventId: next,
+    maxEventId: ms.info.nextEventId,
+    pageSize: size,
+    pageToken: store ? Buffer.from(store, 'base64') : undefined,
+  });
+  const events = page.events.filter((e) => toNumber(e.eventId) >= next);
+  const last = events[events.length - 1];
+  const following = last ? toNumber(last.eventId) + 1 : ms.info.nextEventId;
+  const more = following < ms.info.nextEventId;
+  if (!more && token?.tw) events.push(...transientEvents(ms));
+  // A follower of a running workflow always gets a token to wait for what comes next.
+  return {
+    events,
+    nextPageToken:
+      more || (follow && ms.isRunning())
+        ? encodeToken({
+            runId: ms.info.runId,
+            next: following,
+            ...(token?.tw ? { tw: true } : {}),
+            ...(more && page.nextPageToken ? { store: Buffer.from(page.nextPageToken).toString('base64') } : {}),
+          })
+        : undefined,
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * RecordActivityTaskStarted (matching -> history): marks the attempt started (no event yet, Temporal's model)
+ * and returns the poll response. Input and header come from the ActivityTaskScheduled event: the event cache,
+ * or on a miss one history node (the batch that holds it).
+ */
+import {
+  timestampFromMs,
+  toNumber,
+  durationFromMs,
+  type IHistoryEvent,
+  type temporal,
+  type Wire,
+} from '../../proto.js';
+import type { MatchingTask } from '../../persistence/records.js';
+import type { HistoryContext } from '../context.js';
+import { StaleTaskError } from '../errors.js';
+import { decodePayloadsB64, retryPolicyProto, startActivity } from '../state/activities.js';
+import { encodeTaskToken } from '../task-token.js';
+import { cacheKeyOf } from '../transaction.js';
+import { isMissing } from '../tasks/missing.js';
+
+type PollResponse = Wire<temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse>;
+
+export async function recordActivityTaskStarted(
+  ctx: HistoryContext,
+  task: MatchingTask,
+  poll: { identity: string; requestId: string; namespaceName: string },
+): Promise<PollResponse | undefined> {
+  const shard = ctx.shardFor(task.namespaceId, task.workflowId);
+  const key = { namespaceId: task.namespaceId, workflowId: task.workflowId, runId: task.runId };
+  let started;
+  try {
+    started = await ctx.tx.update(shard, key, (ms) => {
+      const { activity } = startActivity(ms, task.scheduledEventId, task.attempt, poll.requestId, poll.identity);
+      return { a: { ...activity }, info: { ...ms.info } };
+    });
+  } catch (err) {
+    if (err instanceof StaleTaskError || isMissing(err)) return undefined;
+    throw err;
+  }
+  const { a, info } = started;
+  const scheduled = await scheduledEvent(
+    ctx,
+    cacheKeyOf(key),
+    info.treeId,
+    info.branchId,
+    a.scheduledEventBatchId,
+    a.scheduledEventId,
+  );
+  const attrs = scheduled?.activityTaskScheduledEventAttributes;
+  return {
+    taskToken: encodeTaskToken({
+      k: 'a',
+      ns: task.namespaceId,
+      wid: task.workflowId,
+      rid: task.runId,
+      sid: a.scheduledEventId,
+      a: a.attempt,
+      aid: a.activityId,
+    }),
+    workflowNamespace: poll.namespaceName,
+    workflowType: { name: info.workflowType },
+    workflowExecution: { workflowId: info.workflowId, runId: info.runId },
+    activityType: { name: a.activityType },
+    activityId: a.activityId,
+    ...(attrs?.header ? { header: attrs.header } : {}),
+    ...(attrs?.input ? { input: attrs.input } : {}),
+    ...(a.heartbeatDetails ? { heartbeatDetails: decodePayloadsB64(a.heartbeatDetails) } : {}),
+    scheduledTime: timestampFromMs(a.scheduledTimeMs),
+    currentAttemptScheduledTime: timestampFromMs(a.attemptScheduledTimeMs),
+    startedTime: timestampFromMs(a.startedTimeMs),
+    attempt: a.attempt,
+    scheduleToCloseTimeout: durationFromMs(a.scheduleToCloseTimeoutMs),
+    startToCloseTimeout: durationFromMs(a.startToCloseTimeoutMs),
+    heartbeatTimeout: durationFromMs(a.heartbeatTimeoutMs),
+    ...(a.retry ? { retryPolicy: retryPolicyProto(a.retry) } : {}),
+  };
+}
+
+async function scheduledEvent(
+  ctx: HistoryContext,
+  runKey: string,
+  treeId: string,
+  branchId: string,
+  batchId: number,
+  eventId: number,
+): Promise<IHistoryEvent | undefined> {
+  const cacheKey = `${runKey}#${eventId}`;
+  const cached = ctx.eventCache.get(cacheKey);
+  if (cached) return cached;
+  const page = await ctx.persistence.executions.readHistoryBranch({
+    treeId,
+    branchId,
+    minEventId: batchId,
+    maxEventId: eventId + 1,
+    pageSize: 1,
+    pageToken: undefined,
+  });
+  const event = page.events.find((e) => toNumber(e.eventId) === eventId);
+  if (event) ctx.eventCache.set(cacheKey, event);
+  return event;
+}

@@ -1,0 +1,174 @@
+/**
+ * RespondWorkflowTaskCompleted / RespondWorkflowTaskFailed. Completion validates every command first (a bad
+ * command fails the task with its cause, as Temporal does), refuses to close the run while unseen events wait
+ * (UNHANDLED_COMMAND), then writes WorkflowTaskCompleted, the commands' events and the buffered events in one
+ * batch, and schedules the next workflow task when the worker has something new to see.
+ */
+import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError } from '../../errors.js';
+import { enums, msFromDuration, type IFailure, type temporal, type Wire } from '../../proto.js';
+import { StateDefaults } from '../state/config.js';
+import type { HistoryContext } from '../context.js';
+import { COMMANDS, UNSUPPORTED_CAUSE, type CommandEnv, type ValidationState } from '../commands/index.js';
+import type { MutableState } from '../mutable-state.js';
+import {
+  completeWorkflowTask,
+  failWorkflowTask,
+  requireInFlight,
+  scheduleWorkflowTask,
+  startWorkflowTask,
+  transientEvents,
+} from '../state/workflow-task.js';
+import type { WorkflowTaskToken } from '../task-token.js';
+import { cacheKeyOf } from '../transaction.js';
+import { dispatchQueryTask } from './query-workflow.js';
+import { workflowTaskResponse, type WorkflowTaskView } from './workflow-task-response.js';
+
+type CompletedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest;
+type CompletedResponse = Wire<temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse>;
+
+const Cause = enums.WorkflowTaskFailedCause;
+
+interface Outcome {
+  rejected?: string;
+  newTask?: WorkflowTaskView;
+  pendingTask: boolean;
+  taskQueue: string;
+}
+
+export async function respondWorkflowTaskCompleted(
+  ctx: HistoryContext,
+  token: WorkflowTaskToken,
+  req: CompletedRequest,
+): Promise<CompletedResponse> {
+  const shard = ctx.shardFor(token.ns, token.wid);
+  const key = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
+  const identity = req.identity ?? '';
+  const outcome = await ctx.tx.update(shard, key, (ms): Outcome => {
+    const wt = requireInFlight(ms, token.sid, token.tid, token.a);
+    const commands = req.commands ?? [];
+
+    const seen: ValidationState = { activityIds: new Set(), timerIds: new Set() };
+    for (const c of commands) {
+      const type = c.commandType ?? 0;
+      const handler = COMMANDS.get(type);
+      const problem = handler
+        ? handler.validate(c, ms, seen)
+        : `${enums.CommandType[type] ?? `command type ${type}`} is not supported by the stampede reference engine`;
+      if (problem !== undefined) {
+        const cause =
+          handler?.cause ?? UNSUPPORTED_CAUSE.get(type) ?? Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
+        failWorkflowTask(ms, wt, cause, { message: problem, source: 'Server' }, identity);
+        return { rejected: problem, pendingTask: true, taskQueue: ms.info.taskQueue };
+      }
+    }
+    const closing = commands.some((c) => COMMANDS.get(c.commandType ?? 0)?.closes);
+    if (closing && ms.hasBufferedEvents()) {
+      // New events arrived while the task ran: the worker must see them before it may close the run.
+      failWorkflowTask(
+        ms,
+        wt,
+        Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
+        { message: 'UnhandledCommand', source: 'Server' },
+        identity,
+      );
+      return { pendingTask: true, taskQueue: ms.info.taskQueue };
+    }
+
+    const completed = completeWorkflowTask(ms, wt, {
+      identity,
+      binaryChecksum: req.binaryChecksum ?? '',
+      sdkMetadata: req.sdkMetadata ?? null,
+    });
+    const sticky = req.stickyAttributes?.workerTaskQueue?.name;
+    ms.info.stickyTaskQueue = sticky ?? '';
+    ms.info.stickyScheduleToStartTimeoutMs = sticky
+      ? msFromDuration(req.stickyAttributes?.scheduleToStartTimeout) || StateDefaults.stickyScheduleToStartTimeoutMs
+      : 0;
+
+    const env: CommandEnv = {
+      workflowTaskCompletedEventId: Number(completed.eventId),
+      identity,
+      batchFirstEventId: ms.newEvents[0] ? Number(ms.newEvents[0].eventId) : Number(completed.eventId),
+      needsWorkflowTask: false,
+    };
+    for (const c of commands) {
+      const handler = COMMANDS.get(c.commandType ?? 0);
+      if (!handler) continue;
+      handler.apply(c, ms, env);
+      if (handler.closes) break;
+    }
+
+    let newTask: WorkflowTaskView | undefined;
+    if (ms.isRunning()) {
+      const flushed = ms.flushBufferedEvents();
+      if (flushed.length > 0 || env.needsWorkflowTask || req.forceCreateNewWorkflowTask) {
+        const scheduled = scheduleWorkflowTask(ms);
+        if (scheduled && req.returnNewWorkflowTask) {
+          const { wt: started } = startWorkflowTask(ms, scheduled.scheduledEventId, randomUUID(), identity);
+          newTask = {
+            info: { ...ms.info },
+            wt: { ...started },
+            previousStartedEventId: ms.info.lastCompletedWorkflowTaskStartedEventId,
+            transient: transientEvents(ms),
+          };
+        }
+      }
+    }
+    return { ...(newTask ? { newTask } : {}), pendingTask: ms.hasPendingWorkflowTask(), taskQueue: ms.info.taskQueue };
+  });
+
+  settleQueries(ctx, key, token.tid, req.queryResults ?? {}, outcome);
+  if (outcome.rejected) throw new InvalidArgumentError(outcome.rejected);
+  if (!outcome.newTask) return {};
+  const runKey = cacheKeyOf(key);
+  const queries = ctx.queries.attach(runKey, outcome.newTask.wt.startedEventId);
+  return { workflowTask: await workflowTaskResponse(ctx, outcome.newTask, queries, 0) };
+}
+
+/** Answers the queries the task carried; the rest wait for the next task or go out as query tasks. */
+function settleQueries(
+  ctx: HistoryContext,
+  key: { namespaceId: string; workflowId: string; runId: string },
+  startedEventId: number,
+  results: Record<string, temporal.api.query.v1.IWorkflowQueryResult>,
+  outcome: Outcome,
+): void {
+  const runKey = cacheKeyOf(key);
+  for (const [id, r] of Object.entries(results)) {
+    const answered = r.resultType === enums.QueryResultType.QUERY_RESULT_TYPE_ANSWERED;
+    ctx.queries.complete(
+      id,
+      answered
+        ? { answer: r.answer ?? null }
+        : { errorMessage: r.errorMessage || 'query failed', failure: r.failure ?? null },
+    );
+  }
+  ctx.queries.detach(runKey, startedEventId);
+  if (!outcome.pendingTask) {
+    for (const id of ctx.queries.waiting(runKey))
+      dispatchQueryTask(ctx, key, id, outcome.taskQueue, ctx.config.longPollTimeoutMs);
+  }
+}
+
+export async function respondWorkflowTaskFailed(
+  ctx: HistoryContext,
+  token: WorkflowTaskToken,
+  cause: number,
+  failure: IFailure | null | undefined,
+  identity: string,
+): Promise<void> {
+  const shard = ctx.shardFor(token.ns, token.wid);
+  const key = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
+  await ctx.tx.update(shard, key, (ms: MutableState) => {
+    const wt = requireInFlight(ms, token.sid, token.tid, token.a);
+    failWorkflowTask(
+      ms,
+      wt,
+      cause || Cause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
+      failure,
+      identity,
+    );
+  });
+  ctx.queries.detach(cacheKeyOf(key), token.tid);
+}

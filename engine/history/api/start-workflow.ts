@@ -1,0 +1,178 @@
+/**
+ * StartWorkflowExecution and SignalWithStartWorkflowExecution: request-id dedupe, the workflow-id reuse and
+ * conflict policies, then one conditional create (current row `IF NOT EXISTS`, or `IF current_run_id = prev`
+ * for a closed workflow id). A create that loses a race re-reads the current row and decides again.
+ */
+import { randomUUID } from 'node:crypto';
+import { UnavailableError, WorkflowAlreadyStartedError } from '../../errors.js';
+import { enums, type temporal } from '../../proto.js';
+import { CurrentWorkflowConditionFailedError } from '../../persistence/errors.js';
+import { WorkflowState, type NamespaceRecord } from '../../persistence/records.js';
+import type { CreateMode } from '../../persistence/store.js';
+import type { HistoryContext } from '../context.js';
+import type { MutableState } from '../mutable-state.js';
+import { terminateWorkflow } from '../state/close.js';
+import { newRun, workflowTaskTimeoutMs } from '../state/start.js';
+import { addExternalEvent } from '../state/workflow-task.js';
+
+const Reuse = enums.WorkflowIdReusePolicy;
+const Conflict = enums.WorkflowIdConflictPolicy;
+const Status = enums.WorkflowExecutionStatus;
+
+export interface StartParams {
+  namespace: NamespaceRecord;
+  workflowId: string;
+  workflowType: string;
+  taskQueue: string;
+  input: temporal.api.common.v1.IPayloads | null | undefined;
+  workflowRunTimeoutMs: number;
+  workflowExecutionTimeoutMs: number;
+  workflowTaskTimeoutMs: number;
+  identity: string;
+  requestId: string;
+  reusePolicy: number;
+  conflictPolicy: number;
+  retryPolicy: temporal.api.common.v1.IRetryPolicy | null | undefined;
+  memo: temporal.api.common.v1.IMemo | null | undefined;
+  searchAttributes: temporal.api.common.v1.ISearchAttributes | null | undefined;
+  header: temporal.api.common.v1.IHeader | null | undefined;
+  /** Signal-with-start: the signal is the run's second event (or goes to the running run). */
+  signal?: {
+    name: string;
+    input: temporal.api.common.v1.IPayloads | null | undefined;
+    header: temporal.api.common.v1.IHeader | null | undefined;
+  };
+}
+
+export interface StartResult {
+  runId: string;
+  started: boolean;
+  status: number;
+}
+
+const FAILED_STATUSES = new Set<number>([
+  Status.WORKFLOW_EXECUTION_STATUS_FAILED,
+  Status.WORKFLOW_EXECUTION_STATUS_CANCELED,
+  Status.WORKFLOW_EXECUTION_STATUS_TERMINATED,
+  Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT,
+]);
+
+export async function startWorkflow(ctx: HistoryContext, p: StartParams): Promise<StartResult> {
+  const nsId = p.namespace.id;
+  const shard = ctx.shardFor(nsId, p.workflowId);
+  // Deprecated TERMINATE_IF_RUNNING reuse policy is the TERMINATE_EXISTING conflict policy.
+  const conflict =
+    p.reusePolicy === Reuse.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING
+      ? Conflict.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING
+      : p.conflictPolicy ||
+        (p.signal ? Conflict.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING : Conflict.WORKFLOW_ID_CONFLICT_POLICY_FAIL);
+
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const current = await ctx.persistence.executions.getCurrentExecution(shard.id, nsId, p.workflowId);
+    let mode: CreateMode = { kind: 'brand-new' };
+    if (current) {
+      // The client retried a start that did succeed.
+      if (current.createRequestId === p.requestId)
+        return { runId: current.runId, started: true, status: current.status };
+      if (current.state !== WorkflowState.Completed) {
+        const key = { namespaceId: nsId, workflowId: p.workflowId, runId: current.runId };
+        if (p.signal) {
+          const signal = p.signal;
+          const signalled = await ctx.tx.update(shard, key, (ms) => {
+            if (!ms.isRunning()) return false;
+            addSignal(ms, signal, p.identity, p.requestId);
+            return true;
+          });
+          if (signalled)
+            return { runId: current.runId, started: false, status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING };
+          continue;
+        }
+        if (conflict === Conflict.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING) {
+          return { runId: current.runId, started: false, status: current.status };
+        }
+        if (conflict === Conflict.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
+          await ctx.tx.update(shard, key, (ms) => {
+            if (ms.isRunning())
+              terminateWorkflow(ms, 'terminated by a start with TERMINATE_EXISTING', undefined, p.identity);
+          });
+          continue;
+        }
+        throw new WorkflowAlreadyStartedError(p.workflowId, current.runId, current.createRequestId);
+      }
+      const reuse = p.reusePolicy || Reuse.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
+      const allowed =
+        reuse === Reuse.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE ||
+        reuse === Reuse.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING ||
+        (reuse === Reuse.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY && FAILED_STATUSES.has(current.status));
+      if (!allowed) throw new WorkflowAlreadyStartedError(p.workflowId, current.runId, current.createRequestId);
+      mode = { kind: 'reuse-closed', previousRunId: current.runId };
+    }
+
+    const runId = randomUUID();
+    const ms = newRun(
+      {
+        namespaceId: nsId,
+        workflowId: p.workflowId,
+        runId,
+        firstRunId: runId,
+        requestId: p.requestId,
+        workflowType: p.workflowType,
+        taskQueue: p.taskQueue,
+        input: p.input,
+        workflowRunTimeoutMs: p.workflowRunTimeoutMs || p.workflowExecutionTimeoutMs,
+        workflowExecutionTimeoutMs: p.workflowExecutionTimeoutMs,
+        executionExpirationTimeMs: 0,
+        workflowTaskTimeoutMs: workflowTaskTimeoutMs(
+          p.workflowTaskTimeoutMs,
+          p.workflowRunTimeoutMs || p.workflowExecutionTimeoutMs,
+        ),
+        retentionMs: p.namespace.retentionMs,
+        identity: p.identity,
+        header: p.header,
+        memo: p.memo,
+        searchAttributes: p.searchAttributes,
+        retryPolicy: p.retryPolicy,
+        continuedExecutionRunId: '',
+        initiator: 0,
+        lastCompletionResult: undefined,
+        continuedFailure: undefined,
+        timeScale: ctx.clock.timeScale,
+        ...(p.signal
+          ? {
+              beforeFirstWorkflowTask: (m: MutableState) =>
+                addSignal(m, p.signal as NonNullable<StartParams['signal']>, p.identity, p.requestId),
+            }
+          : {}),
+      },
+      ctx.clock.now(),
+    );
+    try {
+      await ctx.tx.create(shard, ms, mode);
+      return { runId, started: true, status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING };
+    } catch (err) {
+      // Another start won the race for this workflow id: decide again on what it wrote.
+      if (err instanceof CurrentWorkflowConditionFailedError) continue;
+      throw err;
+    }
+  }
+  throw new UnavailableError(`start of workflow ${p.workflowId} kept conflicting with concurrent starts`);
+}
+
+export function addSignal(
+  ms: MutableState,
+  signal: NonNullable<StartParams['signal']>,
+  identity: string,
+  requestId: string,
+): void {
+  addExternalEvent(ms, enums.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, {
+    workflowExecutionSignaledEventAttributes: {
+      signalName: signal.name,
+      identity,
+      ...(signal.input ? { input: signal.input } : {}),
+      ...(signal.header ? { header: signal.header } : {}),
+      ...(requestId ? { requestId } : {}),
+    },
+  });
+  ms.info.signalCount += 1;
+  if (requestId) ms.addSignalRequestId(requestId);
+}

@@ -1,0 +1,160 @@
+/**
+ * A history shard owned by this process: its range id (the fence on every write), task-id allocation from
+ * that range, the IO semaphore that serializes its LWT-bearing writes (shardIOConcurrency), and its cache of
+ * workflow contexts. Task ids and history txn ids come from [rangeId << 20, (rangeId + 1) << 20).
+ */
+import type { Persistence } from '../persistence/manager.js';
+import type { ShardInfo } from '../persistence/records.js';
+import { LruMap } from '../util/lru.js';
+import { Semaphore } from '../util/semaphore.js';
+import type { MutableState } from './mutable-state.js';
+
+export const RANGE_SIZE_BITS = 20;
+const RANGE_SIZE = 2 ** RANGE_SIZE_BITS;
+
+export class WorkflowContext {
+  readonly lock = new Semaphore(1);
+  ms: MutableState | undefined;
+  constructor(readonly cacheKey: string) {}
+}
+
+export class ShardClosedError extends Error {
+  readonly code = 'SHARD_CLOSED';
+  constructor(shardId: number) {
+    super(`shard ${shardId} is not owned by this engine`);
+    this.name = 'ShardClosedError';
+  }
+}
+
+export class Shard {
+  readonly io: Semaphore;
+  readonly cache: LruMap<string, WorkflowContext>;
+  private nextTaskId = 0;
+  private maxTaskId = 0;
+  private renewing: Promise<void> | undefined;
+  /** Shard-row writes (range renewals, ack levels) go one at a time, each conditioned on the range id. */
+  private readonly rowWrites = new Semaphore(1);
+  /**
+   * Transactions in flight: lowest task id handed out and the transaction's time (its timer tasks fire no
+   * earlier), so ack levels never pass a task that is about to be written.
+   */
+  private readonly reserved = new Map<number, { taskId: number; nowMs: number }>();
+  private reservationSeq = 0;
+  closed = false;
+
+  private constructor(
+    readonly id: number,
+    public info: ShardInfo,
+    private readonly persistence: Persistence,
+    ioConcurrency: number,
+    cacheSize: number,
+  ) {
+    this.io = new Semaphore(ioConcurrency);
+    this.cache = new LruMap(cacheSize, (ctx) => ctx.lock.idle);
+    this.resetRange();
+  }
+
+  /** Takes ownership: reads (or creates) the shard row and bumps its range id, fencing out any previous owner. */
+  static async acquire(
+    shardId: number,
+    owner: string,
+    persistence: Persistence,
+    opts: { ioConcurrency: number; cacheSize: number },
+  ): Promise<Shard> {
+    const current = await persistence.shards.getOrCreateShard(shardId, owner);
+    const info: ShardInfo = { ...current, rangeId: current.rangeId + 1, owner, updatedAtMs: Date.now() };
+    await persistence.shards.updateShard(info, current.rangeId);
+    return new Shard(shardId, info, persistence, opts.ioConcurrency, opts.cacheSize);
+  }
+
+  get rangeId(): number {
+    return this.info.rangeId;
+  }
+
+  private resetRange(): void {
+    this.nextTaskId = this.info.rangeId * RANGE_SIZE;
+    this.maxTaskId = (this.info.rangeId + 1) * RANGE_SIZE;
+  }
+
+  /**
+   * Reserves `count` task ids. The reservation must be released with {@link release} whether or not the
+   * transaction commits.
+   */
+  async allocate(count: number, nowMs: number): Promise<{ ids: number[]; reservation: number }> {
+    if (this.closed) throw new ShardClosedError(this.id);
+    while (this.nextTaskId + count > this.maxTaskId) await this.renewRange();
+    const ids: number[] = [];
+    for (let i = 0; i < count; i++) ids.push(this.nextTaskId++);
+    const reservation = ++this.reservationSeq;
+    this.reserved.set(reservation, { taskId: ids[0] ?? this.nextTaskId, nowMs });
+    return { ids, reservation };
+  }
+
+  release(reservation: number): void {
+    this.reserved.delete(reservation);
+  }
+
+  /** The lowest task id that may still be written by a transaction in flight (or the next id). */
+  lowestUnfinishedTaskId(): number {
+    let min = this.nextTaskId;
+    for (const r of this.reserved.values()) if (r.taskId < min) min = r.taskId;
+    return min;
+  }
+
+  /** The earliest time a timer task of a transaction in flight can fire (Infinity when none is in flight). */
+  lowestUnfinishedFireTimeMs(): number {
+    let min = Infinity;
+    for (const r of this.reserved.values()) if (r.nowMs < min) min = r.nowMs;
+    return min;
+  }
+
+  /** Moves to the next range (`IF range_id = current`); a failure means another engine took the shard. */
+  renewRange(): Promise<void> {
+    this.renewing ??= (async () => {
+      try {
+        await this.rowWrites.run(async () => {
+          const next: ShardInfo = { ...this.info, rangeId: this.info.rangeId + 1, updatedAtMs: Date.now() };
+          await this.persistence.shards.updateShard(next, this.info.rangeId);
+          this.info = next;
+          this.resetRange();
+        });
+      } catch (err) {
+        this.closed = true;
+        throw err;
+      } finally {
+        this.renewing = undefined;
+      }
+    })();
+    return this.renewing;
+  }
+
+  /** Persists ack levels (fenced by the range id like every shard write). */
+  async updateAckLevels(
+    levels: Partial<Pick<ShardInfo, 'transferAckLevel' | 'timerAckLevelMs' | 'visibilityAckLevel'>>,
+  ): Promise<void> {
+    await this.rowWrites.run(async () => {
+      const next: ShardInfo = { ...this.info, ...levels, updatedAtMs: Date.now() };
+      try {
+        await this.persistence.shards.updateShard(next, this.info.rangeId);
+      } catch (err) {
+        this.closed = true;
+        throw err;
+      }
+      this.info = next;
+    });
+  }
+
+  context(cacheKey: string): WorkflowContext {
+    let ctx = this.cache.get(cacheKey);
+    if (!ctx) {
+      ctx = new WorkflowContext(cacheKey);
+      this.cache.set(cacheKey, ctx);
+    }
+    return ctx;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.cache.clear();
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The one load -> mutate -> persist path. Every operation that changes a workflow runs its mutation through
+ * `update` (or `create` for a new run): the workflow's lock is held, its mutable state comes from the cache or
+ * the store, and the changes are written as Temporal writes them — one history node, then one conditional
+ * batch fenced by the shard's range id, the current row and db_record_version — under the shard's IO
+ * semaphore. A condition failure drops the cached state, reloads and retries the mutation; a write whose
+ * outcome is unknown first fences the shard (range id + 1) so the retry sees the truth.
+ */
+import type { Clock } from '../clock.js';
+import { UnavailableError } from '../errors.js';
+import { toNumber, type IHistoryEvent } from '../proto.js';
+import { isConditionFailure, ShardOwnershipLostError, StoreError } from '../persistence/errors.js';
+import type { Persistence } from '../persistence/manager.js';
+import type { HistoryTask, WorkflowKey } from '../persistence/records.js';
+import type { CreateMode } from '../persistence/store.js';
+import { MutableState, type PendingTask } from './mutable-state.js';
+import { WorkflowNotFoundError } from '../errors.js';
+import { ShardClosedError, type Shard } from './shard.js';
+
+export interface CommitHooks {
+  /** Runs after a commit, before the workflow lock is released. */
+  committed(shard: Shard, ms: MutableState, events: IHistoryEvent[], tasks: HistoryTask[]): void;
+  /** A write failed on a condition or an unknown outcome (for statistics). */
+  conflicted?(shard: Shard, err: unknown): void;
+}
+
+export interface TransactionOptions {
+  /** Attempts of a mutation whose write hit a condition failure before giving up with UNAVAILABLE. */
+  maxAttempts: number;
+}
+
+export function cacheKeyOf(key: WorkflowKey): string {
+  return `${key.namespaceId}/${key.workflowId}/${key.runId}`;
+}
+
+export class Transactions {
+  constructor(
+    private readonly persistence: Persistence,
+    private readonly clock: Clock,
+    private readonly hooks: CommitHooks,
+    private readonly opts: TransactionOptions,
+  ) {}
+
+  /** Loads a run (cache first) without locking, for reads that tolerate a concurrent writer. */
+  async read(shard: Shard, key: WorkflowKey): Promise<MutableState> {
+    const cached = shard.cache.peek(cacheKeyOf(key))?.ms;
+    if (cached) return cached;
+    return this.load(shard, key);
+  }
+
+  private async load(shard: Shard, key: WorkflowKey): Promise<MutableState> {
+    const snapshot = await this.persistence.executions.getWorkflowExecution(shard.id, key);
+    if (!snapshot) throw new WorkflowNotFoundError(key.workflowId, key.runId);
+    const ms = new MutableState(snapshot, false);
+    ms.timeScale = this.clock.timeScale;
+    return ms;
+  }
+
+  /** Runs `action` on the run's mutable state and persists what it changed. */
+  async update<T>(shard: Shard, key: WorkflowKey, action: (ms: MutableState) => T | Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      if (shard.closed) throw new UnavailableError(new ShardClosedError(shard.id).message);
+      const ctx = shard.context(cacheKeyOf(key));
+      await ctx.lock.acquire();
+      try {
+        const ms = ctx.ms ?? (await this.load(shard, key));
+        ctx.ms = ms;
+        ms.begin(this.clock.now());
+        let result: T;
+        try {
+          result = await action(ms);
+        } catch (err) {
+          // A failed mutation may have half-applied: forget the in-memory state rather than trust it.
+          if (ms.hasChanges()) ctx.ms = undefined;
+          else ms.resetTransaction();
+          throw err;
+        }
+        if (ms.hasChanges()) {
+          try {
+            await this.persist(shard, ms, undefined);
+          } catch (err) {
+            ctx.ms = undefined;
+            throw err;
+          }
+        }
+        return result;
+      } catch (err) {
+        if (!this.retryable(shard, err)) throw err;
+        if (attempt >= this.opts.maxAttempts) {
+          throw new UnavailableError(`workflow ${key.workflowId}: update failed after ${attempt} attempts`, {
+            cause: err,
+          });
+        }
+      } finally {
+        ctx.lock.release();
+      }
+    }
+  }
+
+  /** Persists a brand-new run built by the caller (start, signal-with-start). */
+  async create(shard: Shard, ms: MutableState, mode: CreateMode): Promise<void> {
+    if (shard.closed) throw new UnavailableError(new ShardClosedError(shard.id).message);
+    const ctx = shard.context(cacheKeyOf(ms.key));
+    await ctx.lock.acquire();
+    try {
+      await this.persist(shard, ms, mode);
+      ctx.ms = ms;
+    } catch (err) {
+      if (err instanceof StoreError && err.applied === 'unknown') await this.fence(shard, err);
+      throw err;
+    } finally {
+      ctx.lock.release();
+    }
+  }
+
+  private retryable(shard: Shard, err: unknown): boolean {
+    if (err instanceof ShardOwnershipLostError) {
+      shard.close();
+      return false;
+    }
+    return isConditionFailure(err) || (err instanceof StoreError && err.applied === 'unknown');
+  }
+
+  private async fence(shard: Shard, cause: unknown): Promise<void> {
+    this.hooks.conflicted?.(shard, cause);
+    // Outcome unknown: move to a new range so the lost write can no longer land, then re-read.
+    await shard.renewRange();
+    shard.cache.clear();
+  }
+
+  private async persist(shard: Shard, ms: MutableState, createMode: CreateMode | undefined): Promise<void> {
+    const newRun = ms.newRun;
+    const runs = newRun ? [ms, newRun] : [ms];
+    const taskCount = runs.reduce((n, r) => n + r.tasks.length + (r.newEvents.length > 0 ? 1 : 0), 0);
+    await shard.io.acquire();
+    let reservation: number | undefined;
+    const written: { run: MutableState; nodeId: number; txnId: number }[] = [];
+    try {
+      const alloc = await shard.allocate(taskCount, ms.nowMs);
+      reservation = alloc.reservation;
+      const ids = alloc.ids;
+      let next = 0;
+      const tasksByRun = new Map<MutableState, HistoryTask[]>();
+      for (const run of runs) {
+        if (run.newEvents.length > 0) {
+          const txnId = ids[next++] as number;
+          for (const e of run.newEvents) e.taskId = txnId;
+          const bytes = await this.persistence.executions.appendHistoryEvents({
+            treeId: run.info.treeId,
+            branchId: run.info.branchId,
+            events: run.newEvents,
+            txnId,
+            prevTxnId: run.info.lastTxnId,
+            newBranch: run.isNew,
+          });
+          const nodeId = toNumber(run.newEvents[0]?.eventId);
+          written.push({ run, nodeId, txnId });
+          run.info.lastTxnId = txnId;
+          run.info.lastFirstEventId = nodeId;
+          run.info.lastEventTaskId = txnId;
+          run.info.historySizeBytes += bytes;
+        }
+        tasksByRun.set(
+          run,
+          run.tasks.map((t) => toHistoryTask(t, run.key, ids[next++] as number)),
+        );
+      }
+      const tasks = runs.flatMap((r) => tasksByRun.get(r) ?? []);
+      if (createMode) {
+        await this.persistence.executions.createWorkflowExecution({
+          shardId: shard.id,
+          rangeId: shard.rangeId,
+          mode: createMode,
+          snapshot: ms.toSnapshot(),
+          tasks,
+        });
+      } else {
+        await this.persistence.executions.updateWorkflowExecution({
+          shardId: shard.id,
+          rangeId: shard.rangeId,
+          mode: 'update-current',
+          mutation: ms.toMutation(),
+          ...(newRun ? { newRun: newRun.toSnapshot() } : {}),
+          tasks,
+        });
+      }
+      const committed = runs.map((run) => ({ run, events: run.newEvents, tasks: tasksByRun.get(run) ?? [] }));
+      for (const run of runs) run.commit();
+      for (const c of committed) this.hooks.committed(shard, c.run, c.events, c.tasks);
+    } catch (err) {
+      await this.cleanUp(shard, written, err);
+      throw err;
+    } finally {
+      if (reservation !== undefined) shard.release(reservation);
+      shard.io.release();
+    }
+  }
+
+  /** After a failed batch: trim the history nodes it wrote (Temporal does), or fence when the outcome is unknown. */
+  private async cleanUp(
+    shard: Shard,
+    written: { run: MutableState; nodeId: number; txnId: number }[],
+    err: unknown,
+  ): Promise<void> {
+    if (err instanceof StoreError && err.applied === 'unknown') {
+      await this.fence(shard, err).catch(() => undefined);
+      return;
+    }
+    if (isConditionFailure(err)) this.hooks.conflicted?.(shard, err);
+    for (const w of written) {
+      await this.persistence.executions
+        .trimHistoryNode(w.run.info.treeId, w.run.info.branchId, w.nodeId, w.txnId)
+        .catch(() => undefined);
+    }
+  }
+}
+
+function toHistoryTask(t: PendingTask, key: WorkflowKey, taskId: number): HistoryTask {
+  return { ...t, key, taskId };
+}

@@ -1,0 +1,116 @@
+/**
+ * Matching: task queues, long polls and dispatch. History hands it workflow and activity tasks; pollers take
+ * them. A delivered task is only "consumed" once history has recorded its start (RecordWorkflowTaskStarted /
+ * RecordActivityTaskStarted); a stale task (already started, completed, replaced) is dropped and the poll goes
+ * on, so a poll returns either a live task or nothing.
+ */
+import type { MatchingTask, TaskQueueKey, TaskQueueType } from '../persistence/records.js';
+import type { TaskManager } from '../persistence/manager.js';
+import { TaskQueue, type TaskQueueOptions } from './task-queue.js';
+
+/** What matching needs from history to start a task; `undefined` means the task is stale. */
+export interface TaskStarter<R> {
+  (task: MatchingTask, pollRequestId: string): Promise<R | undefined>;
+}
+
+export interface MatchingOptions extends TaskQueueOptions {
+  /** Longest a poll is held before answering empty (must stay below the SDK's 70 s client deadline). */
+  longPollTimeoutMs: number;
+}
+
+export class MatchingService {
+  private readonly queues = new Map<string, TaskQueue>();
+
+  constructor(
+    private readonly tasks: TaskManager,
+    private readonly opts: MatchingOptions,
+  ) {}
+
+  queue(namespaceId: string, name: string, type: TaskQueueType, kind: 'normal' | 'sticky'): TaskQueue {
+    const id = `${namespaceId}\u0000${name}\u0000${type}`;
+    let q = this.queues.get(id);
+    if (!q) {
+      const key: TaskQueueKey = { namespaceId, name, type };
+      q = new TaskQueue(key, kind, this.tasks, this.opts);
+      this.queues.set(id, q);
+    }
+    return q;
+  }
+
+  addTask(
+    namespaceId: string,
+    taskQueue: string,
+    type: TaskQueueType,
+    kind: 'normal' | 'sticky',
+    task: Omit<MatchingTask, 'taskId'>,
+  ): Promise<'sync' | 'persisted'> {
+    return this.queue(namespaceId, taskQueue, type, kind).add(task);
+  }
+
+  offerQueryTask(
+    namespaceId: string,
+    taskQueue: string,
+    kind: 'normal' | 'sticky',
+    task: Omit<MatchingTask, 'taskId'>,
+    timeoutMs: number,
+  ): Promise<boolean> {
+    return this.queue(namespaceId, taskQueue, 'workflow', kind).offer(task, timeoutMs);
+  }
+
+  /**
+   * Polls until a task is started by `start` or the poll times out. `deadlineMs` is the caller's gRPC
+   * deadline (epoch ms), answered a little before it so the client sees an empty response, not an error.
+   */
+  async poll<R>(
+    queue: TaskQueue,
+    deadlineMs: number | undefined,
+    signal: AbortSignal,
+    pollRequestId: string,
+    start: TaskStarter<R>,
+  ): Promise<R | undefined> {
+    const until = Math.min(Date.now() + this.opts.longPollTimeoutMs, (deadlineMs ?? Infinity) - 1000);
+    for (;;) {
+      const remaining = until - Date.now();
+      if (remaining <= 0 || signal.aborted) return undefined;
+      const delivered = await queue.poll(remaining, signal);
+      if (!delivered) return undefined;
+      let result: R | undefined;
+      try {
+        result = await start(delivered.task, pollRequestId);
+      } catch (err) {
+        // Could not start it now (e.g. the shard is busy): another poller gets it; this one sees the error.
+        delivered.finish(false);
+        throw err;
+      }
+      delivered.finish(true);
+      if (result !== undefined) return result;
+    }
+  }
+
+  /** ShutdownWorker: the sticky queue's worker is gone; its buffered tasks are returned for redispatch. */
+  shutdownSticky(namespaceId: string, name: string): MatchingTask[] {
+    const q = this.queues.get(`${namespaceId}\u0000${name}\u0000workflow`);
+    if (!q) return [];
+    q.shutdown = true;
+    q.stop();
+    return q.takeAll();
+  }
+
+  stats(): { queues: number; backlog: number; pollers: number; syncMatched: number; persisted: number } {
+    let backlog = 0;
+    let pollers = 0;
+    let syncMatched = 0;
+    let persisted = 0;
+    for (const q of this.queues.values()) {
+      backlog += q.backlogSize;
+      pollers += q.pollerCount;
+      syncMatched += q.stats.syncMatched;
+      persisted += q.stats.persisted;
+    }
+    return { queues: this.queues.size, backlog, pollers, syncMatched, persisted };
+  }
+
+  stop(): void {
+    for (const q of this.queues.values()) q.stop();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Engine options, declared once: defaults, units and validation. The CLI (`stampede engine`) and the embedded
+ * harness both compile user options through `compileEngineOptions`.
+ */
+import type { Clock } from './clock.js';
+
+export type StoreKind = 'memory' | 'cassandra';
+
+export interface CassandraOptions {
+  contactPoints: string[];
+  localDataCenter: string;
+  keyspace: string;
+  username?: string;
+  password?: string;
+  /** Astra: path to the secure connect bundle; credentials are then `token` + application token. */
+  secureConnectBundle?: string;
+  /** Replication for keyspace creation (not used on Astra). */
+  replicationFactor: number;
+}
+
+export interface EngineOptions {
+  /** @default '127.0.0.1' */
+  host: string;
+  /** gRPC port; 0 picks a free one. @default 7233 */
+  port: number;
+  /** @default 'memory' */
+  store: StoreKind;
+  cassandra?: CassandraOptions;
+  /** History shards (one Cassandra partition each). @default 4 */
+  numShards: number;
+  /** LWT-bearing writes in flight per shard (Temporal: 1). @default 1 */
+  shardIOConcurrency: number;
+  /** Virtual ms per real ms for durable time. @default 1 */
+  timeScale: number;
+  /** Retention of the `default` namespace, virtual ms. @default 24 h */
+  defaultRetentionMs: number;
+  /** Longest a long poll is held, ms. @default 60000 */
+  longPollTimeoutMs: number;
+  /** Largest payload blob accepted, bytes. @default 2 MiB */
+  blobSizeLimitBytes: number;
+  /** Cached runs per shard. @default 4096 */
+  cacheSizePerShard: number;
+  /** Port of the Prometheus `/metrics` endpoint; undefined = off. */
+  metricsPort?: number;
+  /** A clock for tests (overrides timeScale). */
+  clock?: Clock;
+  /** Where the engine logs (one line per call). @default no logging */
+  log?: (line: string) => void;
+}
+
+export const ENGINE_DEFAULTS: Omit<EngineOptions, 'cassandra' | 'clock' | 'log' | 'metricsPort'> = {
+  host: '127.0.0.1',
+  port: 7233,
+  store: 'memory',
+  numShards: 4,
+  shardIOConcurrency: 1,
+  timeScale: 1,
+  defaultRetentionMs: 24 * 3600_000,
+  longPollTimeoutMs: 60_000,
+  blobSizeLimitBytes: 2 * 1024 * 1024,
+  cacheSizePerShard: 4096,
+};
+
+/** Every problem with the options, so they can be reported together. */
+export function validateEngineOptions(o: EngineOptions): string[] {
+  const problems: string[] = [];
+  const int = (v: number, name: string, min: number, max = Number.MAX_SAFE_INTEGER): void => {
+    if (!Number.isInteger(v) || v < min || v > max)
+      problems.push(`${name} must be an integer in [${min}, ${max}], got ${v}`);
+  };
+  int(o.port, 'port', 0, 65535);
+  int(o.numShards, 'shards', 1, 16384);
+  int(o.shardIOConcurrency, 'shard-io-concurrency', 1, 1024);
+  int(o.cacheSizePerShard, 'cache-size-per-shard', 1);
+  if (!(o.timeScale > 0) || !Number.isFinite(o.timeScale))
+    problems.push(`time-scale must be a positive number, got ${o.timeScale}`);
+  if (!(o.defaultRetentionMs > 0)) problems.push(`retention must be positive, got ${o.defaultRetentionMs} ms`);
+  if (!(o.longPollTimeoutMs >= 1000 && o.longPollTimeoutMs <= 69_000)) {
+    problems.push(
+      `long-poll timeout must be within [1 s, 69 s] (the SDK's client deadline is 70 s), got ${o.longPollTimeoutMs} ms`,
+    );
+  }
+  if (o.store === 'cassandra' && !o.cassandra) problems.push('store cassandra needs contact points or an Astra bundle');
+  if (o.metricsPort !== undefined) int(o.metricsPort, 'metrics-port', 0, 65535);
+  return problems;
+}

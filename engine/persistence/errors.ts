@@ -1,0 +1,120 @@
+/**
+ * Store errors, classified at the boundary. `applied` answers Temporal's most important question about a failed
+ * write, "could it have committed?": `'no'` means retry freely, `'unknown'` means the outcome must be learned by
+ * fencing (re-acquire the shard) and reading back (Temporal's OperationPossiblySucceeded).
+ */
+export type StoreErrorCode =
+  | 'SHARD_OWNERSHIP_LOST'
+  | 'CURRENT_WORKFLOW_CONDITION_FAILED'
+  | 'WORKFLOW_CONDITION_FAILED'
+  | 'CONDITION_FAILED'
+  | 'TASK_QUEUE_LEASE_LOST'
+  | 'ALREADY_EXISTS'
+  | 'TIMEOUT'
+  | 'UNAVAILABLE'
+  | 'NOT_FOUND'
+  | 'INTERNAL';
+
+export class StoreError extends Error {
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    readonly applied: 'no' | 'unknown',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
+
+export class ShardOwnershipLostError extends StoreError {
+  constructor(
+    readonly shardId: number,
+    readonly expectedRangeId: number,
+    readonly actualRangeId: number | undefined,
+  ) {
+    super(
+      'SHARD_OWNERSHIP_LOST',
+      `shard ${shardId} ownership lost: expected range_id ${expectedRangeId}, found ${actualRangeId ?? 'none'}`,
+      'no',
+    );
+    this.name = 'ShardOwnershipLostError';
+  }
+}
+
+export class CurrentWorkflowConditionFailedError extends StoreError {
+  constructor(
+    message: string,
+    readonly currentRunId: string | undefined,
+    readonly currentState?: number,
+    readonly currentStatus?: number,
+    readonly currentCreateRequestId?: string,
+  ) {
+    super('CURRENT_WORKFLOW_CONDITION_FAILED', message, 'no');
+    this.name = 'CurrentWorkflowConditionFailedError';
+  }
+}
+
+export class WorkflowConditionFailedError extends StoreError {
+  constructor(
+    message: string,
+    readonly actualDbRecordVersion?: number,
+  ) {
+    super('WORKFLOW_CONDITION_FAILED', message, 'no');
+    this.name = 'WorkflowConditionFailedError';
+  }
+}
+
+export class ConditionFailedError extends StoreError {
+  constructor(message: string) {
+    super('CONDITION_FAILED', message, 'no');
+    this.name = 'ConditionFailedError';
+  }
+}
+
+export class TaskQueueLeaseLostError extends StoreError {
+  constructor(queue: string, expected: number, actual: number | undefined) {
+    super(
+      'TASK_QUEUE_LEASE_LOST',
+      `task queue ${queue} lease lost: expected range_id ${expected}, found ${actual ?? 'none'}`,
+      'no',
+    );
+    this.name = 'TaskQueueLeaseLostError';
+  }
+}
+
+export class AlreadyExistsError extends StoreError {
+  constructor(message: string) {
+    super('ALREADY_EXISTS', message, 'no');
+    this.name = 'AlreadyExistsError';
+  }
+}
+
+/** A write that timed out: it may or may not have been applied. */
+export class StoreTimeoutError extends StoreError {
+  constructor(
+    message: string,
+    readonly conditional: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super('TIMEOUT', message, 'unknown', options);
+    this.name = 'StoreTimeoutError';
+  }
+}
+
+/** The store refused or could not reach replicas; nothing was applied. */
+export class StoreUnavailableError extends StoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('UNAVAILABLE', message, 'no', options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+export function isConditionFailure(err: unknown): boolean {
+  return (
+    err instanceof ShardOwnershipLostError ||
+    err instanceof CurrentWorkflowConditionFailedError ||
+    err instanceof WorkflowConditionFailedError ||
+    err instanceof ConditionFailedError
+  );
+}

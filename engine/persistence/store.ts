@@ -1,0 +1,225 @@
+/**
+ * Store interfaces: what a backend must do. Stores hold opaque blobs and enforce conditions; they know nothing
+ * of workflows. The managers (manager.ts) sit on top, serialize records and check invariants. Every backend
+ * (memory, cassandra, ...) implements these and passes the same conformance suite.
+ *
+ * Conditions mirror Temporal's Cassandra LWTs: a shard's range_id fences every execution write, a current row
+ * condition guards which run is current, and db_record_version guards the execution row.
+ */
+import type { TaskCategory, TaskQueueKey, WorkflowKey } from './records.js';
+
+export type Blob = Uint8Array;
+
+export interface ShardRow {
+  shardId: number;
+  rangeId: number;
+  blob: Blob;
+}
+
+export interface CurrentRow {
+  runId: string;
+  createRequestId: string;
+  state: number;
+  status: number;
+  startTimeMs: number;
+}
+
+export interface ExecutionRow {
+  blob: Blob;
+  state: number;
+  status: number;
+  nextEventId: number;
+  dbRecordVersion: number;
+  activities: Map<number, Blob>;
+  timers: Map<string, Blob>;
+  signalRequested: Set<string>;
+  bufferedEvents: Blob[];
+}
+
+export interface HistoryTaskRow {
+  category: TaskCategory;
+  taskId: number;
+  /** Timer fire time (virtual ms) for timer tasks, 0 for others. */
+  visibilityTimeMs: number;
+  blob: Blob;
+}
+
+export interface ExecutionMutationRow {
+  blob: Blob;
+  state: number;
+  status: number;
+  nextEventId: number;
+  /** New version; the write is conditioned on `dbRecordVersion - 1`. */
+  dbRecordVersion: number;
+  upsertActivities: Map<number, Blob>;
+  deleteActivities: number[];
+  upsertTimers: Map<string, Blob>;
+  deleteTimers: string[];
+  addSignalRequested: string[];
+  deleteSignalRequested: string[];
+  appendBufferedEvents: Blob | undefined;
+  clearBufferedEvents: boolean;
+}
+
+/** How the current row is written by a create. */
+export type CreateMode =
+  /** No current row may exist (`IF NOT EXISTS`). */
+  | { kind: 'brand-new' }
+  /** The current row must point at `previousRunId`, closed (`IF current_run_id = ? AND state = completed`). */
+  | { kind: 'reuse-closed'; previousRunId: string };
+
+export interface CreateExecutionRequest {
+  shardId: number;
+  rangeId: number;
+  key: WorkflowKey;
+  mode: CreateMode;
+  current: CurrentRow;
+  execution: ExecutionRow;
+  tasks: HistoryTaskRow[];
+}
+
+export interface UpdateExecutionRequest {
+  shardId: number;
+  rangeId: number;
+  key: WorkflowKey;
+  /**
+   * `update-current`: `IF current_run_id = key.runId` and rewrite the current row with `current`.
+   * `bypass-current`: the run is not current (a closed run being cleaned up); the current row is left alone.
+   */
+  mode: 'update-current' | 'bypass-current';
+  current: CurrentRow | undefined;
+  mutation: ExecutionMutationRow;
+  /** Continue-as-new: the new run is inserted `IF NOT EXISTS` in the same batch and becomes current. */
+  newRun?: { key: WorkflowKey; execution: ExecutionRow; current: CurrentRow };
+  tasks: HistoryTaskRow[];
+}
+
+export interface TaskRange {
+  /** Exclusive lower bound. */
+  minTaskId: number;
+  /** Exclusive upper bound. */
+  maxTaskId: number;
+  pageSize: number;
+}
+
+export interface TimerRange {
+  /** Inclusive lower fire time, ms. */
+  minFireTimeMs: number;
+  /** Exclusive upper fire time, ms. */
+  maxFireTimeMs: number;
+  pageSize: number;
+  /** Resume after this (fireTime, taskId) when paging. */
+  after?: { fireTimeMs: number; taskId: number };
+}
+
+export interface ExecutionStore {
+  createWorkflowExecution(req: CreateExecutionRequest): Promise<void>;
+  updateWorkflowExecution(req: UpdateExecutionRequest): Promise<void>;
+  getWorkflowExecution(shardId: number, key: WorkflowKey): Promise<ExecutionRow | undefined>;
+  getCurrentExecution(shardId: number, namespaceId: string, workflowId: string): Promise<CurrentRow | undefined>;
+  /** Deletes a run's execution row (retention). Not conditioned, like Temporal's. */
+  deleteWorkflowExecution(shardId: number, key: WorkflowKey): Promise<void>;
+  /** Deletes the current row if it still points at `runId`. */
+  deleteCurrentExecution(shardId: number, namespaceId: string, workflowId: string, runId: string): Promise<void>;
+  getTransferTasks(shardId: number, category: 'transfer' | 'visibility', range: TaskRange): Promise<HistoryTaskRow[]>;
+  getTimerTasks(shardId: number, range: TimerRange): Promise<HistoryTaskRow[]>;
+  /** Deletes the transfer/visibility tasks with `taskId < exclusiveMaxTaskId`. */
+  rangeCompleteTransferTasks(
+    shardId: number,
+    category: 'transfer' | 'visibility',
+    exclusiveMaxTaskId: number,
+  ): Promise<void>;
+  /** Deletes timer tasks strictly before (fireTime, taskId). */
+  rangeCompleteTimerTasks(shardId: number, exclusiveMax: { fireTimeMs: number; taskId: number }): Promise<void>;
+  /** Every run row of a shard, a page at a time (scans, verification). */
+  listExecutions(
+    shardId: number,
+    pageSize: number,
+    pageToken: Blob | undefined,
+  ): Promise<{ items: { key: WorkflowKey; row: ExecutionRow }[]; nextPageToken: Blob | undefined }>;
+}
+
+export interface HistoryNodeRow {
+  nodeId: number;
+  txnId: number;
+  prevTxnId: number;
+  blob: Blob;
+}
+
+export interface HistoryStore {
+  /** Writes one batch of events as a node; `newBranch` also writes the branch's tree row (first node). */
+  appendHistoryNodes(req: {
+    treeId: string;
+    branchId: string;
+    node: HistoryNodeRow;
+    newBranch?: { info: Blob };
+  }): Promise<void>;
+  /** Nodes with minNodeId <= nodeId < maxNodeId, ordered by nodeId ascending then txnId descending. */
+  readHistoryNodes(req: {
+    treeId: string;
+    branchId: string;
+    minNodeId: number;
+    maxNodeId: number;
+    pageSize: number;
+    pageToken: Blob | undefined;
+  }): Promise<{ nodes: HistoryNodeRow[]; nextPageToken: Blob | undefined }>;
+  /** Removes one node version (a batch whose transaction failed). */
+  deleteHistoryNode(req: { treeId: string; branchId: string; nodeId: number; txnId: number }): Promise<void>;
+  deleteHistoryBranch(req: { treeId: string; branchId: string }): Promise<void>;
+}
+
+export interface ShardStore {
+  /** Reads a shard row, inserting `initial` (`IF NOT EXISTS`) when there is none. */
+  getOrCreateShard(shardId: number, initial: ShardRow): Promise<ShardRow>;
+  /** `UPDATE ... IF range_id = previousRangeId`; ShardOwnershipLostError otherwise. */
+  updateShard(row: ShardRow, previousRangeId: number): Promise<void>;
+}
+
+export interface TaskQueueRow {
+  rangeId: number;
+  blob: Blob;
+}
+
+export interface TaskRow {
+  taskId: number;
+  blob: Blob;
+}
+
+export interface TaskStore {
+  getOrCreateTaskQueue(key: TaskQueueKey, initial: TaskQueueRow): Promise<TaskQueueRow>;
+  /** Lease renewal / ack level update: `IF range_id = previousRangeId`. */
+  updateTaskQueue(key: TaskQueueKey, row: TaskQueueRow, previousRangeId: number): Promise<void>;
+  /** Inserts tasks in one batch fenced by `IF range_id = rangeId` on the queue row. */
+  createTasks(key: TaskQueueKey, rangeId: number, tasks: TaskRow[]): Promise<void>;
+  /** Tasks with minTaskId < taskId <= maxTaskId, ascending. */
+  getTasks(key: TaskQueueKey, range: TaskRange): Promise<TaskRow[]>;
+  /** Deletes tasks with taskId < exclusiveMaxTaskId (a range delete where the backend supports it). */
+  completeTasksLessThan(key: TaskQueueKey, exclusiveMaxTaskId: number): Promise<number>;
+}
+
+export interface NamespaceRow {
+  id: string;
+  name: string;
+  notificationVersion: number;
+  blob: Blob;
+}
+
+export interface NamespaceStore {
+  /** Creates by id `IF NOT EXISTS` then by name `IF NOT EXISTS`; AlreadyExistsError otherwise. */
+  createNamespace(row: NamespaceRow): Promise<void>;
+  updateNamespace(row: NamespaceRow, previousNotificationVersion: number): Promise<void>;
+  getNamespaceByName(name: string): Promise<NamespaceRow | undefined>;
+  getNamespaceById(id: string): Promise<NamespaceRow | undefined>;
+  listNamespaces(): Promise<NamespaceRow[]>;
+}
+
+/** Everything a backend provides. */
+export interface Stores {
+  readonly backend: string;
+  readonly shards: ShardStore;
+  readonly executions: ExecutionStore;
+  readonly history: HistoryStore;
+  readonly tasks: TaskStore;
+  readonly namespaces: NamespaceStore;
+  close(): Promise<void>;
+}
