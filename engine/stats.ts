@@ -16,7 +16,7 @@ export interface RpcMethodStats {
 
 export function newLatencyHistogram(): hdr.Histogram {
   return hdr.build({
-    bitBucketSize: 'packed',
+    bitBucketSize: 32,
     lowestDiscernibleValue: 1,
     highestTrackableValue: 3_600_000_000,
     numberOfSignificantValueDigits: 3,

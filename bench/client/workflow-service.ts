@@ -7,19 +7,117 @@ import type { temporal } from '@temporalio/proto';
 import { workflowServiceDefinition } from '../../engine/index.js';
 import type { Wire } from './wire.js';
 
-type WS = typeof temporal.api.workflowservice.v1;
-type Instance<K extends keyof WS> = WS[K] extends abstract new (...args: never[]) => infer I ? I : never;
-
-/** Method name -> [request interface, decoded response]. */
-export type Methods = {
-  [
-    M in keyof WS as M extends `${infer Base}Request` ? (`${Base}Response` extends keyof WS ? Base : never) : never
-  ]: M extends `${infer Base}Request`
-    ? `${Base}Response` extends keyof WS
-      ? [Wire<Instance<M>>, Instance<`${Base}Response`>]
-      : never
-    : never;
-};
+/** Method name -> [request as built (int64 may be numbers), decoded response]. The methods stampede calls. */
+export interface Methods {
+  GetSystemInfo: [
+    Wire<temporal.api.workflowservice.v1.IGetSystemInfoRequest>,
+    temporal.api.workflowservice.v1.GetSystemInfoResponse,
+  ];
+  RegisterNamespace: [
+    Wire<temporal.api.workflowservice.v1.IRegisterNamespaceRequest>,
+    temporal.api.workflowservice.v1.RegisterNamespaceResponse,
+  ];
+  DescribeNamespace: [
+    Wire<temporal.api.workflowservice.v1.IDescribeNamespaceRequest>,
+    temporal.api.workflowservice.v1.DescribeNamespaceResponse,
+  ];
+  ListNamespaces: [
+    Wire<temporal.api.workflowservice.v1.IListNamespacesRequest>,
+    temporal.api.workflowservice.v1.ListNamespacesResponse,
+  ];
+  StartWorkflowExecution: [
+    Wire<temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest>,
+    temporal.api.workflowservice.v1.StartWorkflowExecutionResponse,
+  ];
+  SignalWorkflowExecution: [
+    Wire<temporal.api.workflowservice.v1.ISignalWorkflowExecutionRequest>,
+    temporal.api.workflowservice.v1.SignalWorkflowExecutionResponse,
+  ];
+  SignalWithStartWorkflowExecution: [
+    Wire<temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest>,
+    temporal.api.workflowservice.v1.SignalWithStartWorkflowExecutionResponse,
+  ];
+  QueryWorkflow: [
+    Wire<temporal.api.workflowservice.v1.IQueryWorkflowRequest>,
+    temporal.api.workflowservice.v1.QueryWorkflowResponse,
+  ];
+  RespondQueryTaskCompleted: [
+    Wire<temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest>,
+    temporal.api.workflowservice.v1.RespondQueryTaskCompletedResponse,
+  ];
+  RequestCancelWorkflowExecution: [
+    Wire<temporal.api.workflowservice.v1.IRequestCancelWorkflowExecutionRequest>,
+    temporal.api.workflowservice.v1.RequestCancelWorkflowExecutionResponse,
+  ];
+  TerminateWorkflowExecution: [
+    Wire<temporal.api.workflowservice.v1.ITerminateWorkflowExecutionRequest>,
+    temporal.api.workflowservice.v1.TerminateWorkflowExecutionResponse,
+  ];
+  DescribeWorkflowExecution: [
+    Wire<temporal.api.workflowservice.v1.IDescribeWorkflowExecutionRequest>,
+    temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse,
+  ];
+  ListWorkflowExecutions: [
+    Wire<temporal.api.workflowservice.v1.IListWorkflowExecutionsRequest>,
+    temporal.api.workflowservice.v1.ListWorkflowExecutionsResponse,
+  ];
+  CountWorkflowExecutions: [
+    Wire<temporal.api.workflowservice.v1.ICountWorkflowExecutionsRequest>,
+    temporal.api.workflowservice.v1.CountWorkflowExecutionsResponse,
+  ];
+  GetWorkflowExecutionHistory: [
+    Wire<temporal.api.workflowservice.v1.IGetWorkflowExecutionHistoryRequest>,
+    temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse,
+  ];
+  PollWorkflowTaskQueue: [
+    Wire<temporal.api.workflowservice.v1.IPollWorkflowTaskQueueRequest>,
+    temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse,
+  ];
+  RespondWorkflowTaskCompleted: [
+    Wire<temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest>,
+    temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedResponse,
+  ];
+  RespondWorkflowTaskFailed: [
+    Wire<temporal.api.workflowservice.v1.IRespondWorkflowTaskFailedRequest>,
+    temporal.api.workflowservice.v1.RespondWorkflowTaskFailedResponse,
+  ];
+  PollActivityTaskQueue: [
+    Wire<temporal.api.workflowservice.v1.IPollActivityTaskQueueRequest>,
+    temporal.api.workflowservice.v1.PollActivityTaskQueueResponse,
+  ];
+  RespondActivityTaskCompleted: [
+    Wire<temporal.api.workflowservice.v1.IRespondActivityTaskCompletedRequest>,
+    temporal.api.workflowservice.v1.RespondActivityTaskCompletedResponse,
+  ];
+  RespondActivityTaskFailed: [
+    Wire<temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest>,
+    temporal.api.workflowservice.v1.RespondActivityTaskFailedResponse,
+  ];
+  RespondActivityTaskCanceled: [
+    Wire<temporal.api.workflowservice.v1.IRespondActivityTaskCanceledRequest>,
+    temporal.api.workflowservice.v1.RespondActivityTaskCanceledResponse,
+  ];
+  RecordActivityTaskHeartbeat: [
+    Wire<temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatRequest>,
+    temporal.api.workflowservice.v1.RecordActivityTaskHeartbeatResponse,
+  ];
+  ShutdownWorker: [
+    Wire<temporal.api.workflowservice.v1.IShutdownWorkerRequest>,
+    temporal.api.workflowservice.v1.ShutdownWorkerResponse,
+  ];
+  ResetStickyTaskQueue: [
+    Wire<temporal.api.workflowservice.v1.IResetStickyTaskQueueRequest>,
+    temporal.api.workflowservice.v1.ResetStickyTaskQueueResponse,
+  ];
+  UpdateNamespace: [
+    Wire<temporal.api.workflowservice.v1.IUpdateNamespaceRequest>,
+    temporal.api.workflowservice.v1.UpdateNamespaceResponse,
+  ];
+  RespondActivityTaskCompletedById: [
+    Wire<temporal.api.workflowservice.v1.IRespondActivityTaskCompletedByIdRequest>,
+    temporal.api.workflowservice.v1.RespondActivityTaskCompletedByIdResponse,
+  ];
+}
 
 export interface CallOptions {
   /** Per-call deadline in ms from now. */
@@ -41,16 +139,14 @@ export class WorkflowServiceClient {
     });
   }
 
-  call<M extends keyof Methods>(
-    method: M,
-    request: Methods[M][0],
-    options: CallOptions = {},
-  ): Promise<Methods[M][1]> {
+  call<M extends keyof Methods>(method: M, request: Methods[M][0], options: CallOptions = {}): Promise<Methods[M][1]> {
     const def = workflowServiceDefinition[method];
     if (!def) return Promise.reject(new Error(`unknown WorkflowService method ${method}`));
     const callOptions: grpc.CallOptions = {};
     if (options.timeoutMs !== undefined) callOptions.deadline = Date.now() + options.timeoutMs;
+    const signal = options.signal;
     return new Promise((resolve, reject) => {
+      const onAbort = (): void => call.cancel();
       const call = this.client.makeUnaryRequest(
         def.path,
         def.requestSerialize,
@@ -59,13 +155,14 @@ export class WorkflowServiceClient {
         new grpc.Metadata(),
         callOptions,
         (err: grpc.ServiceError | null, response?: unknown) => {
+          signal?.removeEventListener('abort', onAbort);
           if (err) reject(err);
           else resolve(response as Methods[M][1]);
         },
       );
-      if (options.signal) {
-        if (options.signal.aborted) call.cancel();
-        else options.signal.addEventListener('abort', () => call.cancel(), { once: true });
+      if (signal) {
+        if (signal.aborted) call.cancel();
+        else signal.addEventListener('abort', onAbort, { once: true });
       }
     });
   }

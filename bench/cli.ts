@@ -1,0 +1,61 @@
+/**
+ * The `stampede` command line. Usage errors print one clear message and exit 2 (never a stack trace); a failed
+ * threshold exits 99; a failed run exits 1; anything unexpected exits 1 with its stack.
+ */
+import yargs from 'yargs';
+import { engineCommand } from './commands/engine.js';
+import { runCommand } from './commands/run.js';
+import { scenariosCommand } from './commands/scenarios.js';
+import { RunFailedError, ThresholdError, UsageError } from './errors.js';
+import { TOOL_VERSION } from './version.js';
+
+export async function main(argv: string[]): Promise<number> {
+  const parser = yargs(argv)
+    .scriptName('stampede')
+    .usage(
+      'Usage: $0 <command> [options]\n\nLoad testing and benchmarking for durable-execution engines on Cassandra and Astra DB.',
+    )
+    .command(runCommand(argv))
+    .command(engineCommand)
+    .command(scenariosCommand)
+    .demandCommand(1, 'name a command (stampede --help lists them)')
+    .strict()
+    .recommendCommands()
+    .epilogue('Docs: README.md and docs/cli.md. Results go to results/<time>-<scenario>/ unless --out is given.')
+    .help()
+    .alias('h', 'help')
+    .version(TOOL_VERSION)
+    .wrap(Math.min(120, process.stdout.columns || 120))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      // Throwing stops yargs from running the command after a failed validation.
+      throw new UsageError(`${msg}\nRun 'stampede --help' for usage.`);
+    });
+  try {
+    await parser.parseAsync();
+  } catch (err) {
+    return report(err);
+  }
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
+}
+
+function report(err: unknown): number {
+  if (err instanceof UsageError) {
+    process.stderr.write(`stampede: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof ThresholdError) {
+    process.stderr.write(`stampede: ${err.message}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof RunFailedError) {
+    const cause = err.cause instanceof Error ? `\n  caused by: ${err.cause.stack ?? err.cause.message}` : '';
+    process.stderr.write(`stampede: run failed: ${err.message}${cause}\n`);
+    return err.exitCode;
+  }
+  process.stderr.write(
+    `stampede: unexpected error\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  return 1;
+}

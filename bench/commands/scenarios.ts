@@ -1,0 +1,33 @@
+/** `stampede scenarios`: the workloads, what each stresses, and their options. */
+import type { CommandModule } from 'yargs';
+import { SCENARIOS } from '../../scenarios/index.js';
+import { kebab } from '../scenario-api/options.js';
+
+export const scenariosCommand: CommandModule = {
+  command: 'scenarios',
+  describe: 'list the scenarios with what they stress and their options',
+  builder: (y) => y.option('json', { type: 'boolean', describe: 'print as JSON' }),
+  handler: (args) => {
+    if (args.json) {
+      const out = [...SCENARIOS.values()].map((s) => ({
+        name: s.name,
+        summary: s.summary,
+        stresses: s.stresses,
+        options: s.options,
+      }));
+      process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+      return;
+    }
+    const lines: string[] = [];
+    for (const s of SCENARIOS.values()) {
+      lines.push(`${s.name} — ${s.summary}`);
+      lines.push(`  ${s.stresses}`);
+      for (const [name, o] of Object.entries(s.options)) {
+        lines.push(`  --${kebab(name).padEnd(22)} ${o.describe} [${o.type}, default ${String(o.default)}]`);
+      }
+      lines.push('');
+    }
+    lines.push('Run one: stampede run --scenario <name> [options]; see stampede run --scenario <name> --help');
+    process.stdout.write(`${lines.join('\n')}\n`);
+  },
+};

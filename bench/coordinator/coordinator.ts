@@ -1,0 +1,142 @@
+/**
+ * The coordinator (main thread): spawns starter and poller threads, starts them on one t0, merges their
+ * intervals, and watches them. A thread that dies before it says 'done' fails the run loudly: everything
+ * pending is rejected and the other threads are stopped.
+ */
+import type { Worker } from 'node:worker_threads';
+import { RemoteError, RunFailedError } from '../errors.js';
+import type { CoordinatorMessage, ThreadInit, ThreadMessage } from './protocol.js';
+import { siblingModule, spawnThread } from './spawn.js';
+
+export interface ThreadHandle {
+  id: number;
+  role: 'starter' | 'poller';
+  worker: Worker;
+  done: boolean;
+  /** Counters over the thread's whole run, once done. */
+  totals: Record<string, number>;
+}
+
+export interface CoordinatorEvents {
+  interval(threadId: number, m: Extract<ThreadMessage, { type: 'interval' }>): void;
+  done(threadId: number, lastIndex: number): void;
+  log(message: string): void;
+}
+
+export class Coordinator {
+  readonly threads: ThreadHandle[] = [];
+  private failure: RunFailedError | undefined;
+  private readonly failureWaiters: ((e: RunFailedError) => void)[] = [];
+  private readonly doneWaiters = new Map<number, () => void>();
+
+  constructor(private readonly events: CoordinatorEvents) {}
+
+  spawn(inits: ThreadInit[]): void {
+    inits.forEach((init, id) => {
+      const file = init.role === 'starter' ? '../threads/starter.js' : '../threads/poller.js';
+      const worker = spawnThread(siblingModule(import.meta.url, file), init);
+      const handle: ThreadHandle = { id, role: init.role, worker, done: false, totals: {} };
+      this.threads.push(handle);
+      worker.on('message', (m: ThreadMessage) => this.onMessage(handle, m));
+      worker.on('error', (err) =>
+        this.fail(new RunFailedError(`${init.role} thread ${id} crashed: ${err.message}`, { cause: err })),
+      );
+      worker.on('exit', (code) => {
+        if (!handle.done)
+          this.fail(new RunFailedError(`${init.role} thread ${id} exited (code ${code}) before finishing its work`));
+      });
+    });
+  }
+
+  private readyCount = 0;
+  private readyWaiter: (() => void) | undefined;
+
+  private onMessage(h: ThreadHandle, m: ThreadMessage): void {
+    switch (m.type) {
+      case 'ready':
+        this.readyCount += 1;
+        if (this.readyCount === this.threads.length) this.readyWaiter?.();
+        break;
+      case 'interval':
+        this.events.interval(h.id, m);
+        break;
+      case 'done':
+        h.done = true;
+        h.totals = m.totals;
+        this.events.done(h.id, m.lastIndex);
+        this.doneWaiters.get(h.id)?.();
+        break;
+      case 'fatal':
+        this.fail(
+          new RunFailedError(`${h.role} thread ${h.id} failed`, {
+            cause: new RemoteError(m.error, `${h.role} thread ${h.id}`),
+          }),
+        );
+        break;
+      case 'log':
+        this.events.log(m.message);
+        break;
+    }
+  }
+
+  private fail(err: RunFailedError): void {
+    if (this.failure) return;
+    this.failure = err;
+    for (const w of this.failureWaiters.splice(0)) w(err);
+    for (const t of this.threads) if (!t.done) void t.worker.terminate();
+  }
+
+  /** Rejects as soon as any thread fails; races every wait of the run. */
+  private failed(): Promise<never> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((_, reject) => this.failureWaiters.push(reject));
+  }
+
+  guard<T>(p: Promise<T>): Promise<T> {
+    return Promise.race([p, this.failed()]);
+  }
+
+  async ready(timeoutMs: number): Promise<void> {
+    const all = new Promise<void>((resolve) => {
+      if (this.readyCount === this.threads.length) resolve();
+      else this.readyWaiter = resolve;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new RunFailedError(`threads not ready after ${timeoutMs} ms (is the target reachable?)`)),
+        timeoutMs,
+      );
+    });
+    try {
+      await this.guard(Promise.race([all, timeout]));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  broadcast(m: CoordinatorMessage, role?: 'starter' | 'poller'): void {
+    for (const t of this.threads) if (!t.done && (role === undefined || t.role === role)) t.worker.postMessage(m);
+  }
+
+  /** Resolves when every thread of `role` has finished. */
+  async finished(role: 'starter' | 'poller'): Promise<void> {
+    const pending = this.threads
+      .filter((t) => t.role === role && !t.done)
+      .map((t) => new Promise<void>((resolve) => this.doneWaiters.set(t.id, resolve)));
+    await this.guard(Promise.all(pending));
+  }
+
+  /** Sum of a counter over the finished threads of a role. */
+  total(role: 'starter' | 'poller', counter: string): number {
+    return this.threads.filter((t) => t.role === role).reduce((n, t) => n + (t.totals[counter] ?? 0), 0);
+  }
+
+  get failedWith(): RunFailedError | undefined {
+    return this.failure;
+  }
+
+  async terminateAll(): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.worker.terminate()));
+  }
+}

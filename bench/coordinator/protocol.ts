@@ -1,0 +1,59 @@
+/**
+ * Messages between the coordinator (main thread) and worker threads: discriminated unions. Histograms cross
+ * encoded; errors cross serialized (structured clone drops classes) and are rebuilt on the main thread.
+ */
+import type { SerializedError } from '../errors.js';
+import type { IntervalData } from '../recorder/interval-recorder.js';
+
+export type ExecutorName = 'constant-arrival-rate' | 'ramping-arrival-rate' | 'constant-concurrency';
+
+/** Everything a thread needs, passed as workerData (plain data only). */
+export interface ThreadInit {
+  role: 'starter' | 'poller';
+  threadIndex: number;
+  threadCount: number;
+  segmentIndex: number;
+  segmentCount: number;
+  target: string;
+  namespace: string;
+  taskQueue: string;
+  scenario: string;
+  scenarioOptions: Record<string, unknown>;
+  /** Executor and its configuration (rebuilt in the thread from this plain description). */
+  executor: { name: ExecutorName; config: Record<string, unknown> };
+  /** Per-thread cap of iterations in flight (open model); beyond it iterations are dropped and counted. */
+  maxInFlight: number;
+  intervalMs: number;
+  runTag: string;
+  seed: number;
+  /** Workflow-task and activity polls kept outstanding (pollers). */
+  workflowPollers: number;
+  activityPollers: number;
+  /** Engine time scale (to turn virtual event times into real durations). */
+  timeScale: number;
+  identity: string;
+}
+
+export interface HealthSample {
+  /** Event-loop utilization of this thread over the interval, 0..1 (Node's per-thread CPU-busy measure). */
+  elu: number;
+  /** Event-loop delay p99 over the interval, µs. */
+  eventLoopDelayP99Us: number;
+  /** Largest lateness of an iteration start behind its schedule, µs (starters). */
+  scheduleLagMaxUs: number;
+  inFlight: number;
+}
+
+export type ThreadMessage =
+  | { type: 'ready' }
+  | { type: 'interval'; index: number; data: IntervalData; health: HealthSample }
+  /** `totals`: the thread's counters over the whole run (authoritative; intervals may still be in flight). */
+  | { type: 'done'; lastIndex: number; totals: Record<string, number> }
+  | { type: 'fatal'; error: SerializedError }
+  | { type: 'log'; message: string };
+
+export type CoordinatorMessage =
+  /** Begin at epoch ms `t0Ms` (same origin for every thread). */
+  | { type: 'start'; t0Ms: number }
+  /** Stop: starters end their schedule early; pollers stop polling. Then send the last interval and 'done'. */
+  | { type: 'stop'; reason: string };

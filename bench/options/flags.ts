@@ -1,0 +1,90 @@
+/**
+ * Flag declarations: each option is declared once (type, default, help, group) and yields the yargs flag
+ * (kebab-case), the environment variable (STAMPEDE_<NAME>) and the config-file key (camelCase or kebab-case).
+ * Precedence: defaults < config file < environment < flags.
+ */
+import type { Argv } from 'yargs';
+import { show } from './show.js';
+
+export interface FlagDecl {
+  type: 'string' | 'number' | 'boolean';
+  describe: string;
+  /** Raw default, as a user would type it (shown in --help). */
+  default?: string | number | boolean;
+  choices?: readonly string[];
+  group: string;
+  /** Not read from the environment (e.g. --config itself). */
+  noEnv?: boolean;
+  hidden?: boolean;
+}
+
+export type FlagDecls = Record<string, FlagDecl>;
+
+export function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+export function envName(name: string): string {
+  return `STAMPEDE_${kebab(name).replace(/-/g, '_').toUpperCase()}`;
+}
+
+/** Registers flags with yargs without defaults (so that "given" can be told from "defaulted"). */
+export function addFlags<T>(y: Argv<T>, decls: FlagDecls): Argv<T> {
+  let out = y;
+  for (const [name, d] of Object.entries(decls)) {
+    // Choices are checked when options are compiled (one message listing every problem), so only shown here.
+    out = out.option(kebab(name), {
+      type: d.type,
+      describe: d.choices ? `${d.describe}: ${d.choices.join(' | ')}` : d.describe,
+      group: d.group,
+      hidden: d.hidden ?? false,
+      ...(d.default !== undefined ? { defaultDescription: String(d.default) } : {}),
+    });
+  }
+  return out;
+}
+
+export interface RawSources {
+  flags: Record<string, unknown>;
+  env: NodeJS.ProcessEnv;
+  file: Record<string, unknown>;
+}
+
+/** Raw values by option name, from every source in precedence order. */
+export function resolveRaw(decls: FlagDecls, s: RawSources): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, d] of Object.entries(decls)) {
+    const k = kebab(name);
+    const fromFlags = s.flags[name] ?? s.flags[k];
+    const fromEnv = d.noEnv ? undefined : s.env[envName(name)];
+    const fromFile = s.file[name] ?? s.file[k];
+    const value = fromFlags ?? fromEnv ?? fromFile ?? d.default;
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** Problems with choice-valued options. */
+export function checkChoices(decls: FlagDecls, raw: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  for (const [name, d] of Object.entries(decls)) {
+    const v = raw[name];
+    if (d.choices && v !== undefined && !d.choices.includes(show(v))) {
+      problems.push(`--${kebab(name)} must be one of ${d.choices.join(', ')}, got ${show(v)}`);
+    }
+  }
+  return problems;
+}
+
+/** Whether the user set an option anywhere (not just its default). */
+export function isGiven(decls: FlagDecls, name: string, s: RawSources): boolean {
+  const d = decls[name];
+  const k = kebab(name);
+  return (
+    s.flags[name] !== undefined ||
+    s.flags[k] !== undefined ||
+    (!d?.noEnv && s.env[envName(name)] !== undefined) ||
+    s.file[name] !== undefined ||
+    s.file[k] !== undefined
+  );
+}

@@ -1,0 +1,88 @@
+/**
+ * Live progress: one line per interval (ops/s, p50/p99/p99.9/max, errors, dropped, in-flight, generator CPU),
+ * plus a progress bar on a TTY; plain lines without a TTY; JSON lines with --json; nothing with --quiet.
+ */
+import type { IntervalResult } from '../result/schema.js';
+import { formatDuration, formatMicros } from '../units.js';
+
+export type OutputMode = 'tty' | 'plain' | 'quiet' | 'json';
+
+export class Progress {
+  private barShown = false;
+
+  constructor(
+    private readonly mode: OutputMode,
+    private readonly totalMs: number,
+    private readonly write: (s: string) => void = (s) => process.stdout.write(s),
+  ) {}
+
+  info(message: string): void {
+    if (this.mode === 'quiet') return;
+    if (this.mode === 'json') {
+      this.write(`${JSON.stringify({ type: 'info', message })}\n`);
+      return;
+    }
+    this.clearBar();
+    this.write(`${message}\n`);
+  }
+
+  interval(r: IntervalResult, intervalMs: number): void {
+    if (this.mode === 'quiet') return;
+    if (this.mode === 'json') {
+      this.write(`${JSON.stringify({ type: 'interval', ...r })}\n`);
+      return;
+    }
+    this.clearBar();
+    this.write(`${formatIntervalLine(r, intervalMs)}\n`);
+    if (this.mode === 'tty') this.bar(r.endMs);
+  }
+
+  private bar(atMs: number): void {
+    if (!Number.isFinite(this.totalMs) || this.totalMs <= 0) return;
+    const frac = Math.min(1, atMs / this.totalMs);
+    const width = 30;
+    const filled = Math.round(frac * width);
+    this.write(
+      `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${formatDuration(atMs)} / ${formatDuration(this.totalMs)}`,
+    );
+    this.barShown = true;
+  }
+
+  private clearBar(): void {
+    if (this.barShown) {
+      this.write('\r\x1b[2K');
+      this.barShown = false;
+    }
+  }
+
+  done(): void {
+    this.clearBar();
+  }
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+export function formatIntervalLine(r: IntervalResult, intervalMs: number): string {
+  const t = pad(formatDuration(r.endMs), 6);
+  const parts = [`${t} ${pad(r.phase, 6)}`];
+  const perSec = 1000 / intervalMs;
+  for (const [name, op] of Object.entries(r.ops)) {
+    if (name.startsWith('poll_')) continue;
+    parts.push(
+      `${name} ${Math.round(op.count * perSec)}/s p50 ${formatMicros(op.p50Us)} p99 ${formatMicros(op.p99Us)} p99.9 ${formatMicros(op.p999Us)} max ${formatMicros(op.maxUs)}`,
+    );
+    if (parts.length >= 3) break;
+  }
+  const e2e = r.metrics.workflow_e2e;
+  if (e2e) parts.push(`wf-e2e p50 ${formatMicros(e2e.p50Us)} p99 ${formatMicros(e2e.p99Us)}`);
+  const errors = Object.values(r.errors).reduce((a, b) => a + b, 0);
+  parts.push(
+    `err ${errors}`,
+    `drop ${r.counters.dropped ?? 0}`,
+    `inflight ${r.health.inFlight}`,
+    `cpu ${r.health.processCpuCores.toFixed(2)}`,
+  );
+  return parts.join(' | ');
+}

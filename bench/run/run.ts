@@ -1,0 +1,366 @@
+/**
+ * `stampede run`: starts the embedded engine (unless --target), spawns starter and poller threads, runs the
+ * schedule, drains, verifies every started workflow against the engine, and writes result.json, the .hlog
+ * interval log and report.html. Returns the result; the CLI turns its verdict into an exit code.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { startEngine, type Engine, type EngineStats } from '../../engine/index.js';
+import { SCENARIOS } from '../../scenarios/index.js';
+import { WorkflowServiceClient } from '../client/workflow-service.js';
+import { Coordinator } from '../coordinator/coordinator.js';
+import { IntervalAggregator } from '../coordinator/aggregator.js';
+import type { ThreadInit } from '../coordinator/protocol.js';
+import { RunFailedError, UsageError } from '../errors.js';
+import { planSchedule } from '../executors/index.js';
+import type { RunOptions } from '../options/run-flags.js';
+import { encodeHistogram, summarize, type Histogram } from '../recorder/histogram.js';
+import { nowMs } from '../recorder/clock.js';
+import { HlogWriter } from '../result/hlog.js';
+import {
+  RESULT_SCHEMA,
+  RESULT_VERSION,
+  type IntervalResult,
+  type LatencyStats,
+  type OperationResult,
+  type Phase,
+  type ResultV1,
+} from '../result/schema.js';
+import { compileOptions } from '../scenario-api/options.js';
+import type { Progress } from './progress.js';
+import { verifyRun } from './verify.js';
+import { renderReport } from '../../reports/index.js';
+import { redactSecrets } from '../result/redact.js';
+import { gitSha } from './git.js';
+import { TOOL_VERSION } from '../version.js';
+
+function latency(h: Histogram): LatencyStats {
+  return { ...summarize(h), histogram: encodeHistogram(h) };
+}
+
+export interface RunHandle {
+  /** Stops the run early (SIGINT): starters stop, the run drains briefly and writes a partial result. */
+  stop(reason: string): void;
+  result: Promise<{ result: ResultV1; outDir: string }>;
+}
+
+export function startRun(o: RunOptions, log: Progress): RunHandle {
+  let stopRequested: string | undefined;
+  let stopHook: ((reason: string) => void) | undefined;
+  const handle: RunHandle = {
+    stop(reason) {
+      stopRequested ??= reason;
+      stopHook?.(reason);
+    },
+    result: run(o, log, (hook) => {
+      stopHook = hook;
+      if (stopRequested) hook(stopRequested);
+    }),
+  };
+  return handle;
+}
+
+async function run(
+  o: RunOptions,
+  progress: Progress,
+  onStopHook: (hook: (reason: string) => void) => void,
+): Promise<{ result: ResultV1; outDir: string }> {
+  const scenario = SCENARIOS.get(o.scenario);
+  if (!scenario)
+    throw new UsageError(`unknown scenario ${o.scenario} (available: ${[...SCENARIOS.keys()].join(', ')})`);
+  const scenarioOpts = compileOptions(scenario.options, o.scenarioOptions, `scenario ${o.scenario}`);
+  const problems = [...scenarioOpts.problems, ...(scenario.check?.(scenarioOpts.values) ?? [])];
+  const executorConfig = {
+    ratePerSec: o.ratePerSec,
+    startRatePerSec: o.startRatePerSec,
+    stages: o.stages,
+    vus: o.vus,
+    durationMs: o.durationMs,
+    warmupMs: o.warmupMs,
+    iterations: o.iterations,
+  };
+  const schedule = planSchedule(o.executor, executorConfig);
+  if (Array.isArray(schedule)) problems.push(...schedule);
+  if (problems.length > 0) throw UsageError.of(problems);
+  if (Array.isArray(schedule)) throw new Error('unreachable');
+
+  const runTag = o.runTag ?? `sp-${randomUUID().slice(0, 8)}`;
+  const outDir = resolve(o.out ?? join('results', `${new Date().toISOString().replace(/[:.]/g, '-')}-${o.scenario}`));
+  mkdirSync(outDir, { recursive: true });
+
+  let engine: Engine | undefined;
+  let target = o.target;
+  if (!target) {
+    progress.info(
+      `starting embedded engine (store ${o.engine.store ?? 'memory'}, ${o.engine.numShards ?? 4} shards${(o.engine.timeScale ?? 1) !== 1 ? `, time x${o.engine.timeScale}` : ''})`,
+    );
+    engine = await startEngine({ ...o.engine, host: '127.0.0.1', port: 0 });
+    target = engine.address;
+  }
+  const client = new WorkflowServiceClient(target);
+  // The aggregator needs the thread list, known once the threads are described below.
+  let aggregator: IntervalAggregator | undefined;
+  const coordinator = new Coordinator({
+    interval: (id, m) => aggregator?.add(id, m.index, m.data, m.health),
+    done: (id, lastIndex) => aggregator?.threadDone(id, lastIndex),
+    log: (message) => progress.info(message),
+  });
+  let hlog: HlogWriter | undefined;
+  try {
+    let serverVersion = 'unknown';
+    try {
+      await client.waitForReady(10_000);
+      serverVersion = (await client.call('GetSystemInfo', {}, { timeoutMs: 10_000 })).serverVersion || 'unknown';
+    } catch (err) {
+      throw new UsageError(`cannot reach ${target}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const timeScale = engine ? engine.clock.timeScale : 1;
+    try {
+      await client.call('DescribeNamespace', { namespace: o.namespace }, { timeoutMs: 10_000 });
+    } catch (err) {
+      throw new UsageError(
+        `namespace ${o.namespace} is not usable on ${target}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+    }
+
+    const scheduleEndMs = schedule.endMs;
+    const phaseOf = (index: number): Phase => {
+      const end = (index + 1) * o.intervalMs;
+      if (end <= o.warmupMs) return 'warmup';
+      return index * o.intervalMs < (startersDoneAtMs ?? scheduleEndMs) ? 'main' : 'drain';
+    };
+    let startersDoneAtMs: number | undefined = undefined;
+    const intervals: IntervalResult[] = [];
+    let lastCpu = process.cpuUsage();
+    let lastCpuAt = nowMs();
+    let peakRss = 0;
+    const sampleProcess = (): { cpuCores: number; rssBytes: number } => {
+      const cpu = process.cpuUsage();
+      const at = nowMs();
+      const cores = (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000 / Math.max(1, at - lastCpuAt);
+      lastCpu = cpu;
+      lastCpuAt = at;
+      const rss = process.memoryUsage.rss();
+      peakRss = Math.max(peakRss, rss);
+      return { cpuCores: cores, rssBytes: rss };
+    };
+
+    const base: ThreadInit = {
+      role: 'starter',
+      threadIndex: 0,
+      threadCount: o.starters,
+      segmentIndex: o.segment.index,
+      segmentCount: o.segment.count,
+      target,
+      namespace: o.namespace,
+      taskQueue: o.taskQueue,
+      scenario: o.scenario,
+      scenarioOptions: o.scenarioOptions,
+      executor: { name: o.executor, config: { ...executorConfig } },
+      maxInFlight: Math.max(1, Math.ceil(o.maxInFlight / o.starters)),
+      intervalMs: o.intervalMs,
+      runTag,
+      seed: o.seed,
+      workflowPollers: o.workflowPollers,
+      activityPollers: o.activityPollers,
+      timeScale,
+      identity: `stampede@${hostname()}`,
+    };
+    const inits: ThreadInit[] = [
+      ...Array.from({ length: o.starters }, (_, i) => ({
+        ...base,
+        role: 'starter' as const,
+        threadIndex: i,
+        threadCount: o.starters,
+      })),
+      ...Array.from({ length: o.pollers }, (_, i) => ({
+        ...base,
+        role: 'poller' as const,
+        threadIndex: i,
+        threadCount: o.pollers,
+      })),
+    ];
+    const agg = new IntervalAggregator(
+      inits.map((_, i) => i),
+      o.intervalMs,
+      phaseOf,
+      sampleProcess,
+      (f) => {
+        intervals.push(f.result);
+        hlog?.interval(f.result.startMs, f.result.endMs, f.histograms);
+        progress.interval(f.result, o.intervalMs);
+      },
+    );
+    aggregator = agg;
+    progress.info(
+      `${o.scenario}: ${describeLoad(o)}, warm-up ${fmt(o.warmupMs)} + ${Number.isFinite(o.durationMs) ? fmt(o.durationMs) : 'until done'}; ${o.starters} starter + ${o.pollers} poller thread(s) -> ${target}`,
+    );
+    coordinator.spawn(inits);
+    await coordinator.ready(30_000);
+    const t0 = Math.ceil(nowMs()) + 200;
+    hlog = new HlogWriter(
+      join(outDir, 'intervals.hlog'),
+      t0,
+      `stampede ${TOOL_VERSION} run ${runTag} scenario ${o.scenario}; values in microseconds`,
+    );
+    coordinator.broadcast({ type: 'start', t0Ms: t0 });
+
+    let interrupted: string | undefined;
+    onStopHook((reason) => {
+      if (interrupted) return;
+      interrupted = reason;
+      progress.info(`stopping (${reason}): finishing in-flight work and writing a partial result`);
+      coordinator.broadcast({ type: 'stop', reason }, 'starter');
+    });
+
+    await coordinator.finished('starter');
+    startersDoneAtMs = Math.max(
+      o.warmupMs,
+      Math.min(nowMs() - t0, Number.isFinite(scheduleEndMs) ? scheduleEndMs : Infinity),
+    );
+    const counter = (name: string): number => agg.totals.counters.get(name) ?? 0;
+
+    // Drain: wait for the started workflows to close (counters lag by one interval at most).
+    const closes = scenario.closesDuringRun(scenarioOpts.values);
+    if (closes && o.pollers > 0) {
+      const drainUntil = nowMs() + (interrupted ? Math.min(5000, o.drainTimeoutMs) : o.drainTimeoutMs);
+      const startedTotal = coordinator.total('starter', 'workflows_started');
+      progress.info(`draining: waiting for ${startedTotal} workflow(s) to close`);
+      while (nowMs() < drainUntil && counter('workflows_closed') < startedTotal) {
+        await coordinator.guard(new Promise((r) => setTimeout(r, 100)));
+      }
+    }
+    coordinator.broadcast({ type: 'stop', reason: 'run finished' }, 'poller');
+    await coordinator.finished('poller');
+    agg.flushAll();
+    const endMs = nowMs() - t0;
+    progress.done();
+
+    const started = coordinator.total('starter', 'workflows_started');
+    const verification = await verifyRun({
+      client,
+      namespace: o.namespace,
+      prefix: `${runTag}-`,
+      started,
+      closesDuringRun: closes && !interrupted,
+      settleMs: 10_000,
+    });
+
+    let engineStats: EngineStats | undefined;
+    if (engine) engineStats = await engine.stats();
+
+    const measuredMs = Math.max(1, (startersDoneAtMs ?? endMs) - o.warmupMs);
+    const operations: Record<string, OperationResult> = {};
+    for (const [name, t] of agg.totals.ops) {
+      operations[name] = {
+        count: t.service.totalCount,
+        errors: t.errors,
+        throughputPerSec: t.service.totalCount / (measuredMs / 1000),
+        service: latency(t.service),
+        ...(t.open ? { response: latency(t.response), wait: latency(t.wait) } : {}),
+      };
+    }
+    const metrics: Record<string, LatencyStats> = {};
+    for (const [name, h] of agg.totals.metrics) metrics[name] = latency(h);
+    const health = generatorHealth(intervals, counter('dropped'), peakRss);
+
+    const notes: string[] = [];
+    if (interrupted) notes.push(`interrupted: ${interrupted}`);
+    const verdict: ResultV1['verdict'] = interrupted ? 'partial' : verification.status === 'failed' ? 'fail' : 'pass';
+    const store = engine ? (o.engine.store ?? 'memory') : 'external';
+    const result: ResultV1 = {
+      schema: RESULT_SCHEMA,
+      version: RESULT_VERSION,
+      runId: runTag,
+      label: o.label ?? `${o.scenario} ${store}`,
+      createdAt: new Date().toISOString(),
+      tool: { name: 'stampede', version: TOOL_VERSION, ...(gitSha() ? { gitSha: gitSha() ?? '' } : {}) },
+      environment: {
+        node: process.version,
+        platform: process.platform,
+        arch: process.arch,
+        cpuModel: cpus()[0]?.model ?? 'unknown',
+        cpus: cpus().length,
+        totalMemoryBytes: totalmem(),
+        hostname: hostname(),
+      },
+      options: redactSecrets({ ...o, durationMs: Number.isFinite(o.durationMs) ? o.durationMs : null, runTag }),
+      scenario: { name: o.scenario, stresses: scenario.stresses, options: scenarioOpts.values },
+      target: { kind: engine ? 'embedded' : 'external', address: target, store, serverVersion, timeScale },
+      segment: o.segment,
+      timing: { t0Ms: t0, warmupMs: o.warmupMs, measuredMs, intervalMs: o.intervalMs, endMs },
+      operations,
+      metrics,
+      counters: Object.fromEntries(agg.totals.counters),
+      errors: Object.fromEntries(agg.totals.errors),
+      intervals,
+      health,
+      ...(engineStats ? { engine: engineStats } : {}),
+      verification,
+      verdict,
+      notes,
+      files: { hlog: 'intervals.hlog', ...(o.report ? { report: 'report.html' } : {}) },
+    };
+    await hlog.close();
+    hlog = undefined;
+    writeFileSync(join(outDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+    if (o.report) writeFileSync(join(outDir, 'report.html'), renderReport([result]));
+    return { result, outDir };
+  } catch (err) {
+    if (coordinator.failedWith && !(err instanceof RunFailedError)) throw coordinator.failedWith;
+    throw err;
+  } finally {
+    await hlog?.close().catch(() => undefined);
+    await coordinator.terminateAll().catch(() => undefined);
+    client.close();
+    await engine?.stop();
+  }
+}
+
+function fmt(ms: number): string {
+  return ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+function describeLoad(o: RunOptions): string {
+  switch (o.executor) {
+    case 'constant-arrival-rate':
+      return `${o.ratePerSec}/s constant arrival rate${o.iterations ? `, ${o.iterations} iterations` : ''}`;
+    case 'ramping-arrival-rate':
+      return `ramping arrival rate ${o.stages.map((s) => `${fmt(s.durationMs)}:${s.targetPerSec}/s`).join(', ')}`;
+    case 'constant-concurrency':
+      return `${o.vus} virtual users (closed model)`;
+  }
+}
+
+/** Saturation: a generator thread busy > 90 % of an interval, or iterations starting > 10 ms late, says so. */
+function generatorHealth(intervals: IntervalResult[], dropped: number, peakRss: number): ResultV1['health'] {
+  const measured = intervals.filter((i) => i.phase !== 'warmup');
+  const maxElu = Math.max(0, ...measured.map((i) => i.health.maxElu));
+  const lag = Math.max(0, ...measured.map((i) => i.health.scheduleLagMaxUs));
+  const eld = Math.max(0, ...measured.map((i) => i.health.eventLoopDelayP99Us));
+  const busy = measured.filter((i) => i.health.maxElu > 0.9).length;
+  const late = measured.filter((i) => i.health.scheduleLagMaxUs > 10_000).length;
+  const warnings: string[] = [];
+  if (busy > 0)
+    warnings.push(
+      `generator saturated: a thread was > 90 % busy in ${busy} of ${measured.length} intervals; add --starters/--pollers or lower the rate`,
+    );
+  if (late > measured.length * 0.1)
+    warnings.push(
+      `iterations started > 10 ms behind schedule in ${late} intervals (max ${Math.round(lag / 1000)} ms): the generator could not keep the rate`,
+    );
+  if (dropped > 0) warnings.push(`${dropped} iterations dropped at the in-flight cap: the target did not keep up`);
+  const cpu = measured.map((i) => i.health.processCpuCores);
+  return {
+    saturated: busy > 0 || late > measured.length * 0.1,
+    warnings,
+    maxElu,
+    eventLoopDelayP99Us: eld,
+    scheduleLagMaxUs: lag,
+    dropped,
+    peakRssBytes: peakRss,
+    cpuCoresMean: cpu.length ? cpu.reduce((a, b) => a + b, 0) / cpu.length : 0,
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * End-of-run verification: every workflow the run started is accounted for by reading the engine back
+ * (CountWorkflowExecutions grouped by status over the run's workflow-id prefix). Visibility trails commits,
+ * so the count is re-read until it stops changing.
+ */
+import type { WorkflowServiceClient } from '../client/workflow-service.js';
+import { fromPayload } from '../scenario-api/payloads.js';
+import type { Verification } from '../result/schema.js';
+
+function num(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (v && typeof v === 'object' && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
+  return Number(v ?? 0);
+}
+
+export async function countByStatus(
+  client: WorkflowServiceClient,
+  namespace: string,
+  prefix: string,
+): Promise<Record<string, number>> {
+  const r = await client.call(
+    'CountWorkflowExecutions',
+    { namespace, query: `WorkflowId STARTS_WITH "${prefix}" GROUP BY ExecutionStatus` },
+    { timeoutMs: 30_000 },
+  );
+  const byStatus: Record<string, number> = {};
+  for (const g of r.groups) byStatus[String(fromPayload(g.groupValues?.[0]))] = num(g.count);
+  return byStatus;
+}
+
+export async function verifyRun(p: {
+  client: WorkflowServiceClient;
+  namespace: string;
+  prefix: string;
+  started: number;
+  closesDuringRun: boolean;
+  settleMs: number;
+}): Promise<Verification> {
+  const notes: string[] = [];
+  let byStatus: Record<string, number> = {};
+  const deadline = Date.now() + p.settleMs;
+  try {
+    // Visibility trails commits: read until every started workflow is seen (and closed, when it should be).
+    for (;;) {
+      byStatus = await countByStatus(p.client, p.namespace, p.prefix);
+      const total = Object.entries(byStatus)
+        .filter(([s]) => s !== 'ContinuedAsNew')
+        .reduce((n, [, c]) => n + c, 0);
+      const running = byStatus.Running ?? 0;
+      if ((total >= p.started && (!p.closesDuringRun || running === 0)) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } catch (err) {
+    return {
+      status: 'unavailable',
+      started: p.started,
+      byStatus: {},
+      lost: 0,
+      stuck: 0,
+      notes: [`could not read workflows back: ${err instanceof Error ? err.message : String(err)}`],
+    };
+  }
+  // Continue-as-new chains: every started workflow id ends in exactly one non-continued run.
+  const closedOrRunning = Object.entries(byStatus)
+    .filter(([s]) => s !== 'ContinuedAsNew')
+    .reduce((n, [, c]) => n + c, 0);
+  const lost = Math.max(0, p.started - closedOrRunning);
+  const running = byStatus.Running ?? 0;
+  const stuck = p.closesDuringRun ? running : 0;
+  if (lost > 0) notes.push(`${lost} started workflow(s) unknown to the engine`);
+  if (stuck > 0) {
+    const ids = await runningIds(p.client, p.namespace, p.prefix).catch(() => []);
+    notes.push(
+      `${stuck} workflow(s) still running though the scenario closes its workflows${ids.length ? `: ${ids.join(', ')}` : ''}`,
+    );
+  }
+  if (closedOrRunning > p.started)
+    notes.push(
+      `${closedOrRunning - p.started} more workflow(s) found than started (a previous run with the same tag?)`,
+    );
+  return { status: lost === 0 && stuck === 0 ? 'passed' : 'failed', started: p.started, byStatus, lost, stuck, notes };
+}
+
+async function runningIds(client: WorkflowServiceClient, namespace: string, prefix: string): Promise<string[]> {
+  const r = await client.call(
+    'ListWorkflowExecutions',
+    { namespace, query: `WorkflowId STARTS_WITH "${prefix}" AND ExecutionStatus = "Running"`, pageSize: 5 },
+    { timeoutMs: 10_000 },
+  );
+  return r.executions.map((e) => e.execution?.workflowId ?? '?');
+}

@@ -1,0 +1,89 @@
+/** The contract between scenarios and the harness: what a scenario declares, what its code receives. */
+import type { Command } from './commands.js';
+import type { DeciderTask } from './history.js';
+import type { OptionSpecs, OptionValues } from './options.js';
+
+export interface StartWorkflowParams {
+  workflowId: string;
+  workflowType: string;
+  input?: unknown;
+  taskQueue?: string;
+  /** Real-time bound of the whole run (0 = none). */
+  runTimeoutMs?: number;
+}
+
+export interface SignalParams {
+  workflowId: string;
+  runId?: string;
+  name: string;
+  input?: unknown;
+}
+
+/** What a starter thread offers one iteration. Every call is measured as an operation. */
+export interface StarterContext {
+  /** Global iteration index (unique across threads and processes of the run). */
+  readonly iteration: number;
+  /** Workflow id unique to this run: `<run tag>-<suffix>`. */
+  workflowId(suffix: string | number): string;
+  readonly taskQueue: string;
+  /** Deterministic per iteration (seeded by the run seed and the iteration). */
+  random(): number;
+  startWorkflow(p: StartWorkflowParams): Promise<{ runId: string }>;
+  signalWorkflow(p: SignalParams): Promise<void>;
+  signalWithStart(p: StartWorkflowParams & { signal: string; signalInput?: unknown }): Promise<{ runId: string }>;
+  queryWorkflow(p: { workflowId: string; runId?: string; queryType: string; args?: unknown }): Promise<unknown>;
+  cancelWorkflow(p: { workflowId: string; runId?: string }): Promise<void>;
+  /** Counts a scenario-level event (e.g. "purchases_sent"); totals appear in the result. */
+  count(name: string, n?: number): void;
+  /** Records a scenario-level latency, µs. */
+  record(metric: string, us: number): void;
+}
+
+export interface ActivityContext {
+  readonly attempt: number;
+  readonly workflowId: string;
+  readonly activityId: string;
+  random(): number;
+}
+
+export type ActivityHandler<S extends OptionSpecs> = (
+  input: unknown,
+  ctx: ActivityContext,
+  options: OptionValues<S>,
+) => unknown;
+
+/** What a decider may report besides its commands (for workflow-level metrics). */
+export interface DeciderContext {
+  count(name: string, n?: number): void;
+  /** Records a latency, µs (e.g. timer lateness). */
+  record(metric: string, us: number): void;
+  /** Virtual ms per real ms of the engine (1 against a real Temporal). */
+  readonly timeScale: number;
+}
+
+export interface Scenario<S extends OptionSpecs = OptionSpecs> {
+  name: string;
+  /** One line for lists. */
+  summary: string;
+  /** "What this stresses": the paragraph shown in --help and the report. */
+  stresses: string;
+  options: S;
+  /** Cross-option checks beyond each option's own bounds. */
+  check?(o: OptionValues<S>): string[];
+  /** One iteration of the arrival schedule (usually: start one workflow). */
+  iterate(ctx: StarterContext, o: OptionValues<S>): Promise<void>;
+  /** The synthetic worker's decision for one workflow task. */
+  decide(task: DeciderTask, o: OptionValues<S>, ctx: DeciderContext): Command[];
+  /** Answers a query against the workflow's history. */
+  query?(task: DeciderTask, queryType: string, args: unknown, o: OptionValues<S>): unknown;
+  activities: Record<string, ActivityHandler<S>>;
+  /** Whether each started workflow closes during the run (false: runs by design; verification accepts it). */
+  closesDuringRun(o: OptionValues<S>): boolean;
+}
+
+/** Erases a scenario's option types for the registry. */
+export type AnyScenario = Scenario<OptionSpecs>;
+
+export function defineScenario<S extends OptionSpecs>(s: Scenario<S>): AnyScenario {
+  return s as unknown as AnyScenario;
+}

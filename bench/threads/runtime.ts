@@ -1,0 +1,138 @@
+/**
+ * What every worker thread shares: the WorkflowService client, the interval recorder and its clock-aligned
+ * flushes (interval i covers [t0 + i*I, t0 + (i+1)*I)), health sampling, and the message plumbing. A thread
+ * that throws reports `fatal` and exits non-zero, so the coordinator fails the run loudly.
+ */
+import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { WorkflowServiceClient, isServiceError, grpc } from '../client/workflow-service.js';
+import { serializeError } from '../errors.js';
+import { IntervalRecorder } from '../recorder/interval-recorder.js';
+import { nowMs } from '../recorder/clock.js';
+import type { CoordinatorMessage, HealthSample, ThreadInit, ThreadMessage } from '../coordinator/protocol.js';
+
+export class ThreadRuntime {
+  readonly init = workerData as ThreadInit;
+  readonly client = new WorkflowServiceClient(this.init.target);
+  readonly recorder = new IntervalRecorder();
+  t0Ms = 0;
+  stopRequested = false;
+  private index = 0;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private elu: EventLoopUtilization = performance.eventLoopUtilization();
+  private readonly delay = monitorEventLoopDelay({ resolution: 10 });
+  scheduleLagMaxUs = 0;
+  inFlight = 0;
+  private readonly startWaiters: ((t0: number) => void)[] = [];
+  private readonly stopWaiters: (() => void)[] = [];
+
+  constructor() {
+    if (!parentPort) throw new Error('a stampede thread must run inside a worker thread');
+    parentPort.on('message', (m: CoordinatorMessage) => this.onMessage(m));
+    this.delay.enable();
+  }
+
+  post(m: ThreadMessage): void {
+    parentPort?.postMessage(m);
+  }
+
+  private onMessage(m: CoordinatorMessage): void {
+    if (m.type === 'start') {
+      this.t0Ms = m.t0Ms;
+      this.armFlush();
+      for (const w of this.startWaiters.splice(0)) w(m.t0Ms);
+    } else {
+      this.stopRequested = true;
+      for (const w of this.stopWaiters.splice(0)) w();
+    }
+  }
+
+  waitForStart(): Promise<number> {
+    return new Promise((resolve) => this.startWaiters.push(resolve));
+  }
+
+  /** Resolves when the coordinator asks to stop. */
+  waitForStop(): Promise<void> {
+    if (this.stopRequested) return Promise.resolve();
+    return new Promise((resolve) => this.stopWaiters.push(resolve));
+  }
+
+  private armFlush(): void {
+    const due = this.t0Ms + (this.index + 1) * this.init.intervalMs;
+    this.flushTimer = setTimeout(
+      () => {
+        this.flush();
+        this.armFlush();
+      },
+      Math.max(0, due - nowMs()),
+    );
+  }
+
+  private flush(): void {
+    const elu = performance.eventLoopUtilization(this.elu);
+    this.elu = performance.eventLoopUtilization();
+    const health: HealthSample = {
+      elu: elu.utilization,
+      eventLoopDelayP99Us: Math.round(this.delay.percentile(99) / 1000),
+      scheduleLagMaxUs: Math.round(this.scheduleLagMaxUs),
+      inFlight: this.inFlight,
+    };
+    this.delay.reset();
+    this.scheduleLagMaxUs = 0;
+    this.post({ type: 'interval', index: this.index, data: this.recorder.snapshot(), health });
+    this.index += 1;
+  }
+
+  /** Sends the last (partial) interval and 'done'. */
+  finish(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flush();
+    this.post({ type: 'done', lastIndex: this.index - 1, totals: Object.fromEntries(this.recorder.cumulative) });
+    this.client.close();
+    this.delay.disable();
+  }
+
+  /** Connects, then tells the coordinator this thread is ready. */
+  async ready(): Promise<void> {
+    await this.client.waitForReady(15_000);
+    this.post({ type: 'ready' });
+  }
+}
+
+/** An error's type for counting: the gRPC status name, or the error's class. */
+export function errorType(err: unknown): string {
+  if (isServiceError(err)) return grpc.status[err.code] ?? `GRPC_${err.code}`;
+  if (err instanceof Error) return err.name;
+  return 'Error';
+}
+
+/** Runs a thread's main function; any escape is reported as fatal and the thread exits with code 1. */
+export function runThread(main: (rt: ThreadRuntime) => Promise<void>): void {
+  let rt: ThreadRuntime;
+  try {
+    rt = new ThreadRuntime();
+  } catch (err) {
+    parentPort?.postMessage({ type: 'fatal', error: serializeError(err) } satisfies ThreadMessage);
+    process.exit(1);
+  }
+  main(rt).then(
+    () => rt.finish(),
+    (err: unknown) => {
+      rt.post({ type: 'fatal', error: serializeError(err) });
+      process.exit(1);
+    },
+  );
+}
+
+/** Deterministic PRNG (splitmix32) for scenario randomness reproducible from the run seed. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    z = (z ^ (z >>> 16)) >>> 0;
+    return z / 4294967296;
+  };
+}

@@ -1,0 +1,129 @@
+/**
+ * The StarterContext a scenario's iteration receives: every call is a measured operation. The first call of
+ * an iteration is measured from the iteration's intended start (open model), later calls from their own send.
+ */
+import { randomUUID } from 'node:crypto';
+import type { StarterContext } from '../scenario-api/types.js';
+import { fromPayloads, toPayload, toPayloads } from '../scenario-api/payloads.js';
+import { nowUs } from '../recorder/clock.js';
+import { errorType, type ThreadRuntime } from './runtime.js';
+
+export const INTENDED_START_HEADER = 'stampede-intended-start-us';
+const CALL_TIMEOUT_MS = 30_000;
+
+export function starterContext(
+  rt: ThreadRuntime,
+  k: number,
+  intendedUs: number | undefined,
+  random: () => number,
+): StarterContext {
+  const { init, client, recorder } = rt;
+  let intended = intendedUs;
+  const measure = async <T>(op: string, fn: () => Promise<T>): Promise<T> => {
+    const sent = nowUs();
+    const planned = intended ?? sent;
+    intended = undefined;
+    try {
+      const result = await fn();
+      recorder.recordScheduled(op, planned, sent, nowUs());
+      return result;
+    } catch (err) {
+      recorder.error(op, errorType(err));
+      throw err;
+    }
+  };
+  const header = () => ({ fields: { [INTENDED_START_HEADER]: toPayload(intendedUs ?? nowUs()) } });
+  return {
+    iteration: k,
+    workflowId: (suffix) => `${init.runTag}-${suffix}`,
+    taskQueue: init.taskQueue,
+    random,
+    startWorkflow: (p) =>
+      measure('start_workflow', async () => {
+        const r = await client.call(
+          'StartWorkflowExecution',
+          {
+            namespace: init.namespace,
+            workflowId: p.workflowId,
+            workflowType: { name: p.workflowType },
+            taskQueue: { name: p.taskQueue ?? init.taskQueue },
+            input: toPayloads(p.input),
+            requestId: randomUUID(),
+            identity: init.identity,
+            header: header(),
+            ...(p.runTimeoutMs ? { workflowRunTimeout: { seconds: Math.ceil(p.runTimeoutMs / 1000) } } : {}),
+          },
+          { timeoutMs: CALL_TIMEOUT_MS },
+        );
+        recorder.count('workflows_started');
+        return { runId: r.runId };
+      }),
+    signalWithStart: (p) =>
+      measure('signal_with_start', async () => {
+        const r = await client.call(
+          'SignalWithStartWorkflowExecution',
+          {
+            namespace: init.namespace,
+            workflowId: p.workflowId,
+            workflowType: { name: p.workflowType },
+            taskQueue: { name: p.taskQueue ?? init.taskQueue },
+            input: toPayloads(p.input),
+            signalName: p.signal,
+            signalInput: toPayloads(p.signalInput),
+            requestId: randomUUID(),
+            identity: init.identity,
+            header: header(),
+          },
+          { timeoutMs: CALL_TIMEOUT_MS },
+        );
+        if (r.started) recorder.count('workflows_started');
+        recorder.count('signals_sent');
+        return { runId: r.runId };
+      }),
+    signalWorkflow: (p) =>
+      measure('signal_workflow', async () => {
+        await client.call(
+          'SignalWorkflowExecution',
+          {
+            namespace: init.namespace,
+            workflowExecution: { workflowId: p.workflowId, runId: p.runId ?? '' },
+            signalName: p.name,
+            input: toPayloads(p.input),
+            identity: init.identity,
+            requestId: randomUUID(),
+            header: { fields: { [INTENDED_START_HEADER]: toPayload(nowUs()) } },
+          },
+          { timeoutMs: CALL_TIMEOUT_MS },
+        );
+        recorder.count('signals_sent');
+      }),
+    queryWorkflow: (p) =>
+      measure('query_workflow', async () => {
+        const r = await client.call(
+          'QueryWorkflow',
+          {
+            namespace: init.namespace,
+            execution: { workflowId: p.workflowId, runId: p.runId ?? '' },
+            query: { queryType: p.queryType, queryArgs: toPayloads(p.args) },
+          },
+          { timeoutMs: CALL_TIMEOUT_MS },
+        );
+        return fromPayloads(r.queryResult);
+      }),
+    cancelWorkflow: (p) =>
+      measure('cancel_workflow', async () => {
+        await client.call(
+          'RequestCancelWorkflowExecution',
+          {
+            namespace: init.namespace,
+            workflowExecution: { workflowId: p.workflowId, runId: p.runId ?? '' },
+            identity: init.identity,
+            requestId: randomUUID(),
+          },
+          { timeoutMs: CALL_TIMEOUT_MS },
+        );
+      }),
+    count: (name, n = 1) => recorder.count(name, n),
+    record: (metric, us) => recorder.recordMetric(metric, us),
+  };
+}

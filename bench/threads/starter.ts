@@ -1,0 +1,120 @@
+/**
+ * Starter thread: runs its exact share of the schedule. Open model: each iteration fires at its intended
+ * time whether or not earlier ones finished; one that finds the in-flight cap reached is dropped and counted
+ * (never delayed, which would hide the stall). Closed model: each virtual user loops.
+ */
+import { SCENARIOS } from '../../scenarios/index.js';
+import { compileOptions } from '../scenario-api/options.js';
+import { planSchedule, type ExecutorConfig } from '../executors/index.js';
+import {
+  closedShare,
+  openIndices,
+  type ClosedSchedule,
+  type OpenSchedule,
+  type Partition,
+} from '../executors/types.js';
+import { nowMs } from '../recorder/clock.js';
+import { errorType, runThread, seededRandom, type ThreadRuntime } from './runtime.js';
+import { starterContext } from './starter-context.js';
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+runThread(async (rt) => {
+  const { init } = rt;
+  const scenario = SCENARIOS.get(init.scenario);
+  if (!scenario) throw new Error(`unknown scenario ${init.scenario}`);
+  const { values, problems } = compileOptions(scenario.options, init.scenarioOptions, `scenario ${init.scenario}`);
+  if (problems.length > 0) throw new Error(problems.join('; '));
+  const schedule = planSchedule(init.executor.name, init.executor.config as unknown as ExecutorConfig);
+  if (Array.isArray(schedule)) throw new Error(schedule.join('; '));
+  const partition: Partition = {
+    segmentIndex: init.segmentIndex,
+    segmentCount: init.segmentCount,
+    threadIndex: init.threadIndex,
+    threadCount: init.threadCount,
+  };
+  await rt.ready();
+  const t0 = await rt.waitForStart();
+  const iterate = (k: number, intendedUs: number | undefined): Promise<void> => {
+    rt.inFlight += 1;
+    rt.recorder.count('iterations');
+    const ctx = starterContext(rt, k, intendedUs, seededRandom((init.seed ^ Math.imul(k, 0x9e3779b1)) >>> 0));
+    return scenario.iterate(ctx, values).then(
+      () => {
+        rt.inFlight -= 1;
+      },
+      (err: unknown) => {
+        rt.inFlight -= 1;
+        rt.recorder.count('iterations_failed');
+        rt.recorder.error('iteration', errorType(err));
+      },
+    );
+  };
+  if (schedule.model === 'open') await runOpen(rt, schedule, partition, t0, iterate);
+  else await runClosed(rt, schedule, partition, t0, iterate);
+});
+
+async function runOpen(
+  rt: ThreadRuntime,
+  schedule: OpenSchedule,
+  partition: Partition,
+  t0: number,
+  iterate: (k: number, intendedUs: number) => Promise<void>,
+): Promise<void> {
+  const { first, stride } = openIndices(partition);
+  const pending = new Set<Promise<void>>();
+  let k = first;
+  for (;;) {
+    if (rt.stopRequested) break;
+    const offset = schedule.offsetMs(k);
+    if (offset === undefined) break;
+    const due = t0 + offset;
+    const wait = due - nowMs();
+    if (wait > 1) {
+      await sleep(Math.min(wait, 250));
+      continue;
+    }
+    const lagUs = Math.max(0, -wait * 1000);
+    if (lagUs > rt.scheduleLagMaxUs) rt.scheduleLagMaxUs = lagUs;
+    rt.recorder.recordMetric('schedule_lag', lagUs);
+    if (rt.inFlight >= rt.init.maxInFlight) {
+      rt.recorder.count('dropped');
+    } else {
+      const p = iterate(k, due * 1000);
+      pending.add(p);
+      void p.finally(() => pending.delete(p));
+    }
+    k += stride;
+    // Yield now and then so replies are processed even when far behind schedule.
+    if ((k / stride) % 64 === 0) await sleep(0);
+  }
+  await Promise.all(pending);
+}
+
+async function runClosed(
+  rt: ThreadRuntime,
+  schedule: ClosedSchedule,
+  partition: Partition,
+  t0: number,
+  iterate: (k: number, intendedUs: number | undefined) => Promise<void>,
+): Promise<void> {
+  const { vus, iterations } = closedShare(schedule, partition);
+  const endMs = t0 + schedule.endMs;
+  let budget = iterations ?? Infinity;
+  // Closed-model iteration indices: unique per partition, interleaved across partitions.
+  const parts = partition.segmentCount * partition.threadCount;
+  const base = partition.segmentIndex * partition.threadCount + partition.threadIndex;
+  let next = 0;
+  const wait = t0 - nowMs();
+  if (wait > 0) await sleep(wait);
+  const vu = async (): Promise<void> => {
+    while (!rt.stopRequested && nowMs() < endMs && budget > 0) {
+      budget -= 1;
+      const k = base + parts * next++;
+      await iterate(k, undefined);
+    }
+  };
+  await Promise.all(Array.from({ length: vus }, () => vu()));
+}

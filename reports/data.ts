@@ -1,0 +1,122 @@
+/**
+ * Turns results into the long-format rows the charts read: one row per (run, time, series, value). Several
+ * results become one data set, so every chart overlays runs by colour.
+ */
+import * as hdr from 'hdr-histogram-js';
+import type { ResultV1 } from '../bench/result/schema.js';
+
+export interface Row {
+  run: string;
+  /** Seconds from t0 (interval end). */
+  t: number;
+  series: string;
+  value: number;
+  phase?: string;
+}
+
+export function runLabels(results: ResultV1[]): string[] {
+  const seen = new Map<string, number>();
+  return results.map((r) => {
+    const n = (seen.get(r.label) ?? 0) + 1;
+    seen.set(r.label, n);
+    return n === 1 ? r.label : `${r.label} (${n})`;
+  });
+}
+
+export function throughputRows(results: ResultV1[], labels: string[]): Row[] {
+  const rows: Row[] = [];
+  results.forEach((r, i) => {
+    const run = labels[i] ?? r.label;
+    for (const iv of r.intervals) {
+      for (const [op, o] of Object.entries(iv.ops)) {
+        rows.push({
+          run,
+          t: iv.endMs / 1000,
+          series: op,
+          value: (o.count * 1000) / r.timing.intervalMs,
+          phase: iv.phase,
+        });
+      }
+      const closed = iv.counters.workflows_closed;
+      if (closed !== undefined)
+        rows.push({
+          run,
+          t: iv.endMs / 1000,
+          series: 'workflows closed',
+          value: (closed * 1000) / r.timing.intervalMs,
+          phase: iv.phase,
+        });
+    }
+  });
+  return rows;
+}
+
+/** p50 / p99 / p99.9 of one operation (response time if measured, else service time) over time, in ms. */
+export function latencyRows(results: ResultV1[], labels: string[], op: string): Row[] {
+  const rows: Row[] = [];
+  results.forEach((r, i) => {
+    const run = labels[i] ?? r.label;
+    for (const iv of r.intervals) {
+      const o = iv.ops[op];
+      if (!o || o.count === 0) continue;
+      rows.push({ run, t: iv.endMs / 1000, series: 'p50', value: o.p50Us / 1000, phase: iv.phase });
+      rows.push({ run, t: iv.endMs / 1000, series: 'p99', value: o.p99Us / 1000, phase: iv.phase });
+      rows.push({ run, t: iv.endMs / 1000, series: 'p99.9', value: o.p999Us / 1000, phase: iv.phase });
+      rows.push({ run, t: iv.endMs / 1000, series: 'max', value: o.maxUs / 1000, phase: iv.phase });
+    }
+  });
+  return rows;
+}
+
+export interface SpectrumRow {
+  run: string;
+  series: string;
+  /** 1 / (1 - p): 10 = p90, 100 = p99, 1000 = p99.9. */
+  x: number;
+  percentile: number;
+  ms: number;
+}
+
+/** The percentile spectrum of encoded histograms, for a log 1/(1-p) axis (HdrHistogram's plot). */
+export function spectrumRows(run: string, series: string, encoded: string | undefined): SpectrumRow[] {
+  if (!encoded) return [];
+  const h = hdr.decodeFromCompressedBase64(encoded, 32, false);
+  if (h.totalCount === 0) return [];
+  const rows: SpectrumRow[] = [];
+  const ps = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999, 100];
+  for (const p of ps) {
+    if (p === 100 || (1 - p / 100) * h.totalCount >= 1 || p <= 50) {
+      const x = p === 100 ? Math.max(10, h.totalCount) : 1 / (1 - p / 100);
+      rows.push({ run, series, x, percentile: p, ms: h.getValueAtPercentile(p) / 1000 });
+    }
+  }
+  return rows;
+}
+
+export function healthRows(results: ResultV1[], labels: string[]): Row[] {
+  const rows: Row[] = [];
+  results.forEach((r, i) => {
+    const run = labels[i] ?? r.label;
+    for (const iv of r.intervals) {
+      const t = iv.endMs / 1000;
+      rows.push({ run, t, series: 'process CPU (cores)', value: iv.health.processCpuCores });
+      rows.push({ run, t, series: 'max thread busy (ELU)', value: iv.health.maxElu });
+      rows.push({ run, t, series: 'event-loop delay p99 (ms)', value: iv.health.eventLoopDelayP99Us / 1000 });
+      rows.push({ run, t, series: 'schedule lag max (ms)', value: iv.health.scheduleLagMaxUs / 1000 });
+      rows.push({ run, t, series: 'dropped / interval', value: iv.counters.dropped ?? 0 });
+    }
+  });
+  return rows;
+}
+
+export function errorRows(results: ResultV1[], labels: string[]): Row[] {
+  const rows: Row[] = [];
+  results.forEach((r, i) => {
+    const run = labels[i] ?? r.label;
+    for (const iv of r.intervals) {
+      for (const [k, n] of Object.entries(iv.errors))
+        rows.push({ run, t: iv.endMs / 1000, series: k.replace('|', ': '), value: n });
+    }
+  });
+  return rows;
+}

@@ -1,0 +1,98 @@
+/** The CLI as users meet it: help, usage errors (one clear message, exit 2), and a short real run. */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ResultV1 } from '../bench/result/schema.js';
+import { stampede } from './helpers/cli.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'stampede-cli-'));
+  dirs.push(d);
+  return d;
+}
+
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+describe('help', () => {
+  it('lists the commands', async () => {
+    const r = await stampede(['--help']);
+    expect(r.code).toBe(0);
+    for (const cmd of ['run', 'engine', 'scenarios']) expect(r.stdout).toContain(`stampede ${cmd}`);
+  });
+
+  it('documents every run option, the scenario options and examples', async () => {
+    const r = await stampede(['run', '--help']);
+    expect(r.code).toBe(0);
+    for (const flag of [
+      '--scenario',
+      '--rate',
+      '--duration',
+      '--warmup',
+      '--iterations',
+      '--executor',
+      '--starters',
+      '--pollers',
+      '--target',
+      '--store',
+      '--time-scale',
+      '--out',
+      '--segment',
+    ]) {
+      expect(r.stdout).toContain(flag);
+    }
+    expect(r.stdout).toContain('Scenario hello options');
+    expect(r.stdout).toContain('--payload-bytes');
+    expect(r.stdout).toContain('Examples:');
+  });
+});
+
+describe('usage errors', () => {
+  it.each([
+    [['run', '--rate', '-5'], /--rate must be a positive number/],
+    [['run', '--bogus', '3'], /Unknown argument: bogus/],
+    [['run', '--duration', 'soon'], /--duration must be a positive duration/],
+    [['run', '--scenario', 'nope'], /unknown scenario nope/],
+    [['run', '--executor', 'fast'], /--executor must be one of/],
+    [['frobnicate'], /Unknown argument: frobnicate/],
+  ])('%j exits 2 with a clear message and no stack trace', async (args, message) => {
+    const r = await stampede(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe('');
+  });
+
+  it('reports every problem at once', async () => {
+    const r = await stampede(['run', '--rate', '0', '--duration', 'abc', '--starters', '0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('3 problems');
+  });
+});
+
+describe('a short hello run', () => {
+  it('writes result.json, the interval log and report.html, with every started workflow completed', async () => {
+    const out = tempDir();
+    const r = await stampede(
+      ['run', '--scenario', 'hello', '--rate', '40', '--duration', '3s', '--warmup', '1s', '--out', out],
+      { timeoutMs: 90_000 },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('verdict: PASS');
+    for (const f of ['result.json', 'intervals.hlog', 'report.html']) expect(existsSync(join(out, f))).toBe(true);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as ResultV1;
+    expect(result.schema).toBe('stampede.result');
+    expect(result.version).toBe(1);
+    const started = result.verification.started;
+    expect(started).toBe(160);
+    expect(result.verification.byStatus).toEqual({ Completed: started });
+    expect(result.counters.workflows_closed).toBe(started);
+    expect(result.operations.start_workflow?.count).toBe(120);
+    expect(result.operations.start_workflow?.response?.p99Us).toBeGreaterThan(0);
+    expect(result.metrics.workflow_e2e?.n).toBeGreaterThan(0);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('vegaEmbed');
+  });
+});

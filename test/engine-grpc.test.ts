@@ -1,0 +1,148 @@
+/** The engine over real gRPC on loopback: one hello workflow driven call by call, and the errors Temporal gives. */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grpc } from '../bench/client/workflow-service.js';
+import { eventTypes, historyProblems } from './helpers/history.js';
+import { testEngine, type TestEngine } from './helpers/engine.js';
+
+let t: TestEngine;
+
+beforeAll(async () => {
+  t = await testEngine();
+});
+
+afterAll(async () => {
+  await t.close();
+});
+
+describe('a workflow through the engine over gRPC', () => {
+  it('runs start -> workflow task -> activity -> complete', async () => {
+    const c = t.client;
+    const workflowId = `hello-${randomUUID()}`;
+    const tq = `q-${randomUUID()}`;
+    const start = await c.call('StartWorkflowExecution', {
+      namespace: 'default',
+      workflowId,
+      workflowType: { name: 'hello' },
+      taskQueue: { name: tq },
+      requestId: randomUUID(),
+    });
+    expect(start.runId).toMatch(/^[0-9a-f-]{36}$/);
+
+    const wt1 = await c.call(
+      'PollWorkflowTaskQueue',
+      { namespace: 'default', taskQueue: { name: tq }, identity: 'test' },
+      { timeoutMs: 10_000 },
+    );
+    expect(eventTypes(wt1.history?.events ?? [])).toEqual([
+      'WORKFLOW_EXECUTION_STARTED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+    ]);
+    expect(wt1.startedEventId.toNumber()).toBe(3);
+    await c.call('RespondWorkflowTaskCompleted', {
+      taskToken: wt1.taskToken,
+      identity: 'test',
+      commands: [
+        {
+          commandType: 1,
+          scheduleActivityTaskCommandAttributes: {
+            activityId: 'a1',
+            activityType: { name: 'greet' },
+            taskQueue: { name: tq },
+            startToCloseTimeout: { seconds: 10 },
+          },
+        },
+      ],
+    });
+
+    const at = await c.call(
+      'PollActivityTaskQueue',
+      { namespace: 'default', taskQueue: { name: tq }, identity: 'test' },
+      { timeoutMs: 10_000 },
+    );
+    expect(at.activityId).toBe('a1');
+    expect(at.activityType?.name).toBe('greet');
+    await c.call('RespondActivityTaskCompleted', { taskToken: at.taskToken, identity: 'test' });
+
+    const wt2 = await c.call(
+      'PollWorkflowTaskQueue',
+      { namespace: 'default', taskQueue: { name: tq }, identity: 'test' },
+      { timeoutMs: 10_000 },
+    );
+    expect(wt2.previousStartedEventId.toNumber()).toBe(3);
+    await c.call('RespondWorkflowTaskCompleted', {
+      taskToken: wt2.taskToken,
+      identity: 'test',
+      commands: [{ commandType: 4, completeWorkflowExecutionCommandAttributes: {} }],
+    });
+
+    const history = await c.call('GetWorkflowExecutionHistory', { namespace: 'default', execution: { workflowId } });
+    const events = history.history?.events ?? [];
+    expect(historyProblems(events, { closed: true })).toEqual([]);
+    expect(eventTypes(events)).toEqual([
+      'WORKFLOW_EXECUTION_STARTED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_COMPLETED',
+      'ACTIVITY_TASK_SCHEDULED',
+      'ACTIVITY_TASK_STARTED',
+      'ACTIVITY_TASK_COMPLETED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_COMPLETED',
+      'WORKFLOW_EXECUTION_COMPLETED',
+    ]);
+    const d = await c.call('DescribeWorkflowExecution', { namespace: 'default', execution: { workflowId } });
+    expect(d.workflowExecutionInfo?.status).toBe(2);
+  });
+});
+
+describe('errors', () => {
+  async function code(p: Promise<unknown>): Promise<{ code: number; details: string }> {
+    try {
+      await p;
+    } catch (err) {
+      const e = err as grpc.ServiceError;
+      return { code: e.code, details: e.details };
+    }
+    throw new Error('the call succeeded');
+  }
+
+  it('answers UNIMPLEMENTED with a clear message for methods it does not serve', async () => {
+    const e = await code(t.client.call('UpdateNamespace', { namespace: 'default' }));
+    expect(e.code).toBe(grpc.status.UNIMPLEMENTED);
+    expect(e.details).toMatch(/UpdateNamespace is not implemented by the stampede reference engine/);
+  });
+
+  it('answers NOT_FOUND for an unknown namespace and INVALID_ARGUMENT for missing fields', async () => {
+    const ns = await code(
+      t.client.call('StartWorkflowExecution', {
+        namespace: 'nope',
+        workflowId: 'x',
+        workflowType: { name: 'a' },
+        taskQueue: { name: 'q' },
+        requestId: 'r',
+      }),
+    );
+    expect(ns).toEqual({ code: grpc.status.NOT_FOUND, details: 'Namespace nope is not found.' });
+    const noId = await code(
+      t.client.call('StartWorkflowExecution', {
+        namespace: 'default',
+        workflowType: { name: 'a' },
+        taskQueue: { name: 'q' },
+        requestId: 'r',
+      }),
+    );
+    expect(noId).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: 'WorkflowId is not set on request.' });
+    const noRequestId = await code(
+      t.client.call('StartWorkflowExecution', {
+        namespace: 'default',
+        workflowId: 'x',
+        workflowType: { name: 'a' },
+        taskQueue: { name: 'q' },
+      }),
+    );
+    expect(noRequestId).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: 'Missing request ID.' });
+  });
+});
