@@ -17,25 +17,41 @@ function latencyCells(s: LatencyStats | undefined): string[] {
   ];
 }
 
+/** Metrics about the generator itself, shown apart from workflow metrics. */
+export const GENERATOR_METRICS = new Set(['schedule_lag']);
+
+/** Operations in reading order: the scheduled ones first, then worker responses, then polls. */
+export function orderedOps(r: ResultV1): [string, ResultV1['operations'][string]][] {
+  const rank = (name: string, op: ResultV1['operations'][string]): number =>
+    op.response ? 0 : name.startsWith('poll_') ? 2 : 1;
+  return Object.entries(r.operations).sort(([a, x], [b, y]) => rank(a, x) - rank(b, y) || a.localeCompare(b));
+}
+
 export function formatSummary(r: ResultV1, outDir: string): string {
   const lines: string[] = [];
   lines.push('');
   lines.push(
     `${r.scenario.name} on ${r.target.kind === 'embedded' ? `embedded engine (${r.target.store})` : r.target.address} — measured ${formatDuration(r.timing.measuredMs)} after ${formatDuration(r.timing.warmupMs)} warm-up`,
   );
-  const widths = [28, 9, 9, 9, 9, 9, 9, 9, 8];
+  const widths = [32, 9, 9, 9, 9, 9, 9, 9, 8];
   lines.push(row(['operation (response time)', 'N', 'rate/s', 'p50', 'p90', 'p99', 'p99.9', 'max', 'errors'], widths));
-  for (const [name, op] of Object.entries(r.operations)) {
+  for (const [name, op] of orderedOps(r)) {
     const main = op.response ?? op.service;
     lines.push(
       row([name, String(op.count), op.throughputPerSec.toFixed(1), ...latencyCells(main), String(op.errors)], widths),
     );
     if (op.response) lines.push(row(['  service time', '', '', ...latencyCells(op.service), ''], widths));
   }
-  if (Object.keys(r.metrics).length > 0) {
+  const workflowMetrics = Object.entries(r.metrics).filter(([name]) => !GENERATOR_METRICS.has(name));
+  if (workflowMetrics.length > 0) {
     lines.push(row(['workflow metric', 'N', '', 'p50', 'p90', 'p99', 'p99.9', 'max', ''], widths));
-    for (const [name, s] of Object.entries(r.metrics))
-      lines.push(row([name, String(s.n), '', ...latencyCells(s), ''], widths));
+    for (const [name, s] of workflowMetrics) lines.push(row([name, String(s.n), '', ...latencyCells(s), ''], widths));
+  }
+  const lag = r.metrics.schedule_lag;
+  if (lag) {
+    lines.push(
+      `generator: schedule lag p99 ${formatMicros(lag.p99Us)} (max ${formatMicros(lag.maxUs)}), busiest thread ${(r.health.maxElu * 100).toFixed(0)} % busy, process ${r.health.cpuCoresMean.toFixed(2)} cores`,
+    );
   }
   const v = r.verification;
   const statuses = Object.entries(v.byStatus)
