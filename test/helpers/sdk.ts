@@ -1,0 +1,79 @@
+/**
+ * The real Temporal TypeScript SDK against the engine: one Runtime per test process (it can be installed
+ * once) that captures every warning the SDK and its Rust core log, a workflow bundle built once, and workers
+ * and clients on loopback.
+ */
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type LogEntry,
+  type WorkerOptions,
+} from '@temporalio/worker';
+import * as activities from '../sdk/activities.js';
+
+export const sdkLogs: LogEntry[] = [];
+let runtimeInstalled = false;
+let bundle: Promise<{ code: string }> | undefined;
+
+export function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => sdkLogs.push(entry)),
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
+    shutdownSignals: [],
+  });
+}
+
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: fileURLToPath(new URL('../sdk/workflows.ts', import.meta.url)),
+    logger: new DefaultLogger('WARN', (entry) => sdkLogs.push(entry)),
+  });
+  return bundle;
+}
+
+export async function sdkWorker(
+  address: string,
+  taskQueue: string,
+  options: Partial<WorkerOptions> = {},
+): Promise<{ worker: Worker; connection: NativeConnection }> {
+  installRuntime();
+  const connection = await NativeConnection.connect({ address });
+  const worker = await Worker.create({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+    stickyQueueScheduleToStartTimeout: '2s',
+    shutdownGraceTime: '1s',
+    ...options,
+  });
+  return { worker, connection };
+}
+
+export async function sdkClient(address: string): Promise<{ client: Client; connection: Connection }> {
+  const connection = await Connection.connect({ address });
+  return { client: new Client({ connection, namespace: 'default' }), connection };
+}
+
+/** Failures the test activities raise on purpose; the SDK logs each as a warning. */
+const INTENDED_ACTIVITY_FAILURES = new Set(['Flaky', 'Boom']);
+
+function intended(l: LogEntry): boolean {
+  const error = (l.meta as { error?: { type?: string } } | undefined)?.error;
+  return l.message === 'Activity failed' && INTENDED_ACTIVITY_FAILURES.has(error?.type ?? '');
+}
+
+/** SDK log lines at WARN or above (where the SDK complains about malformed tasks and histories), minus intended failures. */
+export function sdkWarnings(): string[] {
+  return sdkLogs
+    .filter((l) => (l.level === 'WARN' || l.level === 'ERROR') && !intended(l))
+    .map((l) => `${l.level} ${l.message} ${JSON.stringify(l.meta ?? {})}`);
+}
