@@ -193,4 +193,24 @@ describe('workflow timeouts', () => {
     await expectTypes(w, id, (x) => x.includes('TIMER_FIRED'));
     await finish(w, id);
   });
+
+  it('retention deletes a closed run: rows, history and visibility', async () => {
+    const { w, id } = setup();
+    await w.start(id);
+    await w.complete(await w.pollWorkflowTask(), [cmd.complete()]);
+    const before = (await t.engine.stats()).visibilityRecords;
+    clock.advance(24 * 3600_000);
+    await expect
+      .poll(
+        () =>
+          t.client.call('DescribeWorkflowExecution', { namespace: 'default', execution: { workflowId: id } }).then(
+            () => 'present',
+            (e: { code: number }) => e.code,
+          ),
+        { timeout: 10_000 },
+      )
+      .toBe(5);
+    await expect(w.history(id)).rejects.toMatchObject({ code: 5 });
+    expect((await t.engine.stats()).visibilityRecords).toBeLessThan(before);
+  });
 });

@@ -212,8 +212,14 @@ export class TaskQueue {
       const waiter = this.waiters.shift() as Waiter;
       waiter.resolve(this.deliver(this.buffer.shift() as MatchingTask));
     }
-    if (this.overflow && this.buffer.length < this.opts.maxBufferedTasks / 2)
+    this.refill();
+  }
+
+  /** Starts reading persisted tasks back when the in-memory buffer runs low. */
+  private refill(): void {
+    if (this.overflow && !this.reading && this.buffer.length < this.opts.maxBufferedTasks / 2) {
       void this.readBacklog().catch(() => undefined);
+    }
   }
 
   private deliver(task: MatchingTask): DeliveredTask {
@@ -267,6 +273,7 @@ export class TaskQueue {
     }
     await this.ensureInit();
     const ready = this.buffer.shift();
+    this.refill();
     if (ready) return this.deliver(ready);
     if (signal.aborted || timeoutMs <= 0) return undefined;
     return new Promise<DeliveredTask | undefined>((resolve) => {

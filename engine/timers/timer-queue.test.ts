@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../clock.js';
+import type { HistoryTask } from '../persistence/records.js';
+import { TimerQueue } from './timer-queue.js';
+
+function timer(id: number, fireAt: number): HistoryTask {
+  return { category: 'timer', taskId: id, visibilityTimeMs: fireAt, key: { namespaceId: 'n', workflowId: 'w', runId: 'r' }, body: { kind: 'user-timer', startedEventId: id } };
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+}
+
+describe('timer queue', () => {
+  it('fires tasks in fire-time order when the clock reaches them, and reads later windows from the store', async () => {
+    const clock = new ManualClock(1_000_000);
+    const stored = [timer(1, 1_000_500), timer(2, 1_000_200), timer(3, 1_500_000), timer(4, 9_000_000)];
+    const fired: number[] = [];
+    const q = new TimerQueue({
+      shardId: 1,
+      clock,
+      load: (from, to) => Promise.resolve(stored.filter((t) => t.visibilityTimeMs >= from && t.visibilityTimeMs < to).sort((a, b) => a.visibilityTimeMs - b.visibilityTimeMs)),
+      execute: (t) => {
+        fired.push(t.taskId);
+        return Promise.resolve('done');
+      },
+      ack: () => Promise.resolve(),
+      lowestUnfinishedFireTimeMs: () => Infinity,
+      initialAckLevelMs: 0,
+      lookaheadMs: 1_000_000,
+      ackIntervalMs: 60_000,
+      concurrency: 4,
+      onError: () => undefined,
+    });
+    await q.start();
+    clock.advance(199);
+    await settle();
+    expect(fired).toEqual([]);
+    clock.advance(1);
+    await settle();
+    expect(fired).toEqual([2]);
+    clock.advance(500_000);
+    await settle();
+    expect(fired).toEqual([2, 1, 3]);
+    // Task 4 lies beyond the first window; the queue reads it when the clock gets close.
+    clock.advance(8_000_000);
+    await settle();
+    clock.advance(0);
+    await settle();
+    expect(fired).toEqual([2, 1, 3, 4]);
+    expect(q.size).toBe(0);
+    await q.stop();
+  });
+
+  it('keeps a committed task that falls inside the loaded window', async () => {
+    const clock = new ManualClock(0);
+    const fired: number[] = [];
+    const q = new TimerQueue({
+      shardId: 1,
+      clock,
+      load: () => Promise.resolve([]),
+      execute: (t) => {
+        fired.push(t.taskId);
+        return Promise.resolve('done');
+      },
+      ack: () => Promise.resolve(),
+      lowestUnfinishedFireTimeMs: () => Infinity,
+      initialAckLevelMs: 0,
+      lookaheadMs: 10_000,
+      ackIntervalMs: 60_000,
+      concurrency: 1,
+      onError: () => undefined,
+    });
+    await q.start();
+    q.add([timer(7, 5_000), timer(8, 50_000)]);
+    expect(q.size).toBe(1);
+    clock.advance(5_000);
+    await settle();
+    expect(fired).toEqual([7]);
+    await q.stop();
+  });
+});

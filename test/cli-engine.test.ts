@@ -1,0 +1,47 @@
+/** `stampede engine` serves the reference engine standalone, is driven over gRPC, and stops cleanly on SIGTERM. */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { expect, it } from 'vitest';
+import { WorkflowServiceClient } from '../bench/client/workflow-service.js';
+import { BIN } from './helpers/cli.js';
+import { cmd, RawWorker } from './helpers/raw-worker.js';
+
+it('serves, runs a workflow, and exits 0 on SIGTERM', async () => {
+  const child = spawn(process.execPath, [BIN, 'engine', '--port', '0', '--shards', '8', '--time-scale', '10'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const address = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`engine did not start: ${out}`)), 30_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /serving WorkflowService on (\S+)/.exec(out);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+  expect(out).toContain('8 shards');
+  const client = new WorkflowServiceClient(address);
+  try {
+    const w = new RawWorker(client, 'cli-engine');
+    const id = `cli-${randomUUID().slice(0, 8)}`;
+    await w.start(id);
+    await w.complete(await w.pollWorkflowTask(), [cmd.complete()]);
+    expect((await w.types(id)).pop()).toBe('WORKFLOW_EXECUTION_COMPLETED');
+  } finally {
+    client.close();
+  }
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  expect(await exited).toBe(0);
+});
+
+it('rejects bad engine flags with exit 2', async () => {
+  const { stampede } = await import('./helpers/cli.js');
+  const r = await stampede(['engine', '--port', '99999', '--shards', '0']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('--port must be an integer in [0, 65535]');
+  expect(r.stderr).toContain('--shards must be an integer >= 1');
+});
