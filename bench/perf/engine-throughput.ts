@@ -5,7 +5,7 @@
  *
  *   npm run bench:engine [-- --seconds 10 --concurrency 32]
  */
-import { Worker } from 'node:worker_threads';
+import { type Worker } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import { startEngine } from '../../engine/index.js';
 import { siblingModule, spawnThread } from '../coordinator/spawn.js';
