@@ -30,7 +30,11 @@ export function runLoad(init: LoadThreadInit): Promise<ThroughputSample> {
   });
 }
 
-export async function measureEngineVsEcho(opts: { seconds: number; concurrency: number; payloadBytes: number }): Promise<{
+export async function measureEngineVsEcho(opts: {
+  seconds: number;
+  concurrency: number;
+  payloadBytes: number;
+}): Promise<{
   engine: ThroughputSample;
   echo: ThroughputSample;
   ratio: number;
@@ -40,16 +44,40 @@ export async function measureEngineVsEcho(opts: { seconds: number; concurrency: 
   let engineSample: ThroughputSample;
   try {
     // Warm the JIT and caches first; measure the second run.
-    await runLoad({ kind: 'hello', address: engine.address, concurrency: opts.concurrency, durationMs: Math.min(5000, durationMs), payloadBytes: opts.payloadBytes });
-    engineSample = await runLoad({ kind: 'hello', address: engine.address, concurrency: opts.concurrency, durationMs, payloadBytes: opts.payloadBytes });
+    await runLoad({
+      kind: 'hello',
+      address: engine.address,
+      concurrency: opts.concurrency,
+      durationMs: Math.min(5000, durationMs),
+      payloadBytes: opts.payloadBytes,
+    });
+    engineSample = await runLoad({
+      kind: 'hello',
+      address: engine.address,
+      concurrency: opts.concurrency,
+      durationMs,
+      payloadBytes: opts.payloadBytes,
+    });
   } finally {
     await engine.stop();
   }
   const echo = await startEchoServer();
   let echoSample: ThroughputSample;
   try {
-    await runLoad({ kind: 'echo', address: echo.address, concurrency: opts.concurrency, durationMs: Math.min(5000, durationMs), payloadBytes: opts.payloadBytes });
-    echoSample = await runLoad({ kind: 'echo', address: echo.address, concurrency: opts.concurrency, durationMs, payloadBytes: opts.payloadBytes });
+    await runLoad({
+      kind: 'echo',
+      address: echo.address,
+      concurrency: opts.concurrency,
+      durationMs: Math.min(5000, durationMs),
+      payloadBytes: opts.payloadBytes,
+    });
+    echoSample = await runLoad({
+      kind: 'echo',
+      address: echo.address,
+      concurrency: opts.concurrency,
+      durationMs,
+      payloadBytes: opts.payloadBytes,
+    });
   } finally {
     await echo.stop();
   }
@@ -66,8 +94,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const concurrency = arg('concurrency', 32);
   const r = await measureEngineVsEcho({ seconds, concurrency, payloadBytes: 16 });
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`;
-  console.log(`engine RPC throughput vs bare grpc-js echo (${machine}; ${seconds} s each after a warm-up, ${concurrency} concurrent loops)`);
-  console.log(`  engine (hello, memory store): ${r.engine.rpcPerSec.toFixed(0)} RPC/s  (${r.engine.rpcs} RPCs, ${r.engine.workflows} workflows, ${(r.engine.workflows / (r.engine.elapsedMs / 1000)).toFixed(0)} workflows/s)`);
+  console.log(
+    `engine RPC throughput vs bare grpc-js echo (${machine}; ${seconds} s each after a warm-up, ${concurrency} concurrent loops)`,
+  );
+  console.log(
+    `  engine (hello, memory store): ${r.engine.rpcPerSec.toFixed(0)} RPC/s  (${r.engine.rpcs} RPCs, ${r.engine.workflows} workflows, ${(r.engine.workflows / (r.engine.elapsedMs / 1000)).toFixed(0)} workflows/s)`,
+  );
   console.log(`  bare grpc-js echo:            ${r.echo.rpcPerSec.toFixed(0)} RPC/s  (${r.echo.rpcs} RPCs)`);
   console.log(`  ratio engine / echo:          ${r.ratio.toFixed(3)}`);
 }

@@ -24,7 +24,14 @@ let workflows = 0;
 const deadline = Date.now() + init.durationMs;
 
 async function helloLoop(client: WorkflowServiceClient, tq: string): Promise<void> {
-  const payload = { payloads: [{ metadata: { encoding: Buffer.from('json/plain') }, data: Buffer.from(JSON.stringify('x'.repeat(init.payloadBytes))) }] };
+  const payload = {
+    payloads: [
+      {
+        metadata: { encoding: Buffer.from('json/plain') },
+        data: Buffer.from(JSON.stringify('x'.repeat(init.payloadBytes))),
+      },
+    ],
+  };
   while (Date.now() < deadline) {
     await client.call('StartWorkflowExecution', {
       namespace: 'default',
@@ -34,19 +41,36 @@ async function helloLoop(client: WorkflowServiceClient, tq: string): Promise<voi
       requestId: randomUUID(),
       input: payload,
     });
-    const wt = await client.call('PollWorkflowTaskQueue', { namespace: 'default', taskQueue: { name: tq }, identity: 'perf' }, { timeoutMs: 10_000 });
+    const wt = await client.call(
+      'PollWorkflowTaskQueue',
+      { namespace: 'default', taskQueue: { name: tq }, identity: 'perf' },
+      { timeoutMs: 10_000 },
+    );
     await client.call('RespondWorkflowTaskCompleted', {
       taskToken: wt.taskToken,
       commands: [
         {
           commandType: 1,
-          scheduleActivityTaskCommandAttributes: { activityId: 'a', activityType: { name: 'greet' }, input: payload, startToCloseTimeout: { seconds: 10 } },
+          scheduleActivityTaskCommandAttributes: {
+            activityId: 'a',
+            activityType: { name: 'greet' },
+            input: payload,
+            startToCloseTimeout: { seconds: 10 },
+          },
         },
       ],
     });
-    const at = await client.call('PollActivityTaskQueue', { namespace: 'default', taskQueue: { name: tq }, identity: 'perf' }, { timeoutMs: 10_000 });
+    const at = await client.call(
+      'PollActivityTaskQueue',
+      { namespace: 'default', taskQueue: { name: tq }, identity: 'perf' },
+      { timeoutMs: 10_000 },
+    );
     await client.call('RespondActivityTaskCompleted', { taskToken: at.taskToken, result: payload });
-    const wt2 = await client.call('PollWorkflowTaskQueue', { namespace: 'default', taskQueue: { name: tq }, identity: 'perf' }, { timeoutMs: 10_000 });
+    const wt2 = await client.call(
+      'PollWorkflowTaskQueue',
+      { namespace: 'default', taskQueue: { name: tq }, identity: 'perf' },
+      { timeoutMs: 10_000 },
+    );
     await client.call('RespondWorkflowTaskCompleted', {
       taskToken: wt2.taskToken,
       commands: [{ commandType: 4, completeWorkflowExecutionCommandAttributes: { result: payload } }],
@@ -60,7 +84,9 @@ async function echoLoop(client: grpc.Client, def: grpc.MethodDefinition<Buffer, 
   const body = Buffer.alloc(init.payloadBytes + 100, 7);
   while (Date.now() < deadline) {
     await new Promise<void>((resolve, reject) =>
-      client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, body, (err) => (err ? reject(err) : resolve())),
+      client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, body, (err) =>
+        err ? reject(err) : resolve(),
+      ),
     );
     rpcs += 1;
   }

@@ -15,7 +15,15 @@ function queue(db = new MemoryDatabase(), maxBufferedTasks = 100): TaskQueue {
 }
 
 function task(n: number): Omit<MatchingTask, 'taskId'> {
-  return { namespaceId: 'ns', workflowId: `wf-${n}`, runId: 'r', scheduledEventId: n, attempt: 1, createdTimeMs: 0, expiryTimeMs: 0 };
+  return {
+    namespaceId: 'ns',
+    workflowId: `wf-${n}`,
+    runId: 'r',
+    scheduledEventId: n,
+    attempt: 1,
+    createdTimeMs: 0,
+    expiryTimeMs: 0,
+  };
 }
 
 describe('task queue', () => {

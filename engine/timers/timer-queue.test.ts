@@ -4,7 +4,13 @@ import type { HistoryTask } from '../persistence/records.js';
 import { TimerQueue } from './timer-queue.js';
 
 function timer(id: number, fireAt: number): HistoryTask {
-  return { category: 'timer', taskId: id, visibilityTimeMs: fireAt, key: { namespaceId: 'n', workflowId: 'w', runId: 'r' }, body: { kind: 'user-timer', startedEventId: id } };
+  return {
+    category: 'timer',
+    taskId: id,
+    visibilityTimeMs: fireAt,
+    key: { namespaceId: 'n', workflowId: 'w', runId: 'r' },
+    body: { kind: 'user-timer', startedEventId: id },
+  };
 }
 
 async function settle(): Promise<void> {
@@ -19,7 +25,12 @@ describe('timer queue', () => {
     const q = new TimerQueue({
       shardId: 1,
       clock,
-      load: (from, to) => Promise.resolve(stored.filter((t) => t.visibilityTimeMs >= from && t.visibilityTimeMs < to).sort((a, b) => a.visibilityTimeMs - b.visibilityTimeMs)),
+      load: (from, to) =>
+        Promise.resolve(
+          stored
+            .filter((t) => t.visibilityTimeMs >= from && t.visibilityTimeMs < to)
+            .sort((a, b) => a.visibilityTimeMs - b.visibilityTimeMs),
+        ),
       execute: (t) => {
         fired.push(t.taskId);
         return Promise.resolve('done');

@@ -21,7 +21,9 @@ const rec = (workflowId: string, status: number, workflowType = 'hello'): Visibi
 
 describe('visibility query language', () => {
   it('matches =, !=, STARTS_WITH, IN and AND', () => {
-    const q = compileQuery(`WorkflowId STARTS_WITH "run-1" AND ExecutionStatus IN ('Running', 'Completed') AND WorkflowType != 'other'`);
+    const q = compileQuery(
+      `WorkflowId STARTS_WITH "run-1" AND ExecutionStatus IN ('Running', 'Completed') AND WorkflowType != 'other'`,
+    );
     expect(q.matches(rec('run-1-5', 1))).toBe(true);
     expect(q.matches(rec('run-1-5', 5))).toBe(false);
     expect(q.matches(rec('run-2-5', 1))).toBe(false);
@@ -34,10 +36,14 @@ describe('visibility query language', () => {
     expect(compileQuery('').matches(rec('a', 3))).toBe(true);
   });
 
-  it.each(['Bogus = "x"', 'WorkflowId = x', 'WorkflowId ~ "x"', 'WorkflowId = "x" OR WorkflowId = "y"', 'GROUP BY WorkflowType', "WorkflowId IN ('a'"])(
-    'rejects %s with INVALID_ARGUMENT',
-    (query) => {
-      expect(() => compileQuery(query)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }) as Error);
-    },
-  );
+  it.each([
+    'Bogus = "x"',
+    'WorkflowId = x',
+    'WorkflowId ~ "x"',
+    'WorkflowId = "x" OR WorkflowId = "y"',
+    'GROUP BY WorkflowType',
+    "WorkflowId IN ('a'",
+  ])('rejects %s with INVALID_ARGUMENT', (query) => {
+    expect(() => compileQuery(query)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }) as Error);
+  });
 });
