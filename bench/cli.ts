@@ -6,6 +6,7 @@ import yargs from 'yargs';
 import { engineCommand } from './commands/engine.js';
 import { runCommand } from './commands/run.js';
 import { scenariosCommand } from './commands/scenarios.js';
+import { schemaCommand } from './commands/schema.js';
 import { RunFailedError, ThresholdError, UsageError } from './errors.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -18,6 +19,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(runCommand(argv))
     .command(engineCommand)
     .command(scenariosCommand)
+    .command(schemaCommand)
     .demandCommand(1, 'name a command (stampede --help lists them)')
     .strict()
     .recommendCommands()
@@ -54,8 +56,19 @@ function report(err: unknown): number {
     process.stderr.write(`stampede: run failed: ${err.message}${cause}\n`);
     return err.exitCode;
   }
+  if (isOperational(err)) {
+    // The environment, not stampede: an unreachable or unready store, bad engine options. Say what, no stack.
+    process.stderr.write(`stampede: ${(err as Error).message}\n`);
+    return 1;
+  }
   process.stderr.write(
     `stampede: unexpected error\n${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
   );
   return 1;
+}
+
+const OPERATIONAL_CODES = new Set(['UNAVAILABLE', 'TIMEOUT', 'ENGINE_OPTIONS', 'ALREADY_EXISTS']);
+
+function isOperational(err: unknown): boolean {
+  return err instanceof Error && OPERATIONAL_CODES.has(String((err as { code?: unknown }).code));
 }

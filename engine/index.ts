@@ -12,5 +12,11 @@ export {
 export { ManualClock, ScaledClock, type Clock } from './clock.js';
 export { workflowServiceDefinition, WORKFLOW_SERVICE } from './api/service-definition.js';
 export { engineAdminDefinition, ADMIN_SERVICE } from './admin/admin-service.js';
-export type { EngineStats, PersistenceStatementStats } from './admin/stats-types.js';
+export type { EngineStats, EngineSample, PersistenceStatementStats } from './admin/stats-types.js';
 export type { RpcMethodStats } from './stats.js';
+export {
+  createCassandraSchema,
+  verifyCassandraSchema,
+  schemaPlan,
+  type SchemaAdminOptions,
+} from './persistence/cassandra/admin.js';

@@ -40,6 +40,8 @@ export interface EngineOptions {
   blobSizeLimitBytes: number;
   /** Cached runs per shard. @default 4096 */
   cacheSizePerShard: number;
+  /** How often queues persist ack levels and range-delete completed tasks, ms. @default 30000 */
+  queueAckIntervalMs: number;
   /** Port of the Prometheus `/metrics` endpoint; undefined = off. */
   metricsPort?: number;
   /** A clock for tests (overrides timeScale). */
@@ -59,6 +61,7 @@ export const ENGINE_DEFAULTS: Omit<EngineOptions, 'cassandra' | 'clock' | 'log' 
   longPollTimeoutMs: 60_000,
   blobSizeLimitBytes: 2 * 1024 * 1024,
   cacheSizePerShard: 4096,
+  queueAckIntervalMs: 30_000,
 };
 
 /** Every problem with the options, so they can be reported together. */

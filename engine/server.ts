@@ -3,17 +3,20 @@
  * gRPC frontend, and starts serving. The only module that knows which backend is in use.
  */
 import { randomUUID } from 'node:crypto';
+import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { ScaledClock, type Clock } from './clock.js';
 import { addWorkflowService } from './api/frontend-server.js';
 import type { Frontend } from './api/handler.js';
 import { NamespaceRegistry } from './api/namespaces.js';
 import { addAdminService } from './admin/admin-service.js';
-import type { EngineStats } from './admin/stats-types.js';
+import type { EngineSample, EngineStats } from './admin/stats-types.js';
+import { startMetricsServer } from './admin/prometheus.js';
 import { HistoryService } from './history/history-service.js';
 import { MatchingService } from './matching/matching-service.js';
 import { createPersistence, type Persistence } from './persistence/manager.js';
 import { createMemoryStores } from './persistence/memory/index.js';
+import { createCassandraStores } from './persistence/cassandra/index.js';
 import type { Stores } from './persistence/store.js';
 import { ENGINE_DEFAULTS, validateEngineOptions, type EngineOptions } from './options.js';
 import { RpcStats } from './stats.js';
@@ -36,13 +39,26 @@ export interface Engine {
   /** host:port to dial. */
   readonly address: string;
   readonly clock: Clock;
+  /** Port of the Prometheus `/metrics` endpoint, when enabled. */
+  readonly metricsPort: number | undefined;
   stats(): Promise<EngineStats>;
+  /** Cheap cumulative counters (for per-interval sampling). */
+  sample(): EngineSample;
   stop(): Promise<void>;
 }
 
 function openStores(o: EngineOptions): Promise<Stores> {
   if (o.store === 'memory') return Promise.resolve(createMemoryStores());
-  return Promise.reject(new EngineOptionsError([`store ${o.store} is not available in this build`]));
+  const c = o.cassandra;
+  if (!c) return Promise.reject(new EngineOptionsError(['store cassandra needs contact points or an Astra bundle']));
+  return createCassandraStores({
+    contactPoints: c.contactPoints,
+    localDataCenter: c.localDataCenter,
+    keyspace: c.keyspace,
+    ...(c.username !== undefined ? { username: c.username } : {}),
+    ...(c.password !== undefined ? { password: c.password } : {}),
+    ...(c.secureConnectBundle !== undefined ? { secureConnectBundle: c.secureConnectBundle } : {}),
+  });
 }
 
 export async function startEngine(options: Partial<EngineOptions> = {}): Promise<Engine> {
@@ -59,7 +75,7 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
   const visibility = new VisibilityStore();
   const matching = new MatchingService(persistence.tasks, {
     maxBufferedTasks: 1000,
-    ackIntervalMs: 10_000,
+    ackIntervalMs: o.queueAckIntervalMs,
     stickyPollerTimeoutMs: 10_000,
     longPollTimeoutMs: o.longPollTimeoutMs,
     now: () => Date.now(),
@@ -72,8 +88,8 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
       shardIOConcurrency: o.shardIOConcurrency,
       cacheSizePerShard: o.cacheSizePerShard,
       maxTransactionAttempts: 5,
-      transferAckIntervalMs: 30_000,
-      timerAckIntervalMs: 30_000,
+      transferAckIntervalMs: o.queueAckIntervalMs,
+      timerAckIntervalMs: o.queueAckIntervalMs,
       timerLookaheadRealMs: 10_000,
       queueConcurrency: 32,
       historyPageSize: 1000,
@@ -113,6 +129,7 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
       version: 1,
       engineId: id,
       store: stores.backend,
+      ...(stores.releaseVersion ? { storeVersion: stores.releaseVersion } : {}),
       numShards: o.numShards,
       shardIOConcurrency: o.shardIOConcurrency,
       timeScale: clock.timeScale,
@@ -121,11 +138,28 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
       history: history.stats(),
       matching: matching.stats(),
       visibilityRecords: visibility.size(),
-      persistence: {},
+      persistence: persistence.metrics.snapshot(),
       process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system },
     });
   };
-  addAdminService(server, stats);
+  const sample = (): EngineSample => {
+    const h = history.stats();
+    const cpu = process.cpuUsage();
+    return {
+      atMs: Date.now(),
+      rpcs: rpcStats.count(),
+      transactions: h.transactionsCommitted,
+      conflicts: h.conflicts,
+      statements: persistence.metrics.counts(),
+      transferBacklog: h.transferBacklog,
+      timerBacklog: h.timerBacklog,
+      matchingBacklog: matching.stats().backlog,
+      cpuUserUs: cpu.user,
+      cpuSystemUs: cpu.system,
+      rssBytes: process.memoryUsage.rss(),
+    };
+  };
+  addAdminService(server, stats, sample);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${o.host}:${o.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
@@ -133,6 +167,63 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     );
   });
   log(`stampede engine ${id} serving on ${o.host}:${port} (store ${stores.backend}, ${o.numShards} shards)`);
+  let metrics: { port: number; server: HttpServer } | undefined;
+  if (o.metricsPort !== undefined) {
+    metrics = await startMetricsServer(o.host, o.metricsPort, {
+      rpc: () => rpcStats.entries(),
+      statements: () => persistence.metrics.entries(),
+      counters: () => {
+        const h = history.stats();
+        return {
+          stampede_history_transactions_total: {
+            help: 'Workflow transactions committed.',
+            value: h.transactionsCommitted,
+          },
+          stampede_history_conflicts_total: {
+            help: 'Workflow writes that failed a condition or had an unknown outcome (then retried).',
+            value: h.conflicts,
+          },
+          stampede_history_task_errors_total: {
+            help: 'Transfer/timer/visibility task executions that failed (then retried).',
+            value: h.taskErrors,
+          },
+          stampede_matching_sync_matched_total: {
+            help: 'Tasks handed straight to a waiting poller (nothing written).',
+            value: matching.stats().syncMatched,
+          },
+          stampede_matching_persisted_total: {
+            help: 'Tasks written to a task queue backlog.',
+            value: matching.stats().persisted,
+          },
+        };
+      },
+      gauges: () => {
+        const h = history.stats();
+        const m = matching.stats();
+        const mem = process.memoryUsage();
+        return {
+          stampede_shards_owned: [{ help: 'History shards this engine owns.', value: h.shardsOwned }],
+          stampede_shards_total: [{ help: 'History shards configured.', value: o.numShards }],
+          stampede_history_cached_runs: [{ help: 'Workflow runs in the mutable-state cache.', value: h.cachedRuns }],
+          stampede_history_transfer_backlog: [{ help: 'Transfer tasks not yet completed.', value: h.transferBacklog }],
+          stampede_history_timer_backlog: [
+            { help: 'Timer tasks held in memory (due within the look-ahead window).', value: h.timerBacklog },
+          ],
+          stampede_matching_backlog: [
+            { help: 'Tasks waiting in task queues (persisted backlog, in memory).', value: m.backlog },
+          ],
+          stampede_matching_pollers: [{ help: 'Long polls waiting for a task.', value: m.pollers }],
+          stampede_matching_task_queues: [{ help: 'Task queues loaded.', value: m.queues }],
+          stampede_visibility_records: [{ help: 'Runs in the visibility store.', value: visibility.size() }],
+          stampede_process_resident_memory_bytes: [
+            { help: 'Resident set size of the engine process.', value: mem.rss },
+          ],
+          stampede_process_heap_used_bytes: [{ help: 'V8 heap in use.', value: mem.heapUsed }],
+        };
+      },
+    });
+    log(`metrics on http://${o.host}:${metrics.port}/metrics`);
+  }
 
   let stopped = false;
   return {
@@ -141,10 +232,13 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     port,
     address: `${o.host}:${port}`,
     clock,
+    metricsPort: metrics?.port,
     stats,
+    sample,
     async stop() {
       if (stopped) return;
       stopped = true;
+      await new Promise<void>((resolve) => (metrics ? metrics.server.close(() => resolve()) : resolve()));
       await new Promise<void>((resolve) => {
         server.tryShutdown(() => resolve());
         // Long polls would hold a graceful shutdown for up to a minute: cut them after a grace period.

@@ -58,8 +58,24 @@ export class RpcStats {
     return out;
   }
 
-  /** Cheap totals (for Prometheus and progress). */
-  totals(): Map<string, { count: number; errors: number; hist: hdr.Histogram }> {
-    return this.methods;
+  /** Live totals (for Prometheus). */
+  entries(): IterableIterator<
+    [string, { count: number; errors: number; errorsByCode: Map<string, number>; hist: hdr.Histogram }]
+  > {
+    const it = this.methods.entries();
+    return (function* () {
+      for (const [name, m] of it)
+        yield [name, { count: m.count, errors: m.errors, errorsByCode: m.byCode, hist: m.hist }] as [
+          string,
+          { count: number; errors: number; errorsByCode: Map<string, number>; hist: hdr.Histogram },
+        ];
+    })();
+  }
+
+  /** Calls served so far, all methods. */
+  count(): number {
+    let n = 0;
+    for (const m of this.methods.values()) n += m.count;
+    return n;
   }
 }

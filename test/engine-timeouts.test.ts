@@ -105,10 +105,17 @@ describe('activity timeouts', () => {
     const attempt1 = await w.pollActivityTask();
     expect(attempt1.attempt).toBe(1);
     clock.advance(10_000);
-    // The retry waits out the 1 s backoff on the durable clock, then is dispatched again.
+    // The timeout moved the activity to attempt 2, which waits out the 1 s backoff on the durable clock.
     await expect
-      .poll(() => t.engine.stats().then((s) => s.history.timerBacklog), { timeout: 10_000 })
-      .toBeGreaterThan(0);
+      .poll(
+        () =>
+          t.client
+            .call('DescribeWorkflowExecution', { namespace: 'default', execution: { workflowId: id } })
+            .then((d) => d.pendingActivities[0]?.attempt),
+        { timeout: 10_000 },
+      )
+      .toBe(2);
+    await expect(w.pollActivityTask(300)).rejects.toThrow('no activity task');
     clock.advance(1_000);
     const attempt2 = await w.pollActivityTask();
     expect(attempt2.attempt).toBe(2);

@@ -12,7 +12,8 @@ import type * as workflows from './sdk/workflows.js';
 const SCALE = 30 * 86400;
 
 it('sleeps 30 days of workflow time in about a second', async () => {
-  const t = await testEngine({ timeScale: SCALE });
+  // Keep the closed run long enough (in virtual time) to read its history back.
+  const t = await testEngine({ timeScale: SCALE, defaultRetentionMs: 3650 * 86400_000 });
   const { client, connection } = await sdkClient(t.engine.address);
   const { worker, connection: wc } = await sdkWorker(t.engine.address, 'compressed');
   try {

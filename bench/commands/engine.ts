@@ -2,7 +2,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { startEngine } from '../../engine/index.js';
 import { UsageError } from '../errors.js';
-import { addFlags, checkChoices, resolveRaw, type FlagDecls } from '../options/flags.js';
+import { addFlags, checkChoices, isGiven, resolveRaw, type FlagDecls, type RawSources } from '../options/flags.js';
 import { compileEngineFlags, ENGINE_FLAGS } from '../options/engine-flags.js';
 
 const SERVE_FLAGS: FlagDecls = {
@@ -26,13 +26,12 @@ export const engineCommand: CommandModule = {
       .example('$0 engine --port 7233', 'serve on 127.0.0.1:7233 with the in-memory store')
       .example('$0 engine --store cassandra --contact-points 127.0.0.1:9042', 'persist to Cassandra'),
   handler: async (args) => {
-    const raw = resolveRaw(ENGINE_COMMAND_FLAGS, {
-      flags: args,
-      env: process.env,
-      file: {},
-    });
+    const sources: RawSources = { flags: args, env: process.env, file: {} };
+    const raw = resolveRaw(ENGINE_COMMAND_FLAGS, sources);
     const problems: string[] = checkChoices(ENGINE_COMMAND_FLAGS, raw);
-    const engineOptions = compileEngineFlags(raw, process.env, problems);
+    const engineOptions = compileEngineFlags(raw, process.env, problems, (n) =>
+      isGiven(ENGINE_COMMAND_FLAGS, n, sources),
+    );
     const port = Number(raw.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       problems.push(`--port must be an integer in [0, 65535], got ${String(raw.port)}`);
@@ -45,7 +44,7 @@ export const engineCommand: CommandModule = {
       ...(verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),
     });
     process.stdout.write(
-      `stampede engine serving WorkflowService on ${engine.address} (store ${engineOptions.store ?? 'memory'}, ${engineOptions.numShards} shards); Ctrl-C to stop\n`,
+      `stampede engine serving WorkflowService on ${engine.address} (store ${engineOptions.store ?? 'memory'}, ${engineOptions.numShards} shards)${engine.metricsPort !== undefined ? `, metrics on http://${String(raw.host)}:${engine.metricsPort}/metrics` : ''}; Ctrl-C to stop\n`,
     );
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals): void => {

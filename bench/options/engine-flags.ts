@@ -1,4 +1,5 @@
 /** Flags of the reference engine, shared by `stampede engine` and the embedded engine of `stampede run`. */
+import { existsSync, readFileSync } from 'node:fs';
 import type { CassandraOptions, EngineOptions, StoreKind } from '../../engine/index.js';
 import { parseDurationMs } from '../units.js';
 import type { FlagDecls } from './flags.js';
@@ -30,7 +31,7 @@ export const ENGINE_FLAGS: FlagDecls = {
   retention: {
     type: 'string',
     default: '24h',
-    describe: 'retention of closed workflows in the default namespace (virtual time)',
+    describe: 'retention of closed workflows in the default namespace, virtual time (default: 24h of real time)',
     group: G,
   },
   contactPoints: { type: 'string', describe: 'Cassandra contact points, comma-separated host[:port]', group: G },
@@ -48,7 +49,16 @@ export const ENGINE_FLAGS: FlagDecls = {
       'Astra secure connect bundle (zip); the token comes from ASTRA_DB_APPLICATION_TOKEN or --astra-token-file',
     group: G,
   },
-  astraTokenFile: { type: 'string', describe: 'file holding the Astra application token', group: G },
+  astraTokenFile: {
+    type: 'string',
+    describe: 'file holding the Astra application token (else ASTRA_DB_APPLICATION_TOKEN)',
+    group: G,
+  },
+  metricsPort: {
+    type: 'number',
+    describe: 'serve Prometheus metrics on http://<host>:<port>/metrics (0 = any free port)',
+    group: G,
+  },
   cassandraUser: {
     type: 'string',
     describe: 'Cassandra username (password from STAMPEDE_CASSANDRA_PASSWORD)',
@@ -56,11 +66,38 @@ export const ENGINE_FLAGS: FlagDecls = {
   },
 };
 
+/**
+ * The Astra application token: from --astra-token-file, else ASTRA_DB_APPLICATION_TOKEN. Never from a flag value
+ * (it would show in process lists and shell history) and never echoed in a message.
+ */
+export function astraToken(
+  raw: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): string | undefined {
+  if (raw.astraTokenFile !== undefined) {
+    const file = show(raw.astraTokenFile);
+    try {
+      const token = readFileSync(file, 'utf8').trim();
+      if (token === '') problems.push(`--astra-token-file ${file} is empty`);
+      return token;
+    } catch {
+      problems.push(`--astra-token-file: cannot read ${file}`);
+      return undefined;
+    }
+  }
+  const token = env.ASTRA_DB_APPLICATION_TOKEN?.trim();
+  if (!token)
+    problems.push('Astra needs an application token: set ASTRA_DB_APPLICATION_TOKEN or pass --astra-token-file <file>');
+  return token;
+}
+
 /** Compiles engine options from raw values; problems are collected, not thrown. */
 export function compileEngineFlags(
   raw: Record<string, unknown>,
   env: NodeJS.ProcessEnv,
   problems: string[],
+  given: (name: string) => boolean = () => true,
 ): Partial<EngineOptions> {
   const store = show(raw.store ?? 'memory') as StoreKind;
   const num = (name: string, flag: string, integer: boolean, min: number): number => {
@@ -81,8 +118,14 @@ export function compileEngineFlags(
     numShards,
     shardIOConcurrency,
     timeScale,
-    defaultRetentionMs: retentionMs ?? 0,
+    // Retention is durable (virtual) time. Under a compressed clock the default keeps closed runs for 24 h of
+    // real time, so they can still be read back when the run ends.
+    defaultRetentionMs: (retentionMs ?? 0) * (!given('retention') && timeScale > 1 ? timeScale : 1),
   };
+  if (raw.metricsPort !== undefined) {
+    out.metricsPort = num('metricsPort', 'metrics-port', true, 0);
+    if (out.metricsPort > 65535) problems.push(`--metrics-port must be at most 65535, got ${out.metricsPort}`);
+  }
   if (store === 'cassandra') {
     const cassandra: CassandraOptions = {
       contactPoints: show(raw.contactPoints ?? '')
@@ -93,7 +136,16 @@ export function compileEngineFlags(
       keyspace: show(raw.keyspace ?? 'stampede'),
       replicationFactor: Number(raw.replicationFactor ?? 1),
     };
-    if (raw.astraBundle) cassandra.secureConnectBundle = show(raw.astraBundle);
+    if (raw.astraBundle) {
+      cassandra.secureConnectBundle = show(raw.astraBundle);
+      if (!existsSync(cassandra.secureConnectBundle))
+        problems.push(`--astra-bundle: no file at ${cassandra.secureConnectBundle}`);
+      const token = astraToken(raw, env, problems);
+      if (token !== undefined) {
+        cassandra.username = 'token';
+        cassandra.password = token;
+      }
+    }
     if (raw.cassandraUser) {
       cassandra.username = show(raw.cassandraUser);
       cassandra.password = env.STAMPEDE_CASSANDRA_PASSWORD ?? '';

@@ -188,7 +188,7 @@ export function compileRunOptions(
   if (target !== undefined && !/^[^\s:]+:\d{1,5}$/.test(target))
     problems.push(`--target must be host:port, got ${target}`);
   const scenario = show(raw.scenario);
-  const engine = compileEngineFlags(raw, env, problems);
+  const engine = compileEngineFlags(raw, env, problems, given);
   const output = raw.json ? 'json' : raw.quiet ? 'quiet' : isTty ? 'tty' : 'plain';
   const seed = raw.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : int('seed', 'seed', 0);
 

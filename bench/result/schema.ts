@@ -4,7 +4,7 @@
  * times are epoch ms; every histogram is HdrHistogram's compressed base64 (lossless to merge).
  * Versioned: readers check `schema` and `version` (see read.ts) and refuse what they do not know.
  */
-import type { EngineStats } from '../../engine/index.js';
+import type { EngineSample, EngineStats } from '../../engine/index.js';
 
 export const RESULT_SCHEMA = 'stampede.result';
 export const RESULT_VERSION = 1;
@@ -81,16 +81,8 @@ export interface IntervalResult {
   engine?: IntervalEngineSample;
 }
 
-export interface IntervalEngineSample {
-  /** Cumulative counters; the report differentiates them. */
-  transactions: number;
-  conflicts: number;
-  /** Persistence statements by class: cumulative count and conditional-write outcomes. */
-  statements: Record<string, { count: number; outcomes?: Record<string, number> }>;
-  transferBacklog: number;
-  timerBacklog: number;
-  matchingBacklog: number;
-}
+/** Engine counters sampled at the end of an interval: cumulative (the report takes differences) or gauges. */
+export type IntervalEngineSample = EngineSample;
 
 export interface Verification {
   /** 'passed' | 'failed' | 'unavailable' (the target cannot be read back, e.g. no visibility). */

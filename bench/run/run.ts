@@ -34,6 +34,8 @@ import { verifyRun } from './verify.js';
 import { renderReport } from '../../reports/index.js';
 import { redactSecrets } from '../result/redact.js';
 import { gitSha } from './git.js';
+import { EngineAdminClient } from '../client/admin.js';
+import { EngineSampler } from './engine-sampler.js';
 import { TOOL_VERSION } from '../version.js';
 
 function latency(h: Histogram): LatencyStats {
@@ -125,6 +127,8 @@ async function run(
       );
     }
 
+    // Engine counters for every interval: in-process when embedded, over the admin surface otherwise.
+    const sampler = new EngineSampler(engine, engine ? undefined : new EngineAdminClient(target), o.intervalMs);
     const scheduleEndMs = schedule.endMs;
     const phaseOf = (index: number): Phase => {
       const end = (index + 1) * o.intervalMs;
@@ -188,6 +192,8 @@ async function run(
       phaseOf,
       sampleProcess,
       (f) => {
+        const engineSample = sampler.latest();
+        if (engineSample) f.result.engine = engineSample;
         intervals.push(f.result);
         hlog?.interval(f.result.startMs, f.result.endMs, f.histograms);
         progress.interval(f.result, o.intervalMs);
@@ -248,8 +254,8 @@ async function run(
       settleMs: 10_000,
     });
 
-    let engineStats: EngineStats | undefined;
-    if (engine) engineStats = await engine.stats();
+    sampler.stop();
+    const engineStats: EngineStats | undefined = await sampler.finalStats();
 
     const measuredMs = Math.max(1, (startersDoneAtMs ?? endMs) - o.warmupMs);
     const operations: Record<string, OperationResult> = {};

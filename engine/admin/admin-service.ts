@@ -9,7 +9,7 @@ import type {
   sendUnaryData,
   ServerUnaryCall,
 } from '@grpc/grpc-js';
-import type { EngineStats } from './stats-types.js';
+import type { EngineSample, EngineStats } from './stats-types.js';
 
 export const ADMIN_SERVICE = 'stampede.admin.v1.EngineAdmin';
 
@@ -18,26 +18,39 @@ const json = {
   deserialize: (bytes: Buffer): unknown => (bytes.length === 0 ? {} : (JSON.parse(bytes.toString('utf8')) as unknown)),
 };
 
-export const engineAdminDefinition: ServiceDefinition = {
-  GetStats: {
-    path: `/${ADMIN_SERVICE}/GetStats`,
+function method(name: string): ServiceDefinition[string] {
+  return {
+    path: `/${ADMIN_SERVICE}/${name}`,
     requestStream: false,
     responseStream: false,
     requestSerialize: json.serialize,
     requestDeserialize: json.deserialize,
     responseSerialize: json.serialize,
     responseDeserialize: json.deserialize,
-    originalName: 'getStats',
-  },
+    originalName: name.charAt(0).toLowerCase() + name.slice(1),
+  };
+}
+
+/** GetStats: everything (with encoded histograms); GetSample: cheap counters for per-interval sampling. */
+export const engineAdminDefinition: ServiceDefinition = {
+  GetStats: method('GetStats'),
+  GetSample: method('GetSample'),
 };
 
-export function addAdminService(server: Server, stats: () => Promise<EngineStats>): void {
+export function addAdminService(server: Server, stats: () => Promise<EngineStats>, sample: () => EngineSample): void {
   const impl: UntypedServiceImplementation = {
     GetStats: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<EngineStats>) => {
       stats().then(
         (s) => callback(null, s),
         (err: unknown) => callback({ code: 13, details: String(err) }),
       );
+    },
+    GetSample: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<EngineSample>) => {
+      try {
+        callback(null, sample());
+      } catch (err) {
+        callback({ code: 13, details: String(err) });
+      }
     },
   };
   server.addService(engineAdminDefinition, impl);

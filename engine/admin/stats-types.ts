@@ -5,6 +5,8 @@ export interface EngineStats {
   version: 1;
   engineId: string;
   store: string;
+  /** The store server's version (Cassandra release_version), if any. */
+  storeVersion?: string;
   numShards: number;
   shardIOConcurrency: number;
   timeScale: number;
@@ -24,6 +26,21 @@ export interface EngineStats {
   /** Persistence statements by class (filled by the persistence metrics decorator). */
   persistence: Record<string, PersistenceStatementStats>;
   process: { rssBytes: number; heapUsedBytes: number; cpuUserUs: number; cpuSystemUs: number };
+}
+
+/** Cheap cumulative counters, sampled by the harness every interval. */
+export interface EngineSample {
+  atMs: number;
+  rpcs: number;
+  transactions: number;
+  conflicts: number;
+  statements: Record<string, { count: number; outcomes?: Record<string, number> }>;
+  transferBacklog: number;
+  timerBacklog: number;
+  matchingBacklog: number;
+  cpuUserUs: number;
+  cpuSystemUs: number;
+  rssBytes: number;
 }
 
 export interface PersistenceStatementStats {

@@ -19,7 +19,7 @@ import { QueryRegistry } from './queries.js';
 import { Shard } from './shard.js';
 import { executeTimerTask } from './tasks/timer-executor.js';
 import { executeTransferTask } from './tasks/transfer-executor.js';
-import { executeVisibilityTask } from './tasks/visibility-executor.js';
+import { executeVisibilityTask, visibilityRecordOf } from './tasks/visibility-executor.js';
 import { cacheKeyOf, Transactions } from './transaction.js';
 import { HistoryWaiters } from './waiters.js';
 
@@ -133,6 +133,19 @@ export class HistoryService implements HistoryContext {
     await queues.transfer.start();
     await queues.visibility.start();
     await queues.timer.start();
+    // Visibility lives in memory: after a restart, rebuild this shard's records from its executions (in the background).
+    void this.rebuildVisibility(shard).catch((err: unknown) =>
+      this.log(`shard ${shardId}: visibility rebuild failed: ${String(err)}`),
+    );
+  }
+
+  private async rebuildVisibility(shard: Shard): Promise<void> {
+    let token: Uint8Array | undefined;
+    do {
+      const page = await this.persistence.executions.listWorkflowExecutions(shard.id, 500, token);
+      for (const snapshot of page.items) this.visibility.upsert(visibilityRecordOf(snapshot.info));
+      token = page.nextPageToken;
+    } while (token && !shard.closed);
   }
 
   shardFor(namespaceId: string, workflowId: string): Shard {

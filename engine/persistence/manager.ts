@@ -27,6 +27,8 @@ import {
   encodeRecord,
 } from './serialization.js';
 import type { CreateMode, CurrentRow, ExecutionRow, Stores } from './store.js';
+import { withRetries, type RetryPolicy } from './decorators.js';
+import type { StatementMetrics } from './statement-metrics.js';
 
 export interface WorkflowSnapshot {
   info: ExecutionInfo;
@@ -161,6 +163,8 @@ export interface NamespaceManager {
 
 export interface Persistence {
   readonly backend: string;
+  readonly releaseVersion: string | undefined;
+  readonly metrics: StatementMetrics;
   readonly shards: ShardManager;
   readonly executions: ExecutionManager;
   readonly tasks: TaskManager;
@@ -547,13 +551,22 @@ class DefaultNamespaceManager implements NamespaceManager {
   }
 }
 
-export function createPersistence(stores: Stores): Persistence {
+const DEFAULT_RETRY: RetryPolicy = { attempts: 3, initialBackoffMs: 50, maxBackoffMs: 1000 };
+
+/** The managers over a backend's stores, each behind the retry decorator. */
+export function createPersistence(stores: Stores, retry: RetryPolicy = DEFAULT_RETRY): Persistence {
+  const shards: ShardManager = withRetries(new DefaultShardManager(stores), retry);
+  const executions: ExecutionManager = withRetries(new DefaultExecutionManager(stores), retry);
+  const tasks: TaskManager = withRetries(new DefaultTaskManager(stores), retry);
+  const namespaces: NamespaceManager = withRetries(new DefaultNamespaceManager(stores), retry);
   return {
     backend: stores.backend,
-    shards: new DefaultShardManager(stores),
-    executions: new DefaultExecutionManager(stores),
-    tasks: new DefaultTaskManager(stores),
-    namespaces: new DefaultNamespaceManager(stores),
+    releaseVersion: stores.releaseVersion,
+    metrics: stores.metrics,
+    shards,
+    executions,
+    tasks,
+    namespaces,
     close: () => stores.close(),
   };
 }

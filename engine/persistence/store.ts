@@ -7,6 +7,7 @@
  * condition guards which run is current, and db_record_version guards the execution row.
  */
 import type { TaskCategory, TaskQueueKey, WorkflowKey } from './records.js';
+import type { StatementMetrics } from './statement-metrics.js';
 
 export type Blob = Uint8Array;
 
@@ -216,6 +217,10 @@ export interface NamespaceStore {
 /** Everything a backend provides. */
 export interface Stores {
   readonly backend: string;
+  /** e.g. Cassandra's release_version; undefined for the memory store. */
+  readonly releaseVersion: string | undefined;
+  /** Every statement the backend ran, by class, with conditional-write outcomes. */
+  readonly metrics: StatementMetrics;
   readonly shards: ShardStore;
   readonly executions: ExecutionStore;
   readonly history: HistoryStore;

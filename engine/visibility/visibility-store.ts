@@ -34,7 +34,11 @@ export class VisibilityStore {
       ns = new Map();
       this.byNamespace.set(r.namespaceId, ns);
     }
-    ns.set(`${r.workflowId}\u0000${r.runId}`, r);
+    const key = `${r.workflowId}\u0000${r.runId}`;
+    // Records of a run only move forward (a rebuild from an older snapshot must not undo a newer update).
+    const existing = ns.get(key);
+    if (existing && existing.historyLength > r.historyLength) return;
+    ns.set(key, r);
   }
 
   delete(namespaceId: string, workflowId: string, runId: string): void {

@@ -1,0 +1,117 @@
+/**
+ * Driver errors and not-applied LWT results, classified at the boundary into store errors. A not-applied batch
+ * returns one row per conditioned row with its current values; the failure is named in Temporal's priority:
+ * ShardOwnershipLost > CurrentWorkflowConditionFailed > WorkflowConditionFailed > ConditionFailed.
+ */
+import cassandra from 'cassandra-driver';
+import {
+  ConditionFailedError,
+  CurrentWorkflowConditionFailedError,
+  ShardOwnershipLostError,
+  StoreError,
+  StoreTimeoutError,
+  StoreUnavailableError,
+  WorkflowConditionFailedError,
+} from '../errors.js';
+import { CURRENT_RUN_ID, RowType } from './constants.js';
+
+const codes = cassandra.types.responseErrorCodes;
+
+/** A driver error as a store error. `write`: the statement changes data (so a timeout leaves it unknown). */
+export function classifyDriverError(err: unknown, write: boolean, conditional: boolean): Error {
+  if (err instanceof StoreError) return err;
+  if (err instanceof cassandra.errors.ResponseError) {
+    const e = err as cassandra.errors.ResponseError & { writeType?: string };
+    if (e.code === codes.writeTimeout) {
+      // A CAS write timeout: the Paxos round may still complete. Outcome unknown.
+      const cas = e.writeType === 'CAS' || conditional;
+      return new StoreTimeoutError(`write timeout (${e.writeType ?? 'unknown write type'}): ${e.message}`, cas, {
+        cause: err,
+      });
+    }
+    if (e.code === codes.readTimeout || e.code === codes.readFailure) {
+      return write
+        ? new StoreTimeoutError(e.message, conditional, { cause: err })
+        : new StoreUnavailableError(`read timeout: ${e.message}`, { cause: err });
+    }
+    if (e.code === codes.unavailableException || e.code === codes.overloaded || e.code === codes.isBootstrapping) {
+      return new StoreUnavailableError(e.message, { cause: err });
+    }
+    if (e.code === codes.writeFailure)
+      return new StoreTimeoutError(`write failure: ${e.message}`, conditional, { cause: err });
+    return new StoreError('INTERNAL', e.message, 'no', { cause: err });
+  }
+  if (err instanceof cassandra.errors.OperationTimedOutError) {
+    // The client gave up waiting: a write may or may not have happened.
+    return write
+      ? new StoreTimeoutError(err.message, conditional, { cause: err })
+      : new StoreUnavailableError(err.message, { cause: err });
+  }
+  if (err instanceof cassandra.errors.NoHostAvailableError || err instanceof cassandra.errors.BusyConnectionError) {
+    return new StoreUnavailableError(err.message, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+export interface ExpectedConditions {
+  shardId: number;
+  rangeId: number;
+  /** Run id the current row must name (undefined: not conditioned or IF NOT EXISTS). */
+  currentRunId?: string;
+  /** The current row must not exist. */
+  currentMustNotExist?: boolean;
+  /** workflow_state the current row must have (reusing a closed workflow id). */
+  currentState?: number;
+  runId?: string;
+  dbRecordVersion?: number;
+}
+
+function str(v: unknown): string {
+  return v === null || v === undefined ? '' : (v as { toString(): string }).toString();
+}
+
+function num(v: unknown): number {
+  if (v === null || v === undefined) return NaN;
+  if (typeof v === 'number') return v;
+  return Number((v as { toString(): string }).toString());
+}
+
+/** Names the condition that failed, from the rows a not-applied batch returned. */
+export function classifyNotApplied(rows: cassandra.types.Row[], e: ExpectedConditions): StoreError {
+  let shardRange: number | undefined;
+  let current: { runId: string; state: number } | undefined;
+  let execVersion: number | undefined;
+  let execExists = false;
+  for (const r of rows) {
+    const type = num(r.get('type'));
+    if (type === RowType.Shard) shardRange = num(r.get('range_id'));
+    else if (type === RowType.Execution) {
+      const runId = str(r.get('run_id'));
+      if (runId === CURRENT_RUN_ID)
+        current = { runId: str(r.get('current_run_id')), state: num(r.get('workflow_state')) };
+      else if (runId === e.runId) {
+        execExists = true;
+        execVersion = num(r.get('db_record_version'));
+      }
+    }
+  }
+  if (shardRange !== undefined && shardRange !== e.rangeId)
+    return new ShardOwnershipLostError(e.shardId, e.rangeId, shardRange);
+  if (
+    current &&
+    (e.currentMustNotExist ||
+      (e.currentRunId !== undefined && current.runId !== e.currentRunId) ||
+      (e.currentState !== undefined && current.state !== e.currentState))
+  ) {
+    return new CurrentWorkflowConditionFailedError(`current run is ${current.runId}`, current.runId, current.state);
+  }
+  if (execExists && e.dbRecordVersion !== undefined && execVersion !== e.dbRecordVersion) {
+    return new WorkflowConditionFailedError(
+      `expected db_record_version ${e.dbRecordVersion}, found ${execVersion}`,
+      execVersion,
+    );
+  }
+  if (execExists && e.dbRecordVersion === undefined)
+    return new WorkflowConditionFailedError(`run ${e.runId} already exists`);
+  return new ConditionFailedError('conditional batch not applied');
+}

@@ -1,0 +1,127 @@
+/**
+ * Per statement class: count, latency (HDR, µs), errors, and for conditional writes (LWTs) the outcome of each
+ * attempt — applied, not applied by which condition, CAS write timeout (outcome unknown), unavailable, other.
+ * cassandra-stress counts every LWT as a success; this is what it leaves out.
+ */
+import * as hdr from 'hdr-histogram-js';
+import type { PersistenceStatementStats } from '../admin/stats-types.js';
+import { newLatencyHistogram } from '../stats.js';
+import { StoreError, type StoreErrorCode } from './errors.js';
+
+export type StatementOutcome =
+  | 'applied'
+  | 'shard_ownership_lost'
+  | 'current_workflow_condition_failed'
+  | 'workflow_condition_failed'
+  | 'condition_failed'
+  | 'lease_lost'
+  | 'already_exists'
+  | 'cas_timeout'
+  | 'timeout'
+  | 'unavailable'
+  | 'other';
+
+const OUTCOME_BY_CODE: Partial<Record<StoreErrorCode, StatementOutcome>> = {
+  SHARD_OWNERSHIP_LOST: 'shard_ownership_lost',
+  CURRENT_WORKFLOW_CONDITION_FAILED: 'current_workflow_condition_failed',
+  WORKFLOW_CONDITION_FAILED: 'workflow_condition_failed',
+  CONDITION_FAILED: 'condition_failed',
+  TASK_QUEUE_LEASE_LOST: 'lease_lost',
+  ALREADY_EXISTS: 'already_exists',
+  UNAVAILABLE: 'unavailable',
+};
+
+/** The outcome a failed statement counts as. */
+export function outcomeOf(err: unknown): StatementOutcome {
+  if (err instanceof StoreError) {
+    if (err.code === 'TIMEOUT') return (err as { conditional?: boolean }).conditional ? 'cas_timeout' : 'timeout';
+    return OUTCOME_BY_CODE[err.code] ?? 'other';
+  }
+  return 'other';
+}
+
+interface ClassStats {
+  count: number;
+  errors: number;
+  hist: hdr.Histogram;
+  outcomes: Map<StatementOutcome, number> | undefined;
+}
+
+export class StatementMetrics {
+  private readonly classes = new Map<string, ClassStats>();
+
+  private get(name: string): ClassStats {
+    let c = this.classes.get(name);
+    if (!c) {
+      c = { count: 0, errors: 0, hist: newLatencyHistogram(), outcomes: undefined };
+      this.classes.set(name, c);
+    }
+    return c;
+  }
+
+  /** One statement. `conditional` statements also count their outcome. */
+  record(name: string, latencyUs: number, conditional: boolean, err?: unknown): void {
+    const c = this.get(name);
+    c.count += 1;
+    if (err !== undefined && !(conditional && err instanceof StoreError && err.applied === 'no' && isCondition(err)))
+      c.errors += 1;
+    c.hist.recordValue(Math.max(1, Math.round(latencyUs)));
+    if (conditional) {
+      c.outcomes ??= new Map();
+      const o: StatementOutcome = err === undefined ? 'applied' : outcomeOf(err);
+      c.outcomes.set(o, (c.outcomes.get(o) ?? 0) + 1);
+    }
+  }
+
+  /** Times `fn` as one statement of class `name`. */
+  async time<T>(name: string, conditional: boolean, fn: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      const r = await fn();
+      this.record(name, (performance.now() - t0) * 1000, conditional);
+      return r;
+    } catch (err) {
+      this.record(name, (performance.now() - t0) * 1000, conditional, err);
+      throw err;
+    }
+  }
+
+  snapshot(): Record<string, PersistenceStatementStats> {
+    const out: Record<string, PersistenceStatementStats> = {};
+    for (const [name, c] of this.classes) {
+      out[name] = {
+        count: c.count,
+        errors: c.errors,
+        latencyUs: hdr.encodeIntoCompressedBase64(c.hist),
+        ...(c.outcomes ? { outcomes: Object.fromEntries(c.outcomes) } : {}),
+      };
+    }
+    return out;
+  }
+
+  /** Counts only (cheap, for per-interval sampling). */
+  counts(): Record<string, { count: number; outcomes?: Record<string, number> }> {
+    const out: Record<string, { count: number; outcomes?: Record<string, number> }> = {};
+    for (const [name, c] of this.classes)
+      out[name] = { count: c.count, ...(c.outcomes ? { outcomes: Object.fromEntries(c.outcomes) } : {}) };
+    return out;
+  }
+
+  /** Raw histograms and counts, for the Prometheus exposition. */
+  entries(): IterableIterator<
+    [string, { count: number; errors: number; hist: hdr.Histogram; outcomes: Map<string, number> | undefined }]
+  > {
+    return this.classes.entries();
+  }
+}
+
+function isCondition(err: StoreError): boolean {
+  return (
+    err.code === 'SHARD_OWNERSHIP_LOST' ||
+    err.code === 'CURRENT_WORKFLOW_CONDITION_FAILED' ||
+    err.code === 'WORKFLOW_CONDITION_FAILED' ||
+    err.code === 'CONDITION_FAILED' ||
+    err.code === 'TASK_QUEUE_LEASE_LOST' ||
+    err.code === 'ALREADY_EXISTS'
+  );
+}
