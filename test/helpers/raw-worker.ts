@@ -47,7 +47,7 @@ export const cmd = {
 
 export class RawWorker {
   constructor(
-    private readonly client: WorkflowServiceClient,
+    readonly client: WorkflowServiceClient,
     readonly taskQueue: string,
     private readonly namespace = 'default',
   ) {}
