@@ -31,9 +31,15 @@ it.each([
   ['schema verify (token from file)', ['schema', 'verify', '--astra-bundle', bundle, '--astra-token-file', tokenFile]],
   ['engine', ['engine', '--store', 'cassandra', '--astra-bundle', bundle, '--verbose', '--port', '0']],
   ['run', ['run', '--store', 'cassandra', '--astra-bundle', bundle, '--duration', '1s', '--json']],
-  ['run with a password', ['run', '--store', 'cassandra', '--contact-points', '127.0.0.1:1', '--cassandra-user', 'alice', '--duration', '1s']],
+  [
+    'run with a password',
+    ['run', '--store', 'cassandra', '--contact-points', '127.0.0.1:1', '--cassandra-user', 'alice', '--duration', '1s'],
+  ],
 ])('%s fails cleanly without printing the secret', async (_, args) => {
-  const r = await stampede(args, { env: { ASTRA_DB_APPLICATION_TOKEN: TOKEN, STAMPEDE_CASSANDRA_PASSWORD: PASSWORD }, timeoutMs: 60_000 });
+  const r = await stampede(args, {
+    env: { ASTRA_DB_APPLICATION_TOKEN: TOKEN, STAMPEDE_CASSANDRA_PASSWORD: PASSWORD },
+    timeoutMs: 60_000,
+  });
   expect(r.code).not.toBe(0);
   expect(r.stderr.length).toBeGreaterThan(0);
   clean(r.stdout);
@@ -42,17 +48,22 @@ it.each([
 
 it('a completed run writes no secret into result.json, the interval log or the report', async () => {
   const out = join(dir, 'run');
-  const r = await stampede(['run', '--rate', '20', '--duration', '1s', '--warmup', '0s', '--out', out, '--cassandra-user', 'alice'], {
-    env: { ASTRA_DB_APPLICATION_TOKEN: TOKEN, STAMPEDE_CASSANDRA_PASSWORD: PASSWORD },
-    timeoutMs: 60_000,
-  });
+  const r = await stampede(
+    ['run', '--rate', '20', '--duration', '1s', '--warmup', '0s', '--out', out, '--cassandra-user', 'alice'],
+    {
+      env: { ASTRA_DB_APPLICATION_TOKEN: TOKEN, STAMPEDE_CASSANDRA_PASSWORD: PASSWORD },
+      timeoutMs: 60_000,
+    },
+  );
   expect(r.code, r.stderr).toBe(0);
   clean(r.stdout + r.stderr);
   for (const f of readdirSync(out)) clean(readFileSync(join(out, f), 'utf8'));
 });
 
 it('redacts secret-named keys at any depth', () => {
-  expect(redactSecrets({ engine: { cassandra: { password: 'x', username: 'token' } }, list: [{ apiToken: 'y' }] })).toEqual({
+  expect(
+    redactSecrets({ engine: { cassandra: { password: 'x', username: 'token' } }, list: [{ apiToken: 'y' }] }),
+  ).toEqual({
     engine: { cassandra: { password: '[redacted]', username: 'token' } },
     list: [{ apiToken: '[redacted]' }],
   });
