@@ -7,6 +7,7 @@ import { engineCommand } from './commands/engine.js';
 import { runCommand } from './commands/run.js';
 import { scenariosCommand } from './commands/scenarios.js';
 import { schemaCommand } from './commands/schema.js';
+import { mergeCommand } from './commands/merge.js';
 import { RunFailedError, ThresholdError, UsageError } from './errors.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(engineCommand)
     .command(scenariosCommand)
     .command(schemaCommand)
+    .command(mergeCommand)
     .demandCommand(1, 'name a command (stampede --help lists them)')
     .strict()
     .recommendCommands()

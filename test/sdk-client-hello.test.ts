@@ -27,6 +27,7 @@ beforeAll(async () => {
     scenarioOptions: {},
     executor: { name: 'constant-arrival-rate', config: {} },
     maxInFlight: 100,
+    connections: 100,
     intervalMs: 1000,
     runTag: 'sdk',
     seed: 1,

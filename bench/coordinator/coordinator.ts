@@ -5,7 +5,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { RemoteError, RunFailedError } from '../errors.js';
-import type { CoordinatorMessage, ThreadInit, ThreadMessage } from './protocol.js';
+import type { CoordinatorMessage, ThreadInit, ThreadMessage, ThreadRequest } from './protocol.js';
 import { siblingModule, spawnThread } from './spawn.js';
 
 export interface ThreadHandle {
@@ -28,6 +28,8 @@ export class Coordinator {
   private failure: RunFailedError | undefined;
   private readonly failureWaiters: ((e: RunFailedError) => void)[] = [];
   private readonly doneWaiters = new Map<number, () => void>();
+  private nextRequestId = 1;
+  private readonly pending = new Map<number, { thread: number; resolve(v: unknown): void; reject(e: unknown): void }>();
 
   constructor(private readonly events: CoordinatorEvents) {}
 
@@ -76,12 +78,23 @@ export class Coordinator {
       case 'log':
         this.events.log(m.message);
         break;
+      case 'response': {
+        const p = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (!p) break;
+        if (m.ok) p.resolve(m.value);
+        else p.reject(new RemoteError(m.error, `${h.role} thread ${h.id}`));
+        break;
+      }
     }
   }
 
   private fail(err: RunFailedError): void {
     if (this.failure) return;
     this.failure = err;
+    // Nothing waits forever on a thread that is gone.
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
     for (const w of this.failureWaiters.splice(0)) w(err);
     for (const t of this.threads) if (!t.done) void t.worker.terminate();
   }
@@ -113,6 +126,33 @@ export class Coordinator {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Asks one thread a question; rejected if the thread fails before answering. */
+  request(threadId: number, body: ThreadRequest): Promise<unknown> {
+    const t = this.threads[threadId];
+    if (this.failure) return Promise.reject(this.failure);
+    if (!t || t.done) return Promise.reject(new Error(`thread ${threadId} is not running`));
+    const id = this.nextRequestId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { thread: threadId, resolve, reject });
+      t.worker.postMessage({ type: 'request', id, body } satisfies CoordinatorMessage);
+    });
+  }
+
+  /** A counter summed over the threads of a role: live from running threads, final totals from finished ones. */
+  async liveTotal(role: 'starter' | 'poller', counter: string): Promise<number> {
+    const values = await Promise.all(
+      this.threads
+        .filter((t) => t.role === role)
+        .map(
+          async (t) =>
+            (t.done ? t.totals : ((await this.request(t.id, { kind: 'counters' })) as Record<string, number>))[
+              counter
+            ] ?? 0,
+        ),
+    );
+    return values.reduce((a, b) => a + b, 0);
   }
 
   broadcast(m: CoordinatorMessage, role?: 'starter' | 'poller'): void {

@@ -26,6 +26,11 @@ export interface ThreadInit {
   intervalMs: number;
   runTag: string;
   seed: number;
+  /**
+   * Iterations a starter runs at once (like wrk2's connections). Iterations that fall due while all are busy
+   * wait their turn, and the wait counts in their response time; beyond `maxInFlight` they are dropped.
+   */
+  connections: number;
   /** Workflow-task and activity polls kept outstanding (pollers). */
   workflowPollers: number;
   activityPollers: number;
@@ -50,10 +55,22 @@ export type ThreadMessage =
   /** `totals`: the thread's counters over the whole run (authoritative; intervals may still be in flight). */
   | { type: 'done'; lastIndex: number; totals: Record<string, number> }
   | { type: 'fatal'; error: SerializedError }
+  | { type: 'response'; id: number; ok: true; value: unknown }
+  | { type: 'response'; id: number; ok: false; error: SerializedError }
   | { type: 'log'; message: string };
 
 export type CoordinatorMessage =
   /** Begin at epoch ms `t0Ms` (same origin for every thread). */
   | { type: 'start'; t0Ms: number }
   /** Stop: starters end their schedule early; pollers stop polling. Then send the last interval and 'done'. */
-  | { type: 'stop'; reason: string };
+  | { type: 'stop'; reason: string }
+  /** A question with an answer: the thread replies with a 'response' carrying the same id. */
+  | { type: 'request'; id: number; body: ThreadRequest };
+
+/** What the coordinator can ask a thread. */
+export type ThreadRequest = { kind: 'counters' };
+
+/** Workflow ids of a run: `<run tag>-<k>`, or `<run tag>-s<segment>-<k>` when the run is split in segments. */
+export function workflowIdPrefix(runTag: string, segmentIndex: number, segmentCount: number): string {
+  return segmentCount > 1 ? `${runTag}-s${segmentIndex}-` : `${runTag}-`;
+}

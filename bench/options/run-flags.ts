@@ -56,6 +56,12 @@ export const RUN_FLAGS: FlagDecls = {
     describe: 'iterations in flight before new ones are dropped (counted)',
     group: L,
   },
+  connections: {
+    type: 'number',
+    describe:
+      'iterations each starter thread runs at once (like connections); due iterations wait for one, and the wait counts in response time (default: max-in-flight)',
+    group: L,
+  },
   drainTimeout: {
     type: 'string',
     default: '60s',
@@ -119,6 +125,7 @@ export interface RunOptions {
   warmupMs: number;
   iterations: number | undefined;
   maxInFlight: number;
+  connections: number;
   drainTimeoutMs: number;
   seed: number;
   starters: number;
@@ -206,6 +213,7 @@ export function compileRunOptions(
     warmupMs,
     iterations,
     maxInFlight: int('maxInFlight', 'max-in-flight', 1),
+    connections: raw.connections === undefined ? Number(raw.maxInFlight) : int('connections', 'connections', 1),
     drainTimeoutMs: dur('drainTimeout', 'drain-timeout', true),
     seed,
     starters: int('starters', 'starters', 1),

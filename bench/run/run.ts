@@ -12,7 +12,7 @@ import { SCENARIOS } from '../../scenarios/index.js';
 import { WorkflowServiceClient } from '../client/workflow-service.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { IntervalAggregator } from '../coordinator/aggregator.js';
-import type { ThreadInit } from '../coordinator/protocol.js';
+import { workflowIdPrefix, type ThreadInit } from '../coordinator/protocol.js';
 import { RunFailedError, UsageError } from '../errors.js';
 import { planSchedule } from '../executors/index.js';
 import type { RunOptions } from '../options/run-flags.js';
@@ -164,6 +164,7 @@ async function run(
       scenarioOptions: o.scenarioOptions,
       executor: { name: o.executor, config: { ...executorConfig } },
       maxInFlight: Math.max(1, Math.ceil(o.maxInFlight / o.starters)),
+      connections: Math.max(1, Math.ceil(o.connections / o.starters)),
       intervalMs: o.intervalMs,
       runTag,
       seed: o.seed,
@@ -234,7 +235,10 @@ async function run(
       const drainUntil = nowMs() + (interrupted ? Math.min(5000, o.drainTimeoutMs) : o.drainTimeoutMs);
       const startedTotal = coordinator.total('starter', 'workflows_started');
       progress.info(`draining: waiting for ${startedTotal} workflow(s) to close`);
-      while (nowMs() < drainUntil && counter('workflows_closed') < startedTotal) {
+      while (
+        nowMs() < drainUntil &&
+        (await coordinator.guard(coordinator.liveTotal('poller', 'workflows_closed'))) < startedTotal
+      ) {
         await coordinator.guard(new Promise((r) => setTimeout(r, 100)));
       }
     }
@@ -248,7 +252,7 @@ async function run(
     const verification = await verifyRun({
       client,
       namespace: o.namespace,
-      prefix: `${runTag}-`,
+      prefix: workflowIdPrefix(runTag, o.segment.index, o.segment.count),
       started,
       closesDuringRun: closes && !interrupted,
       settleMs: 10_000,

@@ -37,6 +37,11 @@ export class ThreadRuntime {
   }
 
   private onMessage(m: CoordinatorMessage): void {
+    if (m.type === 'request') {
+      // 'counters': the counters so far, including the interval still open.
+      this.post({ type: 'response', id: m.id, ok: true, value: Object.fromEntries(this.recorder.cumulative) });
+      return;
+    }
     if (m.type === 'start') {
       this.t0Ms = m.t0Ms;
       this.armFlush();

@@ -7,6 +7,7 @@ import type { StarterContext } from '../scenario-api/types.js';
 import { fromPayloads, toPayload, toPayloads } from '../scenario-api/payloads.js';
 import { nowUs } from '../recorder/clock.js';
 import { errorType, type ThreadRuntime } from './runtime.js';
+import { workflowIdPrefix } from '../coordinator/protocol.js';
 
 export const INTENDED_START_HEADER = 'stampede-intended-start-us';
 const CALL_TIMEOUT_MS = 30_000;
@@ -18,6 +19,7 @@ export function starterContext(
   random: () => number,
 ): StarterContext {
   const { init, client, recorder } = rt;
+  const prefix = workflowIdPrefix(init.runTag, init.segmentIndex, init.segmentCount);
   let intended = intendedUs;
   const measure = async <T>(op: string, fn: () => Promise<T>): Promise<T> => {
     const sent = nowUs();
@@ -35,7 +37,7 @@ export function starterContext(
   const header = () => ({ fields: { [INTENDED_START_HEADER]: toPayload(intendedUs ?? nowUs()) } });
   return {
     iteration: k,
-    workflowId: (suffix) => `${init.runTag}-${suffix}`,
+    workflowId: (suffix) => `${prefix}${suffix}`,
     taskQueue: init.taskQueue,
     random,
     startWorkflow: (p) =>

@@ -38,19 +38,12 @@ runThread(async (rt) => {
   await rt.ready();
   const t0 = await rt.waitForStart();
   const iterate = (k: number, intendedUs: number | undefined): Promise<void> => {
-    rt.inFlight += 1;
     rt.recorder.count('iterations');
     const ctx = starterContext(rt, k, intendedUs, seededRandom((init.seed ^ Math.imul(k, 0x9e3779b1)) >>> 0));
-    return scenario.iterate(ctx, values).then(
-      () => {
-        rt.inFlight -= 1;
-      },
-      (err: unknown) => {
-        rt.inFlight -= 1;
-        rt.recorder.count('iterations_failed');
-        rt.recorder.error('iteration', errorType(err));
-      },
-    );
+    return scenario.iterate(ctx, values).catch((err: unknown) => {
+      rt.recorder.count('iterations_failed');
+      rt.recorder.error('iteration', errorType(err));
+    });
   };
   if (schedule.model === 'open') await runOpen(rt, schedule, partition, t0, iterate);
   else await runClosed(rt, schedule, partition, t0, iterate);
@@ -64,7 +57,26 @@ async function runOpen(
   iterate: (k: number, intendedUs: number) => Promise<void>,
 ): Promise<void> {
   const { first, stride } = openIndices(partition);
-  const pending = new Set<Promise<void>>();
+  const queue: { k: number; intendedUs: number }[] = [];
+  let head = 0;
+  let running = 0;
+  let idle: (() => void) | undefined;
+  const pump = (): void => {
+    while (running < rt.init.connections && head < queue.length) {
+      const it = queue[head++] as { k: number; intendedUs: number };
+      if (head > 1024 && head * 2 > queue.length) {
+        queue.splice(0, head);
+        head = 0;
+      }
+      running += 1;
+      void iterate(it.k, it.intendedUs).finally(() => {
+        running -= 1;
+        rt.inFlight -= 1;
+        pump();
+      });
+    }
+    if (running === 0 && head >= queue.length) idle?.();
+  };
   let k = first;
   for (;;) {
     if (rt.stopRequested) break;
@@ -79,18 +91,19 @@ async function runOpen(
     const lagUs = Math.max(0, -wait * 1000);
     if (lagUs > rt.scheduleLagMaxUs) rt.scheduleLagMaxUs = lagUs;
     rt.recorder.recordMetric('schedule_lag', lagUs);
+    // Never delay the schedule: over the in-flight cap the iteration is dropped (and counted), not postponed.
     if (rt.inFlight >= rt.init.maxInFlight) {
       rt.recorder.count('dropped');
     } else {
-      const p = iterate(k, due * 1000);
-      pending.add(p);
-      void p.finally(() => pending.delete(p));
+      rt.inFlight += 1;
+      queue.push({ k, intendedUs: due * 1000 });
+      pump();
     }
     k += stride;
     // Yield now and then so replies are processed even when far behind schedule.
     if ((k / stride) % 64 === 0) await sleep(0);
   }
-  await Promise.all(pending);
+  if (running > 0 || head < queue.length) await new Promise<void>((resolve) => (idle = resolve));
 }
 
 async function runClosed(
@@ -113,7 +126,9 @@ async function runClosed(
     while (!rt.stopRequested && nowMs() < endMs && budget > 0) {
       budget -= 1;
       const k = base + parts * next++;
+      rt.inFlight += 1;
       await iterate(k, undefined);
+      rt.inFlight -= 1;
     }
   };
   await Promise.all(Array.from({ length: vus }, () => vu()));
