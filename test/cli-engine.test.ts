@@ -3,7 +3,11 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { WorkflowServiceClient } from '../bench/client/workflow-service.js';
-import { BIN } from './helpers/cli.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ResultV1 } from '../bench/result/schema.js';
+import { BIN, stampede } from './helpers/cli.js';
 import { cmd, RawWorker } from './helpers/raw-worker.js';
 
 it('serves, runs a workflow, and exits 0 on SIGTERM', async () => {
@@ -33,13 +37,39 @@ it('serves, runs a workflow, and exits 0 on SIGTERM', async () => {
   } finally {
     client.close();
   }
+  // The harness drives the standalone engine with --target and pulls its statistics over the admin surface.
+  const outDir = mkdtempSync(join(tmpdir(), 'stampede-target-'));
+  try {
+    const r = await stampede([
+      'run',
+      '--target',
+      address,
+      '--rate',
+      '30',
+      '--duration',
+      '2s',
+      '--warmup',
+      '0s',
+      '--out',
+      outDir,
+      '--quiet',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(outDir, 'result.json'), 'utf8')) as ResultV1;
+    expect(result.target.kind).toBe('external');
+    expect(result.engine?.engineId).toMatch(/^engine-/);
+    expect(result.engine?.numShards).toBe(8);
+    expect(result.intervals.some((i) => (i.engine?.transactions ?? 0) > 0)).toBe(true);
+    expect(result.verification.status).toBe('passed');
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   expect(await exited).toBe(0);
 });
 
 it('rejects bad engine flags with exit 2', async () => {
-  const { stampede } = await import('./helpers/cli.js');
   const r = await stampede(['engine', '--port', '99999', '--shards', '0']);
   expect(r.code).toBe(2);
   expect(r.stderr).toContain('--port must be an integer in [0, 65535]');
