@@ -72,7 +72,10 @@ function runCard(r: ResultV1, label: string): string {
             .join(', ') || 'none read back'
         }`,
       ],
-      ['verification', `${v.status}${v.lost ? `, ${v.lost} lost` : ''}${v.stuck ? `, ${v.stuck} stuck` : ''}`],
+      [
+        'verification',
+        `${v.status}${v.lost ? `, ${v.lost} lost` : ''}${v.stuck ? `, ${v.stuck} stuck` : ''}, ${v.historiesChecked} histories checked${v.problems ? `, ${v.problems} problem(s)` : ''}`,
+      ],
       ['time scale', `x${r.target.timeScale}`],
       ['machine', `${r.environment.cpus} × ${r.environment.cpuModel}, node ${r.environment.node}`],
       ['run', `${r.runId} at ${r.createdAt}${r.tool.gitSha ? `, git ${r.tool.gitSha}` : ''}`],

@@ -11,6 +11,7 @@ import { completeWorkflow, defineScenario, failWorkflow, scheduleActivity } from
 export const hello = defineScenario({
   name: 'hello',
   summary: 'start -> one activity -> complete (the baseline)',
+  workflowTypes: ['hello'],
   stresses:
     'The baseline cost of one workflow: ~7 conditional batches and 6 history inserts on its shard, tasks sync-matched to waiting pollers.',
   options: {

@@ -29,6 +29,8 @@ export class Coordinator {
   private readonly failureWaiters: ((e: RunFailedError) => void)[] = [];
   private readonly doneWaiters = new Map<number, () => void>();
   private nextRequestId = 1;
+  /** Expectations of the run, by workflow id, merged from every thread (scenario verification). */
+  readonly expected = new Map<string, Record<string, number>>();
   private readonly pending = new Map<number, { thread: number; resolve(v: unknown): void; reject(e: unknown): void }>();
 
   constructor(private readonly events: CoordinatorEvents) {}
@@ -65,6 +67,11 @@ export class Coordinator {
       case 'done':
         h.done = true;
         h.totals = m.totals;
+        for (const [id, e] of Object.entries(m.expected)) {
+          const into = this.expected.get(id) ?? {};
+          for (const [k, v] of Object.entries(e)) into[k] = (into[k] ?? 0) + v;
+          this.expected.set(id, into);
+        }
         this.events.done(h.id, m.lastIndex);
         this.doneWaiters.get(h.id)?.();
         break;

@@ -53,7 +53,12 @@ export type ThreadMessage =
   | { type: 'ready' }
   | { type: 'interval'; index: number; data: IntervalData; health: HealthSample }
   /** `totals`: the thread's counters over the whole run (authoritative; intervals may still be in flight). */
-  | { type: 'done'; lastIndex: number; totals: Record<string, number> }
+  | {
+      type: 'done';
+      lastIndex: number;
+      totals: Record<string, number>;
+      expected: Record<string, Record<string, number>>;
+    }
   | { type: 'fatal'; error: SerializedError }
   | { type: 'response'; id: number; ok: true; value: unknown }
   | { type: 'response'; id: number; ok: false; error: SerializedError }

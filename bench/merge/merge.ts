@@ -220,6 +220,8 @@ export function mergeResults(inputs: MergeInput[]): {
       byStatus: sumRecords(v.map((x) => x.byStatus)),
       lost: v.reduce((n, x) => n + x.lost, 0),
       stuck: v.reduce((n, x) => n + x.stuck, 0),
+      historiesChecked: v.reduce((n, x) => n + (x.historiesChecked ?? 0), 0),
+      problems: v.reduce((n, x) => n + (x.problems ?? 0), 0),
       notes: inputs.flatMap((i) => i.result.verification.notes.map((n) => `segment ${i.result.segment.index}: ${n}`)),
     },
     verdict: inputs.some((i) => i.result.verdict === 'fail')

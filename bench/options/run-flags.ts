@@ -68,6 +68,12 @@ export const RUN_FLAGS: FlagDecls = {
     describe: 'after the last start, how long to wait for workflows to close',
     group: L,
   },
+  verifySample: {
+    type: 'number',
+    default: 200,
+    describe: 'workflows read back in full after the run to check histories and scenario invariants (0: count only)',
+    group: O,
+  },
   seed: {
     type: 'number',
     describe: 'seed for scenario randomness (default: random, recorded in the result)',
@@ -127,6 +133,7 @@ export interface RunOptions {
   maxInFlight: number;
   connections: number;
   drainTimeoutMs: number;
+  verifySample: number;
   seed: number;
   starters: number;
   pollers: number;
@@ -215,6 +222,7 @@ export function compileRunOptions(
     maxInFlight: int('maxInFlight', 'max-in-flight', 1),
     connections: raw.connections === undefined ? Number(raw.maxInFlight) : int('connections', 'connections', 1),
     drainTimeoutMs: dur('drainTimeout', 'drain-timeout', true),
+    verifySample: int('verifySample', 'verify-sample', 0),
     seed,
     starters: int('starters', 'starters', 1),
     pollers: int('pollers', 'pollers', 0),

@@ -94,6 +94,10 @@ export interface Verification {
   lost: number;
   /** Still running though the scenario closes its workflows during the run. */
   stuck: number;
+  /** Runs read back in full (a sample) whose histories were checked for well-formedness. */
+  historiesChecked: number;
+  /** Problems found in those histories and in the scenario's invariants (listed in notes). */
+  problems: number;
   notes: string[];
 }
 

@@ -31,6 +31,7 @@ import {
 import { compileOptions } from '../scenario-api/options.js';
 import type { Progress } from './progress.js';
 import { verifyRun } from './verify.js';
+import { verifyContext } from '../verify/verify-context.js';
 import { renderReport } from '../../reports/index.js';
 import { redactSecrets } from '../result/redact.js';
 import { gitSha } from './git.js';
@@ -249,13 +250,24 @@ async function run(
     progress.done();
 
     const started = coordinator.total('starter', 'workflows_started');
+    const prefix = workflowIdPrefix(runTag, o.segment.index, o.segment.count);
     const verification = await verifyRun({
       client,
       namespace: o.namespace,
-      prefix: workflowIdPrefix(runTag, o.segment.index, o.segment.count),
+      prefix,
       started,
       closesDuringRun: closes && !interrupted,
       settleMs: 10_000,
+      sampleSize: o.verifySample,
+      ...(scenario.verify && o.verifySample > 0
+        ? {
+            scenarioCheck: () =>
+              scenario.verify!(
+                verifyContext(client, o.namespace, prefix, coordinator.expected, o.verifySample),
+                scenarioOpts.values,
+              ),
+          }
+        : {}),
     });
 
     sampler.stop();

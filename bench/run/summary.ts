@@ -58,7 +58,7 @@ export function formatSummary(r: ResultV1, outDir: string): string {
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
   lines.push(
-    `workflows: started ${v.started}; engine reports ${statuses || 'nothing'}; lost ${v.lost}; stuck ${v.stuck} — verification ${v.status}`,
+    `workflows: started ${v.started}; engine reports ${statuses || 'nothing'}; lost ${v.lost}; stuck ${v.stuck}; ${v.historiesChecked} histories read back, ${v.problems} problem(s) — verification ${v.status}`,
   );
   for (const n of v.notes) lines.push(`  ! ${n}`);
   if (r.health.dropped > 0) lines.push(`dropped iterations: ${r.health.dropped} (in-flight cap reached)`);

@@ -6,6 +6,8 @@
 import type { WorkflowServiceClient } from '../client/workflow-service.js';
 import { fromPayload } from '../scenario-api/payloads.js';
 import type { Verification } from '../result/schema.js';
+import { historyProblems } from '../verify/history-check.js';
+import { fullHistory, listRuns } from '../verify/verify-context.js';
 
 function num(v: unknown): number {
   if (typeof v === 'number') return v;
@@ -35,6 +37,10 @@ export async function verifyRun(p: {
   started: number;
   closesDuringRun: boolean;
   settleMs: number;
+  /** How many runs to read back in full and check for well-formed histories. */
+  sampleSize: number;
+  /** The scenario's own invariant check, if it has one. */
+  scenarioCheck?: () => Promise<string[]>;
 }): Promise<Verification> {
   const notes: string[] = [];
   let byStatus: Record<string, number> = {};
@@ -58,6 +64,8 @@ export async function verifyRun(p: {
       lost: 0,
       stuck: 0,
       notes: [`could not read workflows back: ${err instanceof Error ? err.message : String(err)}`],
+      historiesChecked: 0,
+      problems: 0,
     };
   }
   // Continue-as-new chains: every started workflow id ends in exactly one non-continued run.
@@ -78,7 +86,34 @@ export async function verifyRun(p: {
     notes.push(
       `${closedOrRunning - p.started} more workflow(s) found than started (a previous run with the same tag?)`,
     );
-  return { status: lost === 0 && stuck === 0 ? 'passed' : 'failed', started: p.started, byStatus, lost, stuck, notes };
+  // Read a sample of runs back in full: every history must be well-formed (and closed, when the run closed).
+  const problems: string[] = [];
+  let historiesChecked = 0;
+  try {
+    const runs = await listRuns(p.client, p.namespace, p.prefix, p.sampleSize);
+    for (const run of runs) {
+      const events = await fullHistory(p.client, p.namespace, run.workflowId, run.runId);
+      historiesChecked += 1;
+      for (const problem of historyProblems([...events], { closed: run.status !== 1 }).slice(0, 3))
+        problems.push(`${run.workflowId}: ${problem}`);
+    }
+    if (p.scenarioCheck) problems.push(...(await p.scenarioCheck()));
+  } catch (err) {
+    problems.push(`reading workflows back failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  for (const problem of problems.slice(0, 20)) notes.push(problem);
+  if (problems.length > 20) notes.push(`... and ${problems.length - 20} more problems`);
+  const ok = lost === 0 && stuck === 0 && problems.length === 0;
+  return {
+    status: ok ? 'passed' : 'failed',
+    started: p.started,
+    byStatus,
+    lost,
+    stuck,
+    notes,
+    historiesChecked,
+    problems: problems.length,
+  };
 }
 
 async function runningIds(client: WorkflowServiceClient, namespace: string, prefix: string): Promise<string[]> {

@@ -37,6 +37,28 @@ export interface StarterContext {
   count(name: string, n?: number): void;
   /** Records a scenario-level latency, µs. */
   record(metric: string, us: number): void;
+  /**
+   * Runs `fn` `delayMs` (real time) from now without holding this iteration open: a follow-up such as a cancel
+   * signal sent a billing period later. The run waits for follow-ups before it ends.
+   */
+  later(delayMs: number, fn: () => Promise<void>): void;
+  /** Adds `amount` to what the run expects of workflow `workflowId` (checked by the scenario's `verify`). */
+  expect(workflowId: string, name: string, amount: number): void;
+}
+
+/** What a scenario's end-of-run check can read back from the engine. */
+export interface VerifyContext {
+  /** What the starters expected, by workflow id (sums of `StarterContext.expect`). */
+  readonly expected: ReadonlyMap<string, Readonly<Record<string, number>>>;
+  /** Ids of the workflows of this run (latest run of each id). */
+  workflowIds(): Promise<string[]>;
+  query(workflowId: string, queryType: string, args?: unknown): Promise<unknown>;
+  /** The close event's result of the workflow's latest run (after continue-as-new, of the last run). */
+  result(workflowId: string): Promise<unknown>;
+  /** The full history of the workflow's latest run. */
+  history(workflowId: string): Promise<DeciderTask['events']>;
+  /** At most this many workflows are read back one by one (the rest are counted only). */
+  readonly sampleSize: number;
 }
 
 export interface ActivityContext {
@@ -79,6 +101,10 @@ export interface Scenario<S extends OptionSpecs = OptionSpecs> {
   activities: Record<string, ActivityHandler<S>>;
   /** Whether each started workflow closes during the run (false: runs by design; verification accepts it). */
   closesDuringRun(o: OptionValues<S>): boolean;
+  /** Scenario invariants, checked against the engine at the end of the run: the problems found. */
+  verify?(v: VerifyContext, o: OptionValues<S>): Promise<string[]>;
+  /** Workflow types this scenario's decider answers (the `mixed` scenario routes by them). */
+  workflowTypes: string[];
 }
 
 /** Erases a scenario's option types for the registry. */

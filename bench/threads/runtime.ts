@@ -24,6 +24,11 @@ export class ThreadRuntime {
   scheduleLagMaxUs = 0;
   inFlight = 0;
   private readonly startWaiters: ((t0: number) => void)[] = [];
+  /** Follow-up actions scheduled by iterations (StarterContext.later), and what they are waiting on. */
+  private readonly followUps = new Map<NodeJS.Timeout, () => Promise<void>>();
+  private readonly runningFollowUps = new Set<Promise<void>>();
+  /** Expectations by workflow id (StarterContext.expect), sent with 'done'. */
+  readonly expected = new Map<string, Record<string, number>>();
   private readonly stopWaiters: (() => void)[] = [];
 
   constructor() {
@@ -80,7 +85,7 @@ export class ThreadRuntime {
       elu: elu.utilization,
       eventLoopDelayP99Us: Math.round(this.delay.percentile(99) / 1000),
       scheduleLagMaxUs: Math.round(this.scheduleLagMaxUs),
-      inFlight: this.inFlight,
+      inFlight: this.inFlight + this.pendingFollowUps,
     };
     this.delay.reset();
     this.scheduleLagMaxUs = 0;
@@ -88,11 +93,51 @@ export class ThreadRuntime {
     this.index += 1;
   }
 
+  later(delayMs: number, fn: () => Promise<void>): void {
+    if (this.stopRequested) return;
+    const timer = setTimeout(() => {
+      this.followUps.delete(timer);
+      const p = fn().finally(() => this.runningFollowUps.delete(p));
+      this.runningFollowUps.add(p);
+    }, delayMs);
+    this.followUps.set(timer, fn);
+  }
+
+  /** Waits for every follow-up to run (those not yet due are dropped if a stop was requested). */
+  async drainFollowUps(): Promise<void> {
+    for (;;) {
+      if (this.stopRequested) {
+        for (const t of this.followUps.keys()) clearTimeout(t);
+        this.followUps.clear();
+      }
+      if (this.followUps.size === 0 && this.runningFollowUps.size === 0) return;
+      await Promise.race([...this.runningFollowUps, new Promise((r) => setTimeout(r, 50))]);
+    }
+  }
+
+  get pendingFollowUps(): number {
+    return this.followUps.size + this.runningFollowUps.size;
+  }
+
+  expect(workflowId: string, name: string, amount: number): void {
+    let e = this.expected.get(workflowId);
+    if (!e) {
+      e = {};
+      this.expected.set(workflowId, e);
+    }
+    e[name] = (e[name] ?? 0) + amount;
+  }
+
   /** Sends the last (partial) interval and 'done'. */
   finish(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flush();
-    this.post({ type: 'done', lastIndex: this.index - 1, totals: Object.fromEntries(this.recorder.cumulative) });
+    this.post({
+      type: 'done',
+      lastIndex: this.index - 1,
+      totals: Object.fromEntries(this.recorder.cumulative),
+      expected: Object.fromEntries(this.expected),
+    });
     this.client.close();
     this.delay.disable();
   }

@@ -127,5 +127,13 @@ export function starterContext(
       }),
     count: (name, n = 1) => recorder.count(name, n),
     record: (metric, us) => recorder.recordMetric(metric, us),
+    later: (delayMs, fn) =>
+      rt.later(delayMs, () =>
+        fn().catch((err: unknown) => {
+          recorder.count('follow_ups_failed');
+          recorder.error('follow_up', errorType(err));
+        }),
+      ),
+    expect: (workflowId, name, amount) => rt.expect(workflowId, name, amount),
   };
 }

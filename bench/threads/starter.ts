@@ -47,6 +47,7 @@ runThread(async (rt) => {
   };
   if (schedule.model === 'open') await runOpen(rt, schedule, partition, t0, iterate);
   else await runClosed(rt, schedule, partition, t0, iterate);
+  await rt.drainFollowUps();
 });
 
 async function runOpen(
