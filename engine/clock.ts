@@ -14,7 +14,7 @@ export interface Clock {
   now(): number;
   /** Virtual milliseconds that pass per real millisecond (1 = real time). */
   readonly timeScale: number;
-  /** Runs `fn` once virtual time reaches `atMs` (at once if it already has). */
+  /** Runs `fn` once virtual time reaches `atMs` (soon if it already has; never before `schedule` returns). */
   schedule(atMs: number, fn: () => void): TimerHandle;
 }
 
@@ -57,7 +57,8 @@ export class ScaledClock implements Clock {
       handle = setTimeout(arm, Math.min(Math.ceil(realDelay), MAX_TIMEOUT_MS));
       handle.unref();
     };
-    arm();
+    // Never call back before schedule() returns, even when already due: callers record the handle first.
+    queueMicrotask(arm);
     return {
       cancel: () => {
         cancelled = true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../clock.js';
+import { ManualClock, ScaledClock } from '../clock.js';
 import type { HistoryTask } from '../persistence/records.js';
 import { TimerQueue } from './timer-queue.js';
 
@@ -88,6 +88,37 @@ describe('timer queue', () => {
     clock.advance(5_000);
     await settle();
     expect(fired).toEqual([7]);
+    await q.stop();
+  });
+
+  it('keeps firing after a task that was already due when it was added (regression: a dead queue)', async () => {
+    // The real scaled clock: a task already due used to fire synchronously inside schedule(), which left a
+    // stale "armed" entry behind and stopped the shard's queue for good.
+    const clock = new ScaledClock(1000);
+    const fired: number[] = [];
+    const q = new TimerQueue({
+      shardId: 1,
+      clock,
+      load: () => Promise.resolve([]),
+      execute: (t) => {
+        fired.push(t.taskId);
+        return Promise.resolve('done');
+      },
+      ack: () => Promise.resolve(),
+      lowestUnfinishedFireTimeMs: () => Infinity,
+      initialAckLevelMs: 0,
+      lookaheadMs: 1e9,
+      ackIntervalMs: 60_000,
+      concurrency: 4,
+      onError: () => undefined,
+    });
+    await q.start();
+    q.add([timer(1, clock.now() - 1)]);
+    await new Promise((r) => setTimeout(r, 20));
+    q.add([timer(2, clock.now() + 2000)]); // 2 s virtual = 2 ms real
+    q.add([timer(3, clock.now() + 4000)]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fired).toEqual([1, 2, 3]);
     await q.stop();
   });
 });

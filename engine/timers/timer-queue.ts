@@ -138,7 +138,12 @@ export class TimerQueue {
     if (this.armed && this.armed.atMs <= first[0]) return;
     this.armed?.handle.cancel();
     const atMs = first[0];
-    this.armed = { atMs, handle: this.deps.clock.schedule(atMs, () => this.fireDue()) };
+    // The entry is recorded before the clock can call back, and a superseded entry never fires.
+    const entry: { atMs: number; handle: TimerHandle } = { atMs, handle: { cancel: () => undefined } };
+    this.armed = entry;
+    entry.handle = this.deps.clock.schedule(atMs, () => {
+      if (this.armed === entry) this.fireDue();
+    });
   }
 
   private fireDue(): void {
