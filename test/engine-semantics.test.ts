@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toPayloads, fromPayloads } from '../bench/scenario-api/payloads.js';
-import { testEngine, type TestEngine } from './helpers/engine.js';
+import { BACKENDS, testEngine, type TestEngine } from './helpers/engine.js';
 import { historyProblems } from './helpers/history.js';
 import { cmd, RawWorker } from './helpers/raw-worker.js';
 
@@ -19,6 +19,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
+
+function continueAsNew(taskQueue: string): Parameters<RawWorker['complete']>[1][number] {
+  return {
+    commandType: 10,
+    continueAsNewWorkflowExecutionCommandAttributes: { workflowType: { name: 'raw' }, taskQueue: { name: taskQueue } },
+  };
+}
 
 function setup(): { w: RawWorker; id: string } {
   return { w: new RawWorker(t.client, `tq-${randomUUID().slice(0, 8)}`), id: `wf-${randomUUID().slice(0, 8)}` };
@@ -53,7 +60,11 @@ describe('events during an in-flight workflow task', () => {
     await w.start(id);
     const task = await w.pollWorkflowTask();
     await w.signal(id);
-    await w.complete(task, [cmd.complete()]);
+    // Temporal persists the failed task and tells the worker with InvalidArgument.
+    await expect(w.complete(task, [cmd.complete()])).rejects.toMatchObject({
+      code: 3,
+      details: expect.stringContaining('UnhandledCommand') as string,
+    });
     const types = await w.types(id);
     expect(types.slice(3)).toEqual(['WORKFLOW_TASK_FAILED', 'WORKFLOW_EXECUTION_SIGNALED', 'WORKFLOW_TASK_SCHEDULED']);
     const events = await w.history(id);
@@ -62,6 +73,47 @@ describe('events during an in-flight workflow task', () => {
     expect(retry.attempt).toBe(1);
     await w.complete(retry, [cmd.complete()]);
     expect(historyProblems(await w.history(id), { closed: true })).toEqual([]);
+  });
+});
+
+describe.each(BACKENDS)('addressing a workflow by id only (%s)', (store) => {
+  let e: TestEngine;
+  beforeAll(async () => {
+    e = await testEngine({ store });
+  });
+  afterAll(async () => {
+    await e.close();
+  });
+
+  it('follows the current run when a continue-as-new commits while signals wait for the old run', async () => {
+    // Signals by workflow id, sent every millisecond while the continue-as-new commits, race it: some read the
+    // current row before the commit and then wait for the old run's lock. Every one must land in a live run
+    // (the old one before a refused continue-as-new, or the new one); none may fail with "already completed".
+    const w = new RawWorker(e.client, `tq-${randomUUID().slice(0, 8)}`);
+    const id = `wf-${randomUUID().slice(0, 8)}`;
+    await w.start(id);
+    const task = await w.pollWorkflowTask();
+    const signals: Promise<void>[] = [];
+    const completing = w.complete(task, [continueAsNew(w.taskQueue)]).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 1));
+    for (let i = 0; i < 40; i++) {
+      signals.push(w.signal(id, `s${i}`));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await completing;
+    const outcomes = await Promise.allSettled(signals);
+    const failed = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+    expect(failed.map((f) => String(f.reason))).toEqual([]);
+    // Every signal is in the history of the chain.
+    const names = new Set<string>();
+    const runs = await e.client.call('ListWorkflowExecutions', { namespace: 'default', query: `WorkflowId = "${id}"` });
+    for (const run of runs.executions) {
+      for (const ev of await w.historyOf(id, run.execution?.runId ?? '')) {
+        const n = ev.workflowExecutionSignaledEventAttributes?.signalName;
+        if (n) names.add(n);
+      }
+    }
+    expect(names.size).toBe(40);
   });
 });
 

@@ -128,6 +128,14 @@ export class RawWorker {
     return r.history?.events ?? [];
   }
 
+  async historyOf(workflowId: string, runId: string): Promise<temporal.api.history.v1.IHistoryEvent[]> {
+    const r = await this.client.call('GetWorkflowExecutionHistory', {
+      namespace: this.namespace,
+      execution: { workflowId, runId },
+    });
+    return r.history?.events ?? [];
+  }
+
   async types(workflowId: string): Promise<string[]> {
     return eventTypes(await this.history(workflowId));
   }

@@ -4,14 +4,13 @@ import type { HistoryContext } from '../context.js';
 import { WorkflowCompletedError } from '../errors.js';
 import { terminateWorkflow } from '../state/close.js';
 import { addExternalEvent } from '../state/workflow-task.js';
-import { resolveRun } from './resolve.js';
+import { updateCurrentOrNamedRun } from './resolve.js';
 
 export async function requestCancelWorkflow(
   ctx: HistoryContext,
   p: { namespaceId: string; workflowId: string; runId: string; identity: string; requestId: string; reason: string },
 ): Promise<void> {
-  const { shard, key } = await resolveRun(ctx, p.namespaceId, p.workflowId, p.runId);
-  await ctx.tx.update(shard, key, (ms) => {
+  await updateCurrentOrNamedRun(ctx, p.namespaceId, p.workflowId, p.runId, (ms) => {
     if (!ms.isRunning()) throw new WorkflowCompletedError();
     // Cancellation is requested once; repeats (the client retried) are accepted and change nothing.
     if (ms.info.cancelRequested) return;
@@ -35,8 +34,7 @@ export async function terminateWorkflowExecution(
     identity: string;
   },
 ): Promise<void> {
-  const { shard, key } = await resolveRun(ctx, p.namespaceId, p.workflowId, p.runId);
-  await ctx.tx.update(shard, key, (ms) => {
+  await updateCurrentOrNamedRun(ctx, p.namespaceId, p.workflowId, p.runId, (ms) => {
     if (!ms.isRunning()) throw new WorkflowCompletedError();
     terminateWorkflow(ms, p.reason, p.details, p.identity);
   });

@@ -64,7 +64,8 @@ export async function respondWorkflowTaskCompleted(
     }
     const closing = commands.some((c) => COMMANDS.get(c.commandType ?? 0)?.closes);
     if (closing && ms.hasBufferedEvents()) {
-      // New events arrived while the task ran: the worker must see them before it may close the run.
+      // New events arrived while the task ran: the worker must see them before it may close the run. Like
+      // Temporal, the failed task is persisted and the worker is told with InvalidArgument.
       failWorkflowTask(
         ms,
         wt,
@@ -72,7 +73,7 @@ export async function respondWorkflowTaskCompleted(
         { message: 'UnhandledCommand', source: 'Server' },
         identity,
       );
-      return { pendingTask: true, taskQueue: ms.info.taskQueue };
+      return { rejected: 'UnhandledCommand', pendingTask: true, taskQueue: ms.info.taskQueue };
     }
 
     const completed = completeWorkflowTask(ms, wt, {

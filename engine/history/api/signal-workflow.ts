@@ -3,7 +3,7 @@ import type { temporal } from '../../proto.js';
 import type { HistoryContext } from '../context.js';
 import { WorkflowCompletedError } from '../errors.js';
 import { addSignal } from './start-workflow.js';
-import { resolveRun } from './resolve.js';
+import { updateCurrentOrNamedRun } from './resolve.js';
 
 export interface SignalParams {
   namespaceId: string;
@@ -17,8 +17,7 @@ export interface SignalParams {
 }
 
 export async function signalWorkflow(ctx: HistoryContext, p: SignalParams): Promise<void> {
-  const { shard, key } = await resolveRun(ctx, p.namespaceId, p.workflowId, p.runId);
-  await ctx.tx.update(shard, key, (ms) => {
+  await updateCurrentOrNamedRun(ctx, p.namespaceId, p.workflowId, p.runId, (ms) => {
     if (!ms.isRunning()) throw new WorkflowCompletedError();
     if (p.requestId && ms.signalRequestedIds.has(p.requestId)) return;
     addSignal(ms, { name: p.signalName, input: p.input, header: p.header }, p.identity, p.requestId);
