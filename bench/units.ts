@@ -61,5 +61,9 @@ export function formatMicros(us: number): string {
   if (!Number.isFinite(us)) return '-';
   if (us < 1000) return `${Math.round(us)}µs`;
   if (us < 1_000_000) return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)}ms`;
-  return `${(us / 1_000_000).toFixed(2)}s`;
+  const sec = us / 1_000_000;
+  if (sec < 120) return `${sec.toFixed(2)}s`;
+  if (sec < 7200) return `${(sec / 60).toFixed(1)}min`;
+  if (sec < 172_800) return `${(sec / 3600).toFixed(1)}h`;
+  return `${(sec / 86_400).toFixed(1)}d`;
 }

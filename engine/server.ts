@@ -150,6 +150,8 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
       rpcs: rpcStats.count(),
       transactions: h.transactionsCommitted,
       conflicts: h.conflicts,
+      lockWaits: h.lockWaits,
+      bufferedEvents: h.bufferedEvents,
       statements: persistence.metrics.counts(),
       transferBacklog: h.transferBacklog,
       timerBacklog: h.timerBacklog,
@@ -182,6 +184,14 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
           stampede_history_conflicts_total: {
             help: 'Workflow writes that failed a condition or had an unknown outcome (then retried).',
             value: h.conflicts,
+          },
+          stampede_history_lock_waits_total: {
+            help: 'Workflow updates that queued behind another update of the same run.',
+            value: h.lockWaits,
+          },
+          stampede_history_buffered_events_total: {
+            help: 'Signals and other external events buffered because a workflow task was in flight.',
+            value: h.bufferedEvents,
           },
           stampede_history_task_errors_total: {
             help: 'Transfer/timer/visibility task executions that failed (then retried).',

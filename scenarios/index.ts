@@ -1,8 +1,15 @@
 /** The scenario registry: an explicit map, not import side effects. */
 import type { AnyScenario } from '../bench/scenario-api/index.js';
 import { hello } from './hello.js';
+import { loyalty } from './loyalty.js';
+import { mixed } from './mixed.js';
+import { signalStorm } from './signal-storm.js';
+import { subscription } from './subscription.js';
+import { timers } from './timers.js';
 
-export const SCENARIOS: ReadonlyMap<string, AnyScenario> = new Map([[hello.name, hello]]);
+export const SCENARIOS: ReadonlyMap<string, AnyScenario> = new Map(
+  [hello, subscription, timers, signalStorm, loyalty, mixed].map((s) => [s.name, s]),
+);
 
 export function scenarioNames(): string[] {
   return [...SCENARIOS.keys()];

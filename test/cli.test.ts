@@ -53,7 +53,7 @@ describe('help', () => {
 describe('usage errors', () => {
   it.each([
     [['run', '--rate', '-5'], /--rate must be a positive number/],
-    [['run', '--bogus', '3'], /Unknown argument: bogus/],
+    [['run', '--bogus', '3'], /unknown option --bogus/],
     [['run', '--duration', 'soon'], /--duration must be a positive duration/],
     [['run', '--scenario', 'nope'], /unknown scenario nope/],
     [['run', '--executor', 'fast'], /--executor must be one of/],

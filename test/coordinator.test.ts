@@ -38,6 +38,7 @@ function init(overrides: Partial<ThreadInit>): ThreadInit {
     workflowPollers: 1,
     activityPollers: 1,
     timeScale: 1,
+    drainTimeoutMs: 10_000,
     identity: 'test',
     ...overrides,
   };

@@ -34,6 +34,7 @@ beforeAll(async () => {
     workflowPollers: 2,
     activityPollers: 2,
     timeScale: 1,
+    drainTimeoutMs: 10_000,
     identity: 'test-poller',
   };
   coordinator.spawn([init]);

@@ -2,10 +2,10 @@
 import type { Argv, CommandModule } from 'yargs';
 import { SCENARIOS } from '../../scenarios/index.js';
 import { UsageError } from '../errors.js';
-import { addFlags, checkChoices, isGiven, resolveRaw, type RawSources } from '../options/flags.js';
+import { addFlags, checkChoices, isGiven, resolveRaw, unknownFlags, type RawSources } from '../options/flags.js';
 import { ENGINE_FLAGS } from '../options/engine-flags.js';
 import { compileRunOptions, RUN_FLAGS } from '../options/run-flags.js';
-import { camel, kebab } from '../scenario-api/options.js';
+import { camel, compileOptions, kebab } from '../scenario-api/options.js';
 import { Progress } from '../run/progress.js';
 import { startRun } from '../run/run.js';
 import { formatSummary } from '../run/summary.js';
@@ -33,20 +33,23 @@ export function runCommand(argv: string[]): CommandModule {
       if (scenario) {
         for (const [name, spec] of Object.entries(scenario.options)) {
           b = b.option(kebab(name), {
-            type: spec.type === 'boolean' ? 'boolean' : 'string',
-            describe: spec.describe,
+            // Values are parsed and checked by the scenario's own declaration (all problems reported together).
+            ...(spec.type === 'boolean' ? { type: 'boolean' as const } : {}),
+            describe: `${spec.describe} [${spec.type}]`,
             defaultDescription: String(spec.default),
             group: `Scenario ${scenario.name} options:`,
           });
         }
       }
+      // Unknown flags are reported by the handler together with every other problem (see unknownFlags).
       return b
+        .strict(false)
         .example('$0 run --scenario hello --rate 200 --duration 30s', 'hello workflows at 200/s on the embedded engine')
         .example(
           '$0 run --scenario hello --target 127.0.0.1:7233',
           'drive an engine or a Temporal frontend you started',
         )
-        .epilogue(scenario ? `${scenario.name}: ${scenario.stresses}` : '');
+        .epilogue(scenario ? wordWrap(`${scenario.name}: ${scenario.stresses}`, 100) : '');
     },
     handler: async (args) => {
       const flags = args as Record<string, unknown>;
@@ -59,13 +62,19 @@ export function runCommand(argv: string[]): CommandModule {
         Boolean(process.stdout.isTTY),
       );
       problems.unshift(...checkChoices(RUN_COMMAND_FLAGS, raw));
+      const extra = (flags._ as unknown[] | undefined)?.slice(1) ?? [];
+      if (extra.length > 0) problems.unshift(`unexpected argument(s): ${extra.join(' ')}`);
       if (!scenario)
         problems.unshift(`unknown scenario ${scenarioName} (available: ${[...SCENARIOS.keys()].join(', ')})`);
       else {
+        problems.unshift(...unknownFlags(flags, [...Object.keys(RUN_COMMAND_FLAGS), ...Object.keys(scenario.options)]));
         for (const name of Object.keys(scenario.options)) {
           const v = flags[name] ?? flags[kebab(name)] ?? flags[camel(kebab(name))];
           if (v !== undefined) options.scenarioOptions[name] = v;
         }
+        const compiled = compileOptions(scenario.options, options.scenarioOptions, `scenario ${scenario.name}`);
+        problems.push(...compiled.problems);
+        if (compiled.problems.length === 0) problems.push(...(scenario.check?.(compiled.values) ?? []));
       }
       if (problems.length > 0) throw UsageError.of(problems);
       const progress = new Progress(options.output, options.warmupMs + options.durationMs);
@@ -95,4 +104,18 @@ export function runCommand(argv: string[]): CommandModule {
       }
     },
   };
+}
+
+/** Wraps text at word boundaries (yargs breaks long epilogues mid-word). */
+function wordWrap(text: string, width: number): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.join('\n');
 }

@@ -22,8 +22,9 @@ export const scenariosCommand: CommandModule = {
     for (const s of SCENARIOS.values()) {
       lines.push(`${s.name} — ${s.summary}`);
       lines.push(`  ${s.stresses}`);
+      const width = Math.max(0, ...Object.keys(s.options).map((n) => kebab(n).length)) + 2;
       for (const [name, o] of Object.entries(s.options)) {
-        lines.push(`  --${kebab(name).padEnd(22)} ${o.describe} [${o.type}, default ${String(o.default)}]`);
+        lines.push(`  --${kebab(name).padEnd(width)} ${o.describe} [${o.type}, default ${String(o.default)}]`);
       }
       lines.push('');
     }

@@ -9,6 +9,8 @@ export type ExecutorName = 'constant-arrival-rate' | 'ramping-arrival-rate' | 'c
 
 /** Everything a thread needs, passed as workerData (plain data only). */
 export interface ThreadInit {
+  /** How long the run waits after the schedule for follow-ups and for workflows to close. */
+  drainTimeoutMs: number;
   role: 'starter' | 'poller';
   threadIndex: number;
   threadCount: number;

@@ -214,6 +214,8 @@ export function mergeResults(inputs: MergeInput[]): {
       cpuCoresMean: inputs.reduce((n, i) => n + i.result.health.cpuCoresMean, 0),
     },
     ...(withEngine?.result.engine ? { engine: withEngine.result.engine } : {}),
+    // Segments drive one target: its contention counters are not summed but taken once.
+    ...(withEngine?.result.contention ? { contention: withEngine.result.contention } : {}),
     verification: {
       status: statuses.includes('failed') ? 'failed' : statuses.includes('unavailable') ? 'unavailable' : 'passed',
       started: v.reduce((n, x) => n + x.started, 0),

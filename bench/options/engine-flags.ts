@@ -92,6 +92,9 @@ export function astraToken(
   return token;
 }
 
+/** The default retention of closed runs, real time (scaled to virtual time under a compressed clock). */
+export const DEFAULT_RETENTION_REAL_MS = 24 * 3600 * 1000;
+
 /** Compiles engine options from raw values; problems are collected, not thrown. */
 export function compileEngineFlags(
   raw: Record<string, unknown>,

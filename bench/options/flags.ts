@@ -88,3 +88,43 @@ export function isGiven(decls: FlagDecls, name: string, s: RawSources): boolean 
     s.file[k] !== undefined
   );
 }
+
+/** Edit distance, for "did you mean" hints. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = row[j] as number;
+      row[j] = Math.min(up + 1, (row[j - 1] as number) + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return row[b.length] as number;
+}
+
+/**
+ * Flags the user gave that no declaration knows (yargs' strict mode stops at the first; this lists them all,
+ * with a hint at the nearest known flag).
+ */
+export function unknownFlags(args: Record<string, unknown>, known: readonly string[]): string[] {
+  const knownKebab = new Set([...known.map(kebab), 'help', 'h', 'version', '$0', '_']);
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  for (const key of Object.keys(args)) {
+    const k = kebab(key);
+    if (knownKebab.has(k) || seen.has(k)) continue;
+    seen.add(k);
+    let best: string | undefined;
+    let bestD = Infinity;
+    for (const c of knownKebab) {
+      const d = distance(k, c);
+      if (d < bestD) [best, bestD] = [c, d];
+    }
+    const hint =
+      best !== undefined && bestD <= Math.max(2, Math.floor(k.length / 4)) ? ` (did you mean --${best}?)` : '';
+    problems.push(`unknown option --${k}${hint}`);
+  }
+  return problems;
+}

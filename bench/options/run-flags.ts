@@ -148,6 +148,9 @@ export interface RunOptions {
   output: 'tty' | 'plain' | 'quiet' | 'json';
   report: boolean;
   engine: Partial<EngineOptions>;
+  /** Whether --time-scale / --retention were set (else a scenario may choose the time scale). */
+  timeScaleGiven: boolean;
+  retentionGiven: boolean;
 }
 
 export function compileRunOptions(
@@ -237,6 +240,8 @@ export function compileRunOptions(
     output,
     report: raw.report !== false,
     engine,
+    timeScaleGiven: given('timeScale'),
+    retentionGiven: given('retention'),
   };
   return { options, problems };
 }

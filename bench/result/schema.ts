@@ -84,6 +84,19 @@ export interface IntervalResult {
 /** Engine counters sampled at the end of an interval: cumulative (the report takes differences) or gauges. */
 export type IntervalEngineSample = EngineSample;
 
+/** Engine counter differences over a run: where a workload piles onto single executions and shards. */
+export interface Contention {
+  transactions: number;
+  /** Writes that failed a condition or had an unknown outcome, then retried. */
+  conflicts: number;
+  /** Updates that queued behind another update of the same run. */
+  lockWaits: number;
+  /** Signals and other external events buffered because a workflow task was in flight. */
+  bufferedEvents: number;
+  /** Conditional-write (LWT) attempts by outcome, summed over statement classes. */
+  lwt: Record<string, number>;
+}
+
 export interface Verification {
   /** 'passed' | 'failed' | 'unavailable' (the target cannot be read back, e.g. no visibility). */
   status: 'passed' | 'failed' | 'unavailable';
@@ -153,6 +166,8 @@ export interface ResultV1 {
   intervals: IntervalResult[];
   health: GeneratorHealth;
   engine?: EngineStats;
+  /** What the run did to single executions and to the store (engine counters, end of run minus start). */
+  contention?: Contention;
   verification: Verification;
   /** pass: ran to the end and verified; fail: verification failed or the run broke; partial: interrupted. */
   verdict: 'pass' | 'fail' | 'partial';

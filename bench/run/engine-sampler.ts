@@ -5,9 +5,11 @@
  */
 import type { Engine, EngineSample, EngineStats } from '../../engine/index.js';
 import type { EngineAdminClient } from '../client/admin.js';
+import type { Contention } from '../result/schema.js';
 
 export class EngineSampler {
   private last: EngineSample | undefined;
+  private first: EngineSample | undefined;
   private timer: NodeJS.Timeout | undefined;
   private unavailable = false;
 
@@ -26,6 +28,38 @@ export class EngineSampler {
       }, intervalMs);
       this.timer.unref();
     }
+  }
+
+  /** Takes the baseline that {@link contention} measures from. */
+  async baseline(): Promise<void> {
+    try {
+      this.first = this.engine ? this.engine.sample() : await this.admin?.sample();
+      this.last = this.first;
+    } catch {
+      this.unavailable = true;
+    }
+  }
+
+  /** The target engine's virtual-time speed-up (1 for a target without an admin surface, e.g. Temporal). */
+  async timeScale(): Promise<number> {
+    if (this.engine) return this.engine.clock.timeScale;
+    if (!this.admin || this.unavailable) return 1;
+    try {
+      return (await this.admin.stats()).timeScale;
+    } catch {
+      return 1;
+    }
+  }
+
+  /** Contention counters since the baseline (undefined when the target has no admin surface). */
+  async contention(): Promise<Contention | undefined> {
+    let end: EngineSample | undefined;
+    try {
+      end = this.engine ? this.engine.sample() : await this.admin?.sample();
+    } catch {
+      end = this.last;
+    }
+    return this.first && end ? contentionBetween(this.first, end) : undefined;
   }
 
   latest(): EngineSample | undefined {
@@ -47,4 +81,26 @@ export class EngineSampler {
       this.admin.close();
     }
   }
+}
+
+function lwtOutcomes(s: EngineSample): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const st of Object.values(s.statements)) {
+    for (const [k, n] of Object.entries(st.outcomes ?? {})) out.set(k, (out.get(k) ?? 0) + n);
+  }
+  return out;
+}
+
+export function contentionBetween(a: EngineSample, b: EngineSample): Contention {
+  const before = lwtOutcomes(a);
+  const lwt: Record<string, number> = {};
+  for (const [k, n] of lwtOutcomes(b)) lwt[k] = n - (before.get(k) ?? 0);
+  return {
+    transactions: b.transactions - a.transactions,
+    conflicts: b.conflicts - a.conflicts,
+    // Older engines (or a stampede engine of another version) may lack a counter: count it as zero.
+    lockWaits: (b.lockWaits ?? 0) - (a.lockWaits ?? 0),
+    bufferedEvents: (b.bufferedEvents ?? 0) - (a.bufferedEvents ?? 0),
+    lwt,
+  };
 }

@@ -31,7 +31,8 @@ import {
 import { compileOptions } from '../scenario-api/options.js';
 import type { Progress } from './progress.js';
 import { verifyRun } from './verify.js';
-import { verifyContext } from '../verify/verify-context.js';
+import { finishContext, verifyContext } from '../verify/verify-context.js';
+import { DEFAULT_RETENTION_REAL_MS } from '../options/engine-flags.js';
 import { renderReport } from '../../reports/index.js';
 import { redactSecrets } from '../result/redact.js';
 import { gitSha } from './git.js';
@@ -75,6 +76,9 @@ async function run(
     throw new UsageError(`unknown scenario ${o.scenario} (available: ${[...SCENARIOS.keys()].join(', ')})`);
   const scenarioOpts = compileOptions(scenario.options, o.scenarioOptions, `scenario ${o.scenario}`);
   const problems = [...scenarioOpts.problems, ...(scenario.check?.(scenarioOpts.values) ?? [])];
+  // A scenario may cap the iterations (e.g. the number of customers who sign up).
+  const cap = scenarioOpts.problems.length === 0 ? scenario.iterations?.(scenarioOpts.values) : undefined;
+  const iterations = cap === undefined ? o.iterations : Math.min(cap, o.iterations ?? Infinity);
   const executorConfig = {
     ratePerSec: o.ratePerSec,
     startRatePerSec: o.startRatePerSec,
@@ -82,7 +86,7 @@ async function run(
     vus: o.vus,
     durationMs: o.durationMs,
     warmupMs: o.warmupMs,
-    iterations: o.iterations,
+    iterations,
   };
   const schedule = planSchedule(o.executor, executorConfig);
   if (Array.isArray(schedule)) problems.push(...schedule);
@@ -96,10 +100,17 @@ async function run(
   let engine: Engine | undefined;
   let target = o.target;
   if (!target) {
+    const engineOptions = { ...o.engine };
+    const suggested = o.timeScaleGiven ? undefined : scenario.timeScale?.(scenarioOpts.values);
+    if (suggested !== undefined && suggested !== engineOptions.timeScale) {
+      engineOptions.timeScale = suggested;
+      // Retention is virtual time: keep closed runs for the default's worth of real time at the new scale.
+      if (!o.retentionGiven) engineOptions.defaultRetentionMs = DEFAULT_RETENTION_REAL_MS * suggested;
+    }
     progress.info(
-      `starting embedded engine (store ${o.engine.store ?? 'memory'}, ${o.engine.numShards ?? 4} shards${(o.engine.timeScale ?? 1) !== 1 ? `, time x${o.engine.timeScale}` : ''})`,
+      `starting embedded engine (store ${engineOptions.store ?? 'memory'}, ${engineOptions.numShards ?? 4} shards${(engineOptions.timeScale ?? 1) !== 1 ? `, time x${formatScale(engineOptions.timeScale ?? 1)}${suggested !== undefined ? ` (the ${scenario.name} default; --time-scale overrides)` : ''}` : ''})`,
     );
-    engine = await startEngine({ ...o.engine, host: '127.0.0.1', port: 0 });
+    engine = await startEngine({ ...engineOptions, host: '127.0.0.1', port: 0 });
     target = engine.address;
   }
   const client = new WorkflowServiceClient(target);
@@ -119,9 +130,11 @@ async function run(
     } catch (err) {
       throw new UsageError(`cannot reach ${target}: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const timeScale = engine ? engine.clock.timeScale : 1;
+    let retentionVirtualMs: number | undefined;
     try {
-      await client.call('DescribeNamespace', { namespace: o.namespace }, { timeoutMs: 10_000 });
+      const ns = await client.call('DescribeNamespace', { namespace: o.namespace }, { timeoutMs: 10_000 });
+      const ttl = ns.config?.workflowExecutionRetentionTtl;
+      if (ttl) retentionVirtualMs = Number(ttl.seconds) * 1000 + Math.floor((ttl.nanos ?? 0) / 1e6);
     } catch (err) {
       throw new UsageError(
         `namespace ${o.namespace} is not usable on ${target}: ${err instanceof Error ? err.message : String(err)}`,
@@ -130,6 +143,8 @@ async function run(
 
     // Engine counters for every interval: in-process when embedded, over the admin surface otherwise.
     const sampler = new EngineSampler(engine, engine ? undefined : new EngineAdminClient(target), o.intervalMs);
+    await sampler.baseline();
+    const timeScale = await sampler.timeScale();
     const scheduleEndMs = schedule.endMs;
     const phaseOf = (index: number): Phase => {
       const end = (index + 1) * o.intervalMs;
@@ -172,6 +187,7 @@ async function run(
       workflowPollers: o.workflowPollers,
       activityPollers: o.activityPollers,
       timeScale,
+      drainTimeoutMs: o.drainTimeoutMs,
       identity: `stampede@${hostname()}`,
     };
     const inits: ThreadInit[] = [
@@ -231,7 +247,18 @@ async function run(
     const counter = (name: string): number => agg.totals.counters.get(name) ?? 0;
 
     // Drain: wait for the started workflows to close (counters lag by one interval at most).
-    const closes = scenario.closesDuringRun(scenarioOpts.values);
+    const finishNotes: string[] = [];
+    if (scenario.finish && !interrupted) {
+      progress.info(`${scenario.name}: finishing ${coordinator.expected.size} workflow(s)`);
+      await coordinator.guard(
+        scenario
+          .finish(finishContext(client, o.namespace, coordinator.expected, finishNotes), scenarioOpts.values)
+          .catch((err: unknown) => {
+            finishNotes.push(`finishing failed: ${err instanceof Error ? err.message : String(err)}`);
+          }),
+      );
+    }
+    const closes = scenario.closesDuringRun(scenarioOpts.values, { timeScale, drainTimeoutMs: o.drainTimeoutMs });
     if (closes && o.pollers > 0) {
       const drainUntil = nowMs() + (interrupted ? Math.min(5000, o.drainTimeoutMs) : o.drainTimeoutMs);
       const startedTotal = coordinator.total('starter', 'workflows_started');
@@ -259,6 +286,15 @@ async function run(
       closesDuringRun: closes && !interrupted,
       settleMs: 10_000,
       sampleSize: o.verifySample,
+      ...(retentionVirtualMs
+        ? {
+            retention: {
+              realMs: retentionVirtualMs / timeScale,
+              runMs: nowMs() - t0 + 10_000,
+              closedByWorkers: coordinator.total('poller', 'workflows_closed'),
+            },
+          }
+        : {}),
       ...(scenario.verify && o.verifySample > 0
         ? {
             scenarioCheck: () =>
@@ -270,6 +306,7 @@ async function run(
         : {}),
     });
 
+    const contention = await sampler.contention();
     sampler.stop();
     const engineStats: EngineStats | undefined = await sampler.finalStats();
 
@@ -288,7 +325,8 @@ async function run(
     for (const [name, h] of agg.totals.metrics) metrics[name] = latency(h);
     const health = generatorHealth(intervals, counter('dropped'), peakRss);
 
-    const notes: string[] = [];
+    const notes: string[] = [...finishNotes.slice(0, 10)];
+    if (finishNotes.length > 10) notes.push(`... and ${finishNotes.length - 10} more finishing problems`);
     if (interrupted) notes.push(`interrupted: ${interrupted}`);
     const verdict: ResultV1['verdict'] = interrupted ? 'partial' : verification.status === 'failed' ? 'fail' : 'pass';
     const store = engine ? (o.engine.store ?? 'memory') : 'external';
@@ -320,6 +358,7 @@ async function run(
       intervals,
       health,
       ...(engineStats ? { engine: engineStats } : {}),
+      ...(contention ? { contention } : {}),
       verification,
       verdict,
       notes,
@@ -385,4 +424,8 @@ function generatorHealth(intervals: IntervalResult[], dropped: number, peakRss: 
     peakRssBytes: peakRss,
     cpuCoresMean: cpu.length ? cpu.reduce((a, b) => a + b, 0) / cpu.length : 0,
   };
+}
+
+function formatScale(x: number): string {
+  return x >= 1000 ? Math.round(x).toLocaleString('en-US') : String(Number(x.toPrecision(4)));
 }

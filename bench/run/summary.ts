@@ -53,6 +53,15 @@ export function formatSummary(r: ResultV1, outDir: string): string {
       `generator: schedule lag p99 ${formatMicros(lag.p99Us)} (max ${formatMicros(lag.maxUs)}), busiest thread ${(r.health.maxElu * 100).toFixed(0)} % busy, process ${r.health.cpuCoresMean.toFixed(2)} cores`,
     );
   }
+  const c = r.contention;
+  if (c) {
+    const lwt = Object.entries(c.lwt)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    lines.push(
+      `engine: ${c.transactions} transactions; ${c.conflicts} conflicts retried; ${c.lockWaits} lock waits on one run; ${c.bufferedEvents} buffered events; ${r.counters.workflow_tasks_unhandled_command ?? 0} closing tasks refused (UnhandledCommand); conditional writes: ${lwt || 'none'}`,
+    );
+  }
   const v = r.verification;
   const statuses = Object.entries(v.byStatus)
     .map(([k, n]) => `${k} ${n}`)

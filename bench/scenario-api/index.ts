@@ -4,3 +4,5 @@ export * from './history.js';
 export * from './options.js';
 export * from './payloads.js';
 export * from './types.js';
+export * from './random.js';
+export * from './errors.js';

@@ -26,6 +26,8 @@ export interface StarterContext {
   /** Workflow id unique to this run: `<run tag>-<suffix>`. */
   workflowId(suffix: string | number): string;
   readonly taskQueue: string;
+  /** Virtual ms per real ms of the target engine (1 against a real Temporal): converts durable waits to real time. */
+  readonly timeScale: number;
   /** Deterministic per iteration (seeded by the run seed and the iteration). */
   random(): number;
   startWorkflow(p: StartWorkflowParams): Promise<{ runId: string }>;
@@ -44,6 +46,22 @@ export interface StarterContext {
   later(delayMs: number, fn: () => Promise<void>): void;
   /** Adds `amount` to what the run expects of workflow `workflowId` (checked by the scenario's `verify`). */
   expect(workflowId: string, name: string, amount: number): void;
+}
+
+/** What a scenario's end-of-run step may do once every starter has finished (before the drain). */
+export interface FinishContext {
+  /** What the starters expected, by workflow id: the workflows this run touched. */
+  readonly expected: ReadonlyMap<string, Readonly<Record<string, number>>>;
+  /** Sends a signal; a failure is recorded in the result's notes (the workflow then shows up as stuck). */
+  signalWorkflow(p: SignalParams): Promise<void>;
+}
+
+/** Facts about the run a scenario's decisions may depend on. */
+export interface RunEnvironment {
+  /** Virtual ms per real ms of the target engine. */
+  timeScale: number;
+  /** How long the run waits, after the last start, for workflows to close. */
+  drainTimeoutMs: number;
 }
 
 /** What a scenario's end-of-run check can read back from the engine. */
@@ -99,8 +117,20 @@ export interface Scenario<S extends OptionSpecs = OptionSpecs> {
   /** Answers a query against the workflow's history. */
   query?(task: DeciderTask, queryType: string, args: unknown, o: OptionValues<S>): unknown;
   activities: Record<string, ActivityHandler<S>>;
-  /** Whether each started workflow closes during the run (false: runs by design; verification accepts it). */
-  closesDuringRun(o: OptionValues<S>): boolean;
+  /**
+   * Whether each started workflow closes during the run (false: runs by design; verification accepts it). A
+   * scenario whose durable waits outlast the drain at this time scale says false.
+   */
+  closesDuringRun(o: OptionValues<S>, env: RunEnvironment): boolean;
+  /**
+   * The time scale to run the embedded engine at when --time-scale is not given, so that the scenario's
+   * durable waits (a 30-day billing period) take seconds of real time. Absent: real time.
+   */
+  timeScale?(o: OptionValues<S>): number;
+  /** Caps the run's iterations (e.g. the number of customers who sign up). */
+  iterations?(o: OptionValues<S>): number | undefined;
+  /** Runs once after every starter has finished and before the drain, e.g. to tell long-lived workflows to close. */
+  finish?(ctx: FinishContext, o: OptionValues<S>): Promise<void>;
   /** Scenario invariants, checked against the engine at the end of the run: the problems found. */
   verify?(v: VerifyContext, o: OptionValues<S>): Promise<string[]>;
   /** Workflow types this scenario's decider answers (the `mixed` scenario routes by them). */

@@ -8,11 +8,12 @@ import { setMaxListeners } from 'node:events';
 import type { temporal } from '@temporalio/proto';
 import { SCENARIOS } from '../../scenarios/index.js';
 import { compileOptions, type OptionValues, type OptionSpecs } from '../scenario-api/options.js';
-import { DeciderTask, type HistoryEvent } from '../scenario-api/history.js';
+import { DeciderTask, EventType, type HistoryEvent } from '../scenario-api/history.js';
 import { fromPayload, fromPayloads, toPayloads } from '../scenario-api/payloads.js';
 import { isCloseCommand, isContinueAsNew, type Command } from '../scenario-api/commands.js';
 import type { AnyScenario, DeciderContext } from '../scenario-api/types.js';
 import { nowUs } from '../recorder/clock.js';
+import { hashString } from '../scenario-api/random.js';
 import { errorType, runThread, seededRandom, type ThreadRuntime } from './runtime.js';
 import { INTENDED_START_HEADER } from './starter-context.js';
 
@@ -205,12 +206,16 @@ async function handleWorkflowTask(
       { timeoutMs: CALL_TIMEOUT_MS },
     );
   } catch (err) {
-    recorder.error('respond_workflow_task', errorType(err));
+    // A closing task that raced new events (signals) is refused; the next task carries them. Expected under
+    // fan-in, so counted rather than treated as an error.
+    if (isUnhandledCommand(err)) recorder.count('workflow_tasks_unhandled_command');
+    else recorder.error('respond_workflow_task', errorType(err));
     return;
   }
   const done = nowUs();
   recorder.recordService('respond_workflow_task', done - sent);
   recorder.count('workflow_tasks');
+  recordEventMetrics(rt, view, done);
   const close = commands.find(isCloseCommand);
   if (close) {
     const continued = isContinueAsNew(close);
@@ -220,6 +225,57 @@ async function handleWorkflowTask(
       if (typeof intended === 'number') recorder.recordMetric('workflow_e2e', done - intended);
     }
   }
+}
+
+/**
+ * Workflow-level metrics from the events this task handled (recorded once the task is accepted, so a retried
+ * task does not count twice):
+ * - timer lateness: the TimerFired event's time minus the time the timer was due (started + start-to-fire), in
+ *   virtual time (what the workflow's clock saw) and in real time (virtual / time scale);
+ * - signal-to-handled: from the sender's stamp in the signal header to this worker's handling of the signal.
+ */
+function recordEventMetrics(rt: ThreadRuntime, view: DeciderTask, handledUs: number): void {
+  const { recorder, init } = rt;
+  for (const e of view.newEvents) {
+    switch (e.eventType) {
+      case EventType.EVENT_TYPE_TIMER_FIRED: {
+        const startedId = num(e.timerFiredEventAttributes?.startedEventId);
+        const started = eventById(view.events, startedId)?.timerStartedEventAttributes;
+        if (!started) break;
+        const dueUs = tsUs(eventById(view.events, startedId)?.eventTime) + durationUs(started.startToFireTimeout);
+        const lateUs = tsUs(e.eventTime) - dueUs;
+        if (lateUs < 0) recorder.count('timers_fired_early');
+        recorder.recordMetric('timer_lateness_virtual', Math.max(0, lateUs));
+        recorder.recordMetric('timer_lateness', Math.max(0, lateUs) / init.timeScale);
+        break;
+      }
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
+        const sentUs = fromPayload(e.workflowExecutionSignaledEventAttributes?.header?.fields?.[INTENDED_START_HEADER]);
+        if (typeof sentUs === 'number') recorder.recordMetric('signal_to_handled', Math.max(0, handledUs - sentUs));
+        recorder.count('signals_handled');
+        break;
+      }
+    }
+  }
+}
+
+function isUnhandledCommand(err: unknown): boolean {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { code?: unknown }).code === 3 &&
+    String((err as { details?: unknown }).details).includes('UnhandledCommand')
+  );
+}
+
+function eventById(events: readonly HistoryEvent[], id: number): HistoryEvent | undefined {
+  const guess = events[id - 1];
+  if (guess && num(guess.eventId) === id) return guess;
+  return events.find((e) => num(e.eventId) === id);
+}
+
+function durationUs(d: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return d ? num(d.seconds) * 1e6 + Math.floor((d.nanos ?? 0) / 1000) : 0;
 }
 
 async function activityLoop(
@@ -281,7 +337,7 @@ async function runActivity(
         attempt: task.attempt,
         workflowId: task.workflowExecution?.workflowId ?? '',
         activityId: task.activityId,
-        random: seededRandom(hash(`${task.workflowExecution?.workflowId}/${task.activityId}/${task.attempt}`)),
+        random: seededRandom(hashString(`${task.workflowExecution?.workflowId}/${task.activityId}/${task.attempt}`)),
       },
       o,
     );
@@ -318,12 +374,6 @@ async function runActivity(
   } catch (err) {
     recorder.error('respond_activity_task', errorType(err));
   }
-}
-
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }
 
 function backoff(signal: AbortSignal): Promise<void> {

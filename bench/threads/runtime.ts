@@ -3,6 +3,7 @@
  * flushes (interval i covers [t0 + i*I, t0 + (i+1)*I)), health sampling, and the message plumbing. A thread
  * that throws reports `fatal` and exits non-zero, so the coordinator fails the run loudly.
  */
+import { seededRandom } from '../scenario-api/random.js';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { WorkflowServiceClient, isServiceError, grpc } from '../client/workflow-service.js';
@@ -103,10 +104,15 @@ export class ThreadRuntime {
     this.followUps.set(timer, fn);
   }
 
-  /** Waits for every follow-up to run (those not yet due are dropped if a stop was requested). */
-  async drainFollowUps(): Promise<void> {
+  /**
+   * Waits for the follow-ups to run, at most `maxWaitMs`; those not yet due by then (or when a stop is
+   * requested) are dropped and counted.
+   */
+  async drainFollowUps(maxWaitMs: number): Promise<void> {
+    const deadline = performance.now() + maxWaitMs;
     for (;;) {
-      if (this.stopRequested) {
+      if (this.stopRequested || performance.now() >= deadline) {
+        if (this.followUps.size > 0) this.recorder.count('follow_ups_dropped', this.followUps.size);
         for (const t of this.followUps.keys()) clearTimeout(t);
         this.followUps.clear();
       }
@@ -175,14 +181,5 @@ export function runThread(main: (rt: ThreadRuntime) => Promise<void>): void {
 }
 
 /** Deterministic PRNG (splitmix32) for scenario randomness reproducible from the run seed. */
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    z = (z ^ (z >>> 16)) >>> 0;
-    return z / 4294967296;
-  };
-}
+
+export { seededRandom };

@@ -39,6 +39,7 @@ export function starterContext(
     iteration: k,
     workflowId: (suffix) => `${prefix}${suffix}`,
     taskQueue: init.taskQueue,
+    timeScale: init.timeScale,
     random,
     startWorkflow: (p) =>
       measure('start_workflow', async () => {

@@ -47,7 +47,8 @@ runThread(async (rt) => {
   };
   if (schedule.model === 'open') await runOpen(rt, schedule, partition, t0, iterate);
   else await runClosed(rt, schedule, partition, t0, iterate);
-  await rt.drainFollowUps();
+  // Follow-ups (e.g. cancel signals) get as long as the drain after the schedule ends.
+  await rt.drainFollowUps(rt.init.drainTimeoutMs);
 });
 
 async function runOpen(

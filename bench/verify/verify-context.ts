@@ -2,7 +2,8 @@
 import type { WorkflowServiceClient } from '../client/workflow-service.js';
 import { fromPayloads, toPayloads } from '../scenario-api/payloads.js';
 import type { DeciderTask } from '../scenario-api/history.js';
-import type { VerifyContext } from '../scenario-api/types.js';
+import type { FinishContext, VerifyContext } from '../scenario-api/types.js';
+import { randomUUID } from 'node:crypto';
 
 type Events = DeciderTask['events'];
 
@@ -85,5 +86,37 @@ export function verifyContext(
       return fromPayloads(last?.workflowExecutionCompletedEventAttributes?.result);
     },
     history: (workflowId) => fullHistory(client, namespace, workflowId),
+  };
+}
+
+/** The end-of-run step's view: signals over the harness's own client (not measured as load). */
+export function finishContext(
+  client: WorkflowServiceClient,
+  namespace: string,
+  expected: ReadonlyMap<string, Readonly<Record<string, number>>>,
+  problems: string[],
+): FinishContext {
+  return {
+    expected,
+    async signalWorkflow(p) {
+      await client
+        .call(
+          'SignalWorkflowExecution',
+          {
+            namespace,
+            workflowExecution: { workflowId: p.workflowId, runId: p.runId ?? '' },
+            signalName: p.name,
+            input: toPayloads(p.input),
+            identity: 'stampede-finish',
+            requestId: randomUUID(),
+          },
+          { timeoutMs: 30_000 },
+        )
+        .catch((err: unknown) => {
+          problems.push(
+            `signal ${p.name} to ${p.workflowId} failed: ${err instanceof Error ? err.message : String(err)}`,
+          );
+        });
+    },
   };
 }

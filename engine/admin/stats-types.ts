@@ -16,6 +16,10 @@ export interface EngineStats {
     shardsOwned: number;
     transactionsCommitted: number;
     conflicts: number;
+    /** Updates that queued behind another update of the same run (contention on one execution). */
+    lockWaits: number;
+    /** External events (signals, cancel requests) buffered because a workflow task was in flight. */
+    bufferedEvents: number;
     cachedRuns: number;
     transferBacklog: number;
     timerBacklog: number;
@@ -34,6 +38,8 @@ export interface EngineSample {
   rpcs: number;
   transactions: number;
   conflicts: number;
+  lockWaits: number;
+  bufferedEvents: number;
   statements: Record<string, { count: number; outcomes?: Record<string, number> }>;
   transferBacklog: number;
   timerBacklog: number;

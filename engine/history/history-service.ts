@@ -33,6 +33,10 @@ export interface HistoryStats {
   shardsOwned: number;
   transactionsCommitted: number;
   conflicts: number;
+  /** Updates that waited for another update of the same run. */
+  lockWaits: number;
+  /** Events buffered because a workflow task was in flight. */
+  bufferedEvents: number;
   cachedRuns: number;
   transferBacklog: number;
   timerBacklog: number;
@@ -189,6 +193,8 @@ export class HistoryService implements HistoryContext {
       shardsOwned: [...this.shards.values()].filter((s) => !s.closed).length,
       transactionsCommitted: this.committed,
       conflicts: this.conflicts,
+      lockWaits: this.tx.contention.lockWaits,
+      bufferedEvents: this.tx.contention.bufferedEvents,
       cachedRuns,
       transferBacklog,
       timerBacklog,

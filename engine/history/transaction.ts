@@ -41,6 +41,12 @@ export class Transactions {
     private readonly opts: TransactionOptions,
   ) {}
 
+  /**
+   * Contention on single executions: updates that queued behind another update of the same run, and events
+   * (signals, cancel requests, ...) that arrived while a workflow task was in flight and had to be buffered.
+   */
+  readonly contention = { lockWaits: 0, bufferedEvents: 0 };
+
   /** Loads a run (cache first) without locking, for reads that tolerate a concurrent writer. */
   async read(shard: Shard, key: WorkflowKey): Promise<MutableState> {
     const cached = shard.cache.peek(cacheKeyOf(key))?.ms;
@@ -61,6 +67,7 @@ export class Transactions {
     for (let attempt = 1; ; attempt++) {
       if (shard.closed) throw new UnavailableError(new ShardClosedError(shard.id).message);
       const ctx = shard.context(cacheKeyOf(key));
+      if (!ctx.lock.idle) this.contention.lockWaits += 1;
       await ctx.lock.acquire();
       try {
         const ms = ctx.ms ?? (await this.load(shard, key));
@@ -101,6 +108,7 @@ export class Transactions {
   async create(shard: Shard, ms: MutableState, mode: CreateMode): Promise<void> {
     if (shard.closed) throw new UnavailableError(new ShardClosedError(shard.id).message);
     const ctx = shard.context(cacheKeyOf(ms.key));
+    if (!ctx.lock.idle) this.contention.lockWaits += 1;
     await ctx.lock.acquire();
     try {
       await this.persist(shard, ms, mode);
@@ -185,7 +193,10 @@ export class Transactions {
         });
       }
       const committed = runs.map((run) => ({ run, events: run.newEvents, tasks: tasksByRun.get(run) ?? [] }));
-      for (const run of runs) run.commit();
+      for (const run of runs) {
+        this.contention.bufferedEvents += run.newBufferedEvents.length;
+        run.commit();
+      }
       for (const c of committed) this.hooks.committed(shard, c.run, c.events, c.tasks);
     } catch (err) {
       await this.cleanUp(shard, written, err);
