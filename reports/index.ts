@@ -77,6 +77,18 @@ function runCard(r: ResultV1, label: string): string {
         `${v.status}${v.lost ? `, ${v.lost} lost` : ''}${v.stuck ? `, ${v.stuck} stuck` : ''}, ${v.historiesChecked} histories checked${v.problems ? `, ${v.problems} problem(s)` : ''}`,
       ],
       ['time scale', `x${r.target.timeScale}`],
+      ...(r.contention
+        ? ([
+            [
+              'engine',
+              `${r.contention.transactions} transactions, ${r.contention.conflicts} conflicts retried, ${r.contention.lockWaits} lock waits on one run, ${r.contention.bufferedEvents} buffered events; conditional writes: ${
+                Object.entries(r.contention.lwt)
+                  .map(([k, n]) => `${k} ${n}`)
+                  .join(', ') || 'none'
+              }`,
+            ],
+          ] as [string, string][])
+        : []),
       ['machine', `${r.environment.cpus} × ${r.environment.cpuModel}, node ${r.environment.node}`],
       ['run', `${r.runId} at ${r.createdAt}${r.tool.gitSha ? `, git ${r.tool.gitSha}` : ''}`],
     ],
