@@ -8,6 +8,8 @@ import { runCommand } from './commands/run.js';
 import { scenariosCommand } from './commands/scenarios.js';
 import { schemaCommand } from './commands/schema.js';
 import { mergeCommand } from './commands/merge.js';
+import { reportCommand } from './commands/report.js';
+import { gateCommand } from './commands/gate.js';
 import { RunFailedError, ThresholdError, UsageError } from './errors.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -22,6 +24,8 @@ export async function main(argv: string[]): Promise<number> {
     .command(scenariosCommand)
     .command(schemaCommand)
     .command(mergeCommand)
+    .command(reportCommand)
+    .command(gateCommand)
     .demandCommand(1, 'name a command (stampede --help lists them)')
     .strict()
     .recommendCommands()

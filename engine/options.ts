@@ -44,6 +44,8 @@ export interface EngineOptions {
   queueAckIntervalMs: number;
   /** Port of the Prometheus `/metrics` endpoint; undefined = off. */
   metricsPort?: number;
+  /** Fault injection for testing gates: every store call waits this long first. @default 0 */
+  injectStoreLatencyMs: number;
   /** A clock for tests (overrides timeScale). */
   clock?: Clock;
   /** Where the engine logs (one line per call). @default no logging */
@@ -57,6 +59,7 @@ export const ENGINE_DEFAULTS: Omit<EngineOptions, 'cassandra' | 'clock' | 'log' 
   numShards: 4,
   shardIOConcurrency: 1,
   timeScale: 1,
+  injectStoreLatencyMs: 0,
   defaultRetentionMs: 24 * 3600_000,
   longPollTimeoutMs: 60_000,
   blobSizeLimitBytes: 2 * 1024 * 1024,
@@ -85,5 +88,7 @@ export function validateEngineOptions(o: EngineOptions): string[] {
   }
   if (o.store === 'cassandra' && !o.cassandra) problems.push('store cassandra needs contact points or an Astra bundle');
   if (o.metricsPort !== undefined) int(o.metricsPort, 'metrics-port', 0, 65535);
+  if (!(o.injectStoreLatencyMs >= 0 && o.injectStoreLatencyMs <= 10_000))
+    problems.push(`inject-store-latency must be within [0, 10 s], got ${o.injectStoreLatencyMs} ms`);
   return problems;
 }

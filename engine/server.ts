@@ -71,7 +71,7 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
   const startedAt = Date.now();
 
   const stores = await openStores(o);
-  const persistence: Persistence = createPersistence(stores);
+  const persistence: Persistence = createPersistence(stores, { injectLatencyMs: o.injectStoreLatencyMs });
   const visibility = new VisibilityStore();
   const matching = new MatchingService(persistence.tasks, {
     maxBufferedTasks: 1000,

@@ -120,3 +120,89 @@ export function errorRows(results: ResultV1[], labels: string[]): Row[] {
   });
   return rows;
 }
+
+/** Differences of a cumulative engine counter between consecutive intervals, per second. */
+function engineDeltas(
+  r: ResultV1,
+  run: string,
+  read: (s: NonNullable<ResultV1['intervals'][number]['engine']>) => Record<string, number>,
+  perSecond: boolean,
+): Row[] {
+  const rows: Row[] = [];
+  let prev: Record<string, number> | undefined;
+  for (const iv of r.intervals) {
+    if (!iv.engine) continue;
+    const now = read(iv.engine);
+    if (prev) {
+      const seconds = r.timing.intervalMs / 1000;
+      for (const [k, v] of Object.entries(now)) {
+        const d = v - (prev[k] ?? 0);
+        if (d > 0)
+          rows.push({ run, t: iv.endMs / 1000, series: k, value: perSecond ? d / seconds : d, phase: iv.phase });
+      }
+    }
+    prev = now;
+  }
+  return rows;
+}
+
+/** Conditional writes (LWTs) per interval by outcome, summed over statement classes. */
+export function lwtOutcomeRows(results: ResultV1[], labels: string[]): Row[] {
+  return results.flatMap((r, i) =>
+    engineDeltas(
+      r,
+      labels[i] ?? r.label,
+      (s) => {
+        const out: Record<string, number> = {};
+        for (const st of Object.values(s.statements))
+          for (const [k, n] of Object.entries(st.outcomes ?? {})) out[k] = (out[k] ?? 0) + n;
+        return out;
+      },
+      false,
+    ),
+  );
+}
+
+/** Persistence statements per second by statement class. */
+export function statementRateRows(results: ResultV1[], labels: string[]): Row[] {
+  return results.flatMap((r, i) =>
+    engineDeltas(
+      r,
+      labels[i] ?? r.label,
+      (s) => Object.fromEntries(Object.entries(s.statements).map(([k, v]) => [k, v.count])),
+      true,
+    ),
+  );
+}
+
+export interface StatementLatency {
+  run: string;
+  statement: string;
+  count: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  outcomes: Record<string, number>;
+}
+
+/** Latency of each persistence statement class over the whole run (from the engine's final statistics). */
+export function statementLatencies(results: ResultV1[], labels: string[]): StatementLatency[] {
+  const out: StatementLatency[] = [];
+  results.forEach((r, i) => {
+    for (const [statement, st] of Object.entries(r.engine?.persistence ?? {})) {
+      const h = hdr.decodeFromCompressedBase64(st.latencyUs, 32, false);
+      out.push({
+        run: labels[i] ?? r.label,
+        statement,
+        count: st.count,
+        errors: st.errors,
+        p50Ms: h.getValueAtPercentile(50) / 1000,
+        p99Ms: h.getValueAtPercentile(99) / 1000,
+        maxMs: h.maxValue / 1000,
+        outcomes: st.outcomes ?? {},
+      });
+    }
+  });
+  return out.sort((a, b) => a.statement.localeCompare(b.statement) || a.run.localeCompare(b.run));
+}

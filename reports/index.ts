@@ -3,12 +3,15 @@
  * example memory vs Cassandra, or before vs after a change). Charts, then the exact numbers under them.
  */
 import type { LatencyStats, ResultV1 } from '../bench/result/schema.js';
-import { spectrum, stackedBars, timeSeries, type Spec } from './charts.js';
+import { spectrum, stackedBars, statementLatencyDots, timeSeries, type Spec } from './charts.js';
 import {
   errorRows,
   healthRows,
   latencyRows,
+  lwtOutcomeRows,
   runLabels,
+  statementLatencies,
+  statementRateRows,
   spectrumRows,
   throughputRows,
   type SpectrumRow,
@@ -53,7 +56,16 @@ function runCard(r: ResultV1, label: string): string {
   const opts = r.options;
   return `<div class="card"><h3>${esc(label)} <span class="verdict ${r.verdict}">${r.verdict.toUpperCase()}</span></h3>${dl(
     [
-      ['scenario', r.scenario.name],
+      [
+        'scenario',
+        `${r.scenario.name}${
+          Object.keys(r.scenario.options).length
+            ? ` (${Object.entries(r.scenario.options)
+                .map(([k, v]) => `${k} ${String(v)}`)
+                .join(', ')})`
+            : ''
+        }`,
+      ],
       ['target', r.target.kind === 'embedded' ? `embedded engine, ${r.target.store}` : r.target.address],
       ['server', r.target.serverVersion],
       [
@@ -135,6 +147,16 @@ export function renderReport(results: ResultV1[]): string {
         ? `<h3>Workflow metrics</h3>${table(['metric', 'run', 'N', 'p50', 'p90', 'p99', 'p99.9', 'max', 'mean'], metricRows, { numericFrom: 2 })}`
         : ''),
   });
+
+  if (multi) {
+    sections.push({
+      id: 'comparison',
+      title: 'Comparison',
+      intro: `Each run against the first (${labels[0] ?? ''}): the ratio is run ÷ first, so above 1 is slower for latencies and faster for throughput.`,
+      charts: [],
+      html: comparisonTable(results, labels),
+    });
+  }
 
   sections.push({
     id: 'throughput',
@@ -221,6 +243,50 @@ export function renderReport(results: ResultV1[]): string {
     });
   }
 
+  const lwt = lwtOutcomeRows(results, labels);
+  const rates = statementRateRows(results, labels);
+  const latencies = statementLatencies(results, labels);
+  if (lwt.length > 0 || rates.length > 0 || latencies.length > 0) {
+    sections.push({
+      id: 'persistence',
+      title: 'Persistence: LWT outcomes and statements',
+      intro:
+        'What the engine did to its store, sampled every interval: conditional writes (LWTs) by outcome — applied, not applied by which condition, CAS write timeouts (outcome unknown), unavailable — and every statement class by rate, with its latency over the whole run.',
+      charts: [
+        ...(lwt.length ? [stackedBars('conditional writes per interval, by outcome', lwt, 'LWTs', multi)] : []),
+        ...(rates.length
+          ? [
+              timeSeries('statements per second, by class', rates, 'statements/s', multi, {
+                logY: true,
+                seriesTitle: 'statement',
+                facetRuns: true,
+              }),
+            ]
+          : []),
+        ...(latencies.length ? [statementLatencyDots(latencies, multi)] : []),
+      ],
+      html:
+        (latencies.length
+          ? table(
+              ['statement', 'run', 'count', 'errors', 'p50', 'p99', 'max', 'LWT outcomes'],
+              latencies.map((l) => [
+                l.statement,
+                l.run,
+                l.count,
+                l.errors,
+                ms(l.p50Ms * 1000),
+                ms(l.p99Ms * 1000),
+                ms(l.maxMs * 1000),
+                Object.entries(l.outcomes)
+                  .map(([k, n]) => `${k} ${n}`)
+                  .join(', '),
+              ]),
+              { numericFrom: 2 },
+            )
+          : '') + contentionTable(results, labels),
+    });
+  }
+
   const errors = errorRows(results, labels);
   sections.push({
     id: 'errors',
@@ -283,4 +349,88 @@ export function renderReport(results: ResultV1[]): string {
     : `run ${results[0]?.runId ?? ''}, ${results[0]?.createdAt ?? ''}`;
   const header = `<div class="cards">${results.map((r, i) => runCard(r, labels[i] ?? r.label)).join('')}</div>`;
   return page(title, subtitle, header, sections);
+}
+
+function contentionTable(results: ResultV1[], labels: string[]): string {
+  const rows = results.flatMap((r, i) =>
+    r.contention
+      ? [
+          [
+            labels[i] ?? r.label,
+            r.contention.transactions,
+            r.contention.conflicts,
+            r.contention.lockWaits,
+            r.contention.bufferedEvents,
+            r.counters.workflow_tasks_unhandled_command ?? 0,
+            Object.entries(r.contention.lwt)
+              .map(([k, n]) => `${k} ${n}`)
+              .join(', '),
+          ],
+        ]
+      : [],
+  );
+  if (rows.length === 0) return '';
+  return `<h3>Contention over the run</h3>${table(
+    [
+      'run',
+      'transactions',
+      'conflicts retried',
+      'lock waits',
+      'buffered events',
+      'closing tasks refused',
+      'LWT outcomes',
+    ],
+    rows,
+    { numericFrom: 1 },
+  )}`;
+}
+
+/** Per operation and workflow metric: each run's p50, p99 and rate, and its ratio to the first run. */
+function comparisonTable(results: ResultV1[], labels: string[]): string {
+  const first = results[0];
+  if (!first) return '';
+  const ratio = (a: number | undefined, b: number | undefined): string =>
+    a !== undefined && b !== undefined && b > 0 ? `×${(a / b).toFixed(2)}` : '-';
+  const rows: (string | number)[][] = [];
+  const ops = [...new Set(results.flatMap((r) => Object.keys(r.operations)))].filter((n) => !n.startsWith('poll_'));
+  for (const op of ops) {
+    const base = first.operations[op];
+    const bs = base?.response ?? base?.service;
+    results.forEach((r, i) => {
+      const o = r.operations[op];
+      const st = o?.response ?? o?.service;
+      rows.push([
+        op,
+        labels[i] ?? r.label,
+        st?.n ?? 0,
+        o ? o.throughputPerSec.toFixed(1) : '-',
+        i === 0 ? '' : ratio(o?.throughputPerSec, base?.throughputPerSec),
+        ms(st?.p50Us),
+        i === 0 ? '' : ratio(st?.p50Us, bs?.p50Us),
+        ms(st?.p99Us),
+        i === 0 ? '' : ratio(st?.p99Us, bs?.p99Us),
+      ]);
+    });
+  }
+  const metrics = [...new Set(results.flatMap((r) => Object.keys(r.metrics)))].filter((m) => m !== 'schedule_lag');
+  for (const m of metrics) {
+    const bs = first.metrics[m];
+    results.forEach((r, i) => {
+      const st = r.metrics[m];
+      rows.push([
+        m,
+        labels[i] ?? r.label,
+        st?.n ?? 0,
+        '',
+        '',
+        ms(st?.p50Us),
+        i === 0 ? '' : ratio(st?.p50Us, bs?.p50Us),
+        ms(st?.p99Us),
+        i === 0 ? '' : ratio(st?.p99Us, bs?.p99Us),
+      ]);
+    });
+  }
+  return table(['series', 'run', 'N', 'rate/s', 'rate ratio', 'p50', 'p50 ratio', 'p99', 'p99 ratio'], rows, {
+    numericFrom: 2,
+  });
 }

@@ -22,6 +22,13 @@ export const ENGINE_FLAGS: FlagDecls = {
     describe: 'LWT-bearing writes in flight per shard (Temporal: 1; more = contention stress)',
     group: G,
   },
+  injectStoreLatency: {
+    type: 'string',
+    default: '0ms',
+    describe: 'fault injection for testing gates: every store call waits this long first',
+    group: G,
+    hidden: true,
+  },
   timeScale: {
     type: 'number',
     default: 1,
@@ -116,8 +123,12 @@ export function compileEngineFlags(
   const retentionMs = parseDurationMs(show(raw.retention));
   if (retentionMs === undefined || retentionMs <= 0)
     problems.push(`--retention must be a positive duration like 24h, got ${show(raw.retention)}`);
+  const injectMs = parseDurationMs(show(raw.injectStoreLatency ?? '0ms'));
+  if (injectMs === undefined || injectMs < 0)
+    problems.push(`--inject-store-latency must be a duration like 5ms, got ${show(raw.injectStoreLatency)}`);
   const out: Partial<EngineOptions> = {
     store,
+    ...(injectMs ? { injectStoreLatencyMs: injectMs } : {}),
     numShards,
     shardIOConcurrency,
     timeScale,

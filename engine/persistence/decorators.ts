@@ -50,3 +50,11 @@ export function withRetries<T extends object>(target: T, policy: RetryPolicy): T
     }
   });
 }
+
+/** Fault injection: every call waits `ms` first (a slower store), for testing regression gates. */
+export function withLatency<T extends object>(target: T, ms: number): T {
+  return decorate(target, async (_method, call) => {
+    await new Promise((r) => setTimeout(r, ms));
+    return call();
+  });
+}

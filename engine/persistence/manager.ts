@@ -27,7 +27,7 @@ import {
   encodeRecord,
 } from './serialization.js';
 import type { CreateMode, CurrentRow, ExecutionRow, Stores } from './store.js';
-import { withRetries, type RetryPolicy } from './decorators.js';
+import { withLatency, withRetries, type RetryPolicy } from './decorators.js';
 import type { StatementMetrics } from './statement-metrics.js';
 
 export interface WorkflowSnapshot {
@@ -554,11 +554,17 @@ class DefaultNamespaceManager implements NamespaceManager {
 const DEFAULT_RETRY: RetryPolicy = { attempts: 3, initialBackoffMs: 50, maxBackoffMs: 1000 };
 
 /** The managers over a backend's stores, each behind the retry decorator. */
-export function createPersistence(stores: Stores, retry: RetryPolicy = DEFAULT_RETRY): Persistence {
-  const shards: ShardManager = withRetries(new DefaultShardManager(stores), retry);
-  const executions: ExecutionManager = withRetries(new DefaultExecutionManager(stores), retry);
-  const tasks: TaskManager = withRetries(new DefaultTaskManager(stores), retry);
-  const namespaces: NamespaceManager = withRetries(new DefaultNamespaceManager(stores), retry);
+export function createPersistence(
+  stores: Stores,
+  opts: { retry?: RetryPolicy; injectLatencyMs?: number } = {},
+): Persistence {
+  const retry = opts.retry ?? DEFAULT_RETRY;
+  const wrap = <T extends object>(m: T): T =>
+    withRetries(opts.injectLatencyMs ? withLatency(m, opts.injectLatencyMs) : m, retry);
+  const shards: ShardManager = wrap(new DefaultShardManager(stores));
+  const executions: ExecutionManager = wrap(new DefaultExecutionManager(stores));
+  const tasks: TaskManager = wrap(new DefaultTaskManager(stores));
+  const namespaces: NamespaceManager = wrap(new DefaultNamespaceManager(stores));
   return {
     backend: stores.backend,
     releaseVersion: stores.releaseVersion,
