@@ -9,7 +9,12 @@ function colorBy(multiRun: boolean, field: string): Spec {
   return multiRun
     ? {
         color: { field: 'run', type: 'nominal', title: 'run' },
-        strokeDash: { field, type: 'nominal', title: field, legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolStrokeColor: '#444' } },
+        strokeDash: {
+          field,
+          type: 'nominal',
+          title: field,
+          legend: { symbolType: 'stroke', symbolStrokeWidth: 2, symbolStrokeColor: '#444' },
+        },
       }
     : { color: { field, type: 'nominal', title: field } };
 }
