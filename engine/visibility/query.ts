@@ -13,23 +13,34 @@ export interface CompiledQuery {
   groupByStatus: boolean;
 }
 
-export const STATUS_NAMES: Record<string, number> = {
-  Running: 1,
-  Completed: 2,
-  Failed: 3,
-  Canceled: 4,
-  Terminated: 5,
-  ContinuedAsNew: 6,
-  TimedOut: 7,
-};
+/** Execution status names as queries write them, by API WorkflowExecutionStatus value. */
+const STATUS_BY_NAME: ReadonlyMap<string, number> = new Map([
+  ['Running', 1],
+  ['Completed', 2],
+  ['Failed', 3],
+  ['Canceled', 4],
+  ['Terminated', 5],
+  ['ContinuedAsNew', 6],
+  ['TimedOut', 7],
+]);
+const NAME_BY_STATUS: ReadonlyMap<number, string> = new Map([...STATUS_BY_NAME].map(([k, v]) => [v, k]));
 
-const FIELDS: Record<string, (r: VisibilityRecord) => string> = {
-  WorkflowId: (r) => r.workflowId,
-  WorkflowType: (r) => r.workflowType,
-  RunId: (r) => r.runId,
-  TaskQueue: (r) => r.taskQueue,
-  ExecutionStatus: (r) => Object.keys(STATUS_NAMES).find((k) => STATUS_NAMES[k] === r.status) ?? String(r.status),
-};
+/** The name a query (and a GROUP BY ExecutionStatus answer) uses for a status; unknown ones as their number. */
+export function statusName(status: number): string {
+  return NAME_BY_STATUS.get(status) ?? String(status);
+}
+
+/**
+ * The fields a clause may name. A Map, not an object literal: a field name comes from the client, and an object
+ * lookup would find Object.prototype members (`constructor`, `__proto__`, `toString`, ...) as "fields".
+ */
+const FIELDS: ReadonlyMap<string, (r: VisibilityRecord) => string> = new Map<string, (r: VisibilityRecord) => string>([
+  ['WorkflowId', (r) => r.workflowId],
+  ['WorkflowType', (r) => r.workflowType],
+  ['RunId', (r) => r.runId],
+  ['TaskQueue', (r) => r.taskQueue],
+  ['ExecutionStatus', (r) => statusName(r.status)],
+]);
 
 type Token = { kind: 'word' | 'string' | 'op' | 'punct'; text: string };
 
@@ -88,17 +99,26 @@ export function compileQuery(query: string): CompiledQuery {
       if (!keyword(next('AND'), 'AND')) throw new InvalidArgumentError(`invalid query: expected AND in "${query}"`);
     }
     const field = next('a field');
-    const get = FIELDS[field.text];
-    if (field.kind !== 'word' || !get) {
+    const get = field.kind === 'word' ? FIELDS.get(field.text) : undefined;
+    if (!get) {
+      // Temporal: "invalid query: invalid expression: column name 'X' is not a valid search attribute".
       throw new InvalidArgumentError(
-        `invalid query: unknown field ${field.text} (known: ${Object.keys(FIELDS).join(', ')})`,
+        `invalid query: invalid expression: column name '${field.text}' is not a valid search attribute ` +
+          `(unknown or unsupported field; this engine supports ${[...FIELDS.keys()].join(', ')})`,
       );
     }
+    // Like Temporal, a status that does not exist is an error rather than a clause that matches nothing.
+    const checkValue = (v: string): string => {
+      if (field.text === 'ExecutionStatus' && !STATUS_BY_NAME.has(v))
+        throw new InvalidArgumentError(`invalid query: invalid expression: invalid ExecutionStatus value '${v}'`);
+      return v;
+    };
     const op = next('an operator');
     if (op.kind === 'op') {
       const value = next('a value');
       if (value.kind !== 'string')
         throw new InvalidArgumentError(`invalid query: ${field.text} ${op.text} needs a quoted value`);
+      checkValue(value.text);
       clauses.push(op.text === '=' ? (r) => get(r) === value.text : (r) => get(r) !== value.text);
     } else if (keyword(op, 'STARTS_WITH')) {
       const value = next('a value');
@@ -110,7 +130,7 @@ export function compileQuery(query: string): CompiledQuery {
       for (;;) {
         const v = next('a value');
         if (v.kind !== 'string') throw new InvalidArgumentError('invalid query: IN values must be quoted');
-        values.add(v.text);
+        values.add(checkValue(v.text));
         const sep = next(') or ,');
         if (sep.text === ')') break;
         if (sep.text !== ',') throw new InvalidArgumentError('invalid query: expected , or ) in IN list');

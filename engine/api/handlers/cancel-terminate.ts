@@ -2,7 +2,7 @@
 import type { temporal } from '../../proto.js';
 import { requestCancelWorkflow, terminateWorkflowExecution as terminate } from '../../history/api/cancel-terminate.js';
 import type { Handler } from '../handler.js';
-import { checkId, requireNamespace } from '../validate.js';
+import { checkId, checkIdentity, checkLength, requireNamespace } from '../validate.js';
 
 export const requestCancelWorkflowExecution: Handler<
   temporal.api.workflowservice.v1.IRequestCancelWorkflowExecutionRequest,
@@ -13,8 +13,8 @@ export const requestCancelWorkflowExecution: Handler<
     namespaceId: ns.id,
     workflowId: checkId(req.workflowExecution?.workflowId, 'WorkflowId'),
     runId: req.workflowExecution?.runId ?? '',
-    identity: req.identity ?? '',
-    requestId: req.requestId ?? '',
+    identity: checkIdentity(req.identity),
+    requestId: checkLength(req.requestId, 'RequestId'),
     reason: req.reason ?? '',
   });
   return {};
@@ -31,7 +31,7 @@ export const terminateWorkflowExecution: Handler<
     runId: req.workflowExecution?.runId ?? '',
     reason: req.reason ?? '',
     details: req.details,
-    identity: req.identity ?? '',
+    identity: checkIdentity(req.identity),
   });
   return {};
 };

@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { temporal } from '../../proto.js';
 import { recordActivityTaskStarted } from '../../history/api/record-activity-task-started.js';
 import type { Handler } from '../handler.js';
-import { requireField, requireNamespace } from '../validate.js';
+import { checkIdentity, checkTaskQueue, requireNamespace } from '../validate.js';
 
 export const pollActivityTaskQueue: Handler<
   temporal.api.workflowservice.v1.IPollActivityTaskQueueRequest,
   temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse
 > = async (fe, req, call) => {
   const ns = await fe.namespaces.byNameOrThrow(requireNamespace(req.namespace));
-  const name = requireField(req.taskQueue?.name, 'TaskQueue is not set on request.');
+  const { name } = checkTaskQueue(req.taskQueue);
   const queue = fe.matching.queue(ns.id, name, 'activity', 'normal');
-  const identity = req.identity ?? '';
+  const identity = checkIdentity(req.identity);
   const response = await fe.matching.poll(queue, call.deadlineMs, call.signal, randomUUID(), (task, requestId) =>
     recordActivityTaskStarted(fe.history, task, { identity, requestId, namespaceName: ns.name }),
   );

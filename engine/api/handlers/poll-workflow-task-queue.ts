@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { enums, type temporal } from '../../proto.js';
 import { recordWorkflowTaskStarted } from '../../history/api/record-workflow-task-started.js';
 import type { Handler } from '../handler.js';
-import { requireField, requireNamespace } from '../validate.js';
+import { checkIdentity, checkTaskQueue, requireNamespace } from '../validate.js';
 
 /** Long poll: answers with a started workflow task (or a query task), or empty before the client's deadline. */
 export const pollWorkflowTaskQueue: Handler<
@@ -10,10 +10,10 @@ export const pollWorkflowTaskQueue: Handler<
   temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse
 > = async (fe, req, call) => {
   const ns = await fe.namespaces.byNameOrThrow(requireNamespace(req.namespace));
-  const name = requireField(req.taskQueue?.name, 'TaskQueue is not set on request.');
-  const kind = req.taskQueue?.kind === enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY ? 'sticky' : 'normal';
-  const queue = fe.matching.queue(ns.id, name, 'workflow', kind);
-  const identity = req.identity ?? '';
+  const tq = checkTaskQueue(req.taskQueue);
+  const kind = tq.kind === enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY ? 'sticky' : 'normal';
+  const queue = fe.matching.queue(ns.id, tq.name, 'workflow', kind);
+  const identity = checkIdentity(req.identity);
   const response = await fe.matching.poll(queue, call.deadlineMs, call.signal, randomUUID(), (task, requestId) =>
     recordWorkflowTaskStarted(fe.history, task, { identity, requestId, backlogCountHint: queue.backlogSize }),
   );

@@ -4,7 +4,7 @@ import type { temporal } from '../../proto.js';
 import { queryWorkflow as query, respondQueryTaskCompleted as respond } from '../../history/api/query-workflow.js';
 import { decodeTaskToken } from '../../history/task-token.js';
 import type { Handler } from '../handler.js';
-import { checkId, checkPayloads, requireField, requireNamespace } from '../validate.js';
+import { checkHeader, checkId, checkPayloads, requireField, requireNamespace } from '../validate.js';
 
 export const queryWorkflow: Handler<
   temporal.api.workflowservice.v1.IQueryWorkflowRequest,
@@ -13,8 +13,9 @@ export const queryWorkflow: Handler<
   const ns = await fe.namespaces.byNameOrThrow(requireNamespace(req.namespace));
   const workflowId = checkId(req.execution?.workflowId, 'WorkflowId');
   const q = requireField(req.query, 'Query is not set on request.');
-  requireField(q.queryType, 'QueryType is not set on request.');
+  checkId(q.queryType, 'QueryType');
   checkPayloads(q.queryArgs, fe.limits.blobSizeLimitBytes);
+  checkHeader(q.header, fe.limits.blobSizeLimitBytes);
   return query(fe.history, {
     namespaceId: ns.id,
     workflowId,

@@ -11,7 +11,7 @@ import {
 } from '../../history/api/respond-activity.js';
 import { decodeTaskToken } from '../../history/task-token.js';
 import type { Frontend, Handler } from '../handler.js';
-import { checkId, checkPayloads, requireField, requireNamespace } from '../validate.js';
+import { checkDurations, checkId, checkIdentity, checkPayloads, requireNamespace } from '../validate.js';
 
 async function byToken(fe: Frontend, bytes: Uint8Array | null | undefined): Promise<ActivityRef> {
   const t = decodeTaskToken(bytes);
@@ -26,7 +26,7 @@ async function byId(
 ): Promise<ActivityRef> {
   const ns = await fe.namespaces.byNameOrThrow(requireNamespace(req.namespace));
   const workflowId = checkId(req.workflowId, 'WorkflowId');
-  const activityId = requireField(req.activityId, 'ActivityId is not set on request.');
+  const activityId = checkId(req.activityId, 'ActivityId');
   const { key } = await resolveRun(fe.history, ns.id, workflowId, req.runId);
   return { namespaceId: ns.id, workflowId, runId: key.runId, activityId };
 }
@@ -36,7 +36,7 @@ export const respondActivityTaskCompleted: Handler<
   temporal.api.workflowservice.v1.IRespondActivityTaskCompletedResponse
 > = async (fe, req) => {
   checkPayloads(req.result, fe.limits.blobSizeLimitBytes);
-  await respondActivityCompleted(fe.history, await byToken(fe, req.taskToken), req.result, req.identity ?? '');
+  await respondActivityCompleted(fe.history, await byToken(fe, req.taskToken), req.result, checkIdentity(req.identity));
   return {};
 };
 
@@ -45,7 +45,7 @@ export const respondActivityTaskCompletedById: Handler<
   temporal.api.workflowservice.v1.IRespondActivityTaskCompletedByIdResponse
 > = async (fe, req) => {
   checkPayloads(req.result, fe.limits.blobSizeLimitBytes);
-  await respondActivityCompleted(fe.history, await byId(fe, req), req.result, req.identity ?? '');
+  await respondActivityCompleted(fe.history, await byId(fe, req), req.result, checkIdentity(req.identity));
   return {};
 };
 
@@ -53,11 +53,13 @@ export const respondActivityTaskFailed: Handler<
   temporal.api.workflowservice.v1.IRespondActivityTaskFailedRequest,
   temporal.api.workflowservice.v1.IRespondActivityTaskFailedResponse
 > = async (fe, req) => {
+  // The failure's nextRetryDelay decides the retry: it must be a valid duration.
+  checkDurations('temporal.api.workflowservice.v1.RespondActivityTaskFailedRequest', req);
   await respondActivityFailed(
     fe.history,
     await byToken(fe, req.taskToken),
     req.failure,
-    req.identity ?? '',
+    checkIdentity(req.identity),
     req.lastHeartbeatDetails,
   );
   return {};
@@ -67,11 +69,12 @@ export const respondActivityTaskFailedById: Handler<
   temporal.api.workflowservice.v1.IRespondActivityTaskFailedByIdRequest,
   temporal.api.workflowservice.v1.IRespondActivityTaskFailedByIdResponse
 > = async (fe, req) => {
+  checkDurations('temporal.api.workflowservice.v1.RespondActivityTaskFailedByIdRequest', req);
   await respondActivityFailed(
     fe.history,
     await byId(fe, req),
     req.failure,
-    req.identity ?? '',
+    checkIdentity(req.identity),
     req.lastHeartbeatDetails,
   );
   return {};
@@ -81,7 +84,7 @@ export const respondActivityTaskCanceled: Handler<
   temporal.api.workflowservice.v1.IRespondActivityTaskCanceledRequest,
   temporal.api.workflowservice.v1.IRespondActivityTaskCanceledResponse
 > = async (fe, req) => {
-  await respondActivityCanceled(fe.history, await byToken(fe, req.taskToken), req.details, req.identity ?? '');
+  await respondActivityCanceled(fe.history, await byToken(fe, req.taskToken), req.details, checkIdentity(req.identity));
   return {};
 };
 
@@ -89,7 +92,7 @@ export const respondActivityTaskCanceledById: Handler<
   temporal.api.workflowservice.v1.IRespondActivityTaskCanceledByIdRequest,
   temporal.api.workflowservice.v1.IRespondActivityTaskCanceledByIdResponse
 > = async (fe, req) => {
-  await respondActivityCanceled(fe.history, await byId(fe, req), req.details, req.identity ?? '');
+  await respondActivityCanceled(fe.history, await byId(fe, req), req.details, checkIdentity(req.identity));
   return {};
 };
 

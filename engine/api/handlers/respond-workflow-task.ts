@@ -7,7 +7,16 @@ import {
 } from '../../history/api/respond-workflow-task.js';
 import { decodeTaskToken, type WorkflowTaskToken } from '../../history/task-token.js';
 import type { Frontend, Handler } from '../handler.js';
-import { checkPayloads } from '../validate.js';
+import {
+  checkDurations,
+  checkHeader,
+  checkIdentity,
+  checkLength,
+  checkMemo,
+  checkPayloads,
+  checkPayloadsMap,
+  checkSearchAttributes,
+} from '../validate.js';
 
 function workflowToken(bytes: Uint8Array | null | undefined): WorkflowTaskToken {
   const token = decodeTaskToken(bytes);
@@ -19,17 +28,57 @@ async function checkNamespace(fe: Frontend, token: WorkflowTaskToken): Promise<v
   await fe.namespaces.byIdOrThrow(token.ns);
 }
 
+/**
+ * The limits of validate.ts on what the commands carry: payloads and headers to the blob limit, memos and search
+ * attributes to theirs, names to `limit.maxIDLength`. Whether a command makes sense (ids set, unique, timeouts
+ * consistent) is history's to judge: a bad command fails the workflow task there, as in Temporal. A request over a
+ * limit is refused here and the task stays as it was (the worker may retry it, or it times out).
+ */
+function checkCommands(fe: Frontend, req: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest): void {
+  const blob = fe.limits.blobSizeLimitBytes;
+  for (const c of req.commands ?? []) {
+    const activity = c.scheduleActivityTaskCommandAttributes;
+    if (activity) {
+      checkLength(activity.activityId, 'ActivityId');
+      checkLength(activity.activityType?.name, 'ActivityType');
+      checkLength(activity.taskQueue?.name, 'TaskQueue');
+      checkPayloads(activity.input, blob);
+      checkHeader(activity.header, blob);
+    }
+    checkLength(c.startTimerCommandAttributes?.timerId, 'TimerId');
+    checkPayloads(c.completeWorkflowExecutionCommandAttributes?.result, blob);
+    checkPayloads(c.cancelWorkflowExecutionCommandAttributes?.details, blob);
+    const can = c.continueAsNewWorkflowExecutionCommandAttributes;
+    if (can) {
+      checkLength(can.workflowType?.name, 'WorkflowType');
+      checkLength(can.taskQueue?.name, 'TaskQueue');
+      checkPayloads(can.input, blob);
+      checkHeader(can.header, blob);
+      checkMemo(can.memo);
+      checkSearchAttributes(can.searchAttributes);
+    }
+    const marker = c.recordMarkerCommandAttributes;
+    if (marker) {
+      checkLength(marker.markerName, 'MarkerName');
+      checkPayloadsMap(marker.details, blob);
+      checkHeader(marker.header, blob);
+    }
+    checkSearchAttributes(c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes);
+    checkMemo(c.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo);
+  }
+  checkLength(req.stickyAttributes?.workerTaskQueue?.name, 'StickyTaskQueue');
+  // Every duration, in the commands (timeouts, timers, retry policies) and the sticky attributes.
+  checkDurations('temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedRequest', req);
+}
+
 export const respondWorkflowTaskCompleted: Handler<
   temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest,
   temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse
 > = async (fe, req) => {
   const token = workflowToken(req.taskToken);
   await checkNamespace(fe, token);
-  for (const c of req.commands ?? []) {
-    checkPayloads(c.scheduleActivityTaskCommandAttributes?.input, fe.limits.blobSizeLimitBytes);
-    checkPayloads(c.completeWorkflowExecutionCommandAttributes?.result, fe.limits.blobSizeLimitBytes);
-    checkPayloads(c.continueAsNewWorkflowExecutionCommandAttributes?.input, fe.limits.blobSizeLimitBytes);
-  }
+  checkIdentity(req.identity);
+  checkCommands(fe, req);
   return completed(fe.history, token, req);
 };
 
@@ -39,6 +88,6 @@ export const respondWorkflowTaskFailed: Handler<
 > = async (fe, req) => {
   const token = workflowToken(req.taskToken);
   await checkNamespace(fe, token);
-  await failed(fe.history, token, req.cause ?? 0, req.failure, req.identity ?? '');
+  await failed(fe.history, token, req.cause ?? 0, req.failure, checkIdentity(req.identity));
   return {};
 };

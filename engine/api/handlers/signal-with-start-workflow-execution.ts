@@ -1,16 +1,17 @@
 import type { temporal } from '../../proto.js';
 import { startWorkflow } from '../../history/api/start-workflow.js';
 import type { Handler } from '../handler.js';
-import { checkPayloads, requireField } from '../validate.js';
+import { checkId, checkPayloads } from '../validate.js';
 import { startParams } from './start-workflow-execution.js';
 
 export const signalWithStartWorkflowExecution: Handler<
   temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionRequest,
   temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionResponse
 > = async (fe, req) => {
-  const signalName = requireField(req.signalName, 'SignalName is not set on request.');
+  const signalName = checkId(req.signalName, 'SignalName');
   checkPayloads(req.signalInput, fe.limits.blobSizeLimitBytes);
-  const params = await startParams(fe, req);
+  // The header is the start's and the signal's: startParams holds it to the blob limit.
+  const params = await startParams(fe, req, 'temporal.api.workflowservice.v1.SignalWithStartWorkflowExecutionRequest');
   const result = await startWorkflow(fe.history, {
     ...params,
     signal: { name: signalName, input: req.signalInput, header: req.header },

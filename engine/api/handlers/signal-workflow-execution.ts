@@ -1,7 +1,7 @@
 import type { temporal } from '../../proto.js';
 import { signalWorkflow } from '../../history/api/signal-workflow.js';
 import type { Handler } from '../handler.js';
-import { checkId, checkPayloads, requireField, requireNamespace } from '../validate.js';
+import { checkHeader, checkId, checkIdentity, checkLength, checkPayloads, requireNamespace } from '../validate.js';
 
 export const signalWorkflowExecution: Handler<
   temporal.api.workflowservice.v1.ISignalWorkflowExecutionRequest,
@@ -9,8 +9,11 @@ export const signalWorkflowExecution: Handler<
 > = async (fe, req) => {
   const ns = await fe.namespaces.byNameOrThrow(requireNamespace(req.namespace));
   const workflowId = checkId(req.workflowExecution?.workflowId, 'WorkflowId');
-  const signalName = requireField(req.signalName, 'SignalName is not set on request.');
+  const signalName = checkId(req.signalName, 'SignalName');
+  const requestId = checkLength(req.requestId, 'RequestId');
+  const identity = checkIdentity(req.identity);
   checkPayloads(req.input, fe.limits.blobSizeLimitBytes);
+  checkHeader(req.header, fe.limits.blobSizeLimitBytes);
   await signalWorkflow(fe.history, {
     namespaceId: ns.id,
     workflowId,
@@ -18,8 +21,8 @@ export const signalWorkflowExecution: Handler<
     signalName,
     input: req.input,
     header: req.header,
-    identity: req.identity ?? '',
-    requestId: req.requestId ?? '',
+    identity,
+    requestId,
   });
   return {};
 };

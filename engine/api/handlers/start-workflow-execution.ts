@@ -2,34 +2,67 @@ import { InvalidArgumentError } from '../../errors.js';
 import type { temporal } from '../../proto.js';
 import { startWorkflow } from '../../history/api/start-workflow.js';
 import type { Frontend, Handler } from '../handler.js';
-import { checkId, checkPayloads, nonNegativeDuration, requireField, requireNamespace } from '../validate.js';
+import {
+  checkConflictPolicy,
+  checkDuration,
+  checkDurations,
+  checkHeader,
+  checkId,
+  checkIdentity,
+  checkMemo,
+  checkPayloads,
+  checkReusePolicy,
+  checkSearchAttributes,
+  checkTaskQueue,
+  requireField,
+  requireNamespace,
+} from '../validate.js';
 import type { StartParams } from '../../history/api/start-workflow.js';
 
 type StartRequest = temporal.api.workflowservice.v1.IStartWorkflowExecutionRequest;
 
-/** Validation and mapping shared with SignalWithStartWorkflowExecution. */
-export async function startParams(fe: Frontend, req: StartRequest): Promise<StartParams> {
+/**
+ * Validation and mapping shared with SignalWithStartWorkflowExecution (`requestType` names the protobuf type of
+ * `req`, for the duration check). Every length and size limit of validate.ts applies: ids, type and queue names,
+ * request id and identity to `limit.maxIDLength`; input and header to the blob limit; memo and search
+ * attributes to theirs.
+ */
+export async function startParams(
+  fe: Frontend,
+  req: StartRequest,
+  requestType = 'temporal.api.workflowservice.v1.StartWorkflowExecutionRequest',
+): Promise<StartParams> {
   const namespace = await fe.namespaces.byNameOrThrow(requireNamespace(req.namespace));
   const workflowId = checkId(req.workflowId, 'WorkflowId');
-  const workflowType = requireField(req.workflowType?.name, 'WorkflowType is not set on request.');
-  const taskQueue = requireField(req.taskQueue?.name, 'TaskQueue is not set on request.');
-  const requestId = requireField(req.requestId, 'Missing request ID.');
+  const workflowType = checkId(req.workflowType?.name, 'WorkflowType');
+  const taskQueue = checkTaskQueue(req.taskQueue).name;
+  const requestId = checkId(requireField(req.requestId, 'Missing request ID.'), 'RequestId');
+  const identity = checkIdentity(req.identity);
   if (req.cronSchedule)
     throw new InvalidArgumentError('CronSchedule is not supported by the stampede reference engine.');
+  const workflowRunTimeoutMs = checkDuration(req.workflowRunTimeout, 'WorkflowRunTimeout');
+  const workflowExecutionTimeoutMs = checkDuration(req.workflowExecutionTimeout, 'WorkflowExecutionTimeout');
+  const workflowTaskTimeoutMs = checkDuration(req.workflowTaskTimeout, 'WorkflowTaskTimeout');
+  checkDurations(requestType, req); // the rest: retry policy intervals, start delay
+  const reusePolicy = checkReusePolicy(req.workflowIdReusePolicy);
+  const conflictPolicy = checkConflictPolicy(req.workflowIdConflictPolicy);
   checkPayloads(req.input, fe.limits.blobSizeLimitBytes);
+  checkHeader(req.header, fe.limits.blobSizeLimitBytes);
+  checkMemo(req.memo);
+  checkSearchAttributes(req.searchAttributes);
   return {
     namespace,
     workflowId,
     workflowType,
     taskQueue,
     input: req.input,
-    workflowRunTimeoutMs: nonNegativeDuration(req.workflowRunTimeout, 'WorkflowRunTimeout'),
-    workflowExecutionTimeoutMs: nonNegativeDuration(req.workflowExecutionTimeout, 'WorkflowExecutionTimeout'),
-    workflowTaskTimeoutMs: nonNegativeDuration(req.workflowTaskTimeout, 'WorkflowTaskTimeout'),
-    identity: req.identity ?? '',
+    workflowRunTimeoutMs,
+    workflowExecutionTimeoutMs,
+    workflowTaskTimeoutMs,
+    identity,
     requestId,
-    reusePolicy: req.workflowIdReusePolicy ?? 0,
-    conflictPolicy: req.workflowIdConflictPolicy ?? 0,
+    reusePolicy,
+    conflictPolicy,
     retryPolicy: req.retryPolicy,
     memo: req.memo,
     searchAttributes: req.searchAttributes,

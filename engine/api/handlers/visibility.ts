@@ -1,7 +1,7 @@
 /** ListWorkflowExecutions and CountWorkflowExecutions over the basic visibility store. */
 import { InvalidArgumentError } from '../../errors.js';
 import { timestampFromMs, type temporal, type Wire } from '../../proto.js';
-import { STATUS_NAMES } from '../../visibility/query.js';
+import { statusName } from '../../visibility/query.js';
 import { decodePayloadB64 } from '../../history/state/start.js';
 import type { VisibilityRecord } from '../../visibility/visibility-store.js';
 import type { Handler } from '../handler.js';
@@ -26,14 +26,12 @@ function info(r: VisibilityRecord): Wire<temporal.api.workflow.v1.IWorkflowExecu
   };
 }
 
-function statusName(status: number): string {
-  return Object.keys(STATUS_NAMES).find((k) => STATUS_NAMES[k] === status) ?? String(status);
-}
-
+/** The page token is the decimal offset this engine wrote; anything else (`0x10`, ` 7 `, `1e3`, ...) is forged. */
 function offsetOf(token: Uint8Array | null | undefined): number {
   if (!token || token.length === 0) return 0;
-  const n = Number(Buffer.from(token).toString('utf8'));
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('Invalid NextPageToken.');
+  const text = Buffer.from(token).toString('utf8');
+  const n = /^(0|[1-9][0-9]{0,15})$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('Invalid NextPageToken.');
   return n;
 }
 

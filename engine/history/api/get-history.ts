@@ -42,14 +42,41 @@ function encodeToken(t: Token): Uint8Array {
   return Buffer.from(JSON.stringify(t), 'utf8');
 }
 
+/** Longest store cursor accepted back (the stores' own cursors are a few dozen bytes; Cassandra's a few hundred). */
+const MAX_STORE_CURSOR_CHARS = 8192;
+
+/**
+ * The page token comes back from the client: everything in it is checked, as the stores take the cursor as is.
+ * Anything this engine would not have written is Temporal's INVALID_ARGUMENT "Invalid NextPageToken.".
+ */
 function decodeToken(bytes: Uint8Array): Token {
+  const invalid = (): never => {
+    throw new InvalidArgumentError('Invalid NextPageToken.');
+  };
+  let parsed: unknown;
   try {
-    const t = JSON.parse(Buffer.from(bytes).toString('utf8')) as Token;
-    if (typeof t.runId === 'string' && typeof t.next === 'number') return t;
+    parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
   } catch {
-    // fall through
+    return invalid();
   }
-  throw new InvalidArgumentError('Invalid NextPageToken.');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return invalid();
+  const t = parsed as Record<string, unknown>;
+  const { runId, next, store, tw } = t;
+  if (typeof runId !== 'string' || runId.length === 0 || runId.length > 1000) return invalid();
+  // Event ids start at 1.
+  if (typeof next !== 'number' || !Number.isSafeInteger(next) || next < 1) return invalid();
+  if (tw !== undefined && typeof tw !== 'boolean') return invalid();
+  if (store !== undefined) {
+    // Canonical base64 of a non-empty cursor: what readPage writes.
+    if (typeof store !== 'string' || store.length === 0 || store.length > MAX_STORE_CURSOR_CHARS) return invalid();
+    if (Buffer.from(store, 'base64').toString('base64') !== store) return invalid();
+  }
+  return {
+    runId,
+    next,
+    ...(store !== undefined ? { store: store } : {}),
+    ...(tw === true ? { tw: true } : {}),
+  };
 }
 
 export async function getHistory(ctx: HistoryContext, p: GetHistoryParams): Promise<GetHistoryResult> {
@@ -84,7 +111,8 @@ export async function getHistory(ctx: HistoryContext, p: GetHistoryParams): Prom
       // Long poll over: nothing new. Let the client come back for the same position.
       return {
         events: [],
-        nextPageToken: encodeToken({ runId: key.runId, next: token?.next ?? (p.closeEventOnly ? 0 : 1) }),
+        // (The close-event filter does not read `next`; 1 keeps every token this engine writes valid.)
+        nextPageToken: encodeToken({ runId: key.runId, next: token?.next ?? 1 }),
       };
     }
   }

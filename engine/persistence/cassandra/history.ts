@@ -1,8 +1,13 @@
 /** History on Cassandra: one history_node row per event batch (node_id = first event id; highest txn_id wins). */
+import { InvalidArgumentError } from '../../errors.js';
+import { StoreError } from '../errors.js';
 import { HISTORY_ENCODING, RECORD_ENCODING } from '../serialization.js';
 import type { HistoryNodeRow, HistoryStore } from '../store.js';
 import type { CassandraContext } from './context.js';
 import { asBuffer, asNumber } from './values.js';
+
+/** Cassandra paging states are small (partition key, clustering, counters); anything far larger is forged. */
+const MAX_PAGING_STATE_BYTES = 4096;
 
 export class CassandraHistoryStore implements HistoryStore {
   constructor(private readonly cx: CassandraContext) {}
@@ -52,17 +57,29 @@ export class CassandraHistoryStore implements HistoryStore {
     pageSize: number;
     pageToken: Uint8Array | undefined;
   }): Promise<{ nodes: HistoryNodeRow[]; nextPageToken: Uint8Array | undefined }> {
-    const rs = await this.cx.execute(
-      'history.read',
-      'SELECT node_id, txn_id, prev_txn_id, data FROM history_node WHERE tree_id = ? AND branch_id = ? AND node_id >= ? AND node_id < ?',
-      [req.treeId, req.branchId, req.minNodeId, req.maxNodeId],
-      {
-        write: false,
-        conditional: false,
-        fetchSize: req.pageSize,
-        ...(req.pageToken ? { pageState: Buffer.from(req.pageToken).toString('hex') } : {}),
-      },
-    );
+    // The driver's paging state travels through a client's page token: it is client input here.
+    if (req.pageToken && (req.pageToken.length === 0 || req.pageToken.length > MAX_PAGING_STATE_BYTES))
+      throw new InvalidArgumentError('Invalid NextPageToken.');
+    let rs;
+    try {
+      rs = await this.cx.execute(
+        'history.read',
+        'SELECT node_id, txn_id, prev_txn_id, data FROM history_node WHERE tree_id = ? AND branch_id = ? AND node_id >= ? AND node_id < ?',
+        [req.treeId, req.branchId, req.minNodeId, req.maxNodeId],
+        {
+          write: false,
+          conditional: false,
+          fetchSize: req.pageSize,
+          ...(req.pageToken ? { pageState: Buffer.from(req.pageToken).toString('hex') } : {}),
+        },
+      );
+    } catch (err) {
+      // Cassandra refuses a paging state it cannot parse ("Invalid value for the paging state", a protocol
+      // error): with a cursor, anything but a transient failure (timeout, unavailable) is the cursor's fault.
+      const transient = err instanceof StoreError && (err.code === 'TIMEOUT' || err.code === 'UNAVAILABLE');
+      if (req.pageToken && !transient) throw new InvalidArgumentError('Invalid NextPageToken.');
+      throw err;
+    }
     return {
       nodes: rs.rows.map((r) => ({
         nodeId: asNumber(r.get('node_id')),

@@ -1,5 +1,27 @@
+import { InvalidArgumentError } from '../../errors.js';
 import type { HistoryNodeRow, HistoryStore } from '../store.js';
 import type { MemoryDatabase } from './database.js';
+
+/**
+ * The page cursor is `[nodeId, txnId]` of the last node returned. It travels through a client's page token, so
+ * it is checked like any input: anything else is Temporal's "Invalid NextPageToken." (INVALID_ARGUMENT).
+ */
+function decodeCursor(token: Uint8Array): [number, number] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token).toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    Array.isArray(parsed) &&
+    parsed.length === 2 &&
+    parsed.every((n) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0)
+  ) {
+    return [parsed[0] as number, parsed[1] as number];
+  }
+  throw new InvalidArgumentError('Invalid NextPageToken.');
+}
 
 export class MemoryHistoryStore implements HistoryStore {
   constructor(private readonly db: MemoryDatabase) {}
@@ -28,8 +50,9 @@ export class MemoryHistoryStore implements HistoryStore {
     if (!branch) return Promise.resolve({ nodes: [], nextPageToken: undefined });
     let start: [number, number] = [req.minNodeId, Number.MIN_SAFE_INTEGER];
     if (req.pageToken) {
-      const [nodeId, txnId] = JSON.parse(Buffer.from(req.pageToken).toString('utf8')) as [number, number];
-      start = [nodeId, -txnId + 1];
+      const [nodeId, txnId] = decodeCursor(req.pageToken);
+      // Never before the requested range, whatever the cursor says.
+      if (nodeId >= req.minNodeId) start = [nodeId, -txnId + 1];
     }
     const nodes: HistoryNodeRow[] = [];
     let more = false;
