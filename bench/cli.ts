@@ -10,6 +10,7 @@ import { schemaCommand } from './commands/schema.js';
 import { mergeCommand } from './commands/merge.js';
 import { reportCommand } from './commands/report.js';
 import { gateCommand } from './commands/gate.js';
+import { verifyCommand } from './commands/verify.js';
 import { RunFailedError, ThresholdError, UsageError } from './errors.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(mergeCommand)
     .command(reportCommand)
     .command(gateCommand)
+    .command(verifyCommand)
     .demandCommand(1, 'name a command (stampede --help lists them)')
     .strict()
     .recommendCommands()

@@ -20,3 +20,4 @@ export {
   schemaPlan,
   type SchemaAdminOptions,
 } from './persistence/cassandra/admin.js';
+export { openStoreReader, type StoreReader, type StoredRun } from './admin/store-reader.js';

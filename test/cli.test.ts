@@ -67,7 +67,7 @@ describe('usage errors', () => {
   });
 
   it('reports every problem at once', async () => {
-    const r = await stampede(['run', '--rate', '0', '--duration', 'abc', '--starters', '0']);
+    const r = await stampede(['run', '--rate', '0', '--duration', 'abc', '--starters', '-1']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('3 problems');
   });

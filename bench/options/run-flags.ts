@@ -79,7 +79,12 @@ export const RUN_FLAGS: FlagDecls = {
     describe: 'seed for scenario randomness (default: random, recorded in the result)',
     group: L,
   },
-  starters: { type: 'number', default: 1, describe: 'starter threads (open the workflows)', group: T },
+  starters: {
+    type: 'number',
+    default: 1,
+    describe: 'starter threads (open the workflows); 0: workers only, serving the task queue for --duration',
+    group: T,
+  },
   pollers: { type: 'number', default: 1, describe: 'poller threads (synthetic workers)', group: T },
   workflowPollers: {
     type: 'number',
@@ -227,7 +232,7 @@ export function compileRunOptions(
     drainTimeoutMs: dur('drainTimeout', 'drain-timeout', true),
     verifySample: int('verifySample', 'verify-sample', 0),
     seed,
-    starters: int('starters', 'starters', 1),
+    starters: int('starters', 'starters', 0),
     pollers: int('pollers', 'pollers', 0),
     workflowPollers: int('workflowPollers', 'workflow-pollers', 1),
     activityPollers: int('activityPollers', 'activity-pollers', 1),
@@ -243,5 +248,9 @@ export function compileRunOptions(
     timeScaleGiven: given('timeScale'),
     retentionGiven: given('retention'),
   };
+  if (options.starters === 0 && options.pollers === 0)
+    problems.push('--starters 0 runs workers only and needs --pollers 1 or more');
+  if (options.starters === 0 && !Number.isFinite(options.durationMs))
+    problems.push('--starters 0 (workers only) needs --duration: how long the workers serve');
   return { options, problems };
 }

@@ -173,5 +173,6 @@ export interface ResultV1 {
   verdict: 'pass' | 'fail' | 'partial';
   notes: string[];
   /** Files written beside result.json, relative names. */
-  files: { hlog?: string; report?: string };
+  /** `expected`: what the starters expected of each workflow (scenario invariants), for `stampede verify`. */
+  files: { hlog?: string; report?: string; expected?: string };
 }

@@ -179,8 +179,8 @@ async function run(
       scenario: o.scenario,
       scenarioOptions: o.scenarioOptions,
       executor: { name: o.executor, config: { ...executorConfig } },
-      maxInFlight: Math.max(1, Math.ceil(o.maxInFlight / o.starters)),
-      connections: Math.max(1, Math.ceil(o.connections / o.starters)),
+      maxInFlight: Math.max(1, Math.ceil(o.maxInFlight / Math.max(1, o.starters))),
+      connections: Math.max(1, Math.ceil(o.connections / Math.max(1, o.starters))),
       intervalMs: o.intervalMs,
       runTag,
       seed: o.seed,
@@ -239,6 +239,11 @@ async function run(
       coordinator.broadcast({ type: 'stop', reason }, 'starter');
     });
 
+    if (o.starters === 0) {
+      // Workers only: serve the task queue for the run's length (e.g. to finish another run's workflows).
+      const until = nowMs() + o.warmupMs + o.durationMs;
+      while (!interrupted && nowMs() < until) await coordinator.guard(new Promise((r) => setTimeout(r, 100)));
+    }
     await coordinator.finished('starter');
     startersDoneAtMs = Math.max(
       o.warmupMs,
@@ -362,10 +367,16 @@ async function run(
       verification,
       verdict,
       notes,
-      files: { hlog: 'intervals.hlog', ...(o.report ? { report: 'report.html' } : {}) },
+      files: {
+        hlog: 'intervals.hlog',
+        ...(o.report ? { report: 'report.html' } : {}),
+        ...(coordinator.expected.size > 0 ? { expected: 'expected.json' } : {}),
+      },
     };
     await hlog.close();
     hlog = undefined;
+    if (coordinator.expected.size > 0)
+      writeFileSync(join(outDir, 'expected.json'), JSON.stringify(Object.fromEntries(coordinator.expected)));
     writeFileSync(join(outDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
     if (o.report) writeFileSync(join(outDir, 'report.html'), renderReport([result]));
     return { result, outDir };

@@ -48,11 +48,21 @@ export interface TestCassandra {
   dataDir: string;
   releaseVersion: string;
   stop(): Promise<void>;
+  /**
+   * Stops the server, keeps it down `downMs`, and starts it again on the same data and ports (a node that went
+   * away and came back). Only for a server this process started.
+   */
+  restart(downMs?: number): Promise<void>;
 }
 
 export interface StartCassandraOptions {
   cacheDir?: string;
   heapMb?: number;
+  /**
+   * Every write is synced to the commit log before it is acknowledged (batch mode), and schema changes too, so
+   * the data survives restart() and a killed JVM. Slower; the shared test server does not need it.
+   */
+  durable?: boolean;
   /** Receives the JVM's stdout/stderr lines (only errors, given the quiet logging) and lifecycle notes. */
   log?: (line: string) => void;
 }
@@ -308,7 +318,8 @@ async function startOnce(
     throw new Error('could not allocate four free ports');
   }
 
-  await writeConfig({ baseDir, confDir, logFile, host, port, storagePort, sslStoragePort });
+  const durable = opts.durable === true;
+  await writeConfig({ baseDir, confDir, logFile, host, port, storagePort, sslStoragePort, durable });
   const args = [
     `-Xms${heapMb}M`,
     `-Xmx${heapMb}M`,
@@ -324,8 +335,9 @@ async function startOnce(
     `-Dlogback.configurationFile=${path.join(confDir, 'logback.xml')}`,
     // A lone node has no gossip to wait for; the default polls for at least 5 s before opening the CQL port.
     '-Dcassandra.skip_wait_for_gossip_to_settle=0',
-    // Skips fsyncs of the system keyspace on every schema change; test data is disposable.
-    '-Dcassandra.unsafesystem=true',
+    // Skips fsyncs of the system keyspace on every schema change; test data is disposable (unless it must
+    // survive a restart).
+    ...(durable ? [] : ['-Dcassandra.unsafesystem=true']),
     // With JNA on the class path and CAP_IPC_LOCK (tests running as root, containers), 2.1 calls mlockall(), which
     // pins every mapping including the whole reserved heap: 1.1 GB resident and 3.3 GB locked for an idle node.
     // Its other native calls (fadvise, hard links) have pure-Java fallbacks, but boot refuses without this flag.
@@ -335,69 +347,92 @@ async function startOnce(
     'org.apache.cassandra.service.CassandraDaemon',
   ];
 
-  const startedAt = Date.now();
-  // Its own process group, so a Ctrl-C aimed at the test runner does not kill it behind stop()'s back; the exit
-  // handler and the watchdog below take care of the runner going away.
-  const child = spawn(java, args, { cwd: baseDir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const exited = exitOf(child);
-  let stopping = false;
-
-  const output = tailBuffer(OUTPUT_TAIL_LINES);
-  for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on('line', (line) => {
-      output.push(line);
-      opts.log?.(line);
-    });
+  // One JVM life; restart() starts another on the same data directory and ports.
+  interface Life {
+    child: ChildProcess;
+    exited: Promise<ExitInfo>;
+    output: TailBuffer;
+    onProcessExit: () => void;
+    watchdog: ChildProcess | undefined;
+    stopping: boolean;
   }
-
-  // 'exit' handlers must be synchronous: there is no waiting for the JVM here, only making sure it dies with us.
-  const onProcessExit = (): void => {
-    child.kill('SIGKILL');
-    try {
-      rmSync(baseDir, { recursive: true, force: true });
-    } catch {
-      // Best effort while the process is going down.
+  const launch = (): Life => {
+    // Its own process group, so a Ctrl-C aimed at the test runner does not kill it behind stop()'s back; the exit
+    // handler and the watchdog below take care of the runner going away.
+    const child = spawn(java, args, { cwd: baseDir, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const life: Life = {
+      child,
+      exited: exitOf(child),
+      output: tailBuffer(OUTPUT_TAIL_LINES),
+      // 'exit' handlers must be synchronous: there is no waiting for the JVM here, only making sure it dies with us.
+      onProcessExit: () => {
+        child.kill('SIGKILL');
+        try {
+          rmSync(baseDir, { recursive: true, force: true });
+        } catch {
+          // Best effort while the process is going down.
+        }
+      },
+      // 'exit' handlers do not run when the runner is killed by a signal (vitest kills hung workers, CI kills jobs);
+      // this detached shell outlives us, and once our pid is gone it kills the JVM and removes the temp dir.
+      watchdog: startWatchdog(child.pid, baseDir),
+      stopping: false,
+    };
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => {
+        life.output.push(line);
+        opts.log?.(line);
+      });
     }
+    process.on('exit', life.onProcessExit);
+    void life.exited.then(({ code, signal }) => {
+      if (!life.stopping) opts.log?.(`cassandra: process exited unexpectedly (code ${code}, signal ${signal})`);
+    });
+    return life;
   };
-  process.on('exit', onProcessExit);
-  // 'exit' handlers do not run when the runner is killed by a signal (vitest kills hung workers, CI kills jobs);
-  // this detached shell outlives us, and once our pid is gone it kills the JVM and removes the temp dir.
-  const watchdog = startWatchdog(child.pid, baseDir);
 
-  void exited.then(({ code, signal }) => {
-    if (!stopping) opts.log?.(`cassandra: process exited unexpectedly (code ${code}, signal ${signal})`);
-  });
-
-  const cleanup = async (): Promise<void> => {
-    stopping = true;
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-      await exited;
+  /** Stops the JVM (SIGTERM: Cassandra flushes its commit log on the way down; SIGKILL after a grace period). */
+  const stopJvm = async (life: Life): Promise<void> => {
+    life.stopping = true;
+    if (life.child.exitCode === null && life.child.signalCode === null && life.child.pid !== undefined) {
+      life.child.kill('SIGTERM');
+      const timer = setTimeout(() => life.child.kill('SIGKILL'), STOP_GRACE_MS);
+      await life.exited;
       clearTimeout(timer);
     } else {
-      await exited;
+      await life.exited;
     }
-    process.off('exit', onProcessExit);
-    watchdog?.kill('SIGKILL');
-    await rm(baseDir, { recursive: true, force: true, maxRetries: 3 });
+    process.off('exit', life.onProcessExit);
+    life.watchdog?.kill('SIGKILL');
   };
 
   const contactPoints = [`${host}:${port}`];
+  const boot = async (life: Life): Promise<string> => {
+    const startedAt = Date.now();
+    try {
+      const version = await waitForCql(contactPoints, LOCAL_DC, life.exited.then(describeExit));
+      opts.log?.(`cassandra: ${version} answers CQL on ${host}:${port} after ${Date.now() - startedAt} ms`);
+      return version;
+    } catch (err) {
+      const details = await diagnostics(life.output, logFile);
+      await stopJvm(life);
+      const message = `Cassandra (${DIST_NAME}) did not start on ${host}:${port}: ${(err as Error).message}\n${details}`;
+      if (/Address already in use|BindException|in use by another process/.test(details)) {
+        throw new PortClashError(message, { cause: err });
+      }
+      throw new Error(message, { cause: err });
+    }
+  };
+
+  let life = launch();
   let releaseVersion: string;
   try {
-    releaseVersion = await waitForCql(contactPoints, LOCAL_DC, exited.then(describeExit));
+    releaseVersion = await boot(life);
   } catch (err) {
-    stopping = true;
-    const details = await diagnostics(output, logFile);
-    await cleanup();
-    const message = `Cassandra (${DIST_NAME}) did not start on ${host}:${port}: ${(err as Error).message}\n${details}`;
-    if (/Address already in use|BindException|in use by another process/.test(details)) {
-      throw new PortClashError(message, { cause: err });
-    }
-    throw new Error(message, { cause: err });
+    await rm(baseDir, { recursive: true, force: true, maxRetries: 3 });
+    throw err;
   }
-  opts.log?.(`cassandra: ${releaseVersion} answers CQL on ${host}:${port} after ${Date.now() - startedAt} ms`);
 
   let stopped: Promise<void> | undefined;
   return {
@@ -408,8 +443,18 @@ async function startOnce(
     dataDir: baseDir,
     releaseVersion,
     stop() {
-      stopped ??= cleanup();
+      stopped ??= (async () => {
+        await stopJvm(life);
+        await rm(baseDir, { recursive: true, force: true, maxRetries: 3 });
+      })();
       return stopped;
+    },
+    async restart(downMs = 0) {
+      if (stopped) throw new Error('this Cassandra was stopped');
+      await stopJvm(life);
+      await new Promise((r) => setTimeout(r, downMs));
+      life = launch();
+      await boot(life);
     },
   };
 }
@@ -444,6 +489,7 @@ interface ConfigInput {
   port: number;
   storagePort: number;
   sslStoragePort: number;
+  durable: boolean;
 }
 
 async function writeConfig(c: ConfigInput): Promise<void> {
@@ -457,8 +503,11 @@ data_file_directories:
   - ${dir('data')}
 commitlog_directory: ${dir('commitlog')}
 saved_caches_directory: ${dir('saved_caches')}
-commitlog_sync: periodic
-commitlog_sync_period_in_ms: 10000
+${
+  c.durable
+    ? 'commitlog_sync: batch\ncommitlog_sync_batch_window_in_ms: 2'
+    : 'commitlog_sync: periodic\ncommitlog_sync_period_in_ms: 10000'
+}
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
@@ -620,7 +669,16 @@ export async function testCassandra(opts: StartCassandraOptions = {}): Promise<T
       cause: err,
     });
   }
-  return { contactPoints, localDataCenter, host, port, dataDir: '', releaseVersion, stop: () => Promise.resolve() };
+  return {
+    contactPoints,
+    localDataCenter,
+    host,
+    port,
+    dataDir: '',
+    releaseVersion,
+    stop: () => Promise.resolve(),
+    restart: () => Promise.reject(new Error('an external test cluster cannot be restarted from here')),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

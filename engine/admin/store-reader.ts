@@ -1,0 +1,129 @@
+/**
+ * Reads a store back without serving it: every run of every shard with its mutable state and history, and the
+ * current-run rows. `stampede verify` checks what a run left behind with it, straight from Cassandra (or Astra),
+ * independent of any engine process — the engine that wrote the data may have been killed.
+ */
+import type { temporal } from '../proto.js';
+import { createCassandraStores } from '../persistence/cassandra/index.js';
+import { createPersistence, type Persistence } from '../persistence/manager.js';
+import { WorkflowState } from '../persistence/records.js';
+import { shardFor } from '../util/hash.js';
+import type { CassandraOptions } from '../options.js';
+
+export interface StoredRun {
+  namespaceId: string;
+  workflowId: string;
+  runId: string;
+  shardId: number;
+  /** Persistence state: 'created' | 'running' | 'completed' | 'zombie'. */
+  state: 'created' | 'running' | 'completed' | 'zombie';
+  /** API WorkflowExecutionStatus. */
+  status: number;
+  nextEventId: number;
+  /** Close event id (0 while open). */
+  completionEventId: number;
+  /** Scheduled event ids of activities the mutable state still holds. */
+  pendingActivities: number[];
+  /** Started event ids of timers the mutable state still holds. */
+  pendingTimers: number[];
+  bufferedEvents: number;
+  /** Workflow task in flight or scheduled (its scheduled event id), 0 when none. */
+  workflowTaskScheduledEventId: number;
+  workflowType: string;
+  newRunId: string;
+  startTimeMs: number;
+}
+
+export interface StoreReader {
+  readonly numShards: number;
+  namespaceId(name: string): Promise<string | undefined>;
+  /** Every run in the store whose workflow id passes `filter`. */
+  runs(filter: (namespaceId: string, workflowId: string) => boolean): AsyncGenerator<StoredRun>;
+  /** The run's history as the store holds it (committed batches only, up to nextEventId). */
+  history(run: StoredRun): Promise<temporal.api.history.v1.IHistoryEvent[]>;
+  /** The current run id of a workflow id. */
+  currentRunId(namespaceId: string, workflowId: string): Promise<string | undefined>;
+  close(): Promise<void>;
+}
+
+const STATE_NAMES: Record<number, StoredRun['state']> = {
+  [WorkflowState.Created]: 'created',
+  [WorkflowState.Running]: 'running',
+  [WorkflowState.Completed]: 'completed',
+  [WorkflowState.Zombie]: 'zombie',
+};
+
+export async function openStoreReader(o: { cassandra: CassandraOptions; numShards: number }): Promise<StoreReader> {
+  const c = o.cassandra;
+  const stores = await createCassandraStores({
+    contactPoints: c.contactPoints,
+    localDataCenter: c.localDataCenter,
+    keyspace: c.keyspace,
+    ...(c.username !== undefined ? { username: c.username } : {}),
+    ...(c.password !== undefined ? { password: c.password } : {}),
+    ...(c.secureConnectBundle !== undefined ? { secureConnectBundle: c.secureConnectBundle } : {}),
+  });
+  const p: Persistence = createPersistence(stores);
+  const snapshots = new Map<string, { treeId: string; branchId: string }>();
+  return {
+    numShards: o.numShards,
+    async namespaceId(name) {
+      return (await p.namespaces.getNamespaceByName(name))?.id;
+    },
+    async *runs(filter) {
+      for (let shardId = 1; shardId <= o.numShards; shardId++) {
+        let token: Uint8Array | undefined;
+        do {
+          const page = await p.executions.listWorkflowExecutions(shardId, 500, token);
+          for (const s of page.items) {
+            const i = s.info;
+            if (!filter(i.namespaceId, i.workflowId)) continue;
+            snapshots.set(`${i.namespaceId}/${i.workflowId}/${i.runId}`, { treeId: i.treeId, branchId: i.branchId });
+            yield {
+              namespaceId: i.namespaceId,
+              workflowId: i.workflowId,
+              runId: i.runId,
+              shardId,
+              state: STATE_NAMES[i.state] ?? 'zombie',
+              status: i.status,
+              nextEventId: i.nextEventId,
+              completionEventId: i.completionEventId,
+              pendingActivities: [...s.activities.keys()].sort((a, b) => a - b),
+              pendingTimers: [...s.timers.values()].map((t) => t.startedEventId).sort((a, b) => a - b),
+              bufferedEvents: s.bufferedEvents.length,
+              workflowTaskScheduledEventId: i.workflowTask?.scheduledEventId ?? 0,
+              workflowType: i.workflowType,
+              newRunId: i.newRunId,
+              startTimeMs: i.startTimeMs,
+            };
+          }
+          token = page.nextPageToken;
+        } while (token);
+      }
+    },
+    async history(run) {
+      const branch = snapshots.get(`${run.namespaceId}/${run.workflowId}/${run.runId}`);
+      if (!branch) throw new Error(`run ${run.workflowId}/${run.runId} was not listed by this reader`);
+      const events: temporal.api.history.v1.IHistoryEvent[] = [];
+      let token: Uint8Array | undefined;
+      do {
+        const page = await p.executions.readHistoryBranch({
+          ...branch,
+          minEventId: 1,
+          maxEventId: run.nextEventId,
+          pageSize: 1000,
+          pageToken: token,
+        });
+        // Stored events carry int64 fields as plain numbers or Longs; readers convert either way.
+        events.push(...(page.events as temporal.api.history.v1.IHistoryEvent[]));
+        token = page.nextPageToken;
+      } while (token);
+      return events;
+    },
+    async currentRunId(namespaceId, workflowId) {
+      const shardId = shardFor(namespaceId, workflowId, o.numShards);
+      return (await p.executions.getCurrentExecution(shardId, namespaceId, workflowId))?.runId;
+    },
+    close: () => p.close(),
+  };
+}
