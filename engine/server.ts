@@ -47,6 +47,12 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
+/** CPU time of the whole process (every thread), in seconds. */
+function cpuSeconds(): number {
+  const cpu = process.cpuUsage();
+  return (cpu.user + cpu.system) / 1e6;
+}
+
 function openStores(o: EngineOptions): Promise<Stores> {
   if (o.store === 'memory') return Promise.resolve(createMemoryStores());
   const c = o.cassandra;
@@ -118,10 +124,15 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
   });
-  addWorkflowService(server, fe, {
-    rpc: (method, code, latencyUs) =>
-      rpcStats.record(method, grpc.status[code] ?? String(code), code === grpc.status.OK, latencyUs),
-  });
+  addWorkflowService(
+    server,
+    fe,
+    {
+      rpc: (method, code, latencyUs) =>
+        rpcStats.record(method, grpc.status[code] ?? String(code), code === grpc.status.OK, latencyUs),
+    },
+    o.log,
+  );
   const stats = (): Promise<EngineStats> => {
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage();
@@ -204,6 +215,10 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
           stampede_matching_persisted_total: {
             help: 'Tasks written to a task queue backlog.',
             value: matching.stats().persisted,
+          },
+          stampede_process_cpu_seconds_total: {
+            help: 'User and system CPU time of the engine process, seconds (rate() = cores busy).',
+            value: cpuSeconds(),
           },
         };
       },

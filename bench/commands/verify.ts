@@ -111,7 +111,10 @@ export const verifyCommand: CommandModule = {
       STORE_FLAGS,
     )
       .example('$0 verify results/2026-11-22-subscription', 'everything from the result: store, run tag, scenario')
-      .example('$0 verify --run-tag sp-1234abcd --store-keyspace stampede --contact-points 10.0.0.5', 'a run by tag')
+      .example(
+        '$0 verify --run-tag sp-1234abcd --scenario hello --keyspace stampede --contact-points 10.0.0.5',
+        'a run by tag',
+      )
       .example('$0 verify results/x --target 127.0.0.1:7233', 'through an engine instead of the store'),
   handler: async (args) => {
     const flags = args as Record<string, unknown>;

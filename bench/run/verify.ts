@@ -30,6 +30,27 @@ export async function countByStatus(
   return byStatus;
 }
 
+/**
+ * How many of the run's workflows the engine reports open (visibility, so it may trail commits by a moment), or
+ * undefined when the target cannot say (no visibility, no STARTS_WITH).
+ */
+export async function countOpen(
+  client: WorkflowServiceClient,
+  namespace: string,
+  prefix: string,
+): Promise<number | undefined> {
+  try {
+    const r = await client.call(
+      'CountWorkflowExecutions',
+      { namespace, query: `WorkflowId STARTS_WITH "${prefix}" AND ExecutionStatus = "Running"` },
+      { timeoutMs: 10_000 },
+    );
+    return num(r.count);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function verifyRun(p: {
   client: WorkflowServiceClient;
   namespace: string;

@@ -20,7 +20,13 @@ function deadlineOf(call: grpc.ServerUnaryCall<unknown, unknown>): number | unde
   return Number.isFinite(d) ? d : undefined;
 }
 
-export function addWorkflowService(server: grpc.Server, fe: Frontend, observer: RpcObserver): void {
+export function addWorkflowService(
+  server: grpc.Server,
+  fe: Frontend,
+  observer: RpcObserver,
+  /** Verbose log: failures that are the engine's or its store's (INTERNAL, UNAVAILABLE), with their message. */
+  log?: (line: string) => void,
+): void {
   const impl: grpc.UntypedServiceImplementation = {};
   for (const { name } of workflowServiceMethods) {
     const handler = HANDLERS[name];
@@ -34,17 +40,38 @@ export function addWorkflowService(server: grpc.Server, fe: Frontend, observer: 
         callback(err);
         return;
       }
-      const abort = new AbortController();
-      call.on('cancelled', () => abort.abort());
-      const ctx: CallContext = { deadlineMs: deadlineOf(call), signal: abort.signal };
+      // grpc-js reports 'cancelled' for calls that already ended too; an AbortController (and the DOMException
+      // its abort() builds) is made only for handlers that look at the signal, and never after the reply.
+      let abort: AbortController | undefined;
+      let cancelled = false;
+      let replied = false;
+      call.on('cancelled', () => {
+        if (replied) return;
+        cancelled = true;
+        abort?.abort();
+      });
+      const ctx: CallContext = {
+        deadlineMs: deadlineOf(call),
+        get signal() {
+          if (!abort) {
+            abort = new AbortController();
+            if (cancelled) abort.abort();
+          }
+          return abort.signal;
+        },
+      };
       handler(fe, call.request as never, ctx).then(
         (response) => {
+          replied = true;
           finish(grpc.status.OK);
           callback(null, response);
         },
         (err: unknown) => {
+          replied = true;
           const se = toServiceError(err);
           finish(se.code ?? grpc.status.INTERNAL);
+          if (log && (se.code === grpc.status.INTERNAL || se.code === grpc.status.UNAVAILABLE))
+            log(`${name}: ${grpc.status[se.code]} ${se.details ?? ''}`);
           callback(se);
         },
       );

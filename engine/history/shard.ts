@@ -3,6 +3,8 @@
  * that range, the IO semaphore that serializes its LWT-bearing writes (shardIOConcurrency), and its cache of
  * workflow contexts. Task ids and history txn ids come from [rangeId << 20, (rangeId + 1) << 20).
  */
+import { UnavailableError } from '../errors.js';
+import { ShardOwnershipLostError } from '../persistence/errors.js';
 import type { Persistence } from '../persistence/manager.js';
 import type { ShardInfo } from '../persistence/records.js';
 import { LruMap } from '../util/lru.js';
@@ -18,8 +20,8 @@ export class WorkflowContext {
   constructor(readonly cacheKey: string) {}
 }
 
-export class ShardClosedError extends Error {
-  readonly code = 'SHARD_CLOSED';
+/** The shard moved to another engine: UNAVAILABLE to the client, which retries (elsewhere, in a cluster). */
+export class ShardClosedError extends UnavailableError {
   constructor(shardId: number) {
     super(`shard ${shardId} is not owned by this engine`);
     this.name = 'ShardClosedError';
@@ -41,6 +43,11 @@ export class Shard {
   private readonly reserved = new Map<number, { taskId: number; nowMs: number }>();
   private reservationSeq = 0;
   closed = false;
+  /**
+   * A shard-row write failed without a clear answer (outcome unknown, store unreachable) or a batch found another
+   * range id: before the next write the row is read back, and the shard stays ours only if we wrote it last.
+   */
+  private unsure = false;
 
   private constructor(
     readonly id: number,
@@ -82,6 +89,8 @@ export class Shard {
    */
   async allocate(count: number, nowMs: number): Promise<{ ids: number[]; reservation: number }> {
     if (this.closed) throw new ShardClosedError(this.id);
+    if (this.unsure) await this.renewRange();
+    if (this.closed) throw new ShardClosedError(this.id);
     while (this.nextTaskId + count > this.maxTaskId) await this.renewRange();
     const ids: number[] = [];
     for (let i = 0; i < count; i++) ids.push(this.nextTaskId++);
@@ -108,19 +117,20 @@ export class Shard {
     return min;
   }
 
-  /** Moves to the next range (`IF range_id = current`); a failure means another engine took the shard. */
+  /**
+   * Moves to the next range (`IF range_id = current`), fencing out any write of the old range still in flight.
+   * Only another owner's write closes the shard; a failure that leaves the outcome open (a CAS timeout on the
+   * shard row, the store unreachable) leaves it open too, to be settled by reading the row back first.
+   */
   renewRange(): Promise<void> {
     this.renewing ??= (async () => {
       try {
         await this.rowWrites.run(async () => {
+          await this.settle();
           const next: ShardInfo = { ...this.info, rangeId: this.info.rangeId + 1, updatedAtMs: Date.now() };
-          await this.persistence.shards.updateShard(next, this.info.rangeId);
-          this.info = next;
+          await this.writeRow(next);
           this.resetRange();
         });
-      } catch (err) {
-        this.closed = true;
-        throw err;
       } finally {
         this.renewing = undefined;
       }
@@ -133,15 +143,48 @@ export class Shard {
     levels: Partial<Pick<ShardInfo, 'transferAckLevel' | 'timerAckLevelMs' | 'visibilityAckLevel'>>,
   ): Promise<void> {
     await this.rowWrites.run(async () => {
-      const next: ShardInfo = { ...this.info, ...levels, updatedAtMs: Date.now() };
-      try {
-        await this.persistence.shards.updateShard(next, this.info.rangeId);
-      } catch (err) {
-        this.closed = true;
-        throw err;
-      }
-      this.info = next;
+      await this.settle();
+      await this.writeRow({ ...this.info, ...levels, updatedAtMs: Date.now() });
     });
+  }
+
+  /**
+   * A batch of this shard failed its range-id fence: either our own renewal moved the range while it was in
+   * flight, or another engine took the shard. The next write reads the row back and tells which.
+   */
+  suspect(): void {
+    this.unsure = true;
+  }
+
+  private async writeRow(next: ShardInfo): Promise<void> {
+    try {
+      await this.persistence.shards.updateShard(next, this.info.rangeId);
+    } catch (err) {
+      // Not applied because the range moved, or unknown: either way the row must be read before the next write.
+      this.unsure = true;
+      throw err;
+    }
+    this.info = next;
+  }
+
+  /**
+   * Reads the shard row back after an unclear write. Written last by this engine (the owner is unique per
+   * process): adopt its range id (a renewal whose reply was lost did land). Written by another engine: the shard
+   * is theirs now, and is closed here for good.
+   */
+  private async settle(): Promise<void> {
+    if (this.closed) throw new ShardClosedError(this.id);
+    if (!this.unsure) return;
+    const row = await this.persistence.shards.getOrCreateShard(this.id, this.info.owner);
+    if (row.owner !== this.info.owner || row.rangeId < this.info.rangeId) {
+      this.close();
+      throw new ShardOwnershipLostError(this.id, this.info.rangeId, row.rangeId);
+    }
+    if (row.rangeId !== this.info.rangeId) {
+      this.info = { ...this.info, rangeId: row.rangeId };
+      this.resetRange();
+    }
+    this.unsure = false;
   }
 
   context(cacheKey: string): WorkflowContext {

@@ -62,6 +62,14 @@ export class Transactions {
     return ms;
   }
 
+  /**
+   * Reads the run's committed state under its lock (`inspect` must not keep `ms`): what a task executor decides
+   * from must not include the in-place changes of a transaction still in flight, which may yet fail.
+   */
+  inspect<T>(shard: Shard, key: WorkflowKey, inspect: (ms: MutableState) => T): Promise<T> {
+    return this.update(shard, key, inspect);
+  }
+
   /** Runs `action` on the run's mutable state and persists what it changed. */
   async update<T>(shard: Shard, key: WorkflowKey, action: (ms: MutableState) => T | Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -113,27 +121,28 @@ export class Transactions {
     try {
       await this.persist(shard, ms, mode);
       ctx.ms = ms;
-    } catch (err) {
-      if (err instanceof StoreError && err.applied === 'unknown') await this.fence(shard, err);
-      throw err;
     } finally {
+      // (A write of unknown outcome has already fenced the shard in persist.)
       ctx.lock.release();
     }
   }
 
   private retryable(shard: Shard, err: unknown): boolean {
     if (err instanceof ShardOwnershipLostError) {
-      shard.close();
-      return false;
+      // Our own range renewal may have raced this write; the retry reads the shard row back first, and closes
+      // the shard only when another engine owns it.
+      shard.suspect();
+      return true;
     }
     return isConditionFailure(err) || (err instanceof StoreError && err.applied === 'unknown');
   }
 
   private async fence(shard: Shard, cause: unknown): Promise<void> {
     this.hooks.conflicted?.(shard, cause);
-    // Outcome unknown: move to a new range so the lost write can no longer land, then re-read.
+    // Outcome unknown: move to a new range so the lost write can no longer land. Only the run whose write it was
+    // is in doubt (its cached state is dropped by the caller); other runs' cached states stay right, and their
+    // contexts must stay too — a context dropped while its lock is held would let a second one serve the same run.
     await shard.renewRange();
-    shard.cache.clear();
   }
 
   private async persist(shard: Shard, ms: MutableState, createMode: CreateMode | undefined): Promise<void> {
@@ -143,12 +152,12 @@ export class Transactions {
     await shard.io.acquire();
     let reservation: number | undefined;
     const written: { run: MutableState; nodeId: number; txnId: number }[] = [];
+    const tasksByRun = new Map<MutableState, HistoryTask[]>();
     try {
       const alloc = await shard.allocate(taskCount, ms.nowMs);
       reservation = alloc.reservation;
       const ids = alloc.ids;
       let next = 0;
-      const tasksByRun = new Map<MutableState, HistoryTask[]>();
       for (const run of runs) {
         if (run.newEvents.length > 0) {
           const txnId = ids[next++] as number;
@@ -192,13 +201,18 @@ export class Transactions {
           tasks,
         });
       }
-      const committed = runs.map((run) => ({ run, events: run.newEvents, tasks: tasksByRun.get(run) ?? [] }));
-      for (const run of runs) {
-        this.contention.bufferedEvents += run.newBufferedEvents.length;
-        run.commit();
-      }
-      for (const c of committed) this.hooks.committed(shard, c.run, c.events, c.tasks);
+      this.committed(shard, runs, tasksByRun);
     } catch (err) {
+      if (err instanceof StoreError && err.applied === 'unknown') {
+        // Temporal's OperationPossiblySucceeded: fence the shard, after which the write has either landed or never
+        // will (the fence is a Paxos round on the same partition), then read the run back to learn which. A write
+        // that landed is a commit: its history tasks must reach the queues, or they would sit in the store unseen.
+        if (await this.landedAfterFence(shard, ms, createMode, err)) {
+          this.committed(shard, runs, tasksByRun);
+          return;
+        }
+        throw err;
+      }
       await this.cleanUp(shard, written, err);
       throw err;
     } finally {
@@ -207,16 +221,43 @@ export class Transactions {
     }
   }
 
-  /** After a failed batch: trim the history nodes it wrote (Temporal does), or fence when the outcome is unknown. */
+  private committed(shard: Shard, runs: MutableState[], tasksByRun: Map<MutableState, HistoryTask[]>): void {
+    const committed = runs.map((run) => ({ run, events: run.newEvents, tasks: tasksByRun.get(run) ?? [] }));
+    for (const run of runs) {
+      this.contention.bufferedEvents += run.newBufferedEvents.length;
+      run.commit();
+    }
+    for (const c of committed) this.hooks.committed(shard, c.run, c.events, c.tasks);
+  }
+
+  /**
+   * After a write of unknown outcome: fences the shard, then reads the run back. Landed means the run now exists
+   * (create: run ids are unique) or carries the db_record_version this write set (update: nobody else writes this
+   * run under this engine's lock and range). When the fence or the read fails the outcome stays unknown (false).
+   */
+  private async landedAfterFence(
+    shard: Shard,
+    ms: MutableState,
+    createMode: CreateMode | undefined,
+    cause: unknown,
+  ): Promise<boolean> {
+    try {
+      await this.fence(shard, cause);
+      const row = await this.persistence.executions.getWorkflowExecution(shard.id, ms.key);
+      if (!row) return false;
+      return createMode !== undefined || row.dbRecordVersion === ms.dbRecordVersion + 1;
+    } catch {
+      return false;
+    }
+  }
+
+  /** After a failed batch that did not apply: trim the history nodes it wrote (Temporal does). */
   private async cleanUp(
     shard: Shard,
     written: { run: MutableState; nodeId: number; txnId: number }[],
     err: unknown,
   ): Promise<void> {
-    if (err instanceof StoreError && err.applied === 'unknown') {
-      await this.fence(shard, err).catch(() => undefined);
-      return;
-    }
+    if (err instanceof ShardOwnershipLostError) shard.suspect();
     if (isConditionFailure(err)) this.hooks.conflicted?.(shard, err);
     for (const w of written) {
       await this.persistence.executions

@@ -14,11 +14,16 @@ export async function executeTransferTask(ctx: HistoryContext, shard: Shard, tas
   if (task.category !== 'transfer') return 'drop';
   const body = task.body;
   try {
-    const ms = await ctx.tx.read(shard, task.key);
     if (body.kind === 'workflow-task') {
-      const wt = ms.info.workflowTask;
-      if (!ms.isRunning() || !wt || wt.scheduledEventId !== body.scheduledEventId || wt.startedEventId > 0)
-        return 'drop';
+      // Decided on committed state, under the run's lock (a read of the cached state could see an update in
+      // flight — a workflow task about to start — and drop a task whose update then fails).
+      const wt = await ctx.tx.inspect(shard, task.key, (ms) => {
+        const w = ms.info.workflowTask;
+        if (!ms.isRunning() || !w || w.scheduledEventId !== body.scheduledEventId || w.startedEventId > 0)
+          return undefined;
+        return { taskQueue: w.taskQueue, sticky: w.sticky, scheduledEventId: w.scheduledEventId, attempt: w.attempt };
+      });
+      if (!wt) return 'drop';
       try {
         await ctx.matching.addTask(task.key.namespaceId, wt.taskQueue, 'workflow', wt.sticky ? 'sticky' : 'normal', {
           namespaceId: task.key.namespaceId,
@@ -36,8 +41,12 @@ export async function executeTransferTask(ctx: HistoryContext, shard: Shard, tas
       return 'done';
     }
     if (body.kind === 'activity-task') {
-      const a = ms.activities.get(body.scheduledEventId);
-      if (!ms.isRunning() || !a || a.attempt !== body.attempt || a.started) return 'drop';
+      const a = await ctx.tx.inspect(shard, task.key, (ms) => {
+        const x = ms.activities.get(body.scheduledEventId);
+        if (!ms.isRunning() || !x || x.attempt !== body.attempt || x.started) return undefined;
+        return { taskQueue: x.taskQueue, scheduledEventId: x.scheduledEventId, attempt: x.attempt };
+      });
+      if (!a) return 'drop';
       await ctx.matching.addTask(task.key.namespaceId, a.taskQueue, 'activity', 'normal', {
         namespaceId: task.key.namespaceId,
         workflowId: task.key.workflowId,

@@ -50,6 +50,13 @@ export function classifyDriverError(err: unknown, write: boolean, conditional: b
   if (err instanceof cassandra.errors.NoHostAvailableError || err instanceof cassandra.errors.BusyConnectionError) {
     return new StoreUnavailableError(err.message, { cause: err });
   }
+  if (err instanceof cassandra.errors.DriverError) {
+    // Anything else the driver reports (a connection closed under a request in flight, a node going down): a
+    // write may have reached Cassandra, so its outcome is unknown; a read can simply be retried.
+    return write
+      ? new StoreTimeoutError(`connection failure: ${err.message}`, conditional, { cause: err })
+      : new StoreUnavailableError(`connection failure: ${err.message}`, { cause: err });
+  }
   return err instanceof Error ? err : new Error(String(err));
 }
 

@@ -1,0 +1,537 @@
+/**
+ * Faults made to happen on purpose, on a real Cassandra, and what survives them. One durable test Cassandra of its
+ * own (batch commit log: it must keep its data across restart()), a CQL fault proxy in front of it for the engine
+ * (test/support/cql-proxy.ts — a test double for faults a healthy single node cannot produce on demand: CAS write
+ * timeouts whose write did or did not land), `stampede engine` as a child process (so it can be SIGKILLed), the
+ * harness as the CLI against it, and `stampede verify` reading every workflow back straight from Cassandra (no
+ * engine involved) after each fault.
+ *
+ * Every fault test ends with: every workflow the run started is in the store, closed, with a well-formed history
+ * that agrees with its mutable state and the scenario's invariants — i.e. nothing lost, nothing duplicated.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import cassandra from 'cassandra-driver';
+import { RowType } from '../engine/persistence/cassandra/constants.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ResultV1 } from '../bench/result/schema.js';
+import { WorkflowServiceClient } from '../bench/client/workflow-service.js';
+import { BIN, stampede, type CliResult } from './helpers/cli.js';
+import { eventTypes } from './helpers/history.js';
+import { startCassandra, type TestCassandra } from './support/cassandra-server.js';
+import { startCqlProxy, type CqlProxy } from './support/cql-proxy.js';
+
+/** 10 virtual days per real second: a 10-day billing period is one second. */
+const TIME_SCALE = 864_000;
+const SHARDS = 4;
+
+let cass: TestCassandra;
+let proxy: CqlProxy;
+let direct: string;
+let work: string;
+const children: EngineChild[] = [];
+
+interface EngineChild {
+  port: number;
+  address: string;
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code (or signal) once the process has exited. */
+  exited: Promise<number | string>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** `stampede schema create`, straight to Cassandra, as a user would before starting engines. */
+async function createSchema(keyspace: string): Promise<void> {
+  const r = await stampede(
+    [
+      'schema',
+      'create',
+      '--contact-points',
+      direct,
+      '--local-data-center',
+      cass.localDataCenter,
+      '--keyspace',
+      keyspace,
+    ],
+    { timeoutMs: 120_000 },
+  );
+  expect(r.code, r.stdout + r.stderr).toBe(0);
+}
+
+/** `stampede engine --store cassandra` through the proxy, as a child process; resolves once it serves. */
+function startEngine(keyspace: string, port: number, extra: string[] = []): Promise<EngineChild> {
+  const args = [
+    BIN,
+    'engine',
+    '--store',
+    'cassandra',
+    '--contact-points',
+    proxy.address,
+    '--keyspace',
+    keyspace,
+    '--shards',
+    String(SHARDS),
+    '--time-scale',
+    String(TIME_SCALE),
+    '--port',
+    String(port),
+    '--verbose',
+    ...extra,
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`engine did not start in 60 s:\n${out}`)), 60_000);
+    const check = (): void => {
+      const m = /serving WorkflowService on (\S+):(\d+)/.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      child.stdout.off('data', check);
+      const e: EngineChild = {
+        port: Number(m[2]),
+        address: `${m[1]}:${m[2]}`,
+        child,
+        output: () => out,
+        exited,
+      };
+      children.push(e);
+      resolve(e);
+    };
+    child.stdout.on('data', check);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`engine exited (${code}) before serving:\n${out}`));
+    });
+  });
+}
+
+async function stopEngine(e: EngineChild): Promise<void> {
+  if (e.child.exitCode === null && e.child.signalCode === null) e.child.kill('SIGTERM');
+  const timer = setTimeout(() => e.child.kill('SIGKILL'), 15_000);
+  await e.exited;
+  clearTimeout(timer);
+}
+
+/** For a failure message: the event types of workflows the run left open, and what the engine says is pending. */
+async function describeStuck(target: string, result: ResultV1): Promise<string> {
+  const ids = (result.verification?.notes ?? []).join(' ').match(/sp-[0-9a-f]+-[a-z]+-\d+/g) ?? [];
+  const client = new WorkflowServiceClient(target);
+  const lines: string[] = [];
+  try {
+    for (const workflowId of ids.slice(0, 3)) {
+      const d = await client.call('DescribeWorkflowExecution', { namespace: 'default', execution: { workflowId } });
+      const h = await client.call('GetWorkflowExecutionHistory', { namespace: 'default', execution: { workflowId } });
+      lines.push(
+        `${workflowId}: ${eventTypes(h.history?.events ?? []).join(' ')}; pending activities ${JSON.stringify(d.pendingActivities?.map((a) => [a.activityId, a.state, a.attempt]))}; pending wft ${JSON.stringify(d.pendingWorkflowTask ?? null)}`,
+      );
+    }
+  } catch (err) {
+    lines.push(`describe failed: ${String(err)}`);
+  } finally {
+    client.close();
+  }
+  return lines.join('\n');
+}
+
+/** The last lines the engine printed (it runs with --verbose: store and engine failures, shard events). */
+function tail(e: EngineChild, n = 40): string {
+  return e.output().trimEnd().split('\n').slice(-n).join('\n');
+}
+
+function readResult(dir: string, run: CliResult): ResultV1 {
+  const file = path.join(dir, 'result.json');
+  if (!existsSync(file)) throw new Error(`the run wrote no result (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
+  return JSON.parse(readFileSync(file, 'utf8')) as ResultV1;
+}
+
+/** `stampede verify` from the store, read directly (not through the proxy). */
+function verify(resultDir: string, keyspace: string, extra: string[] = []): Promise<CliResult> {
+  return stampede(
+    [
+      'verify',
+      resultDir,
+      '--contact-points',
+      direct,
+      '--keyspace',
+      keyspace,
+      '--shards',
+      String(SHARDS),
+      '--local-data-center',
+      cass.localDataCenter,
+      ...extra,
+    ],
+    { timeoutMs: 120_000 },
+  );
+}
+
+/** The range id of every shard row (shard ids start at 1, as Temporal's do), read straight from Cassandra. */
+async function shardRanges(keyspace: string): Promise<Map<number, number>> {
+  const client = new cassandra.Client({ contactPoints: [direct], localDataCenter: cass.localDataCenter, keyspace });
+  try {
+    const out = new Map<number, number>();
+    for (let shard = 0; shard <= SHARDS; shard++) {
+      const rs = await client.execute(
+        'SELECT range_id FROM executions WHERE shard_id = ? AND type = ?',
+        [shard, RowType.Shard],
+        { prepare: true },
+      );
+      const row = rs.first();
+      if (row) out.set(shard, Number(row.get('range_id')));
+    }
+    return out;
+  } finally {
+    await client.shutdown();
+  }
+}
+
+/** Errors the harness counted, by `${op}|${type}`, over all phases. */
+function errorsByType(result: ResultV1): Record<string, number> {
+  return result.errors;
+}
+
+/** A fault is the store's or the cluster's, never the engine's own: no INTERNAL (or UNKNOWN) answers. */
+function engineBugs(result: ResultV1): string[] {
+  return Object.keys(result.errors).filter((k) => k.endsWith('|INTERNAL') || k.endsWith('|UNKNOWN'));
+}
+
+/** The verify summary line's figures. */
+function summary(v: CliResult): { workflows: number; runs: number; problems: number; line: string } {
+  const line = /verify \(.*\): (\d+) workflows, (\d+) runs .*; (\d+) problem\(s\)/.exec(v.stdout);
+  expect(line, `verify printed:\n${v.stdout}\n${v.stderr}`).not.toBeNull();
+  return { workflows: Number(line![1]), runs: Number(line![2]), problems: Number(line![3]), line: line![0] };
+}
+
+const SUBSCRIPTION = ['--scenario', 'subscription', '--period', '10d', '--cycles', '3', '--cancel-rate', '0.2'];
+
+function harness(target: string, out: string, args: string[], timeoutMs = 150_000): Promise<CliResult> {
+  return stampede(['run', '--target', target, '--out', out, '--quiet', '--warmup', '0s', ...args], { timeoutMs });
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(path.join(os.tmpdir(), 'stampede-reliability-'));
+  cass = await startCassandra({ durable: true });
+  direct = cass.contactPoints[0] ?? `${cass.host}:${cass.port}`;
+  proxy = await startCqlProxy({ target: direct, seed: 0x5eed });
+}, 180_000);
+
+afterAll(async () => {
+  for (const e of children) await stopEngine(e).catch(() => undefined);
+  await proxy?.stop();
+  await cass?.stop();
+  rmSync(work, { recursive: true, force: true });
+}, 60_000);
+
+describe('faults survived, nothing lost', () => {
+  it('CAS write timeouts with unknown outcome (write landed, and did not): the engine fences and re-acquires, nothing is lost or duplicated', async () => {
+    await createSchema('rel_cas');
+    const engine = await startEngine('rel_cas', 0);
+    // The execution update batch (db_record_version fence) and the create batch: timeouts with writeType CAS,
+    // half where Cassandra applied the write and only the reply was lost, half where nothing was written.
+    const update = /IF db_record_version = \?/;
+    const rules = [
+      proxy.addRule({
+        match: { query: update, opcode: 'BATCH' },
+        action: { kind: 'write-timeout', when: 'after', writeType: 'CAS' },
+        probability: 0.04,
+        times: 8,
+      }),
+      proxy.addRule({
+        match: { query: update, opcode: 'BATCH' },
+        action: { kind: 'write-timeout', when: 'before', writeType: 'CAS' },
+        probability: 0.04,
+        times: 8,
+      }),
+      proxy.addRule({
+        match: { query: 'IF NOT EXISTS', opcode: 'BATCH' },
+        action: { kind: 'write-timeout', when: 'after', writeType: 'CAS' },
+        probability: 0.05,
+        times: 3,
+      }),
+    ];
+    const out = path.join(work, 'cas');
+    const r = await harness(engine.address, out, [
+      ...SUBSCRIPTION,
+      '--rate',
+      '20',
+      '--duration',
+      '3s',
+      '--drain-timeout',
+      '60s',
+    ]);
+    for (const rule of rules) rule.remove();
+    const injected = rules.map((x) => x.hits);
+    const result = readResult(out, r);
+    const lwt = result.contention?.lwt ?? {};
+    console.log(
+      `CAS faults injected (after, before, create-after): ${injected.join(', ')}; ` +
+        `workflows started ${result.verification?.started}; LWT outcomes ${JSON.stringify(lwt)}; run: ${r.stdout.split('\n').find((l) => l.startsWith('workflows:')) ?? ''}`,
+    );
+    expect(injected[0]).toBeGreaterThan(0);
+    expect(injected[1]).toBeGreaterThan(0);
+    // The result counts them: every injected timeout is a CAS write timeout in the engine's LWT outcomes.
+    expect(lwt.cas_timeout ?? 0).toBe(injected.reduce((a, b) => a + b, 0));
+    expect(result.verification?.lost).toBe(0);
+    expect(engineBugs(result)).toEqual([]);
+    expect(r.code, `${r.stdout}${r.stderr}\n${await describeStuck(engine.address, result)}\n${tail(engine)}`).toBe(0);
+
+    // Every unknown outcome fenced its shard: range id + 1 on the shard row (engine start took each to 1).
+    const ranges = await shardRanges('rel_cas');
+    const bumps = [...ranges.values()].reduce((a, b) => a + b, 0) - SHARDS;
+    console.log(`shard range ids after the run: ${JSON.stringify(Object.fromEntries(ranges))}`);
+    expect(bumps).toBeGreaterThanOrEqual(lwt.cas_timeout ?? 0);
+
+    const v = await verify(out, 'rel_cas');
+    const s = summary(v);
+    console.log(`verify after CAS timeouts: ${s.line}`);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(s.problems).toBe(0);
+    // One run per customer: a duplicated start would show as a second run (or a second open run).
+    expect(s.workflows).toBe(result.verification?.started);
+    expect(s.runs).toBe(s.workflows);
+    await stopEngine(engine);
+  });
+
+  it(
+    'Cassandra stopped for 3 s mid-run and started again: the run goes on, errors are counted by type, nothing is lost',
+    { timeout: 240_000 },
+    async () => {
+      await createSchema('rel_restart');
+      const engine = await startEngine('rel_restart', 0);
+      const out = path.join(work, 'restart');
+      const began = Date.now();
+      const run = harness(engine.address, out, [
+        ...SUBSCRIPTION,
+        '--rate',
+        '10',
+        '--duration',
+        '20s',
+        '--drain-timeout',
+        '90s',
+      ]);
+      await new Promise((r) => setTimeout(r, 3000));
+      const downAt = Date.now();
+      await cass.restart(3000);
+      const backAt = Date.now();
+      console.log(`Cassandra was stopped, down 3 s and answering again after ${backAt - downAt} ms in all`);
+      const r = await run;
+      const result = readResult(out, r);
+      const errors = errorsByType(result);
+      console.log(
+        `after the restart: workflows started ${result.verification?.started}, errors by type ${JSON.stringify(errors)}; ${r.stdout.split('\n').find((l) => l.startsWith('workflows:')) ?? ''}`,
+      );
+      // The outage was seen and counted by operation and type ...
+      expect(Object.values(errors).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      // ... the run kept starting workflows after it ...
+      // (Interval offsets count from the run's start, a little after the process's: 'after' errs late.)
+      const after = result.intervals.filter((i) => i.startMs > backAt - began + 2000 && i.phase === 'main');
+      expect(after.reduce((n, i) => n + (i.ops.start_workflow?.count ?? 0), 0)).toBeGreaterThan(0);
+      // ... and every workflow it started completed.
+      expect(result.verification?.lost).toBe(0);
+      expect(engineBugs(result)).toEqual([]);
+      expect(
+        result.verification?.stuck,
+        `${r.stdout}\n${await describeStuck(engine.address, result)}\n${tail(engine)}`,
+      ).toBe(0);
+
+      const v = await verify(out, 'rel_restart');
+      const s = summary(v);
+      console.log(`verify after the Cassandra restart: ${s.line}`);
+      expect(v.code, v.stdout + v.stderr).toBe(0);
+      // A start whose reply was lost in the outage may exist without the harness counting it: never fewer.
+      expect(s.workflows).toBeGreaterThanOrEqual(result.verification?.started ?? Infinity);
+      expect(s.runs).toBe(s.workflows);
+      await stopEngine(engine);
+    },
+  );
+
+  it(
+    'the engine killed with SIGKILL mid-run and restarted on the same keyspace: every workflow completes',
+    { timeout: 240_000 },
+    async () => {
+      await createSchema('rel_kill');
+      const port = await freePort();
+      const first = await startEngine('rel_kill', port);
+      const out = path.join(work, 'kill');
+      const run = harness(`127.0.0.1:${port}`, out, [
+        ...SUBSCRIPTION,
+        '--rate',
+        '10',
+        '--duration',
+        '8s',
+        '--drain-timeout',
+        '90s',
+      ]);
+      await new Promise((r) => setTimeout(r, 3000));
+      first.child.kill('SIGKILL');
+      expect(await first.exited).toBe('SIGKILL');
+      await new Promise((r) => setTimeout(r, 1000));
+      const second = await startEngine('rel_kill', port);
+      const r = await run;
+      const result = readResult(out, r);
+      console.log(
+        `after SIGKILL: workflows started ${result.verification?.started}, errors by type ${JSON.stringify(errorsByType(result))}; ${r.stdout.split('\n').find((l) => l.startsWith('workflows:')) ?? ''}`,
+      );
+      expect(result.verification?.lost).toBe(0);
+      expect(engineBugs(result)).toEqual([]);
+      expect(
+        result.verification?.stuck,
+        `${r.stdout}\n${await describeStuck(second.address, result)}\n${tail(second)}`,
+      ).toBe(0);
+
+      const v = await verify(out, 'rel_kill');
+      const s = summary(v);
+      console.log(`verify after SIGKILL and restart: ${s.line}`);
+      expect(v.code, v.stdout + v.stderr).toBe(0);
+      expect(s.workflows).toBeGreaterThanOrEqual(result.verification?.started ?? Infinity);
+      expect(s.runs).toBe(s.workflows);
+      await stopEngine(second);
+    },
+  );
+
+  it("two engines on one keyspace: the second takes the shards, none of the first's writes land, a worker on the second finishes every workflow", async () => {
+    await createSchema('rel_take');
+    const a = await startEngine('rel_take', 0);
+    const out = path.join(work, 'take-a');
+    // Long subscriptions (4 cycles of 10 days: ~4 s), no cancels: most are open when B takes over.
+    const scenario = ['--scenario', 'subscription', '--period', '10d', '--cycles', '4', '--cancel-rate', '0'];
+    const runA = harness(a.address, out, [...scenario, '--rate', '10', '--duration', '4s', '--drain-timeout', '3s']);
+    await new Promise((r) => setTimeout(r, 2000));
+    const rangesBefore = await shardRanges('rel_take');
+    const b = await startEngine('rel_take', 0);
+    const rangesAfter = await shardRanges('rel_take');
+    for (const [shard, range] of rangesAfter) expect(range).toBeGreaterThan(rangesBefore.get(shard) ?? Infinity);
+    const ra = await runA;
+    const resultA = readResult(out, ra);
+    const lwtA = resultA.contention?.lwt ?? {};
+    console.log(
+      `engine A after the takeover: LWT outcomes ${JSON.stringify(lwtA)}; errors ${JSON.stringify(errorsByType(resultA))}; ${ra.stdout.split('\n').find((l) => l.startsWith('workflows:')) ?? ''}`,
+    );
+    // A's writes after the takeover were refused by the shard fence (none landed: verify below checks the data).
+    expect(lwtA.shard_ownership_lost ?? 0).toBeGreaterThan(0);
+    // ... and its clients were told UNAVAILABLE (the shard is elsewhere), never INTERNAL.
+    expect(engineBugs(resultA)).toEqual([]);
+    // The shard rows still carry B's ranges: A never wrote them back.
+    expect(await shardRanges('rel_take')).toEqual(rangesAfter);
+
+    // Workers only, on B, for the same task queue: they finish what A's run started.
+    const outB = path.join(work, 'take-b');
+    const rb = await harness(b.address, outB, [
+      ...scenario,
+      '--starters',
+      '0',
+      '--duration',
+      '15s',
+      '--run-tag',
+      resultA.runId,
+    ]);
+    expect(rb.code, rb.stdout + rb.stderr).toBe(0);
+    const v = await verify(out, 'rel_take');
+    const s = summary(v);
+    console.log(`verify after the takeover: ${s.line}`);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(s.workflows).toBeGreaterThanOrEqual(resultA.verification?.started ?? Infinity);
+    expect(s.runs).toBe(s.workflows);
+    await stopEngine(a);
+    await stopEngine(b);
+  });
+});
+
+describe('interrupted runs', () => {
+  it('SIGINT mid-run: the harness drains briefly, writes a partial result.json and report, exits 130', async () => {
+    const out = path.join(work, 'interrupted');
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'run',
+        '--scenario',
+        'hello',
+        '--rate',
+        '50',
+        '--duration',
+        '5m',
+        '--warmup',
+        '0s',
+        '--out',
+        out,
+        '--quiet',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await new Promise((r) => setTimeout(r, 4000));
+    const began = Date.now();
+    child.kill('SIGINT');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const code = await exited;
+    clearTimeout(timer);
+    console.log(`SIGINT: exit ${code} after ${Date.now() - began} ms`);
+    expect(code, output).toBe(130);
+    const result = readResult(out, { code, stdout: output, stderr: '' });
+    expect(result.verdict).toBe('partial');
+    expect(result.notes.join(' ')).toContain('interrupted: SIGINT');
+    expect(result.operations.start_workflow?.count ?? 0).toBeGreaterThan(0);
+    expect(existsSync(path.join(out, 'report.html'))).toBe(true);
+    expect(existsSync(path.join(out, 'intervals.hlog'))).toBe(true);
+  });
+});
+
+describe('bad input to the CLI gets a clear error, in bounded time', () => {
+  it('an engine whose Cassandra accepts connections but never answers fails with one line, not a hang', async () => {
+    const hung = await startCqlProxy({ target: direct });
+    hung.setBlackhole(true);
+    try {
+      const began = Date.now();
+      const r = await stampede(['engine', '--store', 'cassandra', '--contact-points', hung.address, '--port', '0'], {
+        timeoutMs: 60_000,
+      });
+      console.log(`black-holed Cassandra: exit ${r.code} after ${Date.now() - began} ms: ${r.stderr.trim()}`);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/^stampede: /);
+      expect(r.stderr).toContain(hung.address);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      await hung.stop();
+    }
+  });
+
+  it.each([
+    [
+      ['engine', '--store', 'cassandra', '--contact-points', '127.0.0.1:1', '--port', '0'],
+      /cannot connect to Cassandra at 127\.0\.0\.1:1/,
+    ],
+    [
+      ['schema', 'create', '--astra-bundle', '/no/such/bundle.zip'],
+      /--astra-bundle: no file at \/no\/such\/bundle\.zip/,
+    ],
+    [['verify', '/no/such/result'], /cannot read \/no\/such\/result/],
+    [['verify'], /give a result to verify, or --run-tag/],
+  ])('stampede %j', async (args, message) => {
+    const r = await stampede(args, { timeoutMs: 30_000, env: { ASTRA_DB_APPLICATION_TOKEN: '' } });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
