@@ -6,14 +6,8 @@
 import type { WorkflowServiceClient } from '../client/workflow-service.js';
 import { fromPayload } from '../scenario-api/payloads.js';
 import type { Verification } from '../result/schema.js';
-import { historyProblems } from '../verify/history-check.js';
+import { historyProblems, num } from '../verify/history-check.js';
 import { fullHistory, listRuns } from '../verify/verify-context.js';
-
-function num(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (v && typeof v === 'object' && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
-  return Number(v ?? 0);
-}
 
 export async function countByStatus(
   client: WorkflowServiceClient,

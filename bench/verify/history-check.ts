@@ -9,7 +9,8 @@ import type { temporal } from '@temporalio/proto';
 const E = proto.temporal.api.enums.v1.EventType;
 type Event = temporal.api.history.v1.IHistoryEvent;
 
-const CLOSE = new Set<number>([
+/** Event types that close a run. */
+export const CLOSE_EVENT_TYPES: ReadonlySet<number> = new Set<number>([
   E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
   E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
   E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
@@ -18,7 +19,8 @@ const CLOSE = new Set<number>([
   E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
 ]);
 
-function n(v: unknown): number {
+/** An int64 field as protobufjs gives it (number or Long), as a number. */
+export function num(v: unknown): number {
   if (typeof v === 'number') return v;
   if (v && typeof v === 'object' && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
   return Number(v ?? 0);
@@ -30,14 +32,14 @@ export function historyProblems(events: Event[], opts: { closed?: boolean } = {}
   const types = new Map<number, number>();
   let closeAt = -1;
   events.forEach((e, i) => {
-    const id = n(e.eventId);
+    const id = num(e.eventId);
     if (id !== i + 1) problems.push(`event #${i} has id ${id}, expected ${i + 1}`);
     if (!e.eventTime) problems.push(`event ${id} has no eventTime`);
     types.set(id, e.eventType ?? 0);
     if (closeAt >= 0) problems.push(`event ${id} (${E[e.eventType ?? 0]}) follows the close event ${closeAt}`);
-    if (CLOSE.has(e.eventType ?? 0)) closeAt = id;
+    if (CLOSE_EVENT_TYPES.has(e.eventType ?? 0)) closeAt = id;
     const ref = (what: string, refId: unknown, expected: number[]): void => {
-      const r = n(refId);
+      const r = num(refId);
       if (!expected.includes(types.get(r) ?? -1) || r >= id) {
         problems.push(
           `event ${id} (${E[e.eventType ?? 0]}) ${what}=${r} does not point at an earlier ${expected.map((t) => E[t]).join('/')}`,

@@ -12,19 +12,10 @@ import type { StoreReader, StoredRun } from '../../engine/index.js';
 import { fromPayloads } from '../scenario-api/payloads.js';
 import type { AnyScenario, VerifyContext } from '../scenario-api/types.js';
 import type { OptionValues, OptionSpecs } from '../scenario-api/options.js';
-import { historyProblems } from './history-check.js';
+import { CLOSE_EVENT_TYPES, historyProblems, num } from './history-check.js';
 
 const E = proto.temporal.api.enums.v1.EventType;
 type Event = temporal.api.history.v1.IHistoryEvent;
-
-const CLOSE = new Set<number>([
-  E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
-  E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
-  E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
-  E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
-  E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
-  E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
-]);
 
 const STATUS_NAMES: Record<number, string> = {
   1: 'Running',
@@ -35,12 +26,6 @@ const STATUS_NAMES: Record<number, string> = {
   6: 'ContinuedAsNew',
   7: 'TimedOut',
 };
-
-function num(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (v && typeof v === 'object' && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
-  return Number(v ?? 0);
-}
 
 export interface StoreVerifyOptions {
   namespace: string;
@@ -74,7 +59,7 @@ export function stateProblems(run: StoredRun, events: Event[]): string[] {
   const lastId = last ? num(last.eventId) : 0;
   if (run.nextEventId !== lastId + 1)
     problems.push(`mutable state's next event id ${run.nextEventId} but the history ends at ${lastId}`);
-  const closedInHistory = last !== undefined && CLOSE.has(last.eventType ?? 0);
+  const closedInHistory = last !== undefined && CLOSE_EVENT_TYPES.has(last.eventType ?? 0);
   if (run.state === 'completed' && !closedInHistory) problems.push('closed in mutable state, open in history');
   if (run.state === 'running' && closedInHistory) problems.push('running in mutable state, closed in history');
   if (run.state === 'completed' && run.completionEventId !== lastId)
