@@ -2,7 +2,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { startEngine } from '../../engine/index.js';
 import { UsageError } from '../errors.js';
-import { addFlags, checkChoices, isGiven, resolveRaw, type FlagDecls, type RawSources } from '../options/flags.js';
+import { attributeProblems, checkSources, CONFIG_FLAG, withConfigFile } from '../options/config-file.js';
+import { addFlags, checkChoices, isGiven, resolveRaw, type FlagDecls } from '../options/flags.js';
 import { compileEngineFlags, ENGINE_FLAGS } from '../options/engine-flags.js';
 
 const SERVE_FLAGS: FlagDecls = {
@@ -16,7 +17,7 @@ const SERVE_FLAGS: FlagDecls = {
   verbose: { type: 'boolean', default: false, describe: 'log engine events', group: 'Server:' },
 };
 
-export const ENGINE_COMMAND_FLAGS = { ...SERVE_FLAGS, ...ENGINE_FLAGS };
+export const ENGINE_COMMAND_FLAGS: FlagDecls = { ...SERVE_FLAGS, ...ENGINE_FLAGS, config: CONFIG_FLAG };
 
 export const engineCommand: CommandModule = {
   command: 'engine',
@@ -24,18 +25,21 @@ export const engineCommand: CommandModule = {
   builder: (y: Argv) =>
     addFlags(y, ENGINE_COMMAND_FLAGS)
       .example('$0 engine --port 7233', 'serve on 127.0.0.1:7233 with the in-memory store')
-      .example('$0 engine --store cassandra --contact-points 127.0.0.1:9042', 'persist to Cassandra'),
+      .example('$0 engine --store cassandra --contact-points 127.0.0.1:9042', 'persist to Cassandra')
+      .example('$0 engine --config engine.yaml --port 7234', 'options from a file, the port from a flag'),
   handler: async (args) => {
-    const sources: RawSources = { flags: args, env: process.env, file: {} };
+    const { sources, file, problems: fileProblems } = withConfigFile(args, process.env);
+    if (fileProblems.length > 0) throw UsageError.of(fileProblems);
+    const problems = checkSources(sources, file, ENGINE_COMMAND_FLAGS);
     const raw = resolveRaw(ENGINE_COMMAND_FLAGS, sources);
-    const problems: string[] = checkChoices(ENGINE_COMMAND_FLAGS, raw);
+    problems.push(...checkChoices(ENGINE_COMMAND_FLAGS, raw));
     const engineOptions = compileEngineFlags(raw, process.env, problems, (n) =>
       isGiven(ENGINE_COMMAND_FLAGS, n, sources),
     );
     const port = Number(raw.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       problems.push(`--port must be an integer in [0, 65535], got ${String(raw.port)}`);
-    if (problems.length > 0) throw UsageError.of(problems);
+    if (problems.length > 0) throw UsageError.of(attributeProblems(problems, ENGINE_COMMAND_FLAGS, sources));
     const verbose = raw.verbose === true;
     const engine = await startEngine({
       ...engineOptions,

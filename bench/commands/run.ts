@@ -2,24 +2,92 @@
 import type { Argv, CommandModule } from 'yargs';
 import { SCENARIOS } from '../../scenarios/index.js';
 import { UsageError } from '../errors.js';
-import { addFlags, checkChoices, isGiven, resolveRaw, unknownFlags, type RawSources } from '../options/flags.js';
+import {
+  attributeProblems,
+  checkSources,
+  CONFIG_FLAG,
+  readConfigFile,
+  scenarioFlagDecls,
+  withConfigFile,
+} from '../options/config-file.js';
+import {
+  addFlags,
+  checkChoices,
+  fromEnv,
+  isGiven,
+  resolveRaw,
+  unknownFlags,
+  type FlagDecl,
+  type FlagDecls,
+} from '../options/flags.js';
 import { ENGINE_FLAGS } from '../options/engine-flags.js';
-import { compileRunOptions, RUN_FLAGS } from '../options/run-flags.js';
-import { camel, compileOptions, kebab } from '../scenario-api/options.js';
+import { compileRunOptions, RUN_FLAGS, type RunOptions } from '../options/run-flags.js';
+import { show } from '../options/show.js';
+import { compileOptions, kebab } from '../scenario-api/options.js';
 import { Progress } from '../run/progress.js';
 import { startRun } from '../run/run.js';
 import { formatSummary } from '../run/summary.js';
 
-export const RUN_COMMAND_FLAGS = { ...RUN_FLAGS, ...ENGINE_FLAGS };
+export const RUN_COMMAND_FLAGS = { ...RUN_FLAGS, ...ENGINE_FLAGS, config: CONFIG_FLAG };
 
-/** The scenario named on the command line (its options become flags), before yargs parses anything. */
-export function scenarioFromArgv(argv: string[]): string {
+function flagValue(argv: string[], flag: string): string | undefined {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
-    if (a === '--scenario') return argv[i + 1] ?? 'hello';
-    if (a.startsWith('--scenario=')) return a.slice('--scenario='.length);
+    if (a === `--${flag}`) return argv[i + 1];
+    if (a.startsWith(`--${flag}=`)) return a.slice(flag.length + 3);
   }
-  return process.env.STAMPEDE_SCENARIO ?? 'hello';
+  return undefined;
+}
+
+/**
+ * The scenario (its options become flags and --help shows them) before yargs parses anything: --scenario, else
+ * STAMPEDE_SCENARIO, else the config file's, else hello.
+ */
+export function scenarioFromArgv(argv: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const flag = flagValue(argv, 'scenario');
+  if (flag !== undefined) return flag;
+  const fromEnvironment = fromEnv(RUN_FLAGS.scenario, 'scenario', env);
+  if (fromEnvironment !== undefined) return show(fromEnvironment);
+  const config = flagValue(argv, 'config');
+  // A config file that cannot be read is reported by the handler, with every other problem.
+  const fromFile = config === undefined ? undefined : readConfigFile(config).file?.values.scenario;
+  return fromFile === undefined || fromFile === null ? 'hello' : show(fromFile);
+}
+
+/**
+ * Every `stampede run` option from defaults, the config file, the environment and the flags, compiled, with every
+ * problem (each naming the flag, the environment variable or the file and key it came from).
+ */
+export function compileRunCommand(
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  isTty: boolean,
+): { options: RunOptions; problems: string[] } {
+  const { sources, file, problems: fileProblems } = withConfigFile(flags, env);
+  const scenarioName = show(resolveRaw({ scenario: RUN_FLAGS.scenario as FlagDecl }, sources).scenario);
+  const scenario = SCENARIOS.get(scenarioName);
+  const scenarioDecls = scenario ? scenarioFlagDecls(scenario.options, scenario.name) : {};
+  const decls: FlagDecls = { ...RUN_COMMAND_FLAGS, ...scenarioDecls };
+  // Without a scenario its options are unknown: keys that may be scenario options are not reported then.
+  const problems = checkSources(sources, file, decls, { ignoreUnknown: !scenario });
+  const raw = resolveRaw(RUN_COMMAND_FLAGS, sources);
+  const compiled = compileRunOptions(raw, (n) => isGiven(decls, n, sources), env, isTty);
+  const { options } = compiled;
+  problems.push(...checkChoices(RUN_COMMAND_FLAGS, raw), ...compiled.problems);
+  const extra = (flags._ as unknown[] | undefined)?.slice(1) ?? [];
+  if (extra.length > 0) problems.unshift(`unexpected argument(s): ${extra.join(' ')}`);
+  if (!scenario)
+    problems.unshift(`--scenario: unknown scenario ${scenarioName} (available: ${[...SCENARIOS.keys()].join(', ')})`);
+  else {
+    problems.unshift(...unknownFlags(flags, Object.keys(decls)));
+    options.scenarioOptions = resolveRaw(scenarioDecls, sources);
+    const values = compileOptions(scenario.options, options.scenarioOptions, `scenario ${scenario.name}`);
+    problems.push(...values.problems);
+    if (values.problems.length === 0) problems.push(...(scenario.check?.(values.values) ?? []));
+  }
+  // A file that cannot be read or parsed explains everything else that looks wrong.
+  if (fileProblems.length > 0) return { options, problems: fileProblems };
+  return { options, problems: attributeProblems(problems, decls, sources) };
 }
 
 export function runCommand(argv: string[]): CommandModule {
@@ -49,33 +117,11 @@ export function runCommand(argv: string[]): CommandModule {
           '$0 run --scenario hello --target 127.0.0.1:7233',
           'drive an engine or a Temporal frontend you started',
         )
+        .example('$0 run --config examples/subscription.yaml --rate 20', 'options from a file, the rate from a flag')
         .epilogue(scenario ? wordWrap(`${scenario.name}: ${scenario.stresses}`, 100) : '');
     },
     handler: async (args) => {
-      const flags = args as Record<string, unknown>;
-      const sources: RawSources = { flags, env: process.env, file: {} };
-      const raw = resolveRaw(RUN_COMMAND_FLAGS, sources);
-      const { options, problems } = compileRunOptions(
-        raw,
-        (n) => isGiven(RUN_COMMAND_FLAGS, n, sources),
-        process.env,
-        Boolean(process.stdout.isTTY),
-      );
-      problems.unshift(...checkChoices(RUN_COMMAND_FLAGS, raw));
-      const extra = (flags._ as unknown[] | undefined)?.slice(1) ?? [];
-      if (extra.length > 0) problems.unshift(`unexpected argument(s): ${extra.join(' ')}`);
-      if (!scenario)
-        problems.unshift(`unknown scenario ${scenarioName} (available: ${[...SCENARIOS.keys()].join(', ')})`);
-      else {
-        problems.unshift(...unknownFlags(flags, [...Object.keys(RUN_COMMAND_FLAGS), ...Object.keys(scenario.options)]));
-        for (const name of Object.keys(scenario.options)) {
-          const v = flags[name] ?? flags[kebab(name)] ?? flags[camel(kebab(name))];
-          if (v !== undefined) options.scenarioOptions[name] = v;
-        }
-        const compiled = compileOptions(scenario.options, options.scenarioOptions, `scenario ${scenario.name}`);
-        problems.push(...compiled.problems);
-        if (compiled.problems.length === 0) problems.push(...(scenario.check?.(compiled.values) ?? []));
-      }
+      const { options, problems } = compileRunCommand(args, process.env, Boolean(process.stdout.isTTY));
       if (problems.length > 0) throw UsageError.of(problems);
       const progress = new Progress(options.output, options.warmupMs + options.durationMs);
       const handle = startRun(options, progress);

@@ -41,7 +41,12 @@ export const ENGINE_FLAGS: FlagDecls = {
     describe: 'retention of closed workflows in the default namespace, virtual time (default: 24h of real time)',
     group: G,
   },
-  contactPoints: { type: 'string', describe: 'Cassandra contact points, comma-separated host[:port]', group: G },
+  contactPoints: {
+    type: 'string',
+    describe: 'Cassandra contact points, comma-separated host[:port]',
+    group: G,
+    list: true,
+  },
   localDataCenter: { type: 'string', default: 'dc1', describe: 'Cassandra local data center', group: G },
   keyspace: { type: 'string', default: 'stampede', describe: 'Cassandra keyspace', group: G },
   replicationFactor: {

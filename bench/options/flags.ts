@@ -15,6 +15,8 @@ export interface FlagDecl {
   group: string;
   /** Not read from the environment (e.g. --config itself). */
   noEnv?: boolean;
+  /** A comma-separated list: a config file may give it as a YAML/JSON list. */
+  list?: boolean;
   hidden?: boolean;
 }
 
@@ -48,6 +50,24 @@ export interface RawSources {
   flags: Record<string, unknown>;
   env: NodeJS.ProcessEnv;
   file: Record<string, unknown>;
+  /** Where `file` came from, so that problems can name the file and the key (see config-file.ts). */
+  config?: { path: string; keys: Record<string, string>; lines: Record<string, number> };
+}
+
+/** "true"/"false" (and 1/0, yes/no, on/off) as typed in an environment variable; undefined if neither. */
+export function parseBool(text: string): boolean | undefined {
+  const t = text.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(t)) return true;
+  if (['false', '0', 'no', 'off'].includes(t)) return false;
+  return undefined;
+}
+
+/** An option's value from the environment: unset and empty variables count as not given. */
+export function fromEnv(d: FlagDecl | undefined, name: string, env: NodeJS.ProcessEnv): unknown {
+  if (d?.noEnv) return undefined;
+  const v = env[envName(name)];
+  if (v === undefined || v === '') return undefined;
+  return d?.type === 'boolean' ? (parseBool(v) ?? v) : v;
 }
 
 /** Raw values by option name, from every source in precedence order. */
@@ -56,9 +76,9 @@ export function resolveRaw(decls: FlagDecls, s: RawSources): Record<string, unkn
   for (const [name, d] of Object.entries(decls)) {
     const k = kebab(name);
     const fromFlags = s.flags[name] ?? s.flags[k];
-    const fromEnv = d.noEnv ? undefined : s.env[envName(name)];
+    const env = fromEnv(d, name, s.env);
     const fromFile = s.file[name] ?? s.file[k];
-    const value = fromFlags ?? fromEnv ?? fromFile ?? d.default;
+    const value = fromFlags ?? env ?? fromFile ?? d.default;
     if (value !== undefined) out[name] = value;
   }
   return out;
@@ -83,10 +103,21 @@ export function isGiven(decls: FlagDecls, name: string, s: RawSources): boolean 
   return (
     s.flags[name] !== undefined ||
     s.flags[k] !== undefined ||
-    (!d?.noEnv && s.env[envName(name)] !== undefined) ||
+    fromEnv(d, name, s.env) !== undefined ||
     s.file[name] !== undefined ||
     s.file[k] !== undefined
   );
+}
+
+/** The candidate nearest to `name` if it is near enough to be a likely typo (for "did you mean" hints). */
+export function nearest(name: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = distance(name, c);
+    if (d < bestD) [best, bestD] = [c, d];
+  }
+  return bestD <= Math.max(2, Math.floor(name.length / 4)) ? best : undefined;
 }
 
 /** Edit distance, for "did you mean" hints. */
@@ -116,14 +147,8 @@ export function unknownFlags(args: Record<string, unknown>, known: readonly stri
     const k = kebab(key);
     if (knownKebab.has(k) || seen.has(k)) continue;
     seen.add(k);
-    let best: string | undefined;
-    let bestD = Infinity;
-    for (const c of knownKebab) {
-      const d = distance(k, c);
-      if (d < bestD) [best, bestD] = [c, d];
-    }
-    const hint =
-      best !== undefined && bestD <= Math.max(2, Math.floor(k.length / 4)) ? ` (did you mean --${best}?)` : '';
+    const best = nearest(k, knownKebab);
+    const hint = best !== undefined ? ` (did you mean --${best}?)` : '';
     problems.push(`unknown option --${k}${hint}`);
   }
   return problems;

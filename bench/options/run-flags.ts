@@ -29,6 +29,7 @@ export const RUN_FLAGS: FlagDecls = {
     type: 'string',
     describe: 'ramping-arrival-rate stages, <duration>:<rate>,... (e.g. 30s:100,1m:500)',
     group: L,
+    list: true,
   },
   startRate: {
     type: 'string',
@@ -98,6 +99,13 @@ export const RUN_FLAGS: FlagDecls = {
     describe: 'activity-task polls outstanding per poller thread',
     group: T,
   },
+  eager: {
+    type: 'boolean',
+    default: true,
+    describe:
+      'eager execution: first workflow task in the start reply (when the target advertises it) and activities handed back in the workflow task reply (--no-eager: everything through polls)',
+    group: T,
+  },
   target: {
     type: 'string',
     describe: 'host:port of an engine or Temporal frontend to drive instead of the embedded engine',
@@ -144,6 +152,8 @@ export interface RunOptions {
   pollers: number;
   workflowPollers: number;
   activityPollers: number;
+  /** Eager workflow start and eager activity dispatch in the synthetic workers. */
+  eager: boolean;
   target: string | undefined;
   segment: { index: number; count: number };
   runTag: string | undefined;
@@ -236,6 +246,7 @@ export function compileRunOptions(
     pollers: int('pollers', 'pollers', 0),
     workflowPollers: int('workflowPollers', 'workflow-pollers', 1),
     activityPollers: int('activityPollers', 'activity-pollers', 1),
+    eager: raw.eager !== false,
     target,
     segment,
     runTag: raw.runTag === undefined ? undefined : show(raw.runTag),
