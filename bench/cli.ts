@@ -11,6 +11,7 @@ import { mergeCommand } from './commands/merge.js';
 import { reportCommand } from './commands/report.js';
 import { gateCommand } from './commands/gate.js';
 import { verifyCommand } from './commands/verify.js';
+import { capacityCommand } from './commands/capacity.js';
 import { RunFailedError, ThresholdError, UsageError } from './errors.js';
 import { TOOL_VERSION } from './version.js';
 
@@ -28,6 +29,7 @@ export async function main(argv: string[]): Promise<number> {
     .command(reportCommand)
     .command(gateCommand)
     .command(verifyCommand)
+    .command(capacityCommand(argv))
     .demandCommand(1, 'name a command (stampede --help lists them)')
     .strict()
     .recommendCommands()

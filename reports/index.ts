@@ -3,6 +3,7 @@
  * example memory vs Cassandra, or before vs after a change). Charts, then the exact numbers under them.
  */
 import type { LatencyStats, ResultV1 } from '../bench/result/schema.js';
+import { capacitySections } from './capacity.js';
 import { spectrum, stackedBars, statementLatencyDots, timeSeries, type Spec } from './charts.js';
 import {
   errorRows,
@@ -111,7 +112,7 @@ export function renderReport(results: ResultV1[]): string {
   if (results.length === 0) throw new Error('renderReport needs at least one result');
   const labels = runLabels(results);
   const multi = results.length > 1;
-  const sections: Section[] = [];
+  const sections: Section[] = [...capacitySections(results, labels)];
 
   // Summary: percentiles per operation with N, front and centre.
   const opRows: (string | number)[][] = [];

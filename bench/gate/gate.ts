@@ -18,7 +18,8 @@ export interface GateResult {
   options: CompareOptions;
 }
 
-function percentileOf(encoded: string, p: number): number {
+/** A percentile of an encoded histogram (what thresholds use for p95, p99.99 and the like). */
+export function percentileOf(encoded: string, p: number): number {
   const h = hdr.decodeFromCompressedBase64(encoded, 32, false);
   return h.getValueAtPercentile(p);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseThreshold, type Threshold } from './threshold.js';
+import type { CapacityResult, ResultV1 } from '../result/schema.js';
+import { evaluateThreshold, parseThreshold, type Threshold } from './threshold.js';
 
 function ok(src: string): Threshold {
   const t = parseThreshold(src);
@@ -33,5 +34,27 @@ describe('threshold expressions', () => {
     expect(parseThreshold('throughput>5ms')).toMatch(/per second/);
     expect(parseThreshold('speed(start)>1')).toMatch(/unknown statistic "speed"/);
     expect(parseThreshold('counter>1')).toMatch(/counter needs a name/);
+  });
+
+  it('threshold the accepted rate of a capacity result, and say when a result is not one', () => {
+    expect(ok('accepted_rate>=200')).toMatchObject({ stat: 'accepted_rate', op: '>=', value: 200, unit: 'per-second' });
+    expect(ok('capacity>100')).toMatchObject({ stat: 'accepted_rate' });
+    expect(parseThreshold('accepted_rate>=2s')).toMatch(/per second, without a unit/);
+    const capacity = {
+      acceptedRatePerSec: 250,
+      status: 'complete',
+      confirmed: true,
+      steps: [],
+    } as unknown as CapacityResult;
+    const never = (): number => Number.NaN;
+    const run = {} as ResultV1;
+    expect(evaluateThreshold(ok('accepted_rate>=200'), { ...run, capacity }, never)).toMatchObject({
+      pass: true,
+      actual: 250,
+    });
+    expect(evaluateThreshold(ok('accepted_rate>=300'), { ...run, capacity }, never).pass).toBe(false);
+    const plain = evaluateThreshold(ok('accepted_rate>=1'), run, never);
+    expect(plain.pass).toBe(false);
+    expect(plain.detail).toMatch(/not a capacity result/);
   });
 });

@@ -9,6 +9,7 @@
  *   throughput>=0.95*target  measured iterations per second vs the configured rate
  *   throughput(start)>100  one operation's completions per second
  *   dropped==0, lost==0, stuck==0, problems==0, counter(name)>0
+ *   accepted_rate>=200     a capacity result's accepted rate, iterations per second (`stampede capacity`)
  *
  * Units: us/µs, ms (the default for latencies), s, m; % for shares; `*target` scales by the configured rate.
  */
@@ -66,6 +67,7 @@ export function parseThreshold(source: string): Threshold | string {
   if (stat === 'p999') stat = 'p99.9';
   if (stat === 'rate') stat = 'throughput';
   if (stat === 'error_rate') stat = 'errors';
+  if (stat === 'capacity' || stat === 'accepted') stat = 'accepted_rate';
   const value = Number(g.num);
   const base = { source, stat, target: g.target, op: g.op, ofTarget: Boolean(g.of) };
   if (LATENCY_STATS.has(stat)) {
@@ -77,6 +79,11 @@ export function parseThreshold(source: string): Threshold | string {
     if (g.of || (g.unit && g.unit !== '%')) return `threshold "${source}": errors take a count or a percentage`;
     return g.unit === '%' ? { ...base, value, unit: 'percent' } : { ...base, value, unit: 'count' };
   }
+  if (stat === 'accepted_rate') {
+    if (g.unit || g.of || g.target)
+      return `threshold "${source}": accepted_rate is per second, without a unit or target, e.g. accepted_rate>=200`;
+    return { ...base, value, unit: 'per-second' };
+  }
   if (stat === 'throughput') {
     if (g.unit) return `threshold "${source}": throughput is per second, without a unit (or N*target)`;
     return { ...base, value, unit: 'per-second' };
@@ -86,7 +93,7 @@ export function parseThreshold(source: string): Threshold | string {
     if (g.unit || g.of) return `threshold "${source}": ${stat} is a count, without a unit`;
     return { ...base, value, unit: 'count' };
   }
-  return `threshold "${source}": unknown statistic "${stat}" (p50, p90, p95, p99, p99.9, max, min, mean, errors, throughput, dropped, lost, stuck, problems, counter)`;
+  return `threshold "${source}": unknown statistic "${stat}" (p50, p90, p95, p99, p99.9, max, min, mean, errors, throughput, accepted_rate, dropped, lost, stuck, problems, counter)`;
 }
 
 function compare(a: number, op: Op, b: number): boolean {
@@ -191,6 +198,15 @@ export function evaluateThreshold(
     if (t.unit === 'percent')
       return out(calls > 0 ? (errors / calls) * 100 : 0, limit, `${errors} errors in ${calls} calls`);
     return out(errors, limit, `${errors} errors in ${calls} calls`);
+  }
+  if (t.stat === 'accepted_rate') {
+    const c = r.capacity;
+    if (!c) return out(undefined, limit, 'not a capacity result (accepted_rate comes from `stampede capacity`)');
+    return out(
+      c.acceptedRatePerSec,
+      limit,
+      `capacity search ${c.status}, ${c.confirmed ? 'confirmed by a hold' : 'not confirmed'}, ${c.steps.length} steps`,
+    );
   }
   if (t.stat === 'throughput') {
     if (!t.target) return out(measuredIterationRate(r), limit, 'iterations per second, measured phase');

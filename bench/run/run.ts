@@ -30,7 +30,7 @@ import {
 } from '../result/schema.js';
 import { compileOptions } from '../scenario-api/options.js';
 import type { Progress } from './progress.js';
-import { verifyRun } from './verify.js';
+import { countOpen, verifyRun } from './verify.js';
 import { finishContext, verifyContext } from '../verify/verify-context.js';
 import { DEFAULT_RETENTION_REAL_MS } from '../options/engine-flags.js';
 import { renderReport } from '../../reports/index.js';
@@ -44,13 +44,23 @@ function latency(h: Histogram): LatencyStats {
   return { ...summarize(h), histogram: encodeHistogram(h) };
 }
 
+/** For programmatic callers (`stampede capacity`): observe a run as it goes, and tune its verification. */
+export interface RunHooks {
+  /** Each interval as soon as it is final (after its engine sample is attached), on the main thread. */
+  onInterval?(interval: IntervalResult): void;
+  /** How long verification waits for visibility to catch up with the workflows started (default 10 s). */
+  verifySettleMs?: number;
+  /** An embedded engine the caller started (and stops): the run uses it instead of starting its own. */
+  engine?: Engine;
+}
+
 export interface RunHandle {
   /** Stops the run early (SIGINT): starters stop, the run drains briefly and writes a partial result. */
   stop(reason: string): void;
   result: Promise<{ result: ResultV1; outDir: string }>;
 }
 
-export function startRun(o: RunOptions, log: Progress): RunHandle {
+export function startRun(o: RunOptions, log: Progress, hooks: RunHooks = {}): RunHandle {
   let stopRequested: string | undefined;
   let stopHook: ((reason: string) => void) | undefined;
   const handle: RunHandle = {
@@ -58,10 +68,15 @@ export function startRun(o: RunOptions, log: Progress): RunHandle {
       stopRequested ??= reason;
       stopHook?.(reason);
     },
-    result: run(o, log, (hook) => {
-      stopHook = hook;
-      if (stopRequested) hook(stopRequested);
-    }),
+    result: run(
+      o,
+      log,
+      (hook) => {
+        stopHook = hook;
+        if (stopRequested) hook(stopRequested);
+      },
+      hooks,
+    ),
   };
   return handle;
 }
@@ -70,6 +85,7 @@ async function run(
   o: RunOptions,
   progress: Progress,
   onStopHook: (hook: (reason: string) => void) => void,
+  hooks: RunHooks,
 ): Promise<{ result: ResultV1; outDir: string }> {
   const scenario = SCENARIOS.get(o.scenario);
   if (!scenario)
@@ -97,16 +113,11 @@ async function run(
   const outDir = resolve(o.out ?? join('results', `${new Date().toISOString().replace(/[:.]/g, '-')}-${o.scenario}`));
   mkdirSync(outDir, { recursive: true });
 
-  let engine: Engine | undefined;
-  let target = o.target;
+  let engine: Engine | undefined = hooks.engine;
+  let target = o.target ?? hooks.engine?.address;
   if (!target) {
-    const engineOptions = { ...o.engine };
     const suggested = o.timeScaleGiven ? undefined : scenario.timeScale?.(scenarioOpts.values);
-    if (suggested !== undefined && suggested !== engineOptions.timeScale) {
-      engineOptions.timeScale = suggested;
-      // Retention is virtual time: keep closed runs for the default's worth of real time at the new scale.
-      if (!o.retentionGiven) engineOptions.defaultRetentionMs = DEFAULT_RETENTION_REAL_MS * suggested;
-    }
+    const engineOptions = embeddedEngineOptions(o, suggested);
     progress.info(
       `starting embedded engine (store ${engineOptions.store ?? 'memory'}, ${engineOptions.numShards ?? 4} shards${(engineOptions.timeScale ?? 1) !== 1 ? `, time x${formatScale(engineOptions.timeScale ?? 1)}${suggested !== undefined ? ` (the ${scenario.name} default; --time-scale overrides)` : ''}` : ''})`,
     );
@@ -215,6 +226,7 @@ async function run(
         intervals.push(f.result);
         hlog?.interval(f.result.startMs, f.result.endMs, f.histograms);
         progress.interval(f.result, o.intervalMs);
+        hooks.onInterval?.(f.result);
       },
     );
     aggregator = agg;
@@ -274,6 +286,14 @@ async function run(
       ) {
         await coordinator.guard(new Promise((r) => setTimeout(r, 100)));
       }
+      // Starts whose reply was lost (a fault, a restart) created workflows the starters could not count: serve
+      // the task queue until the engine reports none of the run's workflows open (when it can say).
+      const prefix = workflowIdPrefix(runTag, o.segment.index, o.segment.count);
+      while (nowMs() < drainUntil && !interrupted) {
+        const open = await countOpen(client, o.namespace, prefix);
+        if (open === undefined || open === 0) break;
+        await coordinator.guard(new Promise((r) => setTimeout(r, 250)));
+      }
     }
     coordinator.broadcast({ type: 'stop', reason: 'run finished' }, 'poller');
     await coordinator.finished('poller');
@@ -289,7 +309,7 @@ async function run(
       prefix,
       started,
       closesDuringRun: closes && !interrupted,
-      settleMs: 10_000,
+      settleMs: hooks.verifySettleMs ?? 10_000,
       sampleSize: o.verifySample,
       ...(retentionVirtualMs
         ? {
@@ -387,8 +407,19 @@ async function run(
     await hlog?.close().catch(() => undefined);
     await coordinator.terminateAll().catch(() => undefined);
     client.close();
-    await engine?.stop();
+    if (!hooks.engine) await engine?.stop();
   }
+}
+
+/** The embedded engine's options: the run's, with the time scale a scenario suggests unless --time-scale is given. */
+export function embeddedEngineOptions(o: RunOptions, suggestedTimeScale: number | undefined): RunOptions['engine'] {
+  const engineOptions = { ...o.engine };
+  if (suggestedTimeScale !== undefined && suggestedTimeScale !== engineOptions.timeScale) {
+    engineOptions.timeScale = suggestedTimeScale;
+    // Retention is virtual time: keep closed runs for the default's worth of real time at the new scale.
+    if (!o.retentionGiven) engineOptions.defaultRetentionMs = DEFAULT_RETENTION_REAL_MS * suggestedTimeScale;
+  }
+  return engineOptions;
 }
 
 function fmt(ms: number): string {

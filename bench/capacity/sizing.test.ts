@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import type { CapacityStep, CapacityStepMeasurements } from '../result/schema.js';
+import { findBottleneck } from './bottleneck.js';
+import { projectSizing } from './sizing.js';
+
+function step(
+  index: number,
+  ratePerSec: number,
+  verdict: CapacityStep['verdict'],
+  p: Partial<NonNullable<CapacityStepMeasurements['persistence']>> = {},
+  extra: Partial<CapacityStepMeasurements> = {},
+): CapacityStep {
+  const txPerSec = ratePerSec * 5;
+  const shardPathUs = p.shardPathUs ?? 10_000;
+  const shards = p.shards ?? 1;
+  return {
+    index,
+    stage: 'ramp',
+    ratePerSec,
+    verdict,
+    reasons: verdict === 'fail' ? ['p99(workflow)<1s: 3s'] : [],
+    checks: [{ kind: 'slo', name: 'p99(workflow)<1s', pass: verdict !== 'fail', unit: 'us', detail: '' }],
+    achievedPerSec: ratePerSec,
+    latency: {},
+    measurements: {
+      measuredMs: 5000,
+      generator: {
+        maxElu: 0.2,
+        busyIntervals: 0,
+        intervals: 5,
+        scheduleLagP99Us: 1000,
+        dropped: 0,
+        processCpuCores: 0.3,
+      },
+      engine: { transactionsPerSec: txPerSec, transactionsPerWorkflow: 5, backlogEnd: 0, backlogGrowthPerSec: 0 },
+      persistence: {
+        store: 'cassandra',
+        shards,
+        shardIoConcurrency: 1,
+        shardPathUs,
+        storeUs: shardPathUs,
+        injectedUs: 0,
+        statements: {},
+        shardUtilisation: ((txPerSec / shards) * shardPathUs) / 1e6,
+        lwtPerSec: txPerSec * 1.1,
+        lwtPerWorkflow: 5.5,
+        lwtNotAppliedShare: 0,
+        conflictsPerTransaction: 0,
+        ...p,
+      },
+      ...extra,
+    },
+    runId: `s${index}`,
+    dir: `steps/${index}`,
+    startedAt: '',
+    warmupMs: 1000,
+    durationMs: 5000,
+    wallMs: 8000,
+  };
+}
+
+describe('bottleneck and sizing', () => {
+  // One shard, 10 ms write path, 5 transactions per workflow: the shard carries 100 transactions/s = 20 workflows/s.
+  const steps = [step(1, 10, 'pass'), step(2, 16, 'pass'), step(3, 20, 'fail')];
+
+  it('reads shard serialization from utilisation ≈ 1 at the lowest failing rate', () => {
+    const b = findBottleneck(steps, 16);
+    expect(b.kind).toBe('shard-serialization');
+    expect(b.step).toBe(3);
+    expect(b.summary).toContain('utilisation 1.00');
+  });
+
+  it('projects shards and nodes with the utilisation measured where the SLO held', () => {
+    const b = findBottleneck(steps, 16);
+    const { sizing } = projectSizing(steps[1] as CapacityStep, b, {
+      targetRatePerSec: 1000,
+      storeNodes: 1,
+      planningUtilisation: undefined,
+    });
+    if (!sizing) throw new Error('no sizing');
+    expect(sizing.planningUtilisationSource).toBe('measured');
+    expect(sizing.planningUtilisation).toBeCloseTo(0.8);
+    expect(sizing.perShardRatePerSec).toBeCloseTo(16); // 0.8 / (5 × 10 ms)
+    expect(sizing.target?.shards).toBe(63); // ceil(1000 / 16)
+    // 88 LWT/s carried by a node that was not the bottleneck: an upper bound of ceil(1000 × 5.5 / 88) nodes.
+    expect(sizing.target?.nodes).toBe(63);
+    expect(sizing.target?.nodesUpperBound).toBe(true);
+    expect(sizing.formula.join('\n')).toContain('shards(1000/s) = ceil(R × T × S ÷ (U* × io))');
+  });
+
+  it('plans at the default utilisation when the shard path never limited the search', () => {
+    const wide = [
+      step(1, 10, 'pass', { shards: 16 }),
+      step(2, 20, 'fail', { shards: 16, storeUs: 40_000, shardPathUs: 40_000 }),
+    ];
+    const b = findBottleneck(wide, 10);
+    expect(b.kind).toBe('persistence'); // the store's latency quadrupled, the shards were far from full
+    const { sizing } = projectSizing(wide[0] as CapacityStep, b, {
+      targetRatePerSec: undefined,
+      storeNodes: 3,
+      planningUtilisation: undefined,
+    });
+    expect(sizing?.planningUtilisationSource).toBe('default');
+    expect(sizing?.lwtPerSecPerNode).toBeCloseTo(55 / 3);
+  });
+
+  it('says so when no rate failed', () => {
+    expect(findBottleneck([step(1, 10, 'pass')], 10).kind).toBe('not-reached');
+  });
+});
