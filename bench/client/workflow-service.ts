@@ -125,13 +125,21 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+export interface ClientOptions {
+  maxReceiveBytes?: number;
+  /** Called once per call sent, with the method name (the harness counts RPCs per method with it). */
+  onCall?: (method: keyof Methods) => void;
+}
+
 export class WorkflowServiceClient {
   private readonly client: grpc.Client;
+  private readonly onCall: ((method: keyof Methods) => void) | undefined;
 
   constructor(
     readonly address: string,
-    options: { maxReceiveBytes?: number } = {},
+    options: ClientOptions = {},
   ) {
+    this.onCall = options.onCall;
     this.client = new grpc.Client(address, grpc.credentials.createInsecure(), {
       'grpc.max_receive_message_length': options.maxReceiveBytes ?? 128 * 1024 * 1024,
       'grpc.max_send_message_length': 128 * 1024 * 1024,
@@ -142,6 +150,7 @@ export class WorkflowServiceClient {
   call<M extends keyof Methods>(method: M, request: Methods[M][0], options: CallOptions = {}): Promise<Methods[M][1]> {
     const def = workflowServiceDefinition[method];
     if (!def) return Promise.reject(new Error(`unknown WorkflowService method ${method}`));
+    this.onCall?.(method);
     const callOptions: grpc.CallOptions = {};
     if (options.timeoutMs !== undefined) callOptions.deadline = Date.now() + options.timeoutMs;
     const signal = options.signal;

@@ -1,16 +1,19 @@
 /**
  * Benchmark (not a test): the engine's RPC throughput for hello workflows on the memory store, beside a bare
  * grpc-js echo server and client measured in the same run on the same machine. The client load runs in a worker
- * thread; the server (engine or echo) runs on the main thread, as the embedded engine does.
+ * thread; the server (engine or echo) runs on the main thread, as the embedded engine does. Engine and echo are
+ * measured in many short alternating rounds from one warm load thread, so that a neighbour's load on a shared
+ * machine falls on both alike; the figure is the ratio of the summed rates, and the spread of the per-round ratios
+ * shows the noise.
  *
- *   npm run bench:engine [-- --seconds 10 --concurrency 32]
+ *   npm run bench:engine [-- --seconds 12 --concurrency 32 --polling]
  */
-import { type Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import { startEngine } from '../../engine/index.js';
 import { siblingModule, spawnThread } from '../coordinator/spawn.js';
 import { startEchoServer } from './echo-server.js';
-import type { LoadThreadInit } from './load-thread.js';
+import type { LoadRound, LoadThreadInit, RoundResult } from './load-thread.js';
 
 export interface ThroughputSample {
   rpcs: number;
@@ -19,69 +22,113 @@ export interface ThroughputSample {
   rpcPerSec: number;
 }
 
-export function runLoad(init: LoadThreadInit): Promise<ThroughputSample> {
-  const worker: Worker = spawnThread(siblingModule(import.meta.url, './load-thread.js'), init);
-  return new Promise((resolve, reject) => {
-    worker.once('message', (m: { rpcs: number; workflows: number; elapsedMs: number }) => {
-      resolve({ ...m, rpcPerSec: (m.rpcs * 1000) / m.elapsedMs });
-      void worker.terminate();
+/** One load thread serving rounds (see load-thread.ts). */
+export class LoadThread {
+  private readonly worker: Worker = spawnThread(siblingModule(import.meta.url, './load-thread.js'), undefined);
+
+  round(r: LoadRound): Promise<ThroughputSample & { cpuUs: number }> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.worker.once('error', onError);
+      this.worker.once('message', (m: { ok: true; result: RoundResult } | { ok: false; error: string }) => {
+        this.worker.off('error', onError);
+        if (!m.ok) reject(new Error(m.error));
+        else resolve({ ...m.result, rpcPerSec: (m.result.rpcs * 1000) / m.result.elapsedMs });
+      });
+      this.worker.postMessage(r);
     });
-    worker.once('error', reject);
-  });
+  }
+
+  async close(): Promise<void> {
+    this.worker.postMessage({ kind: 'close' });
+    await this.worker.terminate();
+  }
 }
 
+/** One round in a thread of its own. */
+export async function runLoad(init: LoadThreadInit): Promise<ThroughputSample> {
+  const t = new LoadThread();
+  try {
+    return await t.round(init);
+  } finally {
+    await t.close();
+  }
+}
+
+function sum(xs: ThroughputSample[]): ThroughputSample {
+  const rpcs = xs.reduce((n, x) => n + x.rpcs, 0);
+  const elapsedMs = xs.reduce((n, x) => n + x.elapsedMs, 0);
+  return { rpcs, workflows: xs.reduce((n, x) => n + x.workflows, 0), elapsedMs, rpcPerSec: (rpcs * 1000) / elapsedMs };
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/**
+ * Engine and echo in alternating rounds of `roundMs` (engine, echo, engine, echo, ...) after a warm-up of each,
+ * `seconds` of each in total.
+ */
 export async function measureEngineVsEcho(opts: {
   seconds: number;
   concurrency: number;
   payloadBytes: number;
+  /** Length of one round; `seconds` of each kind are split into rounds this long. */
+  roundMs?: number;
+  /** Polls sent ahead of their tasks (see load-thread.ts), else strictly call by call. */
+  polling?: boolean;
 }): Promise<{
   engine: ThroughputSample;
   echo: ThroughputSample;
   ratio: number;
+  /** Per-round ratios (engine / echo of adjacent rounds): their spread shows the noise. */
+  roundRatios: number[];
 }> {
-  const durationMs = opts.seconds * 1000;
+  const roundMs = opts.roundMs ?? 1500;
+  const rounds = Math.max(1, Math.round((opts.seconds * 1000) / roundMs));
   const engine = await startEngine({ port: 0, numShards: 4 });
-  let engineSample: ThroughputSample;
-  try {
-    // Warm the JIT and caches first; measure the second run.
-    await runLoad({
-      kind: 'hello',
-      address: engine.address,
-      concurrency: opts.concurrency,
-      durationMs: Math.min(5000, durationMs),
-      payloadBytes: opts.payloadBytes,
-    });
-    engineSample = await runLoad({
-      kind: 'hello',
-      address: engine.address,
-      concurrency: opts.concurrency,
-      durationMs,
-      payloadBytes: opts.payloadBytes,
-    });
-  } finally {
-    await engine.stop();
-  }
   const echo = await startEchoServer();
-  let echoSample: ThroughputSample;
-  try {
-    await runLoad({
-      kind: 'echo',
-      address: echo.address,
-      concurrency: opts.concurrency,
-      durationMs: Math.min(5000, durationMs),
-      payloadBytes: opts.payloadBytes,
-    });
-    echoSample = await runLoad({
-      kind: 'echo',
-      address: echo.address,
+  const thread = new LoadThread();
+  const kind = opts.polling ? 'hello-polling' : 'hello';
+  const load = (k: LoadRound['kind'], durationMs: number): Promise<ThroughputSample> =>
+    thread.round({
+      kind: k,
+      address: k === 'echo' ? echo.address : engine.address,
       concurrency: opts.concurrency,
       durationMs,
       payloadBytes: opts.payloadBytes,
     });
+  try {
+    // Warm the JIT and caches of both first.
+    await load(kind, 3000);
+    await load('echo', 3000);
+    const e: ThroughputSample[] = [];
+    const b: ThroughputSample[] = [];
+    for (let i = 0; i < rounds; i++) {
+      // Alternate which goes first, so neither always follows the other.
+      if (i % 2 === 0) {
+        e.push(await load(kind, roundMs));
+        b.push(await load('echo', roundMs));
+      } else {
+        b.push(await load('echo', roundMs));
+        e.push(await load(kind, roundMs));
+      }
+    }
+    const es = sum(e);
+    const bs = sum(b);
+    return {
+      engine: es,
+      echo: bs,
+      ratio: es.rpcPerSec / bs.rpcPerSec,
+      roundRatios: e.map((x, i) => x.rpcPerSec / (b[i]?.rpcPerSec ?? Infinity)),
+    };
   } finally {
+    await thread.close();
+    await engine.stop();
     await echo.stop();
   }
-  return { engine: engineSample, echo: echoSample, ratio: engineSample.rpcPerSec / echoSample.rpcPerSec };
 }
 
 function arg(name: string, fallback: number): number {
@@ -90,16 +137,19 @@ function arg(name: string, fallback: number): number {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const seconds = arg('seconds', 10);
+  const seconds = arg('seconds', 12);
   const concurrency = arg('concurrency', 32);
-  const r = await measureEngineVsEcho({ seconds, concurrency, payloadBytes: 16 });
+  const polling = process.argv.includes('--polling');
+  const r = await measureEngineVsEcho({ seconds, concurrency, payloadBytes: 16, polling });
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`;
   console.log(
-    `engine RPC throughput vs bare grpc-js echo (${machine}; ${seconds} s each after a warm-up, ${concurrency} concurrent loops)`,
+    `engine RPC throughput vs bare grpc-js echo (${machine}; ${seconds} s each in alternating 1.5 s rounds after a warm-up, ${concurrency} concurrent loops${polling ? ', polls ahead of their tasks' : ''})`,
   );
   console.log(
     `  engine (hello, memory store): ${r.engine.rpcPerSec.toFixed(0)} RPC/s  (${r.engine.rpcs} RPCs, ${r.engine.workflows} workflows, ${(r.engine.workflows / (r.engine.elapsedMs / 1000)).toFixed(0)} workflows/s)`,
   );
   console.log(`  bare grpc-js echo:            ${r.echo.rpcPerSec.toFixed(0)} RPC/s  (${r.echo.rpcs} RPCs)`);
-  console.log(`  ratio engine / echo:          ${r.ratio.toFixed(3)}`);
+  console.log(
+    `  ratio engine / echo:          ${r.ratio.toFixed(3)}  (per-round median ${median(r.roundRatios).toFixed(3)}, range ${Math.min(...r.roundRatios).toFixed(2)}..${Math.max(...r.roundRatios).toFixed(2)})`,
+  );
 }

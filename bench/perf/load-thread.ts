@@ -1,39 +1,103 @@
 /**
- * A load thread for the performance benchmarks: K concurrent loops of either hello workflows driven call by call
- * (start, poll, respond, poll activity, respond, poll, respond: 7 RPCs) or echo calls, for a fixed time.
- * Posts the RPC count and this thread's CPU time.
+ * A load thread for the performance benchmarks. It runs rounds on request: K concurrent loops of either hello
+ * workflows driven call by call (start, poll, respond, poll activity, respond, poll, respond: 7 RPCs) or echo
+ * calls, for a fixed time, and answers each round with its RPC count, elapsed time and this thread's CPU. One
+ * thread serves many short rounds, so alternating targets (engine, echo, engine, ...) keeps its JIT and its
+ * connections warm and lets a neighbour's load on a shared machine fall on both alike.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import * as grpc from '@grpc/grpc-js';
 import { WorkflowServiceClient } from '../client/workflow-service.js';
 import { echoDefinition } from './echo-server.js';
 
-export interface LoadThreadInit {
-  kind: 'hello' | 'echo';
+export interface LoadRound {
+  /**
+   * hello: each loop drives one workflow at a time, call by call, each poll sent only after the previous reply,
+   * so every task waits in the engine's task-queue backlog. hello-polling: each poll is sent before the call that
+   * creates its task, as a worker keeps polls outstanding, so tasks are handed straight to the waiting poll.
+   */
+  kind: 'hello' | 'hello-polling' | 'echo';
   address: string;
   concurrency: number;
   durationMs: number;
   payloadBytes: number;
 }
 
-const init = workerData as LoadThreadInit;
-let rpcs = 0;
-let workflows = 0;
-const deadline = Date.now() + init.durationMs;
+/** Kept for callers that run one round per thread. */
+export type LoadThreadInit = LoadRound;
 
-async function helloLoop(client: WorkflowServiceClient, tq: string): Promise<void> {
+export interface RoundResult {
+  rpcs: number;
+  workflows: number;
+  elapsedMs: number;
+  /** CPU of the whole process during the round (server and client when both live in it), µs. */
+  cpuUs: number;
+}
+
+const workflowClients = new Map<string, WorkflowServiceClient>();
+const echoClients = new Map<string, grpc.Client>();
+
+async function workflowClient(address: string): Promise<WorkflowServiceClient> {
+  let c = workflowClients.get(address);
+  if (!c) {
+    c = new WorkflowServiceClient(address);
+    await c.waitForReady(10_000);
+    workflowClients.set(address, c);
+  }
+  return c;
+}
+
+function echoClient(address: string): grpc.Client {
+  let c = echoClients.get(address);
+  if (!c) {
+    c = new grpc.Client(address, grpc.credentials.createInsecure());
+    echoClients.set(address, c);
+  }
+  return c;
+}
+
+async function helloLoop(
+  client: WorkflowServiceClient,
+  tq: string,
+  r: LoadRound,
+  deadline: number,
+  count: { rpcs: number; workflows: number },
+): Promise<void> {
   const payload = {
     payloads: [
       {
         metadata: { encoding: Buffer.from('json/plain') },
-        data: Buffer.from(JSON.stringify('x'.repeat(init.payloadBytes))),
+        data: Buffer.from(JSON.stringify('x'.repeat(r.payloadBytes))),
       },
     ],
   };
-  while (Date.now() < deadline) {
-    await client.call('StartWorkflowExecution', {
+  const polling = r.kind === 'hello-polling';
+  const pollWorkflowTask = () =>
+    client.call(
+      'PollWorkflowTaskQueue',
+      { namespace: 'default', taskQueue: { name: tq }, identity: 'perf' },
+      { timeoutMs: 10_000 },
+    );
+  const pollActivityTask = () =>
+    client.call(
+      'PollActivityTaskQueue',
+      { namespace: 'default', taskQueue: { name: tq }, identity: 'perf' },
+      { timeoutMs: 10_000 },
+    );
+  const schedule = {
+    commandType: 1,
+    scheduleActivityTaskCommandAttributes: {
+      activityId: 'a',
+      activityType: { name: 'greet' },
+      input: payload,
+      startToCloseTimeout: { seconds: 10 },
+    },
+  };
+  const complete = { commandType: 4, completeWorkflowExecutionCommandAttributes: { result: payload } };
+  const start = () =>
+    client.call('StartWorkflowExecution', {
       namespace: 'default',
       workflowId: randomUUID(),
       workflowType: { name: 'hello' },
@@ -41,73 +105,69 @@ async function helloLoop(client: WorkflowServiceClient, tq: string): Promise<voi
       requestId: randomUUID(),
       input: payload,
     });
-    const wt = await client.call(
-      'PollWorkflowTaskQueue',
-      { namespace: 'default', taskQueue: { name: tq }, identity: 'perf' },
-      { timeoutMs: 10_000 },
-    );
-    await client.call('RespondWorkflowTaskCompleted', {
-      taskToken: wt.taskToken,
-      commands: [
-        {
-          commandType: 1,
-          scheduleActivityTaskCommandAttributes: {
-            activityId: 'a',
-            activityType: { name: 'greet' },
-            input: payload,
-            startToCloseTimeout: { seconds: 10 },
-          },
-        },
-      ],
-    });
-    const at = await client.call(
-      'PollActivityTaskQueue',
-      { namespace: 'default', taskQueue: { name: tq }, identity: 'perf' },
-      { timeoutMs: 10_000 },
-    );
-    await client.call('RespondActivityTaskCompleted', { taskToken: at.taskToken, result: payload });
-    const wt2 = await client.call(
-      'PollWorkflowTaskQueue',
-      { namespace: 'default', taskQueue: { name: tq }, identity: 'perf' },
-      { timeoutMs: 10_000 },
-    );
-    await client.call('RespondWorkflowTaskCompleted', {
-      taskToken: wt2.taskToken,
-      commands: [{ commandType: 4, completeWorkflowExecutionCommandAttributes: { result: payload } }],
-    });
-    rpcs += 7;
-    workflows += 1;
+  while (Date.now() < deadline) {
+    if (polling) {
+      const wt1 = pollWorkflowTask();
+      await start();
+      const at = pollActivityTask();
+      await client.call('RespondWorkflowTaskCompleted', { taskToken: (await wt1).taskToken, commands: [schedule] });
+      const wt2 = pollWorkflowTask();
+      await client.call('RespondActivityTaskCompleted', { taskToken: (await at).taskToken, result: payload });
+      await client.call('RespondWorkflowTaskCompleted', { taskToken: (await wt2).taskToken, commands: [complete] });
+    } else {
+      await start();
+      const wt1 = await pollWorkflowTask();
+      await client.call('RespondWorkflowTaskCompleted', { taskToken: wt1.taskToken, commands: [schedule] });
+      const at = await pollActivityTask();
+      await client.call('RespondActivityTaskCompleted', { taskToken: at.taskToken, result: payload });
+      const wt2 = await pollWorkflowTask();
+      await client.call('RespondWorkflowTaskCompleted', { taskToken: wt2.taskToken, commands: [complete] });
+    }
+    count.rpcs += 7;
+    count.workflows += 1;
   }
 }
 
-async function echoLoop(client: grpc.Client, def: grpc.MethodDefinition<Buffer, Buffer>): Promise<void> {
-  const body = Buffer.alloc(init.payloadBytes + 100, 7);
+async function echoLoop(client: grpc.Client, r: LoadRound, deadline: number, count: { rpcs: number }): Promise<void> {
+  const def = echoDefinition.Echo as grpc.MethodDefinition<Buffer, Buffer>;
+  const body = Buffer.alloc(r.payloadBytes + 100, 7);
   while (Date.now() < deadline) {
     await new Promise<void>((resolve, reject) =>
       client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, body, (err) =>
         err ? reject(err) : resolve(),
       ),
     );
-    rpcs += 1;
+    count.rpcs += 1;
   }
 }
 
-const cpu0 = process.cpuUsage();
-const t0 = performance.now();
-const loops: Promise<void>[] = [];
-if (init.kind === 'hello') {
-  const client = new WorkflowServiceClient(init.address);
-  await client.waitForReady(10_000);
-  // One task queue per loop: each loop's polls take its own tasks, so the loops do not steal from each other.
-  for (let i = 0; i < init.concurrency; i++) loops.push(helloLoop(client, `perf-${i}-${randomUUID().slice(0, 6)}`));
+export async function runRound(r: LoadRound): Promise<RoundResult> {
+  const count = { rpcs: 0, workflows: 0 };
+  const wf = r.kind === 'echo' ? undefined : await workflowClient(r.address);
+  const echo = r.kind === 'echo' ? echoClient(r.address) : undefined;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const deadline = Date.now() + r.durationMs;
+  const loops: Promise<void>[] = [];
+  for (let i = 0; i < r.concurrency; i++) {
+    // One task queue per loop: each loop's polls take its own tasks, so the loops do not steal from each other.
+    if (wf) loops.push(helloLoop(wf, `perf-${i}-${randomUUID().slice(0, 6)}`, r, deadline, count));
+    else if (echo) loops.push(echoLoop(echo, r, deadline, count));
+  }
   await Promise.all(loops);
-  client.close();
-} else {
-  const client = new grpc.Client(init.address, grpc.credentials.createInsecure());
-  const def = echoDefinition.Echo as grpc.MethodDefinition<Buffer, Buffer>;
-  for (let i = 0; i < init.concurrency; i++) loops.push(echoLoop(client, def));
-  await Promise.all(loops);
-  client.close();
+  const cpu = process.cpuUsage(cpu0);
+  return { ...count, elapsedMs: performance.now() - t0, cpuUs: cpu.user + cpu.system };
 }
-const cpu = process.cpuUsage(cpu0);
-parentPort?.postMessage({ rpcs, workflows, elapsedMs: performance.now() - t0, cpuUs: cpu.user + cpu.system });
+
+parentPort?.on('message', (m: LoadRound | { kind: 'close' }) => {
+  if (m.kind === 'close') {
+    for (const c of workflowClients.values()) c.close();
+    for (const c of echoClients.values()) c.close();
+    parentPort?.close();
+    return;
+  }
+  runRound(m).then(
+    (result) => parentPort?.postMessage({ ok: true, result }),
+    (err: unknown) => parentPort?.postMessage({ ok: false, error: err instanceof Error ? err.message : String(err) }),
+  );
+});

@@ -1,27 +1,24 @@
 /**
- * Poller thread: a synthetic worker. It keeps workflow-task and activity polls outstanding, answers each
- * workflow task with the scenario's decider (over the full history) and each activity with the scenario's
- * handler, answers queries, and records workflow-level metrics: end-to-end time (from the intended start the
- * starter put in the workflow's header), task schedule-to-start, and how many runs closed.
+ * Poller thread: a synthetic worker. It keeps workflow-task polls outstanding on the task queue and as many on
+ * its own sticky queue (whose tasks carry only new events, completed from the thread's history cache, as the SDKs do),
+ * keeps activity polls outstanding, and answers each task with the scenario's decider or activity handler.
+ * Activities on the worker's queue are requested eagerly (see workflow-task.ts) unless `--eager false`.
  */
+import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import type { temporal } from '@temporalio/proto';
 import { SCENARIOS } from '../../scenarios/index.js';
-import { compileOptions, type OptionValues, type OptionSpecs } from '../scenario-api/options.js';
-import { DeciderTask, EventType, type HistoryEvent } from '../scenario-api/history.js';
-import { fromPayload, fromPayloads, toPayloads } from '../scenario-api/payloads.js';
-import { isCloseCommand, isContinueAsNew, type Command } from '../scenario-api/commands.js';
-import type { AnyScenario, DeciderContext } from '../scenario-api/types.js';
+import { compileOptions } from '../scenario-api/options.js';
 import { nowUs } from '../recorder/clock.js';
-import { hashString } from '../scenario-api/random.js';
-import { errorType, runThread, seededRandom, type ThreadRuntime } from './runtime.js';
-import { INTENDED_START_HEADER } from './starter-context.js';
-
-type PollWorkflowTaskResponse = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
-type PollActivityTaskResponse = temporal.api.workflowservice.v1.PollActivityTaskQueueResponse;
+import { EagerActivitySlots, runActivity, type ActivityTask } from './activity-task.js';
+import { StickyHistoryCache } from './history-cache.js';
+import { errorType, runThread, type ThreadRuntime } from './runtime.js';
+import { handleWorkflowTask, type WorkerContext, type WorkflowTask } from './workflow-task.js';
 
 const POLL_TIMEOUT_MS = 70_000;
-const CALL_TIMEOUT_MS = 30_000;
+/** Runs kept in a poller thread's sticky cache (the SDKs' default workflow cache holds a few thousand). */
+const STICKY_CACHE_RUNS = 10_000;
+/** Workflow tasks (and, separately, activities) a poller thread works on at once. */
+const TASK_SLOTS = 256;
 
 function num(v: unknown): number {
   if (typeof v === 'number') return v;
@@ -42,32 +39,63 @@ runThread(async (rt) => {
     `scenario ${rt.init.scenario}`,
   );
   if (problems.length > 0) throw new Error(problems.join('; '));
+  // As many polls on the sticky queue as on the normal one: which queue a task comes on depends on the
+  // scenario (a workflow started eagerly gets its second task on the normal queue), and idle long polls cost little.
+  const stickyPolls = rt.init.workflowPollers;
+  const w: WorkerContext & { sticky: NonNullable<WorkerContext['sticky']> } = {
+    rt,
+    scenario,
+    options: values,
+    sticky: {
+      queue: `${rt.init.taskQueue}-sticky-${rt.init.threadIndex}-${randomUUID().slice(0, 8)}`,
+      cache: new StickyHistoryCache(STICKY_CACHE_RUNS),
+    },
+    ...(rt.eager ? { eagerSlots: new EagerActivitySlots(Math.max(1, rt.init.activityPollers) * 4) } : {}),
+  };
   await rt.ready();
   await rt.waitForStart();
   const abort = new AbortController();
   // Every outstanding poll listens on this one signal.
   setMaxListeners(Infinity, abort.signal);
   void rt.waitForStop().then(() => abort.abort());
+  const workflowSlots = new TaskSlots(rt, TASK_SLOTS);
+  const activitySlots = new TaskSlots(rt, TASK_SLOTS);
   const loops: Promise<void>[] = [];
-  for (let i = 0; i < rt.init.workflowPollers; i++) loops.push(workflowLoop(rt, scenario, values, abort.signal));
-  for (let i = 0; i < rt.init.activityPollers; i++) loops.push(activityLoop(rt, scenario, values, abort.signal));
+  for (let i = 0; i < rt.init.workflowPollers; i++) loops.push(workflowLoop(w, workflowSlots, undefined, abort.signal));
+  for (let i = 0; i < stickyPolls; i++) loops.push(workflowLoop(w, workflowSlots, w.sticky.queue, abort.signal));
+  for (let i = 0; i < rt.init.activityPollers; i++) loops.push(activityLoop(w, activitySlots, abort.signal));
   await Promise.all(loops);
+  await workflowSlots.drain();
+  await activitySlots.drain();
+  rt.recorder.count('sticky_cache_hits', w.sticky.cache.hits);
+  // Hand the sticky queue's tasks back to the normal queue at once (the SDKs' ShutdownWorker).
+  await rt.client
+    .call(
+      'ShutdownWorker',
+      { namespace: rt.init.namespace, stickyTaskQueue: w.sticky.queue, identity: rt.init.identity },
+      { timeoutMs: 5_000 },
+    )
+    .catch(() => undefined);
 });
 
 async function workflowLoop(
-  rt: ThreadRuntime,
-  scenario: AnyScenario,
-  o: OptionValues<OptionSpecs>,
+  w: WorkerContext,
+  slots: TaskSlots,
+  stickyQueue: string | undefined,
   signal: AbortSignal,
 ): Promise<void> {
+  const { rt } = w;
   const { init, client, recorder } = rt;
+  const taskQueue = stickyQueue
+    ? { name: stickyQueue, kind: 2, normalName: init.taskQueue }
+    : { name: init.taskQueue, kind: 1 };
   while (!signal.aborted) {
-    let task: PollWorkflowTaskResponse;
+    let task: WorkflowTask;
     const sent = nowUs();
     try {
       task = await client.call(
         'PollWorkflowTaskQueue',
-        { namespace: init.namespace, taskQueue: { name: init.taskQueue, kind: 1 }, identity: init.identity },
+        { namespace: init.namespace, taskQueue, identity: init.identity },
         { timeoutMs: POLL_TIMEOUT_MS, signal },
       );
     } catch (err) {
@@ -81,212 +109,45 @@ async function workflowLoop(
       continue;
     }
     recorder.recordService('poll_workflow_task', nowUs() - sent);
-    rt.inFlight += 1;
-    try {
-      await handleWorkflowTask(rt, scenario, o, task);
-    } finally {
-      rt.inFlight -= 1;
-    }
-  }
-}
-
-async function fullHistory(rt: ThreadRuntime, task: PollWorkflowTaskResponse): Promise<HistoryEvent[]> {
-  const events: HistoryEvent[] = [...(task.history?.events ?? [])];
-  let token = task.nextPageToken;
-  while (token && token.length > 0) {
-    const page = await rt.client.call(
-      'GetWorkflowExecutionHistory',
-      { namespace: rt.init.namespace, execution: task.workflowExecution, nextPageToken: token },
-      { timeoutMs: CALL_TIMEOUT_MS },
-    );
-    events.push(...(page.history?.events ?? []));
-    token = page.nextPageToken;
-  }
-  return events;
-}
-
-async function handleWorkflowTask(
-  rt: ThreadRuntime,
-  scenario: AnyScenario,
-  o: OptionValues<OptionSpecs>,
-  task: PollWorkflowTaskResponse,
-): Promise<void> {
-  const { init, client, recorder } = rt;
-  const scale = init.timeScale;
-  const started = tsUs(task.startedTime);
-  const scheduled = tsUs(task.scheduledTime);
-  if (started > 0 && scheduled > 0)
-    recorder.recordMetric('workflow_task_schedule_to_start', (started - scheduled) / scale);
-  const events = await fullHistory(rt, task);
-  const view = new DeciderTask(
-    task.workflowExecution?.workflowId ?? '',
-    task.workflowExecution?.runId ?? '',
-    task.workflowType?.name ?? '',
-    events,
-    num(task.previousStartedEventId),
-    task.attempt,
-  );
-  const ctx: DeciderContext = {
-    count: (name, n = 1) => recorder.count(name, n),
-    record: (metric, us) => recorder.recordMetric(metric, us),
-    timeScale: scale,
-  };
-
-  if (task.query) {
-    // A query task: answer from history, nothing else.
-    let answer: unknown;
-    let failure: string | undefined;
-    try {
-      answer = scenario.query?.(view, task.query.queryType ?? '', fromPayloads(task.query.queryArgs), o);
-      if (!scenario.query) failure = `scenario ${scenario.name} answers no queries`;
-    } catch (err) {
-      failure = err instanceof Error ? err.message : String(err);
-    }
-    const sent = nowUs();
-    try {
-      await client.call(
-        'RespondQueryTaskCompleted',
-        {
-          taskToken: task.taskToken,
-          namespace: init.namespace,
-          completedType: failure === undefined ? 1 : 2,
-          ...(failure === undefined ? { queryResult: toPayloads(answer) } : { errorMessage: failure }),
-        },
-        { timeoutMs: CALL_TIMEOUT_MS },
-      );
-      recorder.recordService('respond_query_task', nowUs() - sent);
-      recorder.count('queries_answered');
-    } catch (err) {
-      recorder.error('respond_query_task', errorType(err));
-    }
-    return;
-  }
-
-  let commands: Command[];
-  try {
-    commands = scenario.decide(view, o, ctx);
-  } catch (err) {
-    recorder.error('decide', errorType(err));
-    await client
-      .call(
-        'RespondWorkflowTaskFailed',
-        {
-          taskToken: task.taskToken,
-          namespace: init.namespace,
-          cause: 14,
-          identity: init.identity,
-          failure: { message: err instanceof Error ? err.message : String(err), source: 'stampede' },
-        },
-        { timeoutMs: CALL_TIMEOUT_MS },
-      )
-      .catch((e: unknown) => recorder.error('respond_workflow_task_failed', errorType(e)));
-    return;
-  }
-  const queryResults: Record<string, temporal.api.query.v1.IWorkflowQueryResult> = {};
-  for (const [id, q] of Object.entries(task.queries ?? {})) {
-    try {
-      const answer = scenario.query?.(view, q.queryType ?? '', fromPayloads(q.queryArgs), o);
-      queryResults[id] = { resultType: 1, answer: toPayloads(answer) };
-    } catch (err) {
-      queryResults[id] = { resultType: 2, errorMessage: err instanceof Error ? err.message : String(err) };
-    }
-  }
-  // Carry the intended start across continue-as-new so the chain's end-to-end time is measured.
-  const header = view.started.header;
-  for (const c of commands) {
-    if (isContinueAsNew(c) && c.continueAsNewWorkflowExecutionCommandAttributes && header) {
-      c.continueAsNewWorkflowExecutionCommandAttributes.header = header;
-    }
-  }
-  const sent = nowUs();
-  try {
-    await client.call(
-      'RespondWorkflowTaskCompleted',
-      { taskToken: task.taskToken, namespace: init.namespace, identity: init.identity, commands, queryResults },
-      { timeoutMs: CALL_TIMEOUT_MS },
-    );
-  } catch (err) {
-    // A closing task that raced new events (signals) is refused; the next task carries them. Expected under
-    // fan-in, so counted rather than treated as an error.
-    if (isUnhandledCommand(err)) recorder.count('workflow_tasks_unhandled_command');
-    else recorder.error('respond_workflow_task', errorType(err));
-    return;
-  }
-  const done = nowUs();
-  recorder.recordService('respond_workflow_task', done - sent);
-  recorder.count('workflow_tasks');
-  recordEventMetrics(rt, view, done);
-  const close = commands.find(isCloseCommand);
-  if (close) {
-    const continued = isContinueAsNew(close);
-    recorder.count(continued ? 'workflows_continued' : 'workflows_closed');
-    if (!continued) {
-      const intended = fromPayload(header?.fields?.[INTENDED_START_HEADER]);
-      if (typeof intended === 'number') recorder.recordMetric('workflow_e2e', done - intended);
-    }
+    await slots.run(() => handleWorkflowTask(w, task, 'poll'));
   }
 }
 
 /**
- * Workflow-level metrics from the events this task handled (recorded once the task is accepted, so a retried
- * task does not count twice):
- * - timer lateness: the TimerFired event's time minus the time the timer was due (started + start-to-fire), in
- *   virtual time (what the workflow's clock saw) and in real time (virtual / time scale);
- * - signal-to-handled: from the sender's stamp in the signal header to this worker's handling of the signal.
+ * Task slots of a poller thread, shared by its poll loops: a loop hands the task it got to a slot and polls again
+ * at once (as the SDKs' pollers feed their executors), so polls stay outstanding while tasks are worked on; when
+ * every slot is busy the loop waits for one before it polls again.
  */
-function recordEventMetrics(rt: ThreadRuntime, view: DeciderTask, handledUs: number): void {
-  const { recorder, init } = rt;
-  for (const e of view.newEvents) {
-    switch (e.eventType) {
-      case EventType.EVENT_TYPE_TIMER_FIRED: {
-        const startedId = num(e.timerFiredEventAttributes?.startedEventId);
-        const started = eventById(view.events, startedId)?.timerStartedEventAttributes;
-        if (!started) break;
-        const dueUs = tsUs(eventById(view.events, startedId)?.eventTime) + durationUs(started.startToFireTimeout);
-        const lateUs = tsUs(e.eventTime) - dueUs;
-        if (lateUs < 0) recorder.count('timers_fired_early');
-        recorder.recordMetric('timer_lateness_virtual', Math.max(0, lateUs));
-        recorder.recordMetric('timer_lateness', Math.max(0, lateUs) / init.timeScale);
-        break;
-      }
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
-        const sentUs = fromPayload(e.workflowExecutionSignaledEventAttributes?.header?.fields?.[INTENDED_START_HEADER]);
-        if (typeof sentUs === 'number') recorder.recordMetric('signal_to_handled', Math.max(0, handledUs - sentUs));
-        recorder.count('signals_handled');
-        break;
-      }
-    }
+class TaskSlots {
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly rt: ThreadRuntime,
+    private readonly capacity: number,
+  ) {}
+
+  async run(work: () => Promise<void>): Promise<void> {
+    this.rt.inFlight += 1;
+    const p: Promise<void> = work()
+      .catch(() => undefined)
+      .finally(() => {
+        this.rt.inFlight -= 1;
+        this.running.delete(p);
+      });
+    this.running.add(p);
+    while (this.running.size >= this.capacity) await Promise.race(this.running);
+  }
+
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
   }
 }
 
-function isUnhandledCommand(err: unknown): boolean {
-  return (
-    typeof err === 'object' &&
-    err !== null &&
-    (err as { code?: unknown }).code === 3 &&
-    String((err as { details?: unknown }).details).includes('UnhandledCommand')
-  );
-}
-
-function eventById(events: readonly HistoryEvent[], id: number): HistoryEvent | undefined {
-  const guess = events[id - 1];
-  if (guess && num(guess.eventId) === id) return guess;
-  return events.find((e) => num(e.eventId) === id);
-}
-
-function durationUs(d: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  return d ? num(d.seconds) * 1e6 + Math.floor((d.nanos ?? 0) / 1000) : 0;
-}
-
-async function activityLoop(
-  rt: ThreadRuntime,
-  scenario: AnyScenario,
-  o: OptionValues<OptionSpecs>,
-  signal: AbortSignal,
-): Promise<void> {
+async function activityLoop(w: WorkerContext, slots: TaskSlots, signal: AbortSignal): Promise<void> {
+  const { rt } = w;
   const { init, client, recorder } = rt;
   while (!signal.aborted) {
-    let task: PollActivityTaskResponse;
+    let task: ActivityTask;
     const sent = nowUs();
     try {
       task = await client.call(
@@ -309,70 +170,7 @@ async function activityLoop(
     const scheduled = tsUs(task.currentAttemptScheduledTime);
     if (started > 0 && scheduled > 0)
       recorder.recordMetric('activity_schedule_to_start', (started - scheduled) / init.timeScale);
-    rt.inFlight += 1;
-    try {
-      await runActivity(rt, scenario, o, task);
-    } finally {
-      rt.inFlight -= 1;
-    }
-  }
-}
-
-async function runActivity(
-  rt: ThreadRuntime,
-  scenario: AnyScenario,
-  o: OptionValues<OptionSpecs>,
-  task: PollActivityTaskResponse,
-): Promise<void> {
-  const { init, client, recorder } = rt;
-  const type = task.activityType?.name ?? '';
-  const handler = scenario.activities[type];
-  let result: unknown;
-  let failure: string | undefined;
-  try {
-    if (!handler) throw new Error(`scenario ${scenario.name} has no activity ${type}`);
-    result = await handler(
-      fromPayloads(task.input),
-      {
-        attempt: task.attempt,
-        workflowId: task.workflowExecution?.workflowId ?? '',
-        activityId: task.activityId,
-        random: seededRandom(hashString(`${task.workflowExecution?.workflowId}/${task.activityId}/${task.attempt}`)),
-      },
-      o,
-    );
-  } catch (err) {
-    failure = err instanceof Error ? err.message : String(err);
-  }
-  const sent = nowUs();
-  try {
-    if (failure === undefined) {
-      await client.call(
-        'RespondActivityTaskCompleted',
-        { taskToken: task.taskToken, namespace: init.namespace, identity: init.identity, result: toPayloads(result) },
-        { timeoutMs: CALL_TIMEOUT_MS },
-      );
-      recorder.count('activities_completed');
-    } else {
-      await client.call(
-        'RespondActivityTaskFailed',
-        {
-          taskToken: task.taskToken,
-          namespace: init.namespace,
-          identity: init.identity,
-          failure: {
-            message: failure,
-            source: 'stampede',
-            applicationFailureInfo: { type: 'ScenarioActivityFailure' },
-          },
-        },
-        { timeoutMs: CALL_TIMEOUT_MS },
-      );
-      recorder.count('activities_failed');
-    }
-    recorder.recordService('respond_activity_task', nowUs() - sent);
-  } catch (err) {
-    recorder.error('respond_activity_task', errorType(err));
+    await slots.run(() => runActivity(rt, w.scenario, w.options, task));
   }
 }
 

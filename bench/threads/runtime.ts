@@ -12,10 +12,32 @@ import { IntervalRecorder } from '../recorder/interval-recorder.js';
 import { nowMs } from '../recorder/clock.js';
 import type { CoordinatorMessage, HealthSample, ThreadInit, ThreadMessage } from '../coordinator/protocol.js';
 
+/** Counter of the calls sent per WorkflowService method: `rpc.<Method>` (RPCs per workflow come from these). */
+export const RPC_COUNTER_PREFIX = 'rpc.';
+
 export class ThreadRuntime {
   readonly init = workerData as ThreadInit;
-  readonly client = new WorkflowServiceClient(this.init.target);
   readonly recorder = new IntervalRecorder();
+  private readonly rpcCounters = new Map<string, string>();
+  readonly client = new WorkflowServiceClient(this.init.target, {
+    onCall: (method) => {
+      let name = this.rpcCounters.get(method);
+      if (name === undefined) {
+        name = `${RPC_COUNTER_PREFIX}${method}`;
+        this.rpcCounters.set(method, name);
+      }
+      this.recorder.count(name);
+    },
+  });
+  /**
+   * Eager execution (`--eager`, default on): workflows start with their first task in the start response when
+   * the target advertises it, and activities ask to be handed back in the workflow task's completion.
+   */
+  readonly eager = (this.init as ThreadInit & { eager?: boolean }).eager !== false;
+  /** The target advertises eager workflow start (GetSystemInfo), learnt in `ready()`. */
+  eagerStartSupported = false;
+  /** Work started by a reply rather than a poll (eager tasks), awaited before the thread finishes. */
+  private readonly backgroundWork = new Set<Promise<void>>();
   t0Ms = 0;
   stopRequested = false;
   private index = 0;
@@ -148,10 +170,28 @@ export class ThreadRuntime {
     this.delay.disable();
   }
 
-  /** Connects, then tells the coordinator this thread is ready. */
+  /** Connects, learns what the target supports, then tells the coordinator this thread is ready. */
   async ready(): Promise<void> {
     await this.client.waitForReady(15_000);
+    if (this.eager) {
+      try {
+        const info = await this.client.call('GetSystemInfo', {}, { timeoutMs: 15_000 });
+        this.eagerStartSupported = info.capabilities?.eagerWorkflowStart === true;
+      } catch {
+        // A target without GetSystemInfo: no eager start.
+      }
+    }
     this.post({ type: 'ready' });
+  }
+
+  /** Tracks work that runs beside the thread's loops (an eager task); errors are the work's own to record. */
+  background(work: Promise<void>): void {
+    const p = work.catch(() => undefined).finally(() => this.backgroundWork.delete(p));
+    this.backgroundWork.add(p);
+  }
+
+  async drainBackground(): Promise<void> {
+    while (this.backgroundWork.size > 0) await Promise.all([...this.backgroundWork]);
   }
 }
 
@@ -172,7 +212,7 @@ export function runThread(main: (rt: ThreadRuntime) => Promise<void>): void {
     process.exit(1);
   }
   main(rt).then(
-    () => rt.finish(),
+    () => rt.drainBackground().then(() => rt.finish()),
     (err: unknown) => {
       rt.post({ type: 'fatal', error: serializeError(err) });
       process.exit(1);

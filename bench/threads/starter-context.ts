@@ -3,6 +3,7 @@
  * an iteration is measured from the iteration's intended start (open model), later calls from their own send.
  */
 import { randomUUID } from 'node:crypto';
+import type { temporal } from '@temporalio/proto';
 import type { StarterContext } from '../scenario-api/types.js';
 import { fromPayloads, toPayload, toPayloads } from '../scenario-api/payloads.js';
 import { nowUs } from '../recorder/clock.js';
@@ -10,6 +11,17 @@ import { errorType, type ThreadRuntime } from './runtime.js';
 import { workflowIdPrefix } from '../coordinator/protocol.js';
 
 export const INTENDED_START_HEADER = 'stampede-intended-start-us';
+
+/**
+ * A starter's worker for eagerly started workflows. A start asks for its first task only when the worker has a
+ * free slot (as the SDKs do), so that a busy thread sends work to the pollers instead of queueing it; `take` runs
+ * the task handed back and frees the slot, `release` frees it when none came back.
+ */
+export interface EagerWorker {
+  reserve(): boolean;
+  take(task: temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse): void;
+  release(): void;
+}
 const CALL_TIMEOUT_MS = 30_000;
 
 export function starterContext(
@@ -17,6 +29,7 @@ export function starterContext(
   k: number,
   intendedUs: number | undefined,
   random: () => number,
+  worker?: EagerWorker,
 ): StarterContext {
   const { init, client, recorder } = rt;
   const prefix = workflowIdPrefix(init.runTag, init.segmentIndex, init.segmentCount);
@@ -43,22 +56,37 @@ export function starterContext(
     random,
     startWorkflow: (p) =>
       measure('start_workflow', async () => {
-        const r = await client.call(
-          'StartWorkflowExecution',
-          {
-            namespace: init.namespace,
-            workflowId: p.workflowId,
-            workflowType: { name: p.workflowType },
-            taskQueue: { name: p.taskQueue ?? init.taskQueue },
-            input: toPayloads(p.input),
-            requestId: randomUUID(),
-            identity: init.identity,
-            header: header(),
-            ...(p.runTimeoutMs ? { workflowRunTimeout: { seconds: Math.ceil(p.runTimeoutMs / 1000) } } : {}),
-          },
-          { timeoutMs: CALL_TIMEOUT_MS },
-        );
+        // Eager start: this thread's worker takes the first task from the reply, on the run's own queue only.
+        const eager = worker !== undefined && (p.taskQueue ?? init.taskQueue) === init.taskQueue && worker.reserve();
+        let r;
+        try {
+          r = await client.call(
+            'StartWorkflowExecution',
+            {
+              namespace: init.namespace,
+              workflowId: p.workflowId,
+              workflowType: { name: p.workflowType },
+              taskQueue: { name: p.taskQueue ?? init.taskQueue },
+              input: toPayloads(p.input),
+              requestId: randomUUID(),
+              identity: init.identity,
+              header: header(),
+              ...(p.runTimeoutMs ? { workflowRunTimeout: { seconds: Math.ceil(p.runTimeoutMs / 1000) } } : {}),
+              ...(eager ? { requestEagerExecution: true } : {}),
+            },
+            { timeoutMs: CALL_TIMEOUT_MS },
+          );
+        } catch (err) {
+          if (eager) worker.release();
+          throw err;
+        }
         recorder.count('workflows_started');
+        // A decoded sub-message is a full message object, as a poll's reply is.
+        const eagerTask = r.eagerWorkflowTask as temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse | null;
+        if (eager) {
+          if (eagerTask && eagerTask.taskToken.length > 0) worker.take(eagerTask);
+          else worker.release();
+        }
         return { runId: r.runId };
       }),
     signalWithStart: (p) =>

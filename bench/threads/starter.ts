@@ -15,7 +15,12 @@ import {
 } from '../executors/types.js';
 import { nowMs } from '../recorder/clock.js';
 import { errorType, runThread, seededRandom, type ThreadRuntime } from './runtime.js';
-import { starterContext } from './starter-context.js';
+import { EagerActivitySlots } from './activity-task.js';
+import { starterContext, type EagerWorker } from './starter-context.js';
+import { handleWorkflowTask, type WorkerContext } from './workflow-task.js';
+
+/** Eager workflow tasks (and, separately, eager activities) a starter thread runs at once. */
+const EAGER_SLOTS = 64;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -36,10 +41,35 @@ runThread(async (rt) => {
     threadCount: init.threadCount,
   };
   await rt.ready();
+  // Eager start: the target hands the first workflow task back in the start reply, and this thread is the
+  // worker that answers it (a worker in the client's process, as Temporal requires). No sticky queue: the next
+  // task goes to the poller threads through the normal queue.
+  const w: WorkerContext = { rt, scenario, options: values, eagerSlots: new EagerActivitySlots(EAGER_SLOTS) };
+  let eagerInFlight = 0;
+  const worker: EagerWorker | undefined =
+    rt.eager && rt.eagerStartSupported
+      ? {
+          reserve: () => {
+            if (eagerInFlight >= EAGER_SLOTS) return false;
+            eagerInFlight += 1;
+            return true;
+          },
+          release: () => {
+            eagerInFlight -= 1;
+          },
+          take: (task) => {
+            rt.background(
+              handleWorkflowTask(w, task, 'eager-start').finally(() => {
+                eagerInFlight -= 1;
+              }),
+            );
+          },
+        }
+      : undefined;
   const t0 = await rt.waitForStart();
   const iterate = (k: number, intendedUs: number | undefined): Promise<void> => {
     rt.recorder.count('iterations');
-    const ctx = starterContext(rt, k, intendedUs, seededRandom((init.seed ^ Math.imul(k, 0x9e3779b1)) >>> 0));
+    const ctx = starterContext(rt, k, intendedUs, seededRandom((init.seed ^ Math.imul(k, 0x9e3779b1)) >>> 0), worker);
     return scenario.iterate(ctx, values).catch((err: unknown) => {
       rt.recorder.count('iterations_failed');
       rt.recorder.error('iteration', errorType(err));

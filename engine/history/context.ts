@@ -5,6 +5,7 @@ import type { Persistence } from '../persistence/manager.js';
 import type { MatchingTask, TaskQueueType } from '../persistence/records.js';
 import type { VisibilityStore } from '../visibility/visibility-store.js';
 import type { LruMap } from '../util/lru.js';
+import type { RunHistoryCache } from './history-cache.js';
 import type { QueryRegistry } from './queries.js';
 import type { Shard } from './shard.js';
 import type { Transactions } from './transaction.js';
@@ -58,5 +59,7 @@ export interface HistoryContext {
   readonly queries: QueryRegistry;
   /** Recently written events that later operations need (activity scheduled events), by `${runKey}#${eventId}`. */
   readonly eventCache: LruMap<string, IHistoryEvent>;
+  /** Committed histories of recently active runs, by run key: poll responses are built from it when it covers them. */
+  readonly historyCache: RunHistoryCache;
   shardFor(namespaceId: string, workflowId: string): Shard;
 }

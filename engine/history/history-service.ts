@@ -15,6 +15,7 @@ import { TimerQueue } from '../timers/timer-queue.js';
 import type { HistoryConfig, HistoryContext, MatchingClient } from './context.js';
 import type { MutableState } from './mutable-state.js';
 import { ImmediateQueue } from './queues/immediate-queue.js';
+import { RunHistoryCache } from './history-cache.js';
 import { QueryRegistry } from './queries.js';
 import { Shard } from './shard.js';
 import { executeTimerTask } from './tasks/timer-executor.js';
@@ -48,6 +49,7 @@ export class HistoryService implements HistoryContext {
   readonly waiters = new HistoryWaiters();
   readonly queries = new QueryRegistry();
   readonly eventCache: LruMap<string, IHistoryEvent>;
+  readonly historyCache: RunHistoryCache;
   private readonly shards = new Map<number, Shard>();
   private readonly queues = new Map<number, ShardQueues>();
   private committed = 0;
@@ -64,11 +66,13 @@ export class HistoryService implements HistoryContext {
     private readonly log: (msg: string) => void = () => undefined,
   ) {
     this.eventCache = new LruMap(10_000 * Math.max(1, Math.ceil(config.numShards / 16)));
+    this.historyCache = new RunHistoryCache(10_000 * Math.max(1, Math.ceil(config.numShards / 16)));
     this.tx = new Transactions(
       persistence,
       clock,
       {
         committed: (shard, ms, events, tasks) => this.onCommitted(shard, ms, events, tasks),
+        uncertain: (shard, tasks) => this.enqueue(shard, tasks),
         conflicted: () => {
           this.conflicts += 1;
         },
@@ -159,20 +163,24 @@ export class HistoryService implements HistoryContext {
     return shard;
   }
 
+  /** Hands history tasks to the shard's queues (each executor re-checks the run's state before acting). */
+  private enqueue(shard: Shard, tasks: HistoryTask[]): void {
+    const q = this.queues.get(shard.id);
+    if (!q) return;
+    const transfer: HistoryTask[] = [];
+    const timer: HistoryTask[] = [];
+    const visibility: HistoryTask[] = [];
+    for (const t of tasks) (t.category === 'transfer' ? transfer : t.category === 'timer' ? timer : visibility).push(t);
+    if (transfer.length) q.transfer.add(transfer);
+    if (timer.length) q.timer.add(timer);
+    if (visibility.length) q.visibility.add(visibility);
+  }
+
   private onCommitted(shard: Shard, ms: MutableState, events: IHistoryEvent[], tasks: HistoryTask[]): void {
     this.committed += 1;
-    const q = this.queues.get(shard.id);
-    if (q) {
-      const transfer: HistoryTask[] = [];
-      const timer: HistoryTask[] = [];
-      const visibility: HistoryTask[] = [];
-      for (const t of tasks)
-        (t.category === 'transfer' ? transfer : t.category === 'timer' ? timer : visibility).push(t);
-      if (transfer.length) q.transfer.add(transfer);
-      if (timer.length) q.timer.add(timer);
-      if (visibility.length) q.visibility.add(visibility);
-    }
+    this.enqueue(shard, tasks);
     const key = cacheKeyOf(ms.key);
+    this.historyCache.committed(key, events, !ms.isRunning());
     for (const e of events) {
       if (e.eventType === enums.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
         this.eventCache.set(`${key}#${toNumber(e.eventId)}`, e);

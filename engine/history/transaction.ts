@@ -22,6 +22,13 @@ export interface CommitHooks {
   committed(shard: Shard, ms: MutableState, events: IHistoryEvent[], tasks: HistoryTask[]): void;
   /** A write failed on a condition or an unknown outcome (for statistics). */
   conflicted?(shard: Shard, err: unknown): void;
+  /**
+   * A write whose outcome could not be learnt (the store went away before the fence or the read-back): its tasks
+   * may be in the store. They go to the queues anyway — every executor checks the run's state and drops a task
+   * the run does not have — so a write that did land is not left with tasks nobody runs (and the ack level, which
+   * only the queues hold back, would pass them and delete them).
+   */
+  uncertain?(shard: Shard, tasks: HistoryTask[]): void;
 }
 
 export interface TransactionOptions {
@@ -207,10 +214,12 @@ export class Transactions {
         // Temporal's OperationPossiblySucceeded: fence the shard, after which the write has either landed or never
         // will (the fence is a Paxos round on the same partition), then read the run back to learn which. A write
         // that landed is a commit: its history tasks must reach the queues, or they would sit in the store unseen.
-        if (await this.landedAfterFence(shard, ms, createMode, err)) {
+        const landed = await this.landedAfterFence(shard, ms, createMode, err);
+        if (landed === true) {
           this.committed(shard, runs, tasksByRun);
           return;
         }
+        if (landed === undefined) this.hooks.uncertain?.(shard, [...tasksByRun.values()].flat());
         throw err;
       }
       await this.cleanUp(shard, written, err);
@@ -233,21 +242,22 @@ export class Transactions {
   /**
    * After a write of unknown outcome: fences the shard, then reads the run back. Landed means the run now exists
    * (create: run ids are unique) or carries the db_record_version this write set (update: nobody else writes this
-   * run under this engine's lock and range). When the fence or the read fails the outcome stays unknown (false).
+   * run under this engine's lock and range). When the fence or the read fails the outcome stays unknown
+   * (undefined).
    */
   private async landedAfterFence(
     shard: Shard,
     ms: MutableState,
     createMode: CreateMode | undefined,
     cause: unknown,
-  ): Promise<boolean> {
+  ): Promise<boolean | undefined> {
     try {
       await this.fence(shard, cause);
       const row = await this.persistence.executions.getWorkflowExecution(shard.id, ms.key);
       if (!row) return false;
       return createMode !== undefined || row.dbRecordVersion === ms.dbRecordVersion + 1;
     } catch {
-      return false;
+      return undefined;
     }
   }
 

@@ -35,7 +35,7 @@ function exec(cmd: string, args: string[]): Promise<string> {
 
 const BARE = fileURLToPath(new URL('./bare-client.ts', import.meta.url));
 
-async function bare(
+export async function bare(
   address: string,
   seconds: number,
   mode: string[],
@@ -44,7 +44,7 @@ async function bare(
   return JSON.parse(out.trim().split('\n').pop() ?? '{}') as { calls: number; seconds: number; cpuUs: number };
 }
 
-async function harness(
+export async function harness(
   address: string,
   seconds: number,
   rate: number,
@@ -78,32 +78,34 @@ async function harness(
   return { calls, cpuUs, achieved: result.operations.start_workflow?.throughputPerSec ?? 0, result };
 }
 
-const seconds = arg('seconds', 10);
-const rate = arg('rate', 2000);
-const dir = mkdtempSync(join(tmpdir(), 'stampede-genbench-'));
-const target = await startFakeTarget({ delayMs: 0 });
-try {
-  console.log(
-    `generator client cost vs bare grpc-js client (${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; ${seconds} s each; same StartWorkflowExecution call, instant target)`,
-  );
-  // Warm the target's JIT.
-  await bare(target.address, 2, ['--concurrency', '32']);
-  const b = await bare(target.address, seconds, ['--rate', String(rate)]);
-  const h = await harness(target.address, seconds, rate, dir);
-  const bareUs = b.cpuUs / b.calls;
-  const harnessUs = h.cpuUs / h.calls;
-  console.log(
-    `  at ${rate}/s: bare client ${bareUs.toFixed(1)} µs CPU/call (${b.calls} calls); harness ${harnessUs.toFixed(1)} µs CPU/call (${h.calls} calls, whole process: coordinator + starter thread)`,
-  );
-  console.log(`  ratio harness / bare: ${(harnessUs / bareUs).toFixed(3)}`);
-  const max = await bare(target.address, seconds, ['--concurrency', '64']);
-  const maxRate = max.calls / max.seconds;
-  console.log(`  bare client maximum: ${maxRate.toFixed(0)} calls/s (64 in flight)`);
-  const sustain = await harness(target.address, seconds, Math.floor(maxRate), dir);
-  console.log(
-    `  one starter thread at ${Math.floor(maxRate)}/s: achieved ${sustain.achieved.toFixed(0)}/s (${((100 * sustain.achieved) / maxRate).toFixed(1)} %), dropped ${sustain.result.health.dropped}, schedule lag p99 ${((sustain.result.metrics.schedule_lag?.p99Us ?? 0) / 1000).toFixed(1)} ms`,
-  );
-} finally {
-  await target.stop();
-  rmSync(dir, { recursive: true, force: true });
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const seconds = arg('seconds', 10);
+  const rate = arg('rate', 2000);
+  const dir = mkdtempSync(join(tmpdir(), 'stampede-genbench-'));
+  const target = await startFakeTarget({ delayMs: 0 });
+  try {
+    console.log(
+      `generator client cost vs bare grpc-js client (${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}; ${seconds} s each; same StartWorkflowExecution call, instant target)`,
+    );
+    // Warm the target's JIT.
+    await bare(target.address, 2, ['--concurrency', '32']);
+    const b = await bare(target.address, seconds, ['--rate', String(rate)]);
+    const h = await harness(target.address, seconds, rate, dir);
+    const bareUs = b.cpuUs / b.calls;
+    const harnessUs = h.cpuUs / h.calls;
+    console.log(
+      `  at ${rate}/s: bare client ${bareUs.toFixed(1)} µs CPU/call (${b.calls} calls); harness ${harnessUs.toFixed(1)} µs CPU/call (${h.calls} calls, whole process: coordinator + starter thread)`,
+    );
+    console.log(`  ratio harness / bare: ${(harnessUs / bareUs).toFixed(3)}`);
+    const max = await bare(target.address, seconds, ['--concurrency', '64']);
+    const maxRate = max.calls / max.seconds;
+    console.log(`  bare client maximum: ${maxRate.toFixed(0)} calls/s (64 in flight)`);
+    const sustain = await harness(target.address, seconds, Math.floor(maxRate), dir);
+    console.log(
+      `  one starter thread at ${Math.floor(maxRate)}/s: achieved ${sustain.achieved.toFixed(0)}/s (${((100 * sustain.achieved) / maxRate).toFixed(1)} %), dropped ${sustain.result.health.dropped}, schedule lag p99 ${((sustain.result.metrics.schedule_lag?.p99Us ?? 0) / 1000).toFixed(1)} ms`,
+    );
+  } finally {
+    await target.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

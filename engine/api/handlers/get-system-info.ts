@@ -16,7 +16,7 @@ export const getSystemInfo: Handler<
       encodedFailureAttributes: true,
       buildIdBasedVersioning: false,
       upsertMemo: true,
-      eagerWorkflowStart: false,
+      eagerWorkflowStart: true,
       sdkMetadata: true,
       countGroupByExecutionStatus: true,
       nexus: false,

@@ -24,8 +24,8 @@ function workflowToken(bytes: Uint8Array | null | undefined): WorkflowTaskToken 
   return token;
 }
 
-async function checkNamespace(fe: Frontend, token: WorkflowTaskToken): Promise<void> {
-  await fe.namespaces.byIdOrThrow(token.ns);
+async function checkNamespace(fe: Frontend, token: WorkflowTaskToken): Promise<string> {
+  return (await fe.namespaces.byIdOrThrow(token.ns)).name;
 }
 
 /**
@@ -76,10 +76,10 @@ export const respondWorkflowTaskCompleted: Handler<
   temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedResponse
 > = async (fe, req) => {
   const token = workflowToken(req.taskToken);
-  await checkNamespace(fe, token);
+  const namespaceName = await checkNamespace(fe, token);
   checkIdentity(req.identity);
   checkCommands(fe, req);
-  return completed(fe.history, token, req);
+  return completed(fe.history, token, req, namespaceName);
 };
 
 export const respondWorkflowTaskFailed: Handler<

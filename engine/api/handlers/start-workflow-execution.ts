@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../../errors.js';
-import type { temporal } from '../../proto.js';
-import { startWorkflow } from '../../history/api/start-workflow.js';
+import { msFromDuration, type temporal } from '../../proto.js';
+import { eagerWorkflowTaskResponse, startWorkflow } from '../../history/api/start-workflow.js';
 import type { Frontend, Handler } from '../handler.js';
 import {
   checkConflictPolicy,
@@ -74,6 +74,11 @@ export const startWorkflowExecution: Handler<
   StartRequest,
   temporal.api.workflowservice.v1.IStartWorkflowExecutionResponse
 > = async (fe, req) => {
-  const result = await startWorkflow(fe.history, await startParams(fe, req));
-  return { runId: result.runId, started: result.started, status: result.status };
+  const params = await startParams(fe, req);
+  // Temporal declines eager start for a delayed start; the caller's worker then gets the task by polling.
+  if (req.requestEagerExecution && msFromDuration(req.workflowStartDelay) === 0) params.eager = true;
+  const result = await startWorkflow(fe.history, params);
+  const response = { runId: result.runId, started: result.started, status: result.status };
+  if (!result.eagerTask) return response;
+  return { ...response, eagerWorkflowTask: await eagerWorkflowTaskResponse(fe.history, result.eagerTask) };
 };

@@ -11,7 +11,7 @@ import {
   type temporal,
   type Wire,
 } from '../../proto.js';
-import type { MatchingTask } from '../../persistence/records.js';
+import type { ActivityInfo, ExecutionInfo, MatchingTask, WorkflowKey } from '../../persistence/records.js';
 import type { HistoryContext } from '../context.js';
 import { StaleTaskError } from '../errors.js';
 import { decodePayloadsB64, retryPolicyProto, startActivity } from '../state/activities.js';
@@ -47,18 +47,29 @@ export async function recordActivityTaskStarted(
     a.scheduledEventBatchId,
     a.scheduledEventId,
   );
+  return activityTaskResponse(key, poll.namespaceName, info, a, scheduled);
+}
+
+/** A PollActivityTaskQueueResponse for a started attempt (a poll, or eager dispatch in a workflow task's reply). */
+export function activityTaskResponse(
+  key: WorkflowKey,
+  namespaceName: string,
+  info: ExecutionInfo,
+  a: ActivityInfo,
+  scheduled: IHistoryEvent | undefined,
+): PollResponse {
   const attrs = scheduled?.activityTaskScheduledEventAttributes;
   return {
     taskToken: encodeTaskToken({
       k: 'a',
-      ns: task.namespaceId,
-      wid: task.workflowId,
-      rid: task.runId,
+      ns: key.namespaceId,
+      wid: key.workflowId,
+      rid: key.runId,
       sid: a.scheduledEventId,
       a: a.attempt,
       aid: a.activityId,
     }),
-    workflowNamespace: poll.namespaceName,
+    workflowNamespace: namespaceName,
     workflowType: { name: info.workflowType },
     workflowExecution: { workflowId: info.workflowId, runId: info.runId },
     activityType: { name: a.activityType },

@@ -6,7 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../../errors.js';
-import { enums, msFromDuration, type IFailure, type temporal, type Wire } from '../../proto.js';
+import { enums, msFromDuration, type IFailure, type IHistoryEvent, type temporal, type Wire } from '../../proto.js';
+import type { ActivityInfo, ExecutionInfo } from '../../persistence/records.js';
 import { StateDefaults } from '../state/config.js';
 import type { HistoryContext } from '../context.js';
 import { COMMANDS, UNSUPPORTED_CAUSE, type CommandEnv, type ValidationState } from '../commands/index.js';
@@ -22,6 +23,7 @@ import {
 import type { WorkflowTaskToken } from '../task-token.js';
 import { cacheKeyOf } from '../transaction.js';
 import { dispatchQueryTask } from './query-workflow.js';
+import { activityTaskResponse } from './record-activity-task-started.js';
 import { workflowTaskResponse, type WorkflowTaskView } from './workflow-task-response.js';
 
 type CompletedRequest = temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest;
@@ -32,6 +34,8 @@ const Cause = enums.WorkflowTaskFailedCause;
 interface Outcome {
   rejected?: string;
   newTask?: WorkflowTaskView;
+  /** Activities started eagerly, with what their task responses need. */
+  eagerActivities?: { info: ExecutionInfo; activities: { a: ActivityInfo; event: IHistoryEvent }[] };
   pendingTask: boolean;
   taskQueue: string;
 }
@@ -40,6 +44,7 @@ export async function respondWorkflowTaskCompleted(
   ctx: HistoryContext,
   token: WorkflowTaskToken,
   req: CompletedRequest,
+  namespaceName = '',
 ): Promise<CompletedResponse> {
   const shard = ctx.shardFor(token.ns, token.wid);
   const key = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
@@ -92,6 +97,15 @@ export async function respondWorkflowTaskCompleted(
       identity,
       batchFirstEventId: ms.newEvents[0] ? Number(ms.newEvents[0].eventId) : Number(completed.eventId),
       needsWorkflowTask: false,
+      ...(commands.some((c) => c.scheduleActivityTaskCommandAttributes?.requestEagerExecution)
+        ? {
+            eager: {
+              taskQueue: ms.info.taskQueue,
+              remaining: StateDefaults.maxEagerActivitiesPerWorkflowTask,
+              started: [],
+            },
+          }
+        : {}),
     };
     for (const c of commands) {
       const handler = COMMANDS.get(c.commandType ?? 0);
@@ -116,15 +130,39 @@ export async function respondWorkflowTaskCompleted(
         }
       }
     }
-    return { ...(newTask ? { newTask } : {}), pendingTask: ms.hasPendingWorkflowTask(), taskQueue: ms.info.taskQueue };
+    // A completion that also closed the run hands out no activities: they would only find the run gone.
+    const eagerStarted = ms.isRunning() ? (env.eager?.started ?? []) : [];
+    const eagerActivities =
+      eagerStarted.length > 0
+        ? {
+            info: { ...ms.info },
+            activities: eagerStarted.flatMap(({ scheduledEventId, event }) => {
+              const a = ms.activities.get(scheduledEventId);
+              return a ? [{ a: { ...a }, event }] : [];
+            }),
+          }
+        : undefined;
+    return {
+      ...(newTask ? { newTask } : {}),
+      ...(eagerActivities ? { eagerActivities } : {}),
+      pendingTask: ms.hasPendingWorkflowTask(),
+      taskQueue: ms.info.taskQueue,
+    };
   });
 
   settleQueries(ctx, key, token.tid, req.queryResults ?? {}, outcome);
   if (outcome.rejected) throw new InvalidArgumentError(outcome.rejected);
-  if (!outcome.newTask) return {};
+  const eager = outcome.eagerActivities;
+  const activityTasks = eager
+    ? eager.activities.map(({ a, event }) => activityTaskResponse(key, namespaceName, eager.info, a, event))
+    : undefined;
+  if (!outcome.newTask) return activityTasks ? { activityTasks } : {};
   const runKey = cacheKeyOf(key);
   const queries = ctx.queries.attach(runKey, outcome.newTask.wt.startedEventId);
-  return { workflowTask: await workflowTaskResponse(ctx, outcome.newTask, queries, 0) };
+  return {
+    workflowTask: await workflowTaskResponse(ctx, outcome.newTask, queries, 0),
+    ...(activityTasks ? { activityTasks } : {}),
+  };
 }
 
 /** Answers the queries the task carried; the rest wait for the next task or go out as query tasks. */

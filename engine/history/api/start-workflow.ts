@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { UnavailableError, WorkflowAlreadyStartedError } from '../../errors.js';
-import { enums, type temporal } from '../../proto.js';
+import { enums, type temporal, type Wire } from '../../proto.js';
 import { CurrentWorkflowConditionFailedError } from '../../persistence/errors.js';
 import { WorkflowState, type NamespaceRecord } from '../../persistence/records.js';
 import type { CreateMode } from '../../persistence/store.js';
@@ -13,7 +13,9 @@ import type { HistoryContext } from '../context.js';
 import type { MutableState } from '../mutable-state.js';
 import { terminateWorkflow } from '../state/close.js';
 import { newRun, workflowTaskTimeoutMs } from '../state/start.js';
-import { addExternalEvent } from '../state/workflow-task.js';
+import { addExternalEvent, startWorkflowTaskEagerly } from '../state/workflow-task.js';
+import { cacheKeyOf } from '../transaction.js';
+import { workflowTaskResponse, type WorkflowTaskView } from './workflow-task-response.js';
 
 const Reuse = enums.WorkflowIdReusePolicy;
 const Conflict = enums.WorkflowIdConflictPolicy;
@@ -36,6 +38,11 @@ export interface StartParams {
   memo: temporal.api.common.v1.IMemo | null | undefined;
   searchAttributes: temporal.api.common.v1.ISearchAttributes | null | undefined;
   header: temporal.api.common.v1.IHeader | null | undefined;
+  /**
+   * Eager workflow start: the first workflow task is started in the create itself and returned to the caller,
+   * who has a worker for it; nothing goes through matching. Only for a run this call creates.
+   */
+  eager?: boolean;
   /** Signal-with-start: the signal is the run's second event (or goes to the running run). */
   signal?: {
     name: string;
@@ -48,6 +55,8 @@ export interface StartResult {
   runId: string;
   started: boolean;
   status: number;
+  /** Eager start: the run's first workflow task, started for the caller. */
+  eagerTask?: WorkflowTaskView;
 }
 
 const FAILED_STATUSES = new Set<number>([
@@ -146,8 +155,18 @@ export async function startWorkflow(ctx: HistoryContext, p: StartParams): Promis
       },
       ctx.clock.now(),
     );
+    let eagerTask: WorkflowTaskView | undefined;
+    if (p.eager) {
+      const wt = startWorkflowTaskEagerly(ms, p.requestId, p.identity);
+      // The whole history is what this create writes: the response needs no read back.
+      eagerTask = { info: ms.info, wt, previousStartedEventId: 0, transient: [], events: ms.newEvents };
+    }
     try {
       await ctx.tx.create(shard, ms, mode);
+      if (eagerTask) {
+        eagerTask = { ...eagerTask, info: { ...eagerTask.info }, wt: { ...eagerTask.wt } };
+        return { runId, started: true, status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING, eagerTask };
+      }
       return { runId, started: true, status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING };
     } catch (err) {
       // Another start won the race for this workflow id: decide again on what it wrote.
@@ -156,6 +175,15 @@ export async function startWorkflow(ctx: HistoryContext, p: StartParams): Promis
     }
   }
   throw new UnavailableError(`start of workflow ${p.workflowId} kept conflicting with concurrent starts`);
+}
+
+/** The poll response for an eagerly started first task (queries sent meanwhile ride on it, as on any task). */
+export function eagerWorkflowTaskResponse(
+  ctx: HistoryContext,
+  view: WorkflowTaskView,
+): Promise<Wire<temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse>> {
+  const queries = ctx.queries.attach(cacheKeyOf(view.info), view.wt.startedEventId);
+  return workflowTaskResponse(ctx, view, queries, 0);
 }
 
 export function addSignal(

@@ -7,6 +7,7 @@ import { enums, timestampFromMs, toNumber, type IHistoryEvent, type temporal, ty
 import type { ExecutionInfo, WorkflowTaskInfo } from '../../persistence/records.js';
 import type { HistoryContext } from '../context.js';
 import { encodeTaskToken } from '../task-token.js';
+import { cacheKeyOf } from '../transaction.js';
 
 type PollResponse = Wire<temporal.api.workflowservice.v1.IPollWorkflowTaskQueueResponse>;
 
@@ -15,6 +16,8 @@ export interface WorkflowTaskView {
   wt: WorkflowTaskInfo;
   previousStartedEventId: number;
   transient: IHistoryEvent[];
+  /** The run's whole history when the caller holds it (a run created in this call): no read back. */
+  events?: IHistoryEvent[];
 }
 
 export async function workflowTaskResponse(
@@ -26,15 +29,22 @@ export async function workflowTaskResponse(
   const { info, wt } = view;
   const persistedEnd = wt.transient ? wt.scheduledEventId : wt.startedEventId + 1;
   const first = wt.sticky && view.previousStartedEventId > 0 ? view.previousStartedEventId + 1 : 1;
-  const page = await ctx.persistence.executions.readHistoryBranch({
-    treeId: info.treeId,
-    branchId: info.branchId,
-    minEventId: first,
-    maxEventId: persistedEnd,
-    pageSize: ctx.config.historyPageSize,
-    pageToken: undefined,
-  });
-  const events = page.events.filter((e) => toNumber(e.eventId) >= first && toNumber(e.eventId) < persistedEnd);
+  const stored =
+    view.events ??
+    (persistedEnd - first <= ctx.config.historyPageSize
+      ? ctx.historyCache.range(cacheKeyOf(info), first, persistedEnd)
+      : undefined) ??
+    (
+      await ctx.persistence.executions.readHistoryBranch({
+        treeId: info.treeId,
+        branchId: info.branchId,
+        minEventId: first,
+        maxEventId: persistedEnd,
+        pageSize: ctx.config.historyPageSize,
+        pageToken: undefined,
+      })
+    ).events;
+  const events = stored.filter((e) => toNumber(e.eventId) >= first && toNumber(e.eventId) < persistedEnd);
   const last = events[events.length - 1];
   const complete = persistedEnd <= first || (last !== undefined && toNumber(last.eventId) === persistedEnd - 1);
   let nextPageToken: Uint8Array | undefined;

@@ -1,5 +1,6 @@
-import { enums, type ICommand } from '../../proto.js';
-import { normalizeActivityTimeouts, scheduleActivity } from '../state/activities.js';
+import { randomUUID } from 'node:crypto';
+import { enums, toNumber, type ICommand } from '../../proto.js';
+import { normalizeActivityTimeouts, scheduleActivity, startActivity } from '../state/activities.js';
 import type { CommandHandler } from './types.js';
 
 const Cause = enums.WorkflowTaskFailedCause;
@@ -28,6 +29,20 @@ export const scheduleActivityTask: CommandHandler = {
     const a = attrs(c);
     const t = normalizeActivityTimeouts(a, ms.info.workflowRunTimeoutMs);
     if (typeof t === 'string') throw new Error(t);
-    scheduleActivity(ms, a, t, env.workflowTaskCompletedEventId, env.batchFirstEventId);
+    const eager = env.eager;
+    const eagerly =
+      eager !== undefined &&
+      a.requestEagerExecution === true &&
+      eager.remaining > 0 &&
+      (a.taskQueue?.name || ms.info.taskQueue) === eager.taskQueue;
+    const info = scheduleActivity(ms, a, t, env.workflowTaskCompletedEventId, env.batchFirstEventId, {
+      eager: eagerly,
+    });
+    if (!eagerly) return;
+    startActivity(ms, info.scheduledEventId, info.attempt, randomUUID(), env.identity);
+    const event = ms.newEvents.find((e) => toNumber(e.eventId) === info.scheduledEventId);
+    if (!event) throw new Error(`ActivityTaskScheduled event ${info.scheduledEventId} not in this transaction`);
+    eager.remaining -= 1;
+    eager.started.push({ scheduledEventId: info.scheduledEventId, event });
   },
 };

@@ -1,4 +1,4 @@
-import type { ICommand } from '../../proto.js';
+import type { ICommand, IHistoryEvent } from '../../proto.js';
 import type { MutableState } from '../mutable-state.js';
 
 export interface CommandEnv {
@@ -9,6 +9,20 @@ export interface CommandEnv {
   batchFirstEventId: number;
   /** Set when a command produced events the worker has not seen yet (a new workflow task is needed). */
   needsWorkflowTask: boolean;
+  /** Eager activity dispatch for this completion; undefined when none may start eagerly. */
+  eager?: EagerActivities;
+}
+
+/**
+ * Activities that ask for eager execution start in the completion itself and go back in its response
+ * (Temporal's `activity_tasks`), bypassing matching: only on the queue the completing worker polls, and at most
+ * `remaining` of them; the others are dispatched through matching as usual.
+ */
+export interface EagerActivities {
+  taskQueue: string;
+  remaining: number;
+  /** Those started eagerly, in command order, with their ActivityTaskScheduled events. */
+  started: { scheduledEventId: number; event: IHistoryEvent }[];
 }
 
 export interface CommandHandler {

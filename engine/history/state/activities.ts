@@ -80,6 +80,7 @@ export function scheduleActivity(
   timeouts: { scheduleToCloseMs: number; scheduleToStartMs: number; startToCloseMs: number; heartbeatMs: number },
   workflowTaskCompletedEventId: number,
   batchFirstEventId: number,
+  opts: { eager?: boolean } = {},
 ): ActivityInfo {
   const taskQueue = attrs.taskQueue?.name || ms.info.taskQueue;
   const retry = retryPolicyInfo(attrs.retryPolicy);
@@ -125,7 +126,8 @@ export function scheduleActivity(
     timerTaskStatus: 0,
   };
   ms.putActivity(info);
-  dispatchAttempt(ms, info);
+  // An eager activity is started by the caller in this same transaction: no matching, no schedule-to-start.
+  if (!opts.eager) dispatchAttempt(ms, info);
   if (info.scheduleToCloseTimeoutMs > 0) {
     ms.addRealTimeoutTask(
       {

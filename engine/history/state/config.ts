@@ -10,6 +10,11 @@ export const StateDefaults = {
   activityRetryInitialIntervalMs: 1_000,
   activityRetryBackoffCoefficient: 2,
   activityRetryMaxIntervalFactor: 100,
+  /**
+   * Activities one workflow task completion may start eagerly (the SDKs reserve at most 3 slots per task); the
+   * rest go through matching.
+   */
+  maxEagerActivitiesPerWorkflowTask: 3,
   /** Retention when the namespace sets none (virtual time). */
   retentionMs: 24 * 3600_000,
 } as const;

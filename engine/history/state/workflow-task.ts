@@ -117,6 +117,21 @@ export function startWorkflowTask(
   return { wt, duplicate: false };
 }
 
+/**
+ * Eager dispatch: starts the task scheduled in this same transaction for the caller (eager workflow start), so
+ * the transfer task that would have sent it to matching is dropped (Temporal's bypassTaskGeneration).
+ */
+export function startWorkflowTaskEagerly(ms: MutableState, requestId: string, identity: string): WorkflowTaskInfo {
+  const wt = ms.info.workflowTask;
+  if (!wt || wt.startedEventId > 0) throw new StaleTaskError('No scheduled workflow task to start eagerly.');
+  const scheduledEventId = wt.scheduledEventId;
+  ms.tasks = ms.tasks.filter(
+    (t) =>
+      !(t.category === 'transfer' && t.body.kind === 'workflow-task' && t.body.scheduledEventId === scheduledEventId),
+  );
+  return startWorkflowTask(ms, scheduledEventId, requestId, identity).wt;
+}
+
 /** The scheduled/started pair of a transient attempt, as the worker must see them (not yet in history). */
 export function transientEvents(ms: MutableState): IHistoryEvent[] {
   const wt = ms.info.workflowTask;

@@ -1,0 +1,97 @@
+/**
+ * A synthetic worker's activity execution: runs the scenario's handler for an activity task (from a poll, or
+ * handed back eagerly in a workflow task's completion) and reports the outcome.
+ */
+import type { temporal } from '@temporalio/proto';
+import { fromPayloads, toPayloads } from '../scenario-api/payloads.js';
+import { hashString } from '../scenario-api/random.js';
+import type { OptionSpecs, OptionValues } from '../scenario-api/options.js';
+import type { AnyScenario } from '../scenario-api/types.js';
+import { nowUs } from '../recorder/clock.js';
+import { errorType, seededRandom, type ThreadRuntime } from './runtime.js';
+
+export type ActivityTask = temporal.api.workflowservice.v1.PollActivityTaskQueueResponse;
+
+export const CALL_TIMEOUT_MS = 30_000;
+
+export async function runActivity(
+  rt: ThreadRuntime,
+  scenario: AnyScenario,
+  o: OptionValues<OptionSpecs>,
+  task: ActivityTask,
+): Promise<void> {
+  const { init, client, recorder } = rt;
+  const type = task.activityType?.name ?? '';
+  const handler = scenario.activities[type];
+  let result: unknown;
+  let failure: string | undefined;
+  try {
+    if (!handler) throw new Error(`scenario ${scenario.name} has no activity ${type}`);
+    result = await handler(
+      fromPayloads(task.input),
+      {
+        attempt: task.attempt,
+        workflowId: task.workflowExecution?.workflowId ?? '',
+        activityId: task.activityId,
+        random: seededRandom(hashString(`${task.workflowExecution?.workflowId}/${task.activityId}/${task.attempt}`)),
+      },
+      o,
+    );
+  } catch (err) {
+    failure = err instanceof Error ? err.message : String(err);
+  }
+  const sent = nowUs();
+  try {
+    if (failure === undefined) {
+      await client.call(
+        'RespondActivityTaskCompleted',
+        { taskToken: task.taskToken, namespace: init.namespace, identity: init.identity, result: toPayloads(result) },
+        { timeoutMs: CALL_TIMEOUT_MS },
+      );
+      recorder.count('activities_completed');
+    } else {
+      await client.call(
+        'RespondActivityTaskFailed',
+        {
+          taskToken: task.taskToken,
+          namespace: init.namespace,
+          identity: init.identity,
+          failure: {
+            message: failure,
+            source: 'stampede',
+            applicationFailureInfo: { type: 'ScenarioActivityFailure' },
+          },
+        },
+        { timeoutMs: CALL_TIMEOUT_MS },
+      );
+      recorder.count('activities_failed');
+    }
+    recorder.recordService('respond_activity_task', nowUs() - sent);
+  } catch (err) {
+    recorder.error('respond_activity_task', errorType(err));
+  }
+}
+
+/**
+ * Activity slots for eager execution: a workflow task asks for an activity to be handed back only when a slot
+ * is free (as the SDKs reserve one per eager request), at most `perTask` per workflow task.
+ */
+export class EagerActivitySlots {
+  private inUse = 0;
+
+  constructor(
+    private readonly capacity: number,
+    readonly perTask = 3,
+  ) {}
+
+  /** Reserves up to `wanted` slots (capped per task); returns how many it got. */
+  reserve(wanted: number): number {
+    const n = Math.max(0, Math.min(wanted, this.perTask, this.capacity - this.inUse));
+    this.inUse += n;
+    return n;
+  }
+
+  release(n: number): void {
+    this.inUse = Math.max(0, this.inUse - n);
+  }
+}
