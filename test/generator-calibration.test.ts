@@ -140,7 +140,16 @@ describe('distributed runs', () => {
       (h) => JSON.parse(readFileSync(join(dir, h, 'result.json'), 'utf8')) as ResultV1,
     );
     expect(r.counters.workflows_started).toBe(whole.counters.workflows_started);
-    expect(r.operations.start_workflow?.count).toBe(whole.operations.start_workflow?.count);
+    // Every start lands in some interval: over all intervals the merge holds exactly the whole run's starts.
+    const allStarts = (x: ResultV1): number =>
+      x.intervals.reduce((n, iv) => n + (iv.ops.start_workflow?.count ?? 0) + (iv.ops.start_workflow?.errors ?? 0), 0);
+    expect(allStarts(r)).toBe(allStarts(whole));
+    // The measured phase excludes warm-up by the interval a start completes in: a start sent just before the
+    // warm-up ends may complete just after it on a loaded machine, in one run and not in the other (at most one
+    // such start per segment and boundary).
+    expect(
+      Math.abs((r.operations.start_workflow?.count ?? 0) - (whole.operations.start_workflow?.count ?? 0)),
+    ).toBeLessThanOrEqual(2);
     expect(r.verification.started).toBe(whole.verification.started);
     expect(r.verification.status).toBe('passed');
     // Lossless: the merged histogram holds exactly the samples of both halves.
