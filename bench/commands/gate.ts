@@ -6,6 +6,7 @@ import { ThresholdError, UsageError } from '../errors.js';
 import { bencherBmf, formatGate, githubBenchmark, junitXml, runGate } from '../gate/gate.js';
 import { parseThreshold, type Threshold } from '../gate/threshold.js';
 import { readResult } from '../result/read.js';
+import { parseDurationMs } from '../units.js';
 
 function share(flag: string, raw: unknown, problems: string[]): number {
   const s = String(raw).trim();
@@ -38,13 +39,20 @@ export const gateCommand: CommandModule = {
       .option('threshold', {
         type: 'string',
         array: true,
-        describe: "a threshold, repeatable: 'p99(start)<50ms', 'errors<0.1%', 'throughput>=0.95*target'",
+        describe:
+          "a threshold, repeatable: 'p99(start)<50ms', 'errors<0.1%', 'throughput>=0.95*target'; for a capacity result 'accepted_rate>=200'",
         group: 'Checks:',
       })
       .option('min-effect', {
         type: 'string',
         default: '10%',
         describe: 'smallest change against the baseline that counts as a regression',
+        group: 'Checks:',
+      })
+      .option('min-abs-effect', {
+        type: 'string',
+        default: '1ms',
+        describe: 'smallest latency change against the baseline that counts as a regression (0 to turn off)',
         group: 'Checks:',
       })
       .option('alpha', {
@@ -76,6 +84,9 @@ export const gateCommand: CommandModule = {
     if (((args.threshold as string[] | undefined) ?? []).length === 0 && args.baseline === undefined)
       problems.push('nothing to check: give --threshold and/or --baseline');
     const minEffect = share('min-effect', args.minEffect, problems);
+    const minAbsMs = parseDurationMs(String(args.minAbsEffect));
+    if (minAbsMs === undefined || minAbsMs < 0)
+      problems.push(`--min-abs-effect must be a duration such as 1ms or 500us, got ${String(args.minAbsEffect)}`);
     const alpha = Number(args.alpha);
     if (!(alpha > 0 && alpha < 0.5)) problems.push(`--alpha must be in (0, 0.5), got ${String(args.alpha)}`);
     if (problems.length > 0) throw UsageError.of(problems);
@@ -85,7 +96,7 @@ export const gateCommand: CommandModule = {
       throw new UsageError(
         `the baseline ran scenario ${baseline.scenario.name} and the current result ${current.scenario.name}: compare like with like`,
       );
-    const g = runGate(current, thresholds, baseline, { minEffect, alpha });
+    const g = runGate(current, thresholds, baseline, { minEffect, alpha, minAbsUs: (minAbsMs ?? 0) * 1000 });
     write(args.junit, junitXml(g));
     write(args.json, `${JSON.stringify(g, null, 2)}\n`);
     write(args.bmf, `${JSON.stringify(bencherBmf(current), null, 2)}\n`);

@@ -1,5 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { welchGreater } from './compare.js';
+import type { ResultV1 } from '../result/schema.js';
+import { compareWithBaseline, welchGreater } from './compare.js';
+
+/** A result with only what the comparison reads: one operation's per-interval p50 (µs), p99 = 2 x p50. */
+function runOf(p50s: number[]): ResultV1 {
+  return {
+    timing: { intervalMs: 1000 },
+    operations: { start_workflow: {} },
+    metrics: {},
+    intervals: p50s.map((p50Us, i) => ({
+      index: i,
+      startMs: i * 1000,
+      endMs: (i + 1) * 1000,
+      phase: 'main',
+      ops: { start_workflow: { count: 100, p50Us, p99Us: p50Us * 2 } },
+      metrics: {},
+    })),
+  } as unknown as ResultV1;
+}
 
 describe("Welch's t-test (one-sided)", () => {
   it('matches a reference value', () => {
@@ -18,5 +36,25 @@ describe("Welch's t-test (one-sided)", () => {
     expect(welchGreater([5, 5, 5], [5, 5, 5])).toBe(0.5);
     expect(welchGreater([5, 5, 5], [6, 6, 6])).toBe(0);
     expect(welchGreater([6, 6, 6], [5, 5, 5])).toBe(1);
+  });
+});
+
+describe('comparison with a baseline', () => {
+  const base = runOf([2300, 2320, 2340, 2310, 2330, 2350]);
+  const p50 = (cs: ReturnType<typeof compareWithBaseline>) => cs.find((c) => c.name === 'p50(start_workflow)');
+
+  it('a significant 11 % shift of a 2 ms median fails on the relative test alone, passes with a 1 ms floor', () => {
+    const drift = runOf([2560, 2580, 2600, 2570, 2590, 2610]);
+    expect(p50(compareWithBaseline(drift, base, { minEffect: 0.1, alpha: 0.01 }))?.verdict).toBe('regression');
+    expect(p50(compareWithBaseline(drift, base, { minEffect: 0.1, alpha: 0.01, minAbsUs: 1000 }))?.verdict).toBe(
+      'no significant change',
+    );
+  });
+
+  it('a slowdown beyond both floors is a regression, and its reverse an improvement', () => {
+    const slow = runOf([7300, 7320, 7340, 7310, 7330, 7350]);
+    const o = { minEffect: 0.1, alpha: 0.01, minAbsUs: 1000 };
+    expect(p50(compareWithBaseline(slow, base, o))?.verdict).toBe('regression');
+    expect(p50(compareWithBaseline(base, slow, o))?.verdict).toBe('improvement');
   });
 });

@@ -2,8 +2,9 @@
  * Noise-aware comparison with a baseline result. Each run contributes one sample per measured interval (an
  * operation's p50, its p99, its throughput), so a run of 30 one-second intervals gives 30 samples; Welch's
  * t-test (unequal variances) says whether the current run is worse than the baseline beyond chance, and a
- * minimum effect size keeps a statistically real but tiny shift from failing the gate. Both must hold for a
- * regression: a noisy shared runner then does not cry wolf, and a 2x slowdown never passes.
+ * minimum effect size (relative, and for latencies also absolute) keeps a statistically real but tiny shift
+ * from failing the gate. All must hold for a regression: a noisy shared runner then does not cry wolf, and a
+ * 2x slowdown never passes.
  */
 import jstatModule from 'jstat';
 import type { IntervalResult, ResultV1 } from '../result/schema.js';
@@ -30,6 +31,12 @@ export interface CompareOptions {
   minEffect: number;
   /** Significance level of the one-sided test. */
   alpha: number;
+  /**
+   * Smallest absolute change of a latency (µs) that counts. Below a millisecond or so, a shared runner's
+   * scheduling jitter moves medians by more than 10 % between two runs of the same build; such a shift is
+   * real for that pair of runs but says nothing about the code.
+   */
+  minAbsUs?: number;
 }
 
 interface Stat {
@@ -118,10 +125,11 @@ export function compareWithBaseline(current: ResultV1, baseline: ResultV1, o: Co
     const pWorse = s.direction === 'lower-is-better' ? welchGreater(b, c) : welchGreater(c, b);
     const pBetter = s.direction === 'lower-is-better' ? welchGreater(c, b) : welchGreater(b, c);
     const worseBy = s.direction === 'lower-is-better' ? change : -change;
+    const bigEnough = s.unit !== 'us' || Math.abs(cs.mean - bs.mean) >= (o.minAbsUs ?? 0);
     const verdict =
-      pWorse < o.alpha && worseBy > o.minEffect
+      pWorse < o.alpha && worseBy > o.minEffect && bigEnough
         ? 'regression'
-        : pBetter < o.alpha && -worseBy > o.minEffect
+        : pBetter < o.alpha && -worseBy > o.minEffect && bigEnough
           ? 'improvement'
           : 'no significant change';
     return { ...base, current: cur, change, pValue: pWorse, verdict };

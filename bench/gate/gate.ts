@@ -113,7 +113,7 @@ export function formatGate(g: GateResult): string {
     lines.push(`  note: the runs are configured differently (baseline vs current): ${g.differences.join('; ')}`);
   if (g.comparisons.length > 0) {
     lines.push(
-      `  baseline comparison (per-interval samples, Welch's t-test, alpha ${g.options.alpha}, minimum effect ${(g.options.minEffect * 100).toFixed(0)} %):`,
+      `  baseline comparison (per-interval samples, Welch's t-test, alpha ${g.options.alpha}, minimum effect ${(g.options.minEffect * 100).toFixed(0)} %${g.options.minAbsUs ? ` and ${fmt(g.options.minAbsUs, 'us')} for latencies` : ''}):`,
     );
     for (const c of g.comparisons) {
       const mark = c.verdict === 'regression' ? 'FAIL' : c.verdict === 'improvement' ? 'better' : 'ok  ';
