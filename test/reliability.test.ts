@@ -290,7 +290,7 @@ describe('faults survived, nothing lost', () => {
     // The result counts them: every injected timeout is a CAS write timeout in the engine's LWT outcomes.
     expect(lwt.cas_timeout ?? 0).toBe(injected.reduce((a, b) => a + b, 0));
     expect(result.verification?.lost).toBe(0);
-    expect(engineBugs(result)).toEqual([]);
+    expect(engineBugs(result), tail(engine)).toEqual([]);
     expect(r.code, `${r.stdout}${r.stderr}\n${await describeStuck(engine.address, result)}\n${tail(engine)}`).toBe(0);
 
     // Every unknown outcome fenced its shard: range id + 1 on the shard row (engine start took each to 1).

@@ -41,23 +41,38 @@ export function addWorkflowService(
         return;
       }
       // grpc-js reports 'cancelled' for calls that already ended too; an AbortController (and the DOMException
-      // its abort() builds) is made only for handlers that look at the signal, and never after the reply.
+      // its abort() builds) and the 'cancelled' listener are made only for handlers that look at the signal (a call
+      // cancelled before that has `call.cancelled` set), and the signal is never aborted after the reply.
       let abort: AbortController | undefined;
-      let cancelled = false;
       let replied = false;
-      call.on('cancelled', () => {
-        if (replied) return;
-        cancelled = true;
-        abort?.abort();
-      });
       const ctx: CallContext = {
         deadlineMs: deadlineOf(call),
         get signal() {
           if (!abort) {
-            abort = new AbortController();
-            if (cancelled) abort.abort();
+            const controller = new AbortController();
+            abort = controller;
+            if (call.cancelled && !replied) controller.abort();
+            else
+              call.on('cancelled', () => {
+                if (!replied) controller.abort();
+              });
           }
           return abort.signal;
+        },
+        get aborted() {
+          return abort ? abort.signal.aborted : call.cancelled && !replied;
+        },
+        onCancel(fn) {
+          if (abort) {
+            const signal = abort.signal;
+            signal.addEventListener('abort', fn, { once: true });
+            return () => signal.removeEventListener('abort', fn);
+          }
+          const listener = (): void => {
+            if (!replied) fn();
+          };
+          call.once('cancelled', listener);
+          return () => void call.removeListener('cancelled', listener);
         },
       };
       handler(fe, call.request as never, ctx).then(

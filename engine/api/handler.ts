@@ -9,8 +9,15 @@ import type { NamespaceRegistry } from './namespaces.js';
 export interface CallContext {
   /** Epoch ms of the client's gRPC deadline, if it set one. */
   deadlineMs: number | undefined;
-  /** Aborted when the client cancels or disconnects. */
-  signal: AbortSignal;
+  /** Aborted when the client cancels or disconnects (made on first use). */
+  readonly signal: AbortSignal;
+  /** Whether the client has cancelled or disconnected, without making the signal. */
+  readonly aborted: boolean;
+  /**
+   * Calls `fn` once if the client cancels or disconnects later (not after the reply), without making the signal;
+   * returns the function that unsubscribes it.
+   */
+  onCancel(fn: () => void): () => void;
 }
 
 export interface FrontendLimits {

@@ -216,28 +216,59 @@ function lookupType(typeName: string): ReflectType {
  */
 export function checkDurations(typeName: string, message: object | null | undefined, where = ''): void {
   if (!message) return;
-  const stack: { type: ReflectType; value: Record<string, unknown>; path: string }[] = [
-    { type: lookupType(typeName), value: message as Record<string, unknown>, path: where },
-  ];
-  const at = (path: string, name: string) => (path ? `${path}.${name}` : name);
+  // Paths are only spelled out for an error: each item keeps its parent and its step (field name, index or key).
+  interface Item {
+    type: ReflectType;
+    value: Record<string, unknown>;
+    parent: Item | undefined;
+    field: string;
+    index: string | number | undefined;
+  }
+  const pathOf = (item: Item | undefined): string => {
+    if (!item) return where;
+    const parent = pathOf(item.parent);
+    const step = item.index === undefined ? item.field : `${item.field}[${item.index}]`;
+    return parent ? `${parent}.${step}` : step;
+  };
+  const check = (
+    parent: Item | undefined,
+    t: ReflectType,
+    field: string,
+    index: string | number | undefined,
+    x: unknown,
+    stack: Item[],
+  ): void => {
+    if (x === null || x === undefined || typeof x !== 'object') return;
+    const item: Item = { type: t, value: x as Record<string, unknown>, parent, field, index };
+    if (t.fullName === DURATION) {
+      const problem = durationProblem(x);
+      if (problem !== undefined) throw new InvalidArgumentError(`Invalid ${pathOf(item)}: ${problem}.`);
+    } else {
+      stack.push(item);
+    }
+  };
+  const root: Item = {
+    type: lookupType(typeName),
+    value: message as Record<string, unknown>,
+    parent: undefined,
+    field: '',
+    index: undefined,
+  };
+  const stack: Item[] = [root];
   for (let item = stack.pop(); item; item = stack.pop()) {
+    const parent = item === root ? undefined : item;
     for (const f of fieldsLeadingToDurations(item.type)) {
       const v = item.value[f.name];
       if (v === null || v === undefined) continue;
       const t = messageType(f)!;
-      const entries: [string, unknown][] = f.map
-        ? Object.entries(v as Record<string, unknown>).map(([k, x]) => [`${at(item.path, f.name)}[${k}]`, x])
-        : f.repeated
-          ? (v as unknown[]).map((x, i) => [`${at(item.path, f.name)}[${i}]`, x])
-          : [[at(item.path, f.name), v]];
-      for (const [path, x] of entries) {
-        if (x === null || x === undefined || typeof x !== 'object') continue;
-        if (t.fullName === DURATION) {
-          const problem = durationProblem(x);
-          if (problem !== undefined) throw new InvalidArgumentError(`Invalid ${path}: ${problem}.`);
-        } else {
-          stack.push({ type: t, value: x as Record<string, unknown>, path });
-        }
+      if (f.map) {
+        const entries = v as Record<string, unknown>;
+        for (const k of Object.keys(entries)) check(parent, t, f.name, k, entries[k], stack);
+      } else if (f.repeated) {
+        const xs = v as unknown[];
+        for (let i = 0; i < xs.length; i++) check(parent, t, f.name, i, xs[i], stack);
+      } else {
+        check(parent, t, f.name, undefined, v, stack);
       }
     }
   }

@@ -92,6 +92,19 @@ export class Shard {
     if (this.unsure) await this.renewRange();
     if (this.closed) throw new ShardClosedError(this.id);
     while (this.nextTaskId + count > this.maxTaskId) await this.renewRange();
+    return this.reserve(count, nowMs);
+  }
+
+  /**
+   * {@link allocate} without a promise when nothing has to be renewed first (the common case); undefined when the
+   * caller must `allocate` (closed, unsure, or the range is used up).
+   */
+  tryAllocate(count: number, nowMs: number): { ids: number[]; reservation: number } | undefined {
+    if (this.closed || this.unsure || this.nextTaskId + count > this.maxTaskId) return undefined;
+    return this.reserve(count, nowMs);
+  }
+
+  private reserve(count: number, nowMs: number): { ids: number[]; reservation: number } {
     const ids: number[] = [];
     for (let i = 0; i < count; i++) ids.push(this.nextTaskId++);
     const reservation = ++this.reservationSeq;

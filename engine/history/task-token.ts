@@ -42,7 +42,7 @@ export function decodeTaskToken(bytes: Uint8Array | null | undefined): TaskToken
   if (!bytes || bytes.length === 0) throw new InvalidArgumentError('Task token not set on request.');
   let t: unknown;
   try {
-    t = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    t = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch {
     throw new InvalidArgumentError('Error deserializing task token.');
   }

@@ -82,8 +82,10 @@ export class Transactions {
     for (let attempt = 1; ; attempt++) {
       if (shard.closed) throw new UnavailableError(new ShardClosedError(shard.id).message);
       const ctx = shard.context(cacheKeyOf(key));
-      if (!ctx.lock.idle) this.contention.lockWaits += 1;
-      await ctx.lock.acquire();
+      if (!ctx.lock.tryAcquire()) {
+        this.contention.lockWaits += 1;
+        await ctx.lock.acquire();
+      }
       try {
         const ms = ctx.ms ?? (await this.load(shard, key));
         ctx.ms = ms;
@@ -123,11 +125,14 @@ export class Transactions {
   async create(shard: Shard, ms: MutableState, mode: CreateMode): Promise<void> {
     if (shard.closed) throw new UnavailableError(new ShardClosedError(shard.id).message);
     const ctx = shard.context(cacheKeyOf(ms.key));
-    if (!ctx.lock.idle) this.contention.lockWaits += 1;
-    await ctx.lock.acquire();
+    if (!ctx.lock.tryAcquire()) {
+      this.contention.lockWaits += 1;
+      await ctx.lock.acquire();
+    }
     try {
-      await this.persist(shard, ms, mode);
-      ctx.ms = ms;
+      // The run is cached as it commits (before the commit hooks hand its tasks to the queues), so a task executor
+      // that runs at once finds it there rather than reading it back from the store.
+      await this.persist(shard, ms, mode, () => (ctx.ms = ms));
     } finally {
       // (A write of unknown outcome has already fenced the shard in persist.)
       ctx.lock.release();
@@ -152,16 +157,21 @@ export class Transactions {
     await shard.renewRange();
   }
 
-  private async persist(shard: Shard, ms: MutableState, createMode: CreateMode | undefined): Promise<void> {
+  private async persist(
+    shard: Shard,
+    ms: MutableState,
+    createMode: CreateMode | undefined,
+    onCommit?: () => void,
+  ): Promise<void> {
     const newRun = ms.newRun;
     const runs = newRun ? [ms, newRun] : [ms];
     const taskCount = runs.reduce((n, r) => n + r.tasks.length + (r.newEvents.length > 0 ? 1 : 0), 0);
-    await shard.io.acquire();
+    if (!shard.io.tryAcquire()) await shard.io.acquire();
     let reservation: number | undefined;
     const written: { run: MutableState; nodeId: number; txnId: number }[] = [];
     const tasksByRun = new Map<MutableState, HistoryTask[]>();
     try {
-      const alloc = await shard.allocate(taskCount, ms.nowMs);
+      const alloc = shard.tryAllocate(taskCount, ms.nowMs) ?? (await shard.allocate(taskCount, ms.nowMs));
       reservation = alloc.reservation;
       const ids = alloc.ids;
       let next = 0;
@@ -184,9 +194,10 @@ export class Transactions {
           run.info.lastEventTaskId = txnId;
           run.info.historySizeBytes += bytes;
         }
+        const key = run.key;
         tasksByRun.set(
           run,
-          run.tasks.map((t) => toHistoryTask(t, run.key, ids[next++] as number)),
+          run.tasks.map((t) => toHistoryTask(t, key, ids[next++] as number)),
         );
       }
       const tasks = runs.flatMap((r) => tasksByRun.get(r) ?? []);
@@ -208,6 +219,7 @@ export class Transactions {
           tasks,
         });
       }
+      onCommit?.();
       this.committed(shard, runs, tasksByRun);
     } catch (err) {
       if (err instanceof StoreError && err.applied === 'unknown') {
@@ -216,6 +228,7 @@ export class Transactions {
         // that landed is a commit: its history tasks must reach the queues, or they would sit in the store unseen.
         const landed = await this.landedAfterFence(shard, ms, createMode, err);
         if (landed === true) {
+          onCommit?.();
           this.committed(shard, runs, tasksByRun);
           return;
         }
@@ -278,5 +291,5 @@ export class Transactions {
 }
 
 function toHistoryTask(t: PendingTask, key: WorkflowKey, taskId: number): HistoryTask {
-  return { ...t, key, taskId };
+  return { category: t.category, body: t.body, visibilityTimeMs: t.visibilityTimeMs, key, taskId } as HistoryTask;
 }

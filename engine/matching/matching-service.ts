@@ -6,7 +6,7 @@
  */
 import type { MatchingTask, TaskQueueKey, TaskQueueType } from '../persistence/records.js';
 import type { TaskManager } from '../persistence/manager.js';
-import { TaskQueue, type TaskQueueOptions } from './task-queue.js';
+import { TaskQueue, type LazySignal, type TaskQueueOptions } from './task-queue.js';
 
 /** What matching needs from history to start a task; `undefined` means the task is stale. */
 export interface TaskStarter<R> {
@@ -64,7 +64,7 @@ export class MatchingService {
   async poll<R>(
     queue: TaskQueue,
     deadlineMs: number | undefined,
-    signal: AbortSignal,
+    signal: LazySignal,
     pollRequestId: string,
     start: TaskStarter<R>,
   ): Promise<R | undefined> {

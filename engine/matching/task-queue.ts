@@ -19,6 +19,12 @@ export interface DeliveredTask {
   finish(consumed: boolean): void;
 }
 
+/**
+ * The poll's cancellation: an AbortSignal, or a source that makes one only when asked (most polls find a task and
+ * never wait, so they never need one).
+ */
+export type LazySignal = AbortSignal | { readonly aborted: boolean; onCancel(fn: () => void): () => void };
+
 interface Waiter {
   resolve(t: DeliveredTask | undefined): void;
 }
@@ -264,7 +270,7 @@ export class TaskQueue {
   }
 
   /** Long poll: a task, or undefined when the deadline passes or the caller goes away. */
-  async poll(timeoutMs: number, signal: AbortSignal): Promise<DeliveredTask | undefined> {
+  async poll(timeoutMs: number, cancel: LazySignal): Promise<DeliveredTask | undefined> {
     this.lastPollMs = this.opts.now();
     const offer = this.offers.shift();
     if (offer) {
@@ -275,12 +281,12 @@ export class TaskQueue {
     const ready = this.buffer.shift();
     this.refill();
     if (ready) return this.deliver(ready);
-    if (signal.aborted || timeoutMs <= 0) return undefined;
+    if (cancel.aborted || timeoutMs <= 0) return undefined;
     return new Promise<DeliveredTask | undefined>((resolve) => {
       const waiter: Waiter = {
         resolve: (t) => {
           clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
+          unsubscribe();
           this.lastPollMs = this.opts.now();
           resolve(t);
         },
@@ -292,10 +298,17 @@ export class TaskQueue {
       const onAbort = (): void => {
         remove();
         clearTimeout(timer);
+        unsubscribe();
         resolve(undefined);
       };
       const timer = setTimeout(onAbort, timeoutMs);
-      signal.addEventListener('abort', onAbort, { once: true });
+      let unsubscribe: () => void;
+      if (cancel instanceof AbortSignal) {
+        cancel.addEventListener('abort', onAbort, { once: true });
+        unsubscribe = () => cancel.removeEventListener('abort', onAbort);
+      } else {
+        unsubscribe = cancel.onCancel(onAbort);
+      }
       this.waiters.push(waiter);
     });
   }

@@ -37,18 +37,35 @@ export function decorate<T extends object>(
   return out as T;
 }
 
+/** Runs `call`, turning a synchronous throw into a rejection. */
+function attempt(call: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return Promise.resolve(call());
+  } catch (err) {
+    // (A rejection of whatever was thrown, as an async function would give.)
+    return Promise.resolve().then(() => {
+      throw err;
+    });
+  }
+}
+
 export function withRetries<T extends object>(target: T, policy: RetryPolicy): T {
-  return decorate(target, async (_method, call) => {
-    for (let attempt = 1; ; attempt++) {
+  // The first attempt is the call's own promise (no extra async frame on the hot path); only a failure that may be
+  // retried goes through the retry loop.
+  const retry = async (call: () => Promise<unknown>, first: unknown): Promise<unknown> => {
+    let err = first;
+    for (let n = 1; ; n++) {
+      if (!retryable(err) || n >= policy.attempts) throw err;
+      const backoff = Math.min(policy.initialBackoffMs * 2 ** (n - 1), policy.maxBackoffMs);
+      await new Promise((r) => setTimeout(r, backoff * (0.5 + Math.random() / 2)));
       try {
         return await call();
-      } catch (err) {
-        if (!retryable(err) || attempt >= policy.attempts) throw err;
-        const backoff = Math.min(policy.initialBackoffMs * 2 ** (attempt - 1), policy.maxBackoffMs);
-        await new Promise((r) => setTimeout(r, backoff * (0.5 + Math.random() / 2)));
+      } catch (e) {
+        err = e;
       }
     }
-  });
+  };
+  return decorate(target, (_method, call) => attempt(call).catch((err: unknown) => retry(call, err)));
 }
 
 /** Fault injection: every call waits `ms` first (a slower store), for testing regression gates. */

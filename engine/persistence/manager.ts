@@ -226,7 +226,9 @@ function rowToSnapshot(row: ExecutionRow): WorkflowSnapshot {
 function checkTasks(tasks: HistoryTask[], rangeId: number): void {
   const lo = rangeId * 2 ** 20;
   for (const t of tasks) {
-    check(t.taskId >= lo && t.taskId < lo + 2 ** 20, `task id ${t.taskId} outside the range of range_id ${rangeId}`);
+    // (The message is built only for a failure: this runs for every task of every transaction.)
+    if (!(t.taskId >= lo && t.taskId < lo + 2 ** 20))
+      throw new InvariantViolationError(`task id ${t.taskId} outside the range of range_id ${rangeId}`);
   }
 }
 
@@ -418,7 +420,8 @@ class DefaultExecutionManager implements ExecutionManager {
         if (node.nodeId === lastNodeId) continue;
         lastNodeId = node.nodeId;
         if (node.nodeId < expectedNext) continue;
-        check(node.nodeId === expectedNext || events.length === 0, `history gap before node ${node.nodeId}`);
+        if (node.nodeId !== expectedNext && events.length > 0)
+          throw new InvariantViolationError(`history gap before node ${node.nodeId}`);
         const batch = decodeEvents(node.blob);
         batches.push(node.blob);
         for (const e of batch) events.push(e);
@@ -490,7 +493,8 @@ class DefaultTaskManager implements TaskManager {
   createTasks(key: TaskQueueKey, rangeId: number, tasks: MatchingTask[]): Promise<void> {
     const lo = rangeId * 2 ** 20;
     for (const t of tasks)
-      check(t.taskId >= lo && t.taskId < lo + 2 ** 20, `task id ${t.taskId} outside lease ${rangeId}`);
+      if (!(t.taskId >= lo && t.taskId < lo + 2 ** 20))
+        throw new InvariantViolationError(`task id ${t.taskId} outside lease ${rangeId}`);
     return this.stores.tasks.createTasks(
       key,
       rangeId,

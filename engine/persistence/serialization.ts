@@ -6,18 +6,23 @@ import { decodeHistoryEvents, encodeHistoryEvents, type IHistoryEvent } from '..
 import type { HistoryTask, WorkflowKey } from './records.js';
 import type { HistoryTaskRow } from './store.js';
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 export const RECORD_ENCODING = 'json';
 export const HISTORY_ENCODING = 'proto3';
 
+const encoder = new TextEncoder();
+
+/**
+ * `TextEncoder` (not `Buffer.from`): every record gets an exact-size buffer of its own. A slice of Node's shared
+ * pool would pin the whole 8 KiB slab for as long as the memory store keeps the record.
+ */
 export function encodeRecord(value: unknown): Uint8Array {
   return encoder.encode(JSON.stringify(value));
 }
 
+/** Decoded through a Buffer view of the same bytes (no copy; faster than `TextDecoder` for short records). */
 export function decodeRecord<T>(blob: Uint8Array): T {
-  return JSON.parse(decoder.decode(blob)) as T;
+  const b = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  return JSON.parse(b.toString('utf8')) as T;
 }
 
 export function encodeEvents(events: IHistoryEvent[]): Uint8Array {

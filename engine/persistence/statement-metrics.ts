@@ -73,17 +73,29 @@ export class StatementMetrics {
     }
   }
 
-  /** Times `fn` as one statement of class `name`. */
-  async time<T>(name: string, conditional: boolean, fn: () => Promise<T>): Promise<T> {
+  /** Times `fn` as one statement of class `name` (a synchronous throw counts, and is returned as a rejection). */
+  time<T>(name: string, conditional: boolean, fn: () => Promise<T>): Promise<T> {
     const t0 = performance.now();
+    let p: Promise<T>;
     try {
-      const r = await fn();
-      this.record(name, (performance.now() - t0) * 1000, conditional);
-      return r;
+      p = Promise.resolve(fn());
     } catch (err) {
       this.record(name, (performance.now() - t0) * 1000, conditional, err);
-      throw err;
+      // (A rejection of whatever was thrown, as an async function would give.)
+      return Promise.resolve().then(() => {
+        throw err;
+      });
     }
+    return p.then(
+      (r) => {
+        this.record(name, (performance.now() - t0) * 1000, conditional);
+        return r;
+      },
+      (err: unknown) => {
+        this.record(name, (performance.now() - t0) * 1000, conditional, err);
+        throw err;
+      },
+    );
   }
 
   snapshot(): Record<string, PersistenceStatementStats> {

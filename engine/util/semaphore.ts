@@ -9,6 +9,15 @@ export class Semaphore {
     this.available = permits;
   }
 
+  /** Takes a permit if one is free right now (no promise, no microtask); false when the caller must `acquire`. */
+  tryAcquire(): boolean {
+    if (this.available > 0) {
+      this.available -= 1;
+      return true;
+    }
+    return false;
+  }
+
   acquire(): Promise<void> {
     if (this.available > 0) {
       this.available -= 1;
