@@ -26,7 +26,7 @@ export interface ThroughputSample {
 export class LoadThread {
   private readonly worker: Worker = spawnThread(siblingModule(import.meta.url, './load-thread.js'), undefined);
 
-  round(r: LoadRound): Promise<ThroughputSample & { cpuUs: number }> {
+  round(r: LoadRound): Promise<ThroughputSample & RoundResult> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => reject(err);
       this.worker.once('error', onError);

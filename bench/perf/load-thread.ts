@@ -18,8 +18,10 @@ export interface LoadRound {
    * so every task waits in the engine's task-queue backlog. hello-polling: each poll is sent before the call that
    * creates its task, as a worker keeps polls outstanding, so tasks are handed straight to the waiting poll.
    */
-  kind: 'hello' | 'hello-polling' | 'echo';
+  kind: 'hello' | 'hello-polling' | 'echo' | 'signal';
   address: string;
+  /** signal: the running workflows to signal, round-robin over the loops (one at a time per workflow). */
+  workflowIds?: string[];
   concurrency: number;
   durationMs: number;
   payloadBytes: number;
@@ -34,6 +36,8 @@ export interface RoundResult {
   elapsedMs: number;
   /** CPU of the whole process during the round (server and client when both live in it), µs. */
   cpuUs: number;
+  /** signal: each call's response time, µs. */
+  latenciesUs?: number[];
 }
 
 const workflowClients = new Map<string, WorkflowServiceClient>();
@@ -141,6 +145,29 @@ async function echoLoop(client: grpc.Client, r: LoadRound, deadline: number, cou
   }
 }
 
+/** Signals by workflow id (each a transaction on the engine), loop `i` of `n` owning every n-th workflow. */
+async function signalLoop(
+  client: WorkflowServiceClient,
+  r: LoadRound,
+  i: number,
+  deadline: number,
+  count: { rpcs: number },
+  latencies: number[],
+): Promise<void> {
+  const mine = (r.workflowIds ?? []).filter((_, k) => k % r.concurrency === i);
+  for (let k = 0; mine.length > 0 && Date.now() < deadline; k++) {
+    const t0 = performance.now();
+    await client.call('SignalWorkflowExecution', {
+      namespace: 'default',
+      workflowExecution: { workflowId: mine[k % mine.length] },
+      signalName: 's',
+      requestId: randomUUID(),
+    });
+    latencies.push(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+    count.rpcs += 1;
+  }
+}
+
 export async function runRound(r: LoadRound): Promise<RoundResult> {
   const count = { rpcs: 0, workflows: 0 };
   const wf = r.kind === 'echo' ? undefined : await workflowClient(r.address);
@@ -149,14 +176,24 @@ export async function runRound(r: LoadRound): Promise<RoundResult> {
   const t0 = performance.now();
   const deadline = Date.now() + r.durationMs;
   const loops: Promise<void>[] = [];
+  const latenciesUs: number[] = [];
   for (let i = 0; i < r.concurrency; i++) {
+    if (wf && r.kind === 'signal') {
+      loops.push(signalLoop(wf, r, i, deadline, count, latenciesUs));
+      continue;
+    }
     // One task queue per loop: each loop's polls take its own tasks, so the loops do not steal from each other.
     if (wf) loops.push(helloLoop(wf, `perf-${i}-${randomUUID().slice(0, 6)}`, r, deadline, count));
     else if (echo) loops.push(echoLoop(echo, r, deadline, count));
   }
   await Promise.all(loops);
   const cpu = process.cpuUsage(cpu0);
-  return { ...count, elapsedMs: performance.now() - t0, cpuUs: cpu.user + cpu.system };
+  return {
+    ...count,
+    elapsedMs: performance.now() - t0,
+    cpuUs: cpu.user + cpu.system,
+    ...(r.kind === 'signal' ? { latenciesUs } : {}),
+  };
 }
 
 parentPort?.on('message', (m: LoadRound | { kind: 'close' }) => {

@@ -1,8 +1,8 @@
 /**
- * Benchmark (not a test): the engine's update path on Cassandra — one history insert plus one conditional batch
- * per workflow transaction, writes serialized per shard (shardIOConcurrency 1) — at 1, 4, 16 and 64 shards, beside
- * the same statements issued directly with cassandra-driver under the same per-shard serialization, in the same
- * run. Both are set up once and then measured in alternating short rounds (direct, engine, engine, direct, ...), so
+ * Benchmark (not a test): the engine's update path on Cassandra for a signal — a current-row read, a history insert
+ * and one conditional batch per workflow transaction, the writes serialized per shard (shardIOConcurrency 1) — at
+ * 1, 4, 16 and 64 shards, beside the same statements issued directly with cassandra-driver at the same concurrency
+ * (two callers per shard, one write in flight per shard), in the same run. Both are set up once and then measured in alternating short rounds (direct, engine, engine, direct, ...), so
  * that load from elsewhere on a shared machine (or on a shared Cassandra) falls on both alike. The ratio is the
  * engine's overhead over the bare LWT pattern.
  *
@@ -10,11 +10,13 @@
  *   STAMPEDE_TEST_CASSANDRA=host:port npm run bench:lwt          (an external cluster)
  */
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import cassandra from 'cassandra-driver';
 import * as hdr from 'hdr-histogram-js';
 import { createCassandraSchema, startEngine } from '../../engine/index.js';
 import { WorkflowServiceClient } from '../../bench/client/workflow-service.js';
+import { LoadThread } from '../../bench/perf/engine-throughput.js';
 import { testCassandra } from '../support/cassandra-server.js';
 
 const Long = cassandra.types.Long;
@@ -62,7 +64,11 @@ async function keyspace(contactPoints: string[], dc: string): Promise<string> {
   return ks;
 }
 
-/** The engine: signals to running workflows; each is a current-row read, a history insert and a conditional batch. */
+/**
+ * The engine: signals to running workflows; each is a current-row read, a history insert and a conditional batch.
+ * The callers run in a thread of their own (as a client runs in a process of its own), so the engine's event loop
+ * carries only the engine's work.
+ */
 async function engineLoad(contactPoints: string[], dc: string, shards: number): Promise<Load> {
   const ks = await keyspace(contactPoints, dc);
   const engine = await startEngine({
@@ -83,37 +89,38 @@ async function engineLoad(contactPoints: string[], dc: string, shards: number): 
       requestId: randomUUID(),
     });
   }
+  client.close();
+  const thread = new LoadThread();
   const h = hist();
-  let next = 0;
   return {
     h,
     async round(ms) {
-      const end = Date.now() + ms;
-      // Two callers per shard keep every shard's single write slot busy.
-      await Promise.all(
-        Array.from({ length: shards * 2 }, async () => {
-          while (Date.now() < end) {
-            const id = ids[next++ % ids.length] as string;
-            const t0 = performance.now();
-            await client.call('SignalWorkflowExecution', {
-              namespace: 'default',
-              workflowExecution: { workflowId: id },
-              signalName: 's',
-              requestId: randomUUID(),
-            });
-            h.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-          }
-        }),
-      );
+      // Two callers per shard keep every shard's single batch slot busy.
+      const r = await thread.round({
+        kind: 'signal',
+        address: engine.address,
+        concurrency: shards * 2,
+        durationMs: ms,
+        payloadBytes: 0,
+        workflowIds: ids,
+      });
+      for (const us of r.latenciesUs ?? []) h.recordValue(us);
     },
     async close() {
-      client.close();
+      await thread.close();
       await engine.stop();
     },
   };
 }
 
-/** The same statements issued directly: current-row read, history insert, then the conditional batch, one at a time per shard. */
+/**
+ * The same statements issued directly, as the engine issues them for a signal: the current-row read, the history
+ * insert, then the conditional batch of four (current row `IF current_run_id`, execution row `IF db_record_version`
+ * with a mutable-state blob and a state blob the size of the engine's, the `signal_requested` set delta Temporal
+ * adds for a signal with a request id, and the shard fence `IF range_id`). Two loops per shard as the engine has two
+ * callers per shard, over 8 workflows per shard (so the sets grow at the same pace), one write (history insert, then
+ * batch) at a time per shard.
+ */
 async function directLoad(contactPoints: string[], dc: string, shards: number): Promise<Load> {
   const ks = await keyspace(contactPoints, dc);
   const client = new cassandra.Client({
@@ -136,7 +143,10 @@ async function directLoad(contactPoints: string[], dc: string, shards: number): 
   const CURRENT = '30000000-0000-f000-f000-000000000001';
   const TS = 946_684_800_000;
   const ns = randomUUID();
-  const blob = Buffer.alloc(600, 1);
+  // Sizes of the engine's records for a running workflow with a pending workflow task (measured on its rows).
+  const execution = Buffer.alloc(1205, 1);
+  const state = Buffer.alloc(159, 2);
+  const event = Buffer.alloc(300, 3);
   const perShard = await Promise.all(
     Array.from({ length: shards }, async (_, i) => {
       const shard = i + 1;
@@ -144,17 +154,22 @@ async function directLoad(contactPoints: string[], dc: string, shards: number): 
         'INSERT INTO executions (shard_id, type, namespace_id, workflow_id, run_id, visibility_ts, task_id, shard, range_id) VALUES (?, 0, ?, ?, ?, ?, -11, ?, 1)',
         [shard, ...SHARD, TS, Buffer.from('{}')],
       );
-      const wf = `direct-${shard}`;
-      const run = randomUUID();
-      await client.execute(
-        'INSERT INTO executions (shard_id, type, namespace_id, workflow_id, run_id, visibility_ts, task_id, current_run_id, workflow_state) VALUES (?, 1, ?, ?, ?, ?, -10, ?, 2)',
-        [shard, ns, wf, CURRENT, TS, run],
+      const workflows = await Promise.all(
+        Array.from({ length: 8 }, async (_, w) => {
+          const wf = `direct-${shard}-${w}`;
+          const run = randomUUID();
+          await client.execute(
+            'INSERT INTO executions (shard_id, type, namespace_id, workflow_id, run_id, visibility_ts, task_id, current_run_id, execution_state, execution_state_encoding, workflow_last_write_version, workflow_state) VALUES (?, 1, ?, ?, ?, ?, -10, ?, ?, ?, 0, 1)',
+            [shard, ns, wf, CURRENT, TS, run, state, 'bin'],
+          );
+          await client.execute(
+            'INSERT INTO executions (shard_id, type, namespace_id, workflow_id, run_id, visibility_ts, task_id, execution, execution_encoding, execution_state, execution_state_encoding, next_event_id, db_record_version, workflow_state) VALUES (?, 1, ?, ?, ?, ?, -10, ?, ?, ?, ?, 3, 1, 1)',
+            [shard, ns, wf, run, TS, execution, 'bin', state, 'bin'],
+          );
+          return { wf, run, v: 2 };
+        }),
       );
-      await client.execute(
-        'INSERT INTO executions (shard_id, type, namespace_id, workflow_id, run_id, visibility_ts, task_id, execution, db_record_version) VALUES (?, 1, ?, ?, ?, ?, -10, ?, 1)',
-        [shard, ns, wf, run, TS, Buffer.from('{}')],
-      );
-      return { shard, wf, run, v: 2 };
+      return { shard, workflows, writes: Promise.resolve() };
     }),
   );
   const h = hist();
@@ -163,60 +178,94 @@ async function directLoad(contactPoints: string[], dc: string, shards: number): 
     async round(ms) {
       const end = Date.now() + ms;
       await Promise.all(
-        perShard.map(async (s) => {
-          const { shard, wf, run } = s;
-          for (; Date.now() < end; s.v++) {
-            const v = s.v;
-            const t0 = performance.now();
-            // The engine reads the current row before each signal; so does this loop.
-            await client.execute(
-              'SELECT current_run_id FROM executions WHERE shard_id = ? AND type = 1 AND namespace_id = ? AND workflow_id = ? AND run_id = ? AND visibility_ts = ? AND task_id = -10',
-              [shard, ns, wf, CURRENT, TS],
-            );
-            await client.execute(
-              'INSERT INTO history_node (tree_id, branch_id, node_id, txn_id, prev_txn_id, data, data_encoding) VALUES (?, ?, ?, ?, ?, ?, ?)',
-              [run, run, Long.fromNumber(v), Long.fromNumber(v), Long.fromNumber(v - 1), blob, 'proto3'],
-            );
-            const rs = await client.batch(
-              [
-                {
-                  query:
-                    'UPDATE executions SET current_run_id = ?, workflow_state = 2 WHERE shard_id = ? AND type = 1 AND namespace_id = ? AND workflow_id = ? AND run_id = ? AND visibility_ts = ? AND task_id = -10 IF current_run_id = ?',
-                  params: [run, shard, ns, wf, CURRENT, TS, run],
-                },
-                {
-                  query:
-                    'UPDATE executions SET execution = ?, next_event_id = ?, db_record_version = ? WHERE shard_id = ? AND type = 1 AND namespace_id = ? AND workflow_id = ? AND run_id = ? AND visibility_ts = ? AND task_id = -10 IF db_record_version = ?',
-                  params: [
-                    blob,
-                    Long.fromNumber(v),
-                    Long.fromNumber(v),
-                    shard,
-                    ns,
-                    wf,
-                    run,
-                    TS,
-                    Long.fromNumber(v - 1),
+        perShard.flatMap((s) =>
+          // Two loops per shard, as the engine has two callers per shard; each owns half of the shard's workflows.
+          [0, 1].map(async (loop) => {
+            const { shard } = s;
+            const mine = s.workflows.filter((_, i) => i % 2 === loop);
+            for (let k = 0; Date.now() < end; k++) {
+              const w = mine[k % mine.length] as { wf: string; run: string; v: number };
+              const { wf, run } = w;
+              const v = w.v++;
+              const t0 = performance.now();
+              // The engine reads the current row before each signal; so does this loop.
+              await client.execute(
+                'SELECT current_run_id FROM executions WHERE shard_id = ? AND type = 1 AND namespace_id = ? AND workflow_id = ? AND run_id = ? AND visibility_ts = ? AND task_id = -10',
+                [shard, ns, wf, CURRENT, TS],
+              );
+              // One write at a time per shard, history insert then batch (the engine's shardIOConcurrency 1); the
+              // current-row read above overlaps with the other loop's writes, as it does in the engine.
+              let done = (): void => undefined;
+              const previous = s.writes;
+              s.writes = new Promise<void>((r) => (done = r));
+              await previous;
+              const rs = await (async () => {
+                await client.execute(
+                  'INSERT INTO history_node (tree_id, branch_id, node_id, txn_id, prev_txn_id, data, data_encoding) VALUES (?, ?, ?, ?, ?, ?, ?)',
+                  [run, run, Long.fromNumber(v), Long.fromNumber(v), Long.fromNumber(v - 1), event, 'proto3'],
+                );
+                const key = [shard, ns, wf, run, TS];
+                return client.batch(
+                  [
+                    {
+                      query:
+                        'UPDATE executions SET current_run_id = ?, execution_state = ?, execution_state_encoding = ?, workflow_last_write_version = 0, workflow_state = 1 WHERE shard_id = ? AND type = 1 AND namespace_id = ? AND workflow_id = ? AND run_id = ? AND visibility_ts = ? AND task_id = -10 IF current_run_id = ?',
+                      params: [run, state, 'bin', shard, ns, wf, CURRENT, TS, run],
+                    },
+                    {
+                      query:
+                        'UPDATE executions SET execution = ?, execution_encoding = ?, execution_state = ?, execution_state_encoding = ?, next_event_id = ?, db_record_version = ?, workflow_state = 1 WHERE shard_id = ? AND type = 1 AND namespace_id = ? AND workflow_id = ? AND run_id = ? AND visibility_ts = ? AND task_id = -10 IF db_record_version = ?',
+                      params: [
+                        execution,
+                        'bin',
+                        state,
+                        'bin',
+                        Long.fromNumber(v + 2),
+                        Long.fromNumber(v),
+                        ...key,
+                        Long.fromNumber(v - 1),
+                      ],
+                    },
+                    {
+                      query:
+                        'UPDATE executions SET signal_requested = signal_requested + ? WHERE shard_id = ? AND type = 1 AND namespace_id = ? AND workflow_id = ? AND run_id = ? AND visibility_ts = ? AND task_id = -10',
+                      params: [new Set([randomUUID()]), ...key],
+                    },
+                    {
+                      query:
+                        'UPDATE executions SET range_id = 1 WHERE shard_id = ? AND type = 0 AND namespace_id = ? AND workflow_id = ? AND run_id = ? AND visibility_ts = ? AND task_id = -11 IF range_id = 1',
+                      params: [shard, ...SHARD, TS],
+                    },
                   ],
-                },
-                {
-                  query:
-                    'UPDATE executions SET range_id = 1 WHERE shard_id = ? AND type = 0 AND namespace_id = ? AND workflow_id = ? AND run_id = ? AND visibility_ts = ? AND task_id = -11 IF range_id = 1',
-                  params: [shard, ...SHARD, TS],
-                },
-              ],
-              { prepare: true, logged: true },
-            );
-            if (!rs.wasApplied()) throw new Error('direct batch not applied');
-            h.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-          }
-        }),
+                  { prepare: true, logged: true },
+                );
+              })().finally(done);
+              if (!rs.wasApplied()) throw new Error('direct batch not applied');
+              h.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+            }
+          }),
+        ),
       );
     },
     async close() {
       await client.shutdown();
     },
   };
+}
+
+/** CPU seconds used so far by every Java process on this machine (the Cassandra node when it runs here). */
+function javaCpuSeconds(): number {
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (!readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('java')) continue;
+      const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // gone
+    }
+  }
+  return ticks / 100;
 }
 
 function sample(h: hdr.Histogram, ms: number): Sample {
@@ -238,7 +287,14 @@ export async function measureLwt(
   shards: number,
   seconds: number,
   roundMs = 2000,
-): Promise<{ engine: Sample; direct: Sample; ratio: number; roundRatios: number[] }> {
+): Promise<{
+  engine: Sample;
+  direct: Sample;
+  ratio: number;
+  roundRatios: number[];
+  /** CPU per transaction: this process (engine and its gRPC client, or the driver loop) and the Cassandra JVM. */
+  cpu: Record<'engine' | 'direct', { nodeMs: number; javaMs: number }>;
+}> {
   const direct = await directLoad(contactPoints, dc, shards);
   const engine = await engineLoad(contactPoints, dc, shards);
   try {
@@ -247,18 +303,36 @@ export async function measureLwt(
     direct.h.reset();
     engine.h.reset();
     const rounds = Math.max(1, Math.round((seconds * 1000) / roundMs));
+    const cpu = new Map<Load, { node: number; java: number }>();
     const roundRatios: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const d0 = direct.h.totalCount;
       const e0 = engine.h.totalCount;
       const order = i % 2 === 0 ? [direct, engine] : [engine, direct];
-      for (const load of order) await load.round(roundMs);
+      for (const load of order) {
+        const p0 = process.cpuUsage();
+        const j0 = javaCpuSeconds();
+        await load.round(roundMs);
+        const p = process.cpuUsage(p0);
+        const c = cpu.get(load) ?? { node: 0, java: 0 };
+        cpu.set(load, { node: c.node + (p.user + p.system) / 1e6, java: c.java + javaCpuSeconds() - j0 });
+      }
       roundRatios.push((engine.h.totalCount - e0) / Math.max(1, direct.h.totalCount - d0));
     }
     const ms = rounds * roundMs;
     const e = sample(engine.h, ms);
     const d = sample(direct.h, ms);
-    return { engine: e, direct: d, ratio: e.perSec / d.perSec, roundRatios };
+    const perTx = (l: Load, n: number) => {
+      const c = cpu.get(l) ?? { node: 0, java: 0 };
+      return { nodeMs: (c.node * 1000) / Math.max(1, n), javaMs: (c.java * 1000) / Math.max(1, n) };
+    };
+    return {
+      engine: e,
+      direct: d,
+      ratio: e.perSec / d.perSec,
+      roundRatios,
+      cpu: { engine: perTx(engine, e.n), direct: perTx(direct, d.n) },
+    };
   } finally {
     await engine.close();
     await direct.close();
@@ -278,7 +352,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       const r = await measureLwt(c.contactPoints, c.localDataCenter, shards, seconds);
       const { engine: eng, direct } = r;
       console.log(
-        `  ${String(shards).padStart(6)}  ${eng.perSec.toFixed(0).padStart(9)}  ${eng.p50Ms.toFixed(2).padStart(8)}  ${eng.p99Ms.toFixed(2).padStart(8)}  ${direct.perSec.toFixed(0).padStart(9)}  ${direct.p50Ms.toFixed(2).padStart(8)}  ${direct.p99Ms.toFixed(2).padStart(8)}  ${r.ratio.toFixed(3).padStart(6)}   ${r.roundRatios.map((x) => x.toFixed(2)).join(' ')}`,
+        `  ${String(shards).padStart(6)}  ${eng.perSec.toFixed(0).padStart(9)}  ${eng.p50Ms.toFixed(2).padStart(8)}  ${eng.p99Ms.toFixed(2).padStart(8)}  ${direct.perSec.toFixed(0).padStart(9)}  ${direct.p50Ms.toFixed(2).padStart(8)}  ${direct.p99Ms.toFixed(2).padStart(8)}  ${r.ratio.toFixed(3).padStart(6)}   ${r.roundRatios.map((x) => x.toFixed(2)).join(' ')}   CPU ms/tx node ${r.cpu.engine.nodeMs.toFixed(2)} vs ${r.cpu.direct.nodeMs.toFixed(2)}, cassandra ${r.cpu.engine.javaMs.toFixed(2)} vs ${r.cpu.direct.javaMs.toFixed(2)}`,
       );
     }
   } finally {
