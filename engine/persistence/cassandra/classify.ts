@@ -16,6 +16,8 @@ import {
 import { CURRENT_RUN_ID, RowType } from './constants.js';
 
 const codes = cassandra.types.responseErrorCodes;
+/** What cassandra-driver's host connection pool throws (as a plain Error) when it has no connection to lend. */
+const NO_CONNECTION = 'No connection available';
 
 /** A driver error as a store error. `write`: the statement changes data (so a timeout leaves it unknown). */
 export function classifyDriverError(err: unknown, write: boolean, conditional: boolean): Error {
@@ -50,6 +52,10 @@ export function classifyDriverError(err: unknown, write: boolean, conditional: b
   if (err instanceof cassandra.errors.NoHostAvailableError || err instanceof cassandra.errors.BusyConnectionError) {
     return new StoreUnavailableError(err.message, { cause: err });
   }
+  // The driver throws a plain Error when a host's pool has no open connection to lend (re-preparing statements on
+  // a node that just came back up, for one): nothing was sent, and the node is unreachable for now.
+  if (err instanceof Error && err.constructor === Error && err.message === NO_CONNECTION)
+    return new StoreUnavailableError(`connection failure: ${err.message}`, { cause: err });
   if (err instanceof cassandra.errors.DriverError) {
     // Anything else the driver reports (a connection closed under a request in flight, a node going down): a
     // write may have reached Cassandra, so its outcome is unknown; a read can simply be retried.
