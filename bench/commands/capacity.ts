@@ -16,7 +16,7 @@ import {
 } from '../options/flags.js';
 import { compileRunOptions, RUN_FLAGS } from '../options/run-flags.js';
 import { camel, compileOptions, kebab } from '../scenario-api/options.js';
-import { scenarioFromArgv } from './run.js';
+import { addScenarioFlags, scenarioFromArgv } from './run.js';
 
 const RUN_AND_ENGINE: FlagDecls = { ...RUN_FLAGS, ...ENGINE_FLAGS };
 
@@ -68,17 +68,7 @@ export function capacityCommand(argv: string[]): CommandModule {
           describe: 'label of the search in reports (default: capacity <scenario> <store> <shards> shards)',
           group: 'Output:',
         });
-      if (scenario) {
-        for (const [name, spec] of Object.entries(scenario.options)) {
-          b = b.option(kebab(name), {
-            ...(spec.type === 'boolean' ? { type: 'boolean' as const } : {}),
-            describe: `${spec.describe} [${spec.type}]`,
-            defaultDescription: String(spec.default),
-            group: `Scenario ${scenario.name} options:`,
-          });
-        }
-      }
-      return b
+      return addScenarioFlags(b, scenario)
         .strict(false)
         .example(
           "$0 capacity --scenario hello --slo 'p99(workflow)<2s' --slo 'errors<0.1%'",

@@ -24,6 +24,7 @@ import { ENGINE_FLAGS } from '../options/engine-flags.js';
 import { compileRunOptions, RUN_FLAGS, type RunOptions } from '../options/run-flags.js';
 import { show } from '../options/show.js';
 import { compileOptions, kebab } from '../scenario-api/options.js';
+import type { Scenario } from '../scenario-api/types.js';
 import { Progress } from '../run/progress.js';
 import { startRun } from '../run/run.js';
 import { formatSummary } from '../run/summary.js';
@@ -37,6 +38,21 @@ function flagValue(argv: string[], flag: string): string | undefined {
     if (a.startsWith(`--${flag}=`)) return a.slice(flag.length + 3);
   }
   return undefined;
+}
+
+/** The scenario's own options as flags, shown by --help in a group of their own (`run` and `capacity`). */
+export function addScenarioFlags<T>(y: Argv<T>, scenario: Scenario | undefined): Argv<T> {
+  let b = y;
+  for (const [name, spec] of Object.entries(scenario?.options ?? {})) {
+    b = b.option(kebab(name), {
+      // Values are parsed and checked by the scenario's own declaration (all problems reported together).
+      ...(spec.type === 'boolean' ? { type: 'boolean' as const } : {}),
+      describe: `${spec.describe} [${spec.type}]`,
+      defaultDescription: String(spec.default),
+      group: `Scenario ${scenario?.name ?? ''} options:`,
+    });
+  }
+  return b;
 }
 
 /**
@@ -97,18 +113,7 @@ export function runCommand(argv: string[]): CommandModule {
     command: 'run',
     describe: 'run a benchmark (embedded engine by default) and write result.json, intervals.hlog and report.html',
     builder: (y: Argv) => {
-      let b = addFlags(y, RUN_COMMAND_FLAGS);
-      if (scenario) {
-        for (const [name, spec] of Object.entries(scenario.options)) {
-          b = b.option(kebab(name), {
-            // Values are parsed and checked by the scenario's own declaration (all problems reported together).
-            ...(spec.type === 'boolean' ? { type: 'boolean' as const } : {}),
-            describe: `${spec.describe} [${spec.type}]`,
-            defaultDescription: String(spec.default),
-            group: `Scenario ${scenario.name} options:`,
-          });
-        }
-      }
+      const b = addScenarioFlags(addFlags(y, RUN_COMMAND_FLAGS), scenario);
       // Unknown flags are reported by the handler together with every other problem (see unknownFlags).
       return b
         .strict(false)

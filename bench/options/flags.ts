@@ -5,6 +5,7 @@
  */
 import type { Argv } from 'yargs';
 import { show } from './show.js';
+import { kebab } from '../scenario-api/options.js';
 
 export interface FlagDecl {
   type: 'string' | 'number' | 'boolean';
@@ -22,9 +23,7 @@ export interface FlagDecl {
 
 export type FlagDecls = Record<string, FlagDecl>;
 
-export function kebab(name: string): string {
-  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-}
+export { kebab };
 
 export function envName(name: string): string {
   return `STAMPEDE_${kebab(name).replace(/-/g, '_').toUpperCase()}`;
