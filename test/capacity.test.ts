@@ -440,6 +440,10 @@ describe('stampede capacity', () => {
       expect(vsProjection).toBeLessThan(1.3);
       expect(c16.bottleneck.kind).not.toBe('generator');
       if (c16.bottleneck.kind === 'shard-serialization') expect(vsProjection).toBeGreaterThan(0.6);
+      // A step can fail on a hiccup of the shared machine with no resource at its mark (seen once in CI: 16 shards,
+      // utilisation 0.61): the search must then say so, naming the rate and what fell behind, not invent a cause.
+      else if (c16.bottleneck.kind === 'undetermined')
+        expect(c16.bottleneck.summary).toMatch(/fell behind \(.+\) but no measured resource was saturated/);
       else expect(c16.bottleneck.findings.length).toBeGreaterThan(0);
       // With 16 shards the serialized path is no longer full at the accepted rate.
       expect(u(c16)).toBeLessThan(u(c1));
