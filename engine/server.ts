@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { ScaledClock, type Clock } from './clock.js';
-import { addWorkflowService } from './api/frontend-server.js';
+import { addWorkflowService, inProcessCaller, type RpcObserver } from './api/frontend-server.js';
 import type { Frontend } from './api/handler.js';
 import { NamespaceRegistry } from './api/namespaces.js';
 import { addAdminService } from './admin/admin-service.js';
@@ -42,6 +42,11 @@ export interface Engine {
   /** Port of the Prometheus `/metrics` endpoint, when enabled. */
   readonly metricsPort: number | undefined;
   stats(): Promise<EngineStats>;
+  /**
+   * Calls a WorkflowService method in-process, without gRPC (the same handler, request shaped as the decoder
+   * shapes it). For benchmarks of the engine's own paths; clients should use the gRPC address.
+   */
+  invoke(method: string, request: object): Promise<object>;
   /** Cheap cumulative counters (for per-interval sampling). */
   sample(): EngineSample;
   stop(): Promise<void>;
@@ -124,15 +129,12 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
   });
-  addWorkflowService(
-    server,
-    fe,
-    {
-      rpc: (method, code, latencyUs) =>
-        rpcStats.record(method, grpc.status[code] ?? String(code), code === grpc.status.OK, latencyUs),
-    },
-    o.log,
-  );
+  const rpcObserver: RpcObserver = {
+    rpc: (method, code, latencyUs) =>
+      rpcStats.record(method, grpc.status[code] ?? String(code), code === grpc.status.OK, latencyUs),
+  };
+  addWorkflowService(server, fe, rpcObserver, o.log);
+  const invoke = inProcessCaller(fe, rpcObserver);
   const stats = (): Promise<EngineStats> => {
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage();
@@ -260,6 +262,7 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     metricsPort: metrics?.port,
     stats,
     sample,
+    invoke,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -146,3 +146,36 @@ describe('errors', () => {
     expect(noRequestId).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: 'Missing request ID.' });
   });
 });
+
+describe('in-process calls (Engine.invoke, used by the LWT benchmark)', () => {
+  it('runs the same handlers as gRPC: state is shared, calls are counted, errors carry the gRPC status', async () => {
+    const workflowId = `inproc-${randomUUID()}`;
+    const started = (await t.engine.invoke('StartWorkflowExecution', {
+      namespace: 'default',
+      workflowId,
+      workflowType: { name: 'hello' },
+      taskQueue: { name: `q-${randomUUID()}` },
+      requestId: randomUUID(),
+    })) as { runId: string };
+    expect(started.runId).toMatch(/^[0-9a-f-]{36}$/);
+    await t.engine.invoke('SignalWorkflowExecution', {
+      namespace: 'default',
+      workflowExecution: { workflowId },
+      signalName: 'ping',
+      requestId: randomUUID(),
+    });
+    // Seen over gRPC: one run, with the signal in its history.
+    const history = await t.client.call('GetWorkflowExecutionHistory', {
+      namespace: 'default',
+      execution: { workflowId, runId: started.runId },
+    });
+    expect(eventTypes(history.history?.events ?? [])).toContain('WORKFLOW_EXECUTION_SIGNALED');
+    const rpc = (await t.engine.stats()).rpc;
+    expect(rpc.SignalWorkflowExecution?.count).toBeGreaterThanOrEqual(1);
+
+    await expect(
+      t.engine.invoke('StartWorkflowExecution', { namespace: 'default', workflowType: { name: 'a' }, requestId: 'r' }),
+    ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'WorkflowId is not set on request.' });
+    await expect(t.engine.invoke('NoSuchMethod', {})).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+  });
+});

@@ -20,6 +20,43 @@ function deadlineOf(call: grpc.ServerUnaryCall<unknown, unknown>): number | unde
   return Number.isFinite(d) ? d : undefined;
 }
 
+/** A WorkflowService method called in-process (see {@link inProcessCaller}). */
+export type InProcessCall = (method: string, request: object) => Promise<object>;
+
+/**
+ * Calls WorkflowService methods in-process: the request becomes the message the gRPC decoder would give (defaults,
+ * int64 as Long), the handler is the one the server runs, and the call is counted like any other. Only the
+ * transport is left out, so a benchmark can measure the engine's own paths (history, transactions, persistence)
+ * without the client and HTTP/2 costs that the RPC benchmark measures. Rejects with the gRPC status error the
+ * client would get.
+ */
+export function inProcessCaller(fe: Frontend, observer: RpcObserver): InProcessCall {
+  const noCancel: CallContext = {
+    deadlineMs: undefined,
+    signal: new AbortController().signal,
+    aborted: false,
+    onCancel: () => () => undefined,
+  };
+  const types = new Map(workflowServiceMethods.map((m) => [m.name, m.requestType]));
+  return async (method, request) => {
+    const handler = HANDLERS[method];
+    const type = types.get(method);
+    const started = performance.now();
+    const finish = (code: grpc.status): void =>
+      observer.rpc(method, code, Math.round((performance.now() - started) * 1000));
+    try {
+      if (!handler || !type) throw new UnimplementedError(`${WORKFLOW_SERVICE}/${method}`);
+      const response = await handler(fe, type.fromObject(request) as never, noCancel);
+      finish(grpc.status.OK);
+      return response;
+    } catch (err) {
+      const se = toServiceError(err);
+      finish(se.code ?? grpc.status.INTERNAL);
+      throw Object.assign(new Error(`${grpc.status[se.code ?? grpc.status.INTERNAL]}: ${se.details ?? ''}`), se);
+    }
+  };
+}
+
 export function addWorkflowService(
   server: grpc.Server,
   fe: Frontend,

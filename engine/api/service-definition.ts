@@ -13,6 +13,8 @@ export interface MessageType {
   readonly fullName: string;
   encode(message: object): { finish(): Uint8Array };
   decode(bytes: Uint8Array): object;
+  /** The message a decoder would give for this plain object (defaults, int64 as Long). */
+  fromObject(value: object): object;
 }
 
 export interface MethodInfo {

@@ -2,9 +2,11 @@
  * Benchmark (not a test): the engine's update path on Cassandra for a signal — a current-row read, a history insert
  * and one conditional batch per workflow transaction, the writes serialized per shard (shardIOConcurrency 1) — at
  * 1, 4, 16 and 64 shards, beside the same statements issued directly with cassandra-driver at the same concurrency
- * (two callers per shard, one write in flight per shard), in the same run. Both are set up once and then measured in alternating short rounds (direct, engine, engine, direct, ...), so
- * that load from elsewhere on a shared machine (or on a shared Cassandra) falls on both alike. The ratio is the
- * engine's overhead over the bare LWT pattern.
+ * (two callers per shard, one write in flight per shard), in the same run. The engine runs twice: with its signal
+ * handler called in-process (the update path against the bare LWT pattern: the figure with the 0.7 target) and
+ * with signals sent over loopback gRPC from a client thread (the same path plus an RPC per transaction). All three
+ * are set up once and then measured in rotating short rounds, so that load from elsewhere on a shared machine (or
+ * on a shared Cassandra) falls on all alike.
  *
  *   npm run bench:lwt [-- --seconds 8 --shards 1,4,16,64]        (starts the bundled Cassandra 2.1)
  *   STAMPEDE_TEST_CASSANDRA=host:port npm run bench:lwt          (an external cluster)
@@ -15,7 +17,6 @@ import { cpus } from 'node:os';
 import cassandra from 'cassandra-driver';
 import * as hdr from 'hdr-histogram-js';
 import { createCassandraSchema, startEngine } from '../../engine/index.js';
-import { WorkflowServiceClient } from '../../bench/client/workflow-service.js';
 import { LoadThread } from '../../bench/perf/engine-throughput.js';
 import { testCassandra } from '../support/cassandra-server.js';
 
@@ -66,10 +67,19 @@ async function keyspace(contactPoints: string[], dc: string): Promise<string> {
 
 /**
  * The engine: signals to running workflows; each is a current-row read, a history insert and a conditional batch.
- * The callers run in a thread of their own (as a client runs in a process of its own), so the engine's event loop
- * carries only the engine's work.
+ * `in-process`: the callers run on the engine's own thread and call the frontend's signal handler directly (request
+ * validation, namespace lookup, the history service's transaction and its persistence, exactly as an RPC runs them,
+ * minus the transport), as the direct loop calls cassandra-driver on its own thread: this is the engine's update path
+ * against the bare LWT pattern. `grpc`: the callers run in a thread of their own and send SignalWorkflowExecution
+ * over loopback gRPC, so each transaction also pays a client, HTTP/2 and protobuf on both sides (what the
+ * engine-rpc benchmark measures on its own).
  */
-async function engineLoad(contactPoints: string[], dc: string, shards: number): Promise<Load> {
+async function engineLoad(
+  contactPoints: string[],
+  dc: string,
+  shards: number,
+  via: 'in-process' | 'grpc',
+): Promise<Load> {
   const ks = await keyspace(contactPoints, dc);
   const engine = await startEngine({
     port: 0,
@@ -78,10 +88,9 @@ async function engineLoad(contactPoints: string[], dc: string, shards: number): 
     shardIOConcurrency: 1,
     cassandra: { contactPoints, localDataCenter: dc, keyspace: ks, replicationFactor: 1 },
   });
-  const client = new WorkflowServiceClient(engine.address);
   const ids = Array.from({ length: shards * 8 }, (_, i) => `lwt-${i}`);
   for (const id of ids) {
-    await client.call('StartWorkflowExecution', {
+    await engine.invoke('StartWorkflowExecution', {
       namespace: 'default',
       workflowId: id,
       workflowType: { name: 'lwt' },
@@ -89,17 +98,41 @@ async function engineLoad(contactPoints: string[], dc: string, shards: number): 
       requestId: randomUUID(),
     });
   }
-  client.close();
-  const thread = new LoadThread();
   const h = hist();
+  // Two callers per shard keep every shard's single batch slot busy; caller i owns every n-th workflow.
+  const concurrency = shards * 2;
+  if (via === 'in-process') {
+    return {
+      h,
+      async round(ms) {
+        const end = Date.now() + ms;
+        await Promise.all(
+          Array.from({ length: concurrency }, async (_, i) => {
+            const mine = ids.filter((_, k) => k % concurrency === i);
+            for (let k = 0; mine.length > 0 && Date.now() < end; k++) {
+              const t0 = performance.now();
+              await engine.invoke('SignalWorkflowExecution', {
+                namespace: 'default',
+                workflowExecution: { workflowId: mine[k % mine.length] },
+                signalName: 's',
+                requestId: randomUUID(),
+              });
+              h.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+            }
+          }),
+        );
+      },
+      close: () => engine.stop(),
+    };
+  }
+  const thread = new LoadThread();
   return {
     h,
     async round(ms) {
-      // Two callers per shard keep every shard's single batch slot busy.
       const r = await thread.round({
         kind: 'signal',
         address: engine.address,
-        concurrency: shards * 2,
+        concurrency,
         durationMs: ms,
         payloadBytes: 0,
         workflowIds: ids,
@@ -277,9 +310,25 @@ function sample(h: hdr.Histogram, ms: number): Sample {
   };
 }
 
+export interface LwtMeasurement {
+  /** The engine's update path, called in-process (see engineLoad). */
+  engine: Sample;
+  /** The same engine driven by SignalWorkflowExecution over loopback gRPC from a client thread. */
+  grpc: Sample;
+  direct: Sample;
+  /** engine / direct. */
+  ratio: number;
+  /** grpc / direct. */
+  grpcRatio: number;
+  /** Per-round engine / direct ratios: their spread shows the noise. */
+  roundRatios: number[];
+  /** CPU per transaction: this process (engine, plus its gRPC client thread for grpc; or the driver loop) and the Cassandra JVM. */
+  cpu: Record<'engine' | 'grpc' | 'direct', { nodeMs: number; javaMs: number }>;
+}
+
 /**
- * Engine and direct at `shards` shards: both set up, warmed for one round each, then `seconds` of each in
- * alternating rounds of `roundMs`.
+ * Engine (in-process and over gRPC) and direct at `shards` shards: all set up, warmed for one round each, then
+ * `seconds` of each in rounds of `roundMs`, the order rotating every round.
  */
 export async function measureLwt(
   contactPoints: string[],
@@ -287,28 +336,21 @@ export async function measureLwt(
   shards: number,
   seconds: number,
   roundMs = 2000,
-): Promise<{
-  engine: Sample;
-  direct: Sample;
-  ratio: number;
-  roundRatios: number[];
-  /** CPU per transaction: this process (engine and its gRPC client, or the driver loop) and the Cassandra JVM. */
-  cpu: Record<'engine' | 'direct', { nodeMs: number; javaMs: number }>;
-}> {
+): Promise<LwtMeasurement> {
   const direct = await directLoad(contactPoints, dc, shards);
-  const engine = await engineLoad(contactPoints, dc, shards);
+  const engine = await engineLoad(contactPoints, dc, shards, 'in-process');
+  const grpc = await engineLoad(contactPoints, dc, shards, 'grpc');
+  const loads = [direct, engine, grpc];
   try {
-    await direct.round(roundMs);
-    await engine.round(roundMs);
-    direct.h.reset();
-    engine.h.reset();
+    for (const load of loads) await load.round(roundMs);
+    for (const load of loads) load.h.reset();
     const rounds = Math.max(1, Math.round((seconds * 1000) / roundMs));
     const cpu = new Map<Load, { node: number; java: number }>();
     const roundRatios: number[] = [];
     for (let i = 0; i < rounds; i++) {
       const d0 = direct.h.totalCount;
       const e0 = engine.h.totalCount;
-      const order = i % 2 === 0 ? [direct, engine] : [engine, direct];
+      const order = [0, 1, 2].map((k) => loads[(i + k) % 3] as Load);
       for (const load of order) {
         const p0 = process.cpuUsage();
         const j0 = javaCpuSeconds();
@@ -321,6 +363,7 @@ export async function measureLwt(
     }
     const ms = rounds * roundMs;
     const e = sample(engine.h, ms);
+    const g = sample(grpc.h, ms);
     const d = sample(direct.h, ms);
     const perTx = (l: Load, n: number) => {
       const c = cpu.get(l) ?? { node: 0, java: 0 };
@@ -328,14 +371,15 @@ export async function measureLwt(
     };
     return {
       engine: e,
+      grpc: g,
       direct: d,
       ratio: e.perSec / d.perSec,
+      grpcRatio: g.perSec / d.perSec,
       roundRatios,
-      cpu: { engine: perTx(engine, e.n), direct: perTx(direct, d.n) },
+      cpu: { engine: perTx(engine, e.n), grpc: perTx(grpc, g.n), direct: perTx(direct, d.n) },
     };
   } finally {
-    await engine.close();
-    await direct.close();
+    for (const load of loads) await load.close();
   }
 }
 
@@ -343,16 +387,22 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const seconds = Number(arg('seconds', '8'));
   const shardCounts = arg('shards', '1,4,16,64').split(',').map(Number);
   const c = await testCassandra();
+  const f = (x: number, w = 8, d = 2): string => x.toFixed(d).padStart(w);
   try {
     console.log(
-      `engine update path vs direct cassandra-driver on Cassandra ${c.releaseVersion} (${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ${seconds} s of each per shard count, in alternating 2 s rounds; shardIOConcurrency 1)`,
+      `engine update path vs direct cassandra-driver on Cassandra ${c.releaseVersion} (${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; ${seconds} s of each per shard count, in rotating 2 s rounds; shardIOConcurrency 1)`,
     );
-    console.log('  shards  engine tx/s  p50 ms    p99 ms    direct tx/s  p50 ms    p99 ms    ratio   round ratios');
+    console.log(
+      '  engine = the signal handler called in-process; via gRPC = the same engine, signals over loopback gRPC',
+    );
+    console.log(
+      '  shards  engine tx/s  p50/p99 ms       via gRPC tx/s  p50/p99 ms       direct tx/s  p50/p99 ms       ratio  gRPC ratio  round ratios         CPU ms/tx node (engine, gRPC, direct) / cassandra',
+    );
     for (const shards of shardCounts) {
       const r = await measureLwt(c.contactPoints, c.localDataCenter, shards, seconds);
-      const { engine: eng, direct } = r;
+      const col = (s: Sample): string => `${f(s.perSec, 11, 0)}  ${f(s.p50Ms, 7)} /${f(s.p99Ms, 7)}`;
       console.log(
-        `  ${String(shards).padStart(6)}  ${eng.perSec.toFixed(0).padStart(9)}  ${eng.p50Ms.toFixed(2).padStart(8)}  ${eng.p99Ms.toFixed(2).padStart(8)}  ${direct.perSec.toFixed(0).padStart(9)}  ${direct.p50Ms.toFixed(2).padStart(8)}  ${direct.p99Ms.toFixed(2).padStart(8)}  ${r.ratio.toFixed(3).padStart(6)}   ${r.roundRatios.map((x) => x.toFixed(2)).join(' ')}   CPU ms/tx node ${r.cpu.engine.nodeMs.toFixed(2)} vs ${r.cpu.direct.nodeMs.toFixed(2)}, cassandra ${r.cpu.engine.javaMs.toFixed(2)} vs ${r.cpu.direct.javaMs.toFixed(2)}`,
+        `  ${String(shards).padStart(6)}  ${col(r.engine)}  ${col(r.grpc)}    ${col(r.direct)}  ${f(r.ratio, 6, 3)}  ${f(r.grpcRatio, 10, 3)}  ${r.roundRatios.map((x) => x.toFixed(2)).join(' ')}   ${r.cpu.engine.nodeMs.toFixed(2)}, ${r.cpu.grpc.nodeMs.toFixed(2)}, ${r.cpu.direct.nodeMs.toFixed(2)} / ${r.cpu.engine.javaMs.toFixed(2)}, ${r.cpu.grpc.javaMs.toFixed(2)}, ${r.cpu.direct.javaMs.toFixed(2)}`,
       );
     }
   } finally {
