@@ -66,6 +66,15 @@ describe('usage errors', () => {
     expect(r.stdout).toBe('');
   });
 
+  it('a run that cannot start says why in one line and leaves no results folder behind', async () => {
+    const out = join(tempDir(), 'never');
+    const r = await stampede(['run', '--store', 'cassandra', '--contact-points', '127.0.0.1:1', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('cannot connect to Cassandra at 127.0.0.1:1');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('reports every problem at once', async () => {
     const r = await stampede(['run', '--rate', '0', '--duration', 'abc', '--starters', '-1']);
     expect(r.code).toBe(2);

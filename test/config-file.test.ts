@@ -1,5 +1,5 @@
 /**
- * Config files (`stampede run --config`, `stampede engine --config`): one option set at each layer shows the
+ * Config files (`stampede run --config`, `stampede engine --config`, `stampede capacity --config`): one option set at each layer shows the
  * precedence defaults < file < environment < flags; every kind of bad file gives exit 2 and one line per problem
  * naming the file and the key (never a stack); and every example under examples/ compiles and plans as a run would,
  * with one of them really run.
@@ -187,6 +187,66 @@ describe('config errors: exit 2, one line per problem naming the file and the ke
     expect(r.stderr).toMatch(/config file \S*engine\.yaml:1: key "shards" must be an integer >= 1, got 0/);
     expect(r.stderr).toMatch(/engine\.yaml:2: unknown key "prot" \(did you mean "port"\?\)/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('stampede capacity --config', () => {
+  it('refuses the run options a search sets itself, a bad slo, unknown keys and bad scenario options, at once', async () => {
+    const r = await stampede(
+      [
+        'capacity',
+        '--config',
+        file('cap-bad.yaml', 'scenario: subscription\nslo: 5\nrate: 50\nfromm: 10\nperiod: soon\nstep-duration: 3s\n'),
+      ],
+      { env: cleanEnv },
+    );
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(
+      /cap-bad\.yaml:2: key "slo" must be an SLO such as 'p99\(workflow\)<2s', or a list of them, got 5/,
+    );
+    expect(r.stderr).toMatch(/cap-bad\.yaml:3: key "rate" does not apply to capacity: the search chooses the rate/);
+    expect(r.stderr).toMatch(/cap-bad\.yaml:4: unknown key "fromm" \(did you mean "from"\?\)/);
+    expect(r.stderr).toMatch(/cap-bad\.yaml:5: key "period" \(scenario subscription\) must be a duration/);
+    // The bad slo leaves none: the search says so too.
+    expect(r.stderr).toContain('capacity needs at least one --slo');
+    expect(r.stderr).toMatch(/^stampede: 5 problems:/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('runs a search from a file: SLOs as a list, search and scenario options, flags overriding the file', async () => {
+    const out = join(dir, 'cap-run');
+    const config = file(
+      'cap.yaml',
+      [
+        'scenario: hello',
+        'slo:',
+        "  - 'p99(workflow)<5s'",
+        "  - 'errors<1%'",
+        'from: 4',
+        'step-duration: 2s',
+        'max-steps: 1',
+        'prime: false',
+        'warmup: 1s',
+        'hold: 2s',
+        'drain-timeout: 3s',
+        'verify-sample: 0',
+        'payload-bytes: 64',
+        'report: false',
+      ].join('\n'),
+    );
+    const r = await stampede(['capacity', '--config', config, '--from', '6', '--out', out], {
+      env: cleanEnv,
+      timeoutMs: 90_000,
+    });
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as ResultV1 & {
+      capacity: { slos: string[]; search: { fromPerSec: number; stepDurationMs: number }; steps: unknown[] };
+    };
+    expect(result.capacity.slos).toEqual(['p99(workflow)<5s', 'errors<1%']);
+    expect(result.capacity.search.fromPerSec).toBe(6);
+    expect(result.capacity.search.stepDurationMs).toBe(2000);
+    expect(result.capacity.steps).toHaveLength(1);
+    expect(result.options.scenarioOptions).toMatchObject({ payloadBytes: 64 });
   });
 });
 

@@ -140,7 +140,9 @@ export function compileCapacityOptions(
   const problems: string[] = [];
   const slos: Threshold[] = [];
   if (sloSources.length === 0)
-    problems.push("capacity needs at least one --slo, e.g. --slo 'p99(workflow)<2s' --slo 'errors<0.1%'");
+    problems.push(
+      "capacity needs at least one --slo, e.g. --slo 'p99(workflow)<2s' --slo 'errors<0.1%' (in a config file: slo: [...])",
+    );
   for (const src of sloSources) {
     const t = parseThreshold(src);
     if (typeof t === 'string') problems.push(`--slo: ${t}`);

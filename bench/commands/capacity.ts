@@ -4,18 +4,20 @@ import { SCENARIOS } from '../../scenarios/index.js';
 import { startCapacity } from '../capacity/capacity.js';
 import { CAPACITY_FLAGS, compileCapacityOptions, NOT_FOR_CAPACITY } from '../capacity/options.js';
 import { UsageError } from '../errors.js';
-import { ENGINE_FLAGS } from '../options/engine-flags.js';
 import {
-  addFlags,
-  checkChoices,
-  isGiven,
-  resolveRaw,
-  unknownFlags,
-  type FlagDecls,
-  type RawSources,
-} from '../options/flags.js';
+  attributeProblems,
+  checkSources,
+  CONFIG_FLAG,
+  keyWhere,
+  scenarioFlagDecls,
+  withConfigFile,
+  type ConfigFile,
+} from '../options/config-file.js';
+import { ENGINE_FLAGS } from '../options/engine-flags.js';
+import { show } from '../options/show.js';
+import { addFlags, checkChoices, isGiven, resolveRaw, unknownFlags, type FlagDecls } from '../options/flags.js';
 import { compileRunOptions, RUN_FLAGS } from '../options/run-flags.js';
-import { camel, compileOptions, kebab } from '../scenario-api/options.js';
+import { compileOptions, kebab } from '../scenario-api/options.js';
 import { addScenarioFlags, scenarioFromArgv } from './run.js';
 
 const RUN_AND_ENGINE: FlagDecls = { ...RUN_FLAGS, ...ENGINE_FLAGS };
@@ -24,6 +26,34 @@ const RUN_AND_ENGINE: FlagDecls = { ...RUN_FLAGS, ...ENGINE_FLAGS };
 const STEP_FLAGS: FlagDecls = Object.fromEntries(
   Object.entries(RUN_AND_ENGINE).filter(([name]) => !(name in NOT_FOR_CAPACITY)),
 );
+
+/**
+ * Takes out of a config file what `checkSources` cannot judge: `slo` (one SLO or a list, the file's form of the
+ * repeatable flag) and the run options a search sets itself (refused, as the flags are). Returns the file's SLOs.
+ */
+function takeCapacityKeys(file: ConfigFile, problems: string[]): string[] {
+  const slos: string[] = [];
+  for (const key of ['slo', 'slos']) {
+    if (!(key in file.values)) continue;
+    const v = file.values[key];
+    delete file.values[key];
+    const list = Array.isArray(v) ? v : [v];
+    if (list.length > 0 && list.every((x) => typeof x === 'string' && x.trim() !== ''))
+      slos.push(...(list as string[]));
+    else
+      problems.push(
+        `${keyWhere(file.path, key, file.lines)} must be an SLO such as 'p99(workflow)<2s', or a list of them, got ${show(v)}`,
+      );
+  }
+  for (const [name, why] of Object.entries(NOT_FOR_CAPACITY)) {
+    for (const key of new Set([name, kebab(name)])) {
+      if (!(key in file.values)) continue;
+      delete file.values[key];
+      problems.push(`${keyWhere(file.path, key, file.lines)} does not apply to capacity: ${why}`);
+    }
+  }
+  return slos;
+}
 
 const SLO_DESCRIBE =
   "an SLO every step must meet, repeatable, in the language of `gate --threshold`: 'p99(workflow)<2s', 'p99(start)<100ms', 'errors<0.1%'";
@@ -36,7 +66,7 @@ export function capacityCommand(argv: string[]): CommandModule {
     describe:
       'find the highest arrival rate that meets SLOs, the bottleneck, and the shards and nodes a target rate needs',
     builder: (y: Argv) => {
-      let b = addFlags(y, CAPACITY_FLAGS)
+      let b = addFlags(y, { ...CAPACITY_FLAGS, config: CONFIG_FLAG })
         .option('slo', { type: 'string', array: true, describe: SLO_DESCRIBE, group: 'Capacity search:' })
         .option('warmup', {
           type: 'string',
@@ -89,8 +119,14 @@ export function capacityCommand(argv: string[]): CommandModule {
     },
     handler: async (args) => {
       const flags = args as Record<string, unknown>;
-      const sources: RawSources = { flags, env: process.env, file: {} };
+      const { sources, file, problems: fileProblems } = withConfigFile(flags, process.env);
+      // A file that cannot be read or parsed explains everything else that looks wrong.
+      if (fileProblems.length > 0) throw UsageError.of(fileProblems);
       const problems: string[] = [];
+      const fileSlos = file ? takeCapacityKeys(file, problems) : [];
+      const scenarioDecls = scenario ? scenarioFlagDecls(scenario.options, scenario.name) : {};
+      const decls: FlagDecls = { ...STEP_FLAGS, ...CAPACITY_FLAGS, ...scenarioDecls };
+      problems.push(...checkSources(sources, file, decls, { ignoreUnknown: !scenario }));
       const extra = (flags._ as unknown[] | undefined)?.slice(1) ?? [];
       if (extra.length > 0) problems.push(`unexpected argument(s): ${extra.join(' ')}`);
       for (const [name, why] of Object.entries(NOT_FOR_CAPACITY)) {
@@ -101,14 +137,16 @@ export function capacityCommand(argv: string[]): CommandModule {
         ...Object.keys(STEP_FLAGS),
         ...Object.keys(CAPACITY_FLAGS),
         'slo',
+        'config',
         ...Object.keys(NOT_FOR_CAPACITY),
       ];
       if (scenario) known.push(...Object.keys(scenario.options));
       problems.push(...unknownFlags(flags, known));
 
       const capRaw = resolveRaw(CAPACITY_FLAGS, sources);
+      // --slo flags replace the file's list (flags override the file, as for every option).
       const sloFlags = ((flags.slo as unknown[] | undefined) ?? []).map(String);
-      const cap = compileCapacityOptions(capRaw, sloFlags);
+      const cap = compileCapacityOptions(capRaw, sloFlags.length > 0 ? sloFlags : fileSlos);
       problems.push(...cap.problems);
 
       // Every step is a run: compile the run's options, with the search's rate and length in place of the flags.
@@ -144,15 +182,12 @@ export function capacityCommand(argv: string[]): CommandModule {
       if (!scenario)
         problems.unshift(`unknown scenario ${scenarioName} (available: ${[...SCENARIOS.keys()].join(', ')})`);
       else {
-        for (const name of Object.keys(scenario.options)) {
-          const v = flags[name] ?? flags[kebab(name)] ?? flags[camel(kebab(name))];
-          if (v !== undefined) options.scenarioOptions[name] = v;
-        }
+        options.scenarioOptions = resolveRaw(scenarioDecls, sources);
         const values = compileOptions(scenario.options, options.scenarioOptions, `scenario ${scenario.name}`);
         problems.push(...values.problems);
         if (values.problems.length === 0) problems.push(...(scenario.check?.(values.values) ?? []));
       }
-      if (problems.length > 0) throw UsageError.of(problems);
+      if (problems.length > 0) throw UsageError.of(attributeProblems(problems, decls, sources));
 
       const handle = startCapacity(options, cap.options, (line) => process.stdout.write(`${line}\n`));
       let interrupts = 0;

@@ -107,7 +107,7 @@ function fileAt(path: string, key: string, lines: Record<string, number>): strin
 }
 
 /** `config file run.yaml:4: key "rate"`. */
-function keyWhere(path: string, key: string, lines: Record<string, number>): string {
+export function keyWhere(path: string, key: string, lines: Record<string, number>): string {
   return `${fileAt(path, key, lines)}: key "${key}"`;
 }
 

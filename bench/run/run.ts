@@ -111,7 +111,6 @@ async function run(
 
   const runTag = o.runTag ?? `sp-${randomUUID().slice(0, 8)}`;
   const outDir = resolve(o.out ?? join('results', `${new Date().toISOString().replace(/[:.]/g, '-')}-${o.scenario}`));
-  mkdirSync(outDir, { recursive: true });
 
   let engine: Engine | undefined = hooks.engine;
   let target = o.target ?? hooks.engine?.address;
@@ -151,6 +150,9 @@ async function run(
         `namespace ${o.namespace} is not usable on ${target}: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
+
+    // Made only once the target answers, so a run that cannot start leaves no empty folder behind.
+    mkdirSync(outDir, { recursive: true });
 
     // Engine counters for every interval: in-process when embedded, over the admin surface otherwise.
     const sampler = new EngineSampler(engine, engine ? undefined : new EngineAdminClient(target), o.intervalMs);
