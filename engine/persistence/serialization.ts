@@ -4,23 +4,23 @@
  */
 import { decodeHistoryEvents, encodeHistoryEvents, type IHistoryEvent } from '../proto.js';
 import type { HistoryTask, WorkflowKey } from './records.js';
-import type { HistoryTaskRow } from './store.js';
+import type { HistoryTaskRow, RecordBlob } from './store.js';
 
 export const RECORD_ENCODING = 'json';
 export const HISTORY_ENCODING = 'proto3';
 
-const encoder = new TextEncoder();
-
 /**
- * `TextEncoder` (not `Buffer.from`): every record gets an exact-size buffer of its own. A slice of Node's shared
- * pool would pin the whole 8 KiB slab for as long as the memory store keeps the record.
+ * JSON text, kept as a string: the memory store holds it as it is, and a byte-oriented backend encodes it to UTF-8
+ * where it writes the column (see `RecordBlob`). Turning every record into its own Uint8Array here cost an ArrayBuffer
+ * per row and a third of the engine's serialization time, for a store that never needed the bytes.
  */
-export function encodeRecord(value: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(value));
+export function encodeRecord(value: unknown): string {
+  return JSON.stringify(value);
 }
 
-/** Decoded through a Buffer view of the same bytes (no copy; faster than `TextDecoder` for short records). */
-export function decodeRecord<T>(blob: Uint8Array): T {
+/** Either form of a record: text as stored, or UTF-8 bytes as read back (decoded through a Buffer view, no copy). */
+export function decodeRecord<T>(blob: RecordBlob): T {
+  if (typeof blob === 'string') return JSON.parse(blob) as T;
   const b = Buffer.isBuffer(blob) ? blob : Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
   return JSON.parse(b.toString('utf8')) as T;
 }

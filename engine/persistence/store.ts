@@ -11,10 +11,18 @@ import type { StatementMetrics } from './statement-metrics.js';
 
 export type Blob = Uint8Array;
 
+/**
+ * A serialized record (shard, execution, activity, timer, history task, task-queue, task and namespace rows): JSON
+ * text, as the managers produce it, or the same text as UTF-8 bytes, as a byte-oriented backend reads it back. A
+ * backend stores either form; the memory store keeps the text itself (no encoding to bytes, no ArrayBuffer per row),
+ * and the Cassandra store writes its UTF-8 bytes to the blob column.
+ */
+export type RecordBlob = Uint8Array | string;
+
 export interface ShardRow {
   shardId: number;
   rangeId: number;
-  blob: Blob;
+  blob: RecordBlob;
 }
 
 export interface CurrentRow {
@@ -26,13 +34,13 @@ export interface CurrentRow {
 }
 
 export interface ExecutionRow {
-  blob: Blob;
+  blob: RecordBlob;
   state: number;
   status: number;
   nextEventId: number;
   dbRecordVersion: number;
-  activities: Map<number, Blob>;
-  timers: Map<string, Blob>;
+  activities: Map<number, RecordBlob>;
+  timers: Map<string, RecordBlob>;
   signalRequested: Set<string>;
   bufferedEvents: Blob[];
 }
@@ -42,19 +50,19 @@ export interface HistoryTaskRow {
   taskId: number;
   /** Timer fire time (virtual ms) for timer tasks, 0 for others. */
   visibilityTimeMs: number;
-  blob: Blob;
+  blob: RecordBlob;
 }
 
 export interface ExecutionMutationRow {
-  blob: Blob;
+  blob: RecordBlob;
   state: number;
   status: number;
   nextEventId: number;
   /** New version; the write is conditioned on `dbRecordVersion - 1`. */
   dbRecordVersion: number;
-  upsertActivities: Map<number, Blob>;
+  upsertActivities: Map<number, RecordBlob>;
   deleteActivities: number[];
-  upsertTimers: Map<string, Blob>;
+  upsertTimers: Map<string, RecordBlob>;
   deleteTimers: string[];
   addSignalRequested: string[];
   deleteSignalRequested: string[];
@@ -153,7 +161,7 @@ export interface HistoryStore {
     treeId: string;
     branchId: string;
     node: HistoryNodeRow;
-    newBranch?: { info: Blob };
+    newBranch?: { info: RecordBlob };
   }): Promise<void>;
   /** Nodes with minNodeId <= nodeId < maxNodeId, ordered by nodeId ascending then txnId descending. */
   readHistoryNodes(req: {
@@ -178,12 +186,12 @@ export interface ShardStore {
 
 export interface TaskQueueRow {
   rangeId: number;
-  blob: Blob;
+  blob: RecordBlob;
 }
 
 export interface TaskRow {
   taskId: number;
-  blob: Blob;
+  blob: RecordBlob;
 }
 
 export interface TaskStore {
@@ -202,7 +210,7 @@ export interface NamespaceRow {
   id: string;
   name: string;
   notificationVersion: number;
-  blob: Blob;
+  blob: RecordBlob;
 }
 
 export interface NamespaceStore {

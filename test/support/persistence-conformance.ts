@@ -17,11 +17,16 @@ import type {
   ExecutionMutationRow,
   ExecutionRow,
   HistoryTaskRow,
+  RecordBlob,
   Stores,
 } from '../../engine/persistence/store.js';
 
-const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
-const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+// Records go in as the managers write them (text) and come back in either form a backend may hold (RecordBlob):
+// the memory store returns the text, Cassandra the UTF-8 bytes of its blob column.
+const enc = (s: string): RecordBlob => s;
+// Event batches (history nodes, buffered events) are protobuf bytes in every backend.
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+const dec = (b: RecordBlob): string => (typeof b === 'string' ? b : new TextDecoder().decode(b));
 
 function execution(version: number, nextEventId = 3): ExecutionRow {
   return {
@@ -106,7 +111,7 @@ export function persistenceConformance(
         expect(row && dec(row.blob)).toBe('info-v1');
         expect(row?.dbRecordVersion).toBe(1);
         expect(row?.nextEventId).toBe(3);
-        expect(row && dec(row.activities.get(5) ?? new Uint8Array())).toBe('activity-5');
+        expect(row && dec(row.activities.get(5) ?? '')).toBe('activity-5');
         expect(row && [...row.timers.keys()]).toEqual(['t1']);
         expect(row && [...row.signalRequested]).toEqual(['sig-1']);
         const cur = await s.executions.getCurrentExecution(shardId, k.namespaceId, k.workflowId);
@@ -221,7 +226,7 @@ export function persistenceConformance(
             upsertTimers: new Map([['t2', enc('timer-2')]]),
             deleteTimers: ['t1'],
             addSignalRequested: ['sig-2'],
-            appendBufferedEvents: enc('batch-1'),
+            appendBufferedEvents: bytes('batch-1'),
           }),
           tasks: [],
         });
@@ -231,7 +236,7 @@ export function persistenceConformance(
           key: k,
           mode: 'update-current',
           current: current(k.runId),
-          mutation: mutation(3, { appendBufferedEvents: enc('batch-2') }),
+          mutation: mutation(3, { appendBufferedEvents: bytes('batch-2') }),
           tasks: [],
         });
         let row = await s.executions.getWorkflowExecution(shardId, k);
@@ -482,23 +487,23 @@ export function persistenceConformance(
         await s.history.appendHistoryNodes({
           treeId,
           branchId,
-          node: { nodeId: 1, txnId: 10, prevTxnId: 0, blob: enc('1-2') },
+          node: { nodeId: 1, txnId: 10, prevTxnId: 0, blob: bytes('1-2') },
           newBranch: { info: enc('branch') },
         });
         await s.history.appendHistoryNodes({
           treeId,
           branchId,
-          node: { nodeId: 3, txnId: 11, prevTxnId: 10, blob: enc('3-4 stale') },
+          node: { nodeId: 3, txnId: 11, prevTxnId: 10, blob: bytes('3-4 stale') },
         });
         await s.history.appendHistoryNodes({
           treeId,
           branchId,
-          node: { nodeId: 3, txnId: 12, prevTxnId: 10, blob: enc('3-4') },
+          node: { nodeId: 3, txnId: 12, prevTxnId: 10, blob: bytes('3-4') },
         });
         await s.history.appendHistoryNodes({
           treeId,
           branchId,
-          node: { nodeId: 5, txnId: 13, prevTxnId: 12, blob: enc('5') },
+          node: { nodeId: 5, txnId: 13, prevTxnId: 12, blob: bytes('5') },
         });
         const all = await s.history.readHistoryNodes({
           treeId,

@@ -13,6 +13,7 @@ import type {
   ExecutionRow,
   ExecutionStore,
   HistoryTaskRow,
+  RecordBlob,
   TaskRange,
   TimerRange,
   UpdateExecutionRequest,
@@ -94,11 +95,11 @@ function taskInsert(shardId: number, t: HistoryTaskRow): { query: string; params
   };
 }
 
-function longMap(m: Map<number, Uint8Array>): Map<cassandra.types.Long, Buffer> {
+function longMap(m: Map<number, RecordBlob>): Map<cassandra.types.Long, Buffer> {
   return new Map([...m].map(([k, v]) => [Long.fromNumber(k), Buffer.from(v)]));
 }
 
-function textMap(m: Map<string, Uint8Array>): Map<string, Buffer> {
+function textMap(m: Map<string, RecordBlob>): Map<string, Buffer> {
   return new Map([...m].map(([k, v]) => [k, Buffer.from(v)]));
 }
 

@@ -10,6 +10,7 @@ import type {
   HistoryNodeRow,
   HistoryTaskRow,
   NamespaceRow,
+  RecordBlob,
   ShardRow,
   TaskQueueRow,
 } from '../store.js';
@@ -26,7 +27,7 @@ export interface Partition {
 
 export interface TaskQueuePartition {
   row: TaskQueueRow | undefined;
-  tasks: BTree<number, Uint8Array>;
+  tasks: BTree<number, RecordBlob>;
 }
 
 export function compareTimerKeys(a: [number, number], b: [number, number]): number {
@@ -75,7 +76,7 @@ export class MemoryDatabase {
   taskQueue(key: string): TaskQueuePartition {
     let q = this.taskQueues.get(key);
     if (!q) {
-      q = { row: undefined, tasks: new BTree<number, Uint8Array>() };
+      q = { row: undefined, tasks: new BTree<number, RecordBlob>() };
       this.taskQueues.set(key, q);
     }
     return q;
