@@ -72,6 +72,19 @@ function openStores(o: EngineOptions): Promise<Stores> {
   });
 }
 
+/** A port that cannot be bound is the environment's doing: one line saying which address and why. */
+function bindError(host: string, port: number, err: unknown): EngineOptionsError {
+  const m = err instanceof Error ? err.message : String(err);
+  const why = /EADDRINUSE/.test(m)
+    ? 'the address is already in use'
+    : /EACCES/.test(m)
+      ? 'permission denied'
+      : /EADDRNOTAVAIL|ENOTFOUND/.test(m)
+        ? 'no such address on this machine'
+        : m;
+  return new EngineOptionsError([`cannot listen on ${host}:${port}: ${why}`]);
+}
+
 export async function startEngine(options: Partial<EngineOptions> = {}): Promise<Engine> {
   const o: EngineOptions = { ...ENGINE_DEFAULTS, ...options };
   const problems = validateEngineOptions(o);
@@ -112,8 +125,19 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     log,
   );
   const namespaces = new NamespaceRegistry(persistence.namespaces, o.defaultRetentionMs);
-  await namespaces.ensure('default', o.defaultRetentionMs);
-  await history.start();
+  // A start that fails after the store is open must close it again: its connections would keep the process alive.
+  const abandon = async (err: unknown): Promise<never> => {
+    matching.stop();
+    await history.stop().catch(() => undefined);
+    await persistence.close().catch(() => undefined);
+    throw err;
+  };
+  try {
+    await namespaces.ensure('default', o.defaultRetentionMs);
+    await history.start();
+  } catch (err) {
+    return abandon(err);
+  }
 
   const rpcStats = new RpcStats();
   const fe: Frontend = {
@@ -183,7 +207,7 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     server.bindAsync(`${o.host}:${o.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),
     );
-  });
+  }).catch((err: unknown) => abandon(bindError(o.host, o.port, err)));
   log(`stampede engine ${id} serving on ${o.host}:${port} (store ${stores.backend}, ${o.numShards} shards)`);
   let metrics: { port: number; server: HttpServer } | undefined;
   if (o.metricsPort !== undefined) {

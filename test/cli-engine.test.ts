@@ -75,3 +75,19 @@ it('rejects bad engine flags with exit 2', async () => {
   expect(r.stderr).toContain('--port must be an integer in [0, 65535]');
   expect(r.stderr).toContain('--shards must be an integer >= 1');
 });
+
+it('a port already in use: one line naming the address, exit 1, no stack', async () => {
+  const { createServer } = await import('node:net');
+  const busy = createServer();
+  const port = await new Promise<number>((resolve) =>
+    busy.listen(0, '127.0.0.1', () => resolve((busy.address() as { port: number }).port)),
+  );
+  try {
+    const r = await stampede(['engine', '--port', String(port)], { timeoutMs: 30_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`stampede: cannot listen on 127.0.0.1:${port}: the address is already in use`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  } finally {
+    busy.close();
+  }
+});

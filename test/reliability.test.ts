@@ -407,6 +407,64 @@ describe('faults survived, nothing lost', () => {
     },
   );
 
+  it('shard acquisition through CAS write timeouts (landed, and not): the engine starts and works; a start that fails exits', async () => {
+    await createSchema('rel_acquire');
+    // The shard row's own update (acquire, ack levels); the fences inside execution batches are not matched.
+    const shardUpdate = /SET shard = \?, shard_encoding = \?, range_id = \?/;
+    const rules = [
+      proxy.addRule({
+        match: { query: shardUpdate },
+        action: { kind: 'write-timeout', when: 'after', writeType: 'CAS' },
+        times: 2,
+      }),
+      proxy.addRule({
+        match: { query: shardUpdate },
+        action: { kind: 'write-timeout', when: 'before', writeType: 'CAS' },
+        times: 2,
+      }),
+    ];
+    const engine = await startEngine('rel_acquire', 0);
+    for (const rule of rules) rule.remove();
+    expect(rules.map((r) => r.hits)).toEqual([2, 2]);
+    // Every shard is owned (range >= 1) and the engine runs workflows to completion on all of them.
+    const ranges = await shardRanges('rel_acquire');
+    expect([...ranges.entries()].filter(([id, range]) => id >= 1 && range >= 1)).toHaveLength(SHARDS);
+    const out = path.join(work, 'acquire');
+    const r = await harness(engine.address, out, ['--rate', '20', '--duration', '2s', '--drain-timeout', '30s']);
+    const result = readResult(out, r);
+    expect(result.verification?.lost).toBe(0);
+    expect(r.code, `${r.stdout}${r.stderr}\n${tail(engine)}`).toBe(0);
+    await stopEngine(engine);
+
+    // A start that fails once the store is open (its port is taken) closes the store and exits with one line.
+    const busy = net.createServer();
+    const port = await new Promise<number>((resolve) =>
+      busy.listen(0, '127.0.0.1', () => resolve((busy.address() as net.AddressInfo).port)),
+    );
+    try {
+      const failed = await stampede(
+        [
+          'engine',
+          '--store',
+          'cassandra',
+          '--contact-points',
+          proxy.address,
+          '--keyspace',
+          'rel_acquire',
+          '--shards',
+          String(SHARDS),
+          '--port',
+          String(port),
+        ],
+        { timeoutMs: 60_000 },
+      );
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the address is already in use`);
+    } finally {
+      busy.close();
+    }
+  });
+
   it("two engines on one keyspace: the second takes the shards, none of the first's writes land, a worker on the second finishes every workflow", async () => {
     await createSchema('rel_take');
     const a = await startEngine('rel_take', 0);

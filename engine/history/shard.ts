@@ -4,7 +4,7 @@
  * workflow contexts. Task ids and history txn ids come from [rangeId << 20, (rangeId + 1) << 20).
  */
 import { UnavailableError } from '../errors.js';
-import { ShardOwnershipLostError } from '../persistence/errors.js';
+import { ShardOwnershipLostError, StoreError } from '../persistence/errors.js';
 import type { Persistence } from '../persistence/manager.js';
 import type { ShardInfo } from '../persistence/records.js';
 import { LruMap } from '../util/lru.js';
@@ -61,17 +61,40 @@ export class Shard {
     this.resetRange();
   }
 
-  /** Takes ownership: reads (or creates) the shard row and bumps its range id, fencing out any previous owner. */
+  /**
+   * Takes ownership: reads (or creates) the shard row and bumps its range id, fencing out any previous owner. A
+   * write that is not known to have failed for good — a CAS timeout (Paxos contention with the previous owner still
+   * renewing, a busy node), the store briefly unreachable, or the range moving under us — is settled by reading the
+   * row back (our owner id there means our write landed) and otherwise retried with backoff, for up to
+   * `opts.acquireTimeoutMs`, as Temporal's shard controller keeps retrying acquisition.
+   */
   static async acquire(
     shardId: number,
     owner: string,
     persistence: Persistence,
-    opts: { ioConcurrency: number; cacheSize: number },
+    opts: { ioConcurrency: number; cacheSize: number; acquireTimeoutMs?: number },
   ): Promise<Shard> {
-    const current = await persistence.shards.getOrCreateShard(shardId, owner);
-    const info: ShardInfo = { ...current, rangeId: current.rangeId + 1, owner, updatedAtMs: Date.now() };
-    await persistence.shards.updateShard(info, current.rangeId);
-    return new Shard(shardId, info, persistence, opts.ioConcurrency, opts.cacheSize);
+    const deadline = Date.now() + (opts.acquireTimeoutMs ?? 60_000);
+    let tried: number | undefined;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const current = await persistence.shards.getOrCreateShard(shardId, owner);
+        // The owner id is unique to this engine: the range an earlier attempt wrote, under our id, means it landed.
+        if (current.owner === owner && current.rangeId === tried)
+          return new Shard(shardId, current, persistence, opts.ioConcurrency, opts.cacheSize);
+        const info: ShardInfo = { ...current, rangeId: current.rangeId + 1, owner, updatedAtMs: Date.now() };
+        tried = info.rangeId;
+        await persistence.shards.updateShard(info, current.rangeId);
+        return new Shard(shardId, info, persistence, opts.ioConcurrency, opts.cacheSize);
+      } catch (err) {
+        const transient =
+          err instanceof ShardOwnershipLostError ||
+          (err instanceof StoreError &&
+            (err.applied === 'unknown' || err.code === 'UNAVAILABLE' || err.code === 'TIMEOUT'));
+        if (!transient || Date.now() >= deadline) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** (attempt - 1), 2000) * (0.5 + Math.random() / 2)));
+      }
+    }
   }
 
   get rangeId(): number {
