@@ -145,26 +145,29 @@ async function echoLoop(client: grpc.Client, r: LoadRound, deadline: number, cou
   }
 }
 
-/** Signals by workflow id (each a transaction on the engine), loop `i` of `n` owning every n-th workflow. */
-async function signalLoop(
-  client: WorkflowServiceClient,
-  r: LoadRound,
+/**
+ * Signals by workflow id (each a transaction on the engine) through `signal`, loop `i` of `n` owning every n-th of
+ * `workflowIds`, one at a time, until `deadline`; each call's response time goes to `onLatencyUs`. Shared by the
+ * gRPC load thread and the LWT benchmark's in-process callers, so both drive the engine alike.
+ */
+export async function signalLoop(
+  signal: (request: object) => Promise<unknown>,
+  workflowIds: readonly string[],
   i: number,
+  n: number,
   deadline: number,
-  count: { rpcs: number },
-  latencies: number[],
+  onLatencyUs: (us: number) => void,
 ): Promise<void> {
-  const mine = (r.workflowIds ?? []).filter((_, k) => k % r.concurrency === i);
+  const mine = workflowIds.filter((_, k) => k % n === i);
   for (let k = 0; mine.length > 0 && Date.now() < deadline; k++) {
     const t0 = performance.now();
-    await client.call('SignalWorkflowExecution', {
+    await signal({
       namespace: 'default',
       workflowExecution: { workflowId: mine[k % mine.length] },
       signalName: 's',
       requestId: randomUUID(),
     });
-    latencies.push(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-    count.rpcs += 1;
+    onLatencyUs(Math.max(1, Math.round((performance.now() - t0) * 1000)));
   }
 }
 
@@ -179,7 +182,13 @@ export async function runRound(r: LoadRound): Promise<RoundResult> {
   const latenciesUs: number[] = [];
   for (let i = 0; i < r.concurrency; i++) {
     if (wf && r.kind === 'signal') {
-      loops.push(signalLoop(wf, r, i, deadline, count, latenciesUs));
+      const send = (request: object) => wf.call('SignalWorkflowExecution', request);
+      loops.push(
+        signalLoop(send, r.workflowIds ?? [], i, r.concurrency, deadline, (us) => {
+          latenciesUs.push(us);
+          count.rpcs += 1;
+        }),
+      );
       continue;
     }
     // One task queue per loop: each loop's polls take its own tasks, so the loops do not steal from each other.

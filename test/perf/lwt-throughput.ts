@@ -18,6 +18,7 @@ import cassandra from 'cassandra-driver';
 import * as hdr from 'hdr-histogram-js';
 import { createCassandraSchema, startEngine } from '../../engine/index.js';
 import { LoadThread } from '../../bench/perf/engine-throughput.js';
+import { signalLoop } from '../../bench/perf/load-thread.js';
 import { testCassandra } from '../support/cassandra-server.js';
 
 const Long = cassandra.types.Long;
@@ -106,20 +107,11 @@ async function engineLoad(
       h,
       async round(ms) {
         const end = Date.now() + ms;
+        const send = (request: object) => engine.invoke('SignalWorkflowExecution', request);
         await Promise.all(
-          Array.from({ length: concurrency }, async (_, i) => {
-            const mine = ids.filter((_, k) => k % concurrency === i);
-            for (let k = 0; mine.length > 0 && Date.now() < end; k++) {
-              const t0 = performance.now();
-              await engine.invoke('SignalWorkflowExecution', {
-                namespace: 'default',
-                workflowExecution: { workflowId: mine[k % mine.length] },
-                signalName: 's',
-                requestId: randomUUID(),
-              });
-              h.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
-            }
-          }),
+          Array.from({ length: concurrency }, (_, i) =>
+            signalLoop(send, ids, i, concurrency, end, (us) => h.recordValue(us)),
+          ),
         );
       },
       close: () => engine.stop(),
