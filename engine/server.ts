@@ -211,7 +211,8 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
   log(`stampede engine ${id} serving on ${o.host}:${port} (store ${stores.backend}, ${o.numShards} shards)`);
   let metrics: { port: number; server: HttpServer } | undefined;
   if (o.metricsPort !== undefined) {
-    metrics = await startMetricsServer(o.host, o.metricsPort, {
+    const metricsPort = o.metricsPort;
+    metrics = await startMetricsServer(o.host, metricsPort, {
       rpc: () => rpcStats.entries(),
       statements: () => persistence.metrics.entries(),
       counters: () => {
@@ -275,6 +276,9 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
           stampede_process_heap_used_bytes: [{ help: 'V8 heap in use.', value: mem.heapUsed }],
         };
       },
+    }).catch((err: unknown) => {
+      server.forceShutdown();
+      return abandon(bindError(o.host, metricsPort, err));
     });
     log(`metrics on http://${o.host}:${metrics.port}/metrics`);
   }

@@ -76,17 +76,20 @@ it('rejects bad engine flags with exit 2', async () => {
   expect(r.stderr).toContain('--shards must be an integer >= 1');
 });
 
-it('a port already in use: one line naming the address, exit 1, no stack', async () => {
+it('a port already in use (service or metrics): one line naming the address, exit 1, no stack, no hang', async () => {
   const { createServer } = await import('node:net');
   const busy = createServer();
   const port = await new Promise<number>((resolve) =>
     busy.listen(0, '127.0.0.1', () => resolve((busy.address() as { port: number }).port)),
   );
   try {
-    const r = await stampede(['engine', '--port', String(port)], { timeoutMs: 30_000 });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`stampede: cannot listen on 127.0.0.1:${port}: the address is already in use`);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+    for (const flag of ['--port', '--metrics-port']) {
+      const args = flag === '--port' ? ['--port', String(port)] : ['--port', '0', '--metrics-port', String(port)];
+      const r = await stampede(['engine', ...args], { timeoutMs: 30_000 });
+      expect(r.code, flag).toBe(1);
+      expect(r.stderr).toContain(`stampede: cannot listen on 127.0.0.1:${port}: the address is already in use`);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
   } finally {
     busy.close();
   }
