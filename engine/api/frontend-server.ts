@@ -20,6 +20,12 @@ function deadlineOf(call: grpc.ServerUnaryCall<unknown, unknown>): number | unde
   return Number.isFinite(d) ? d : undefined;
 }
 
+/** Starts timing one call; the function it returns reports the call's status and service time to `observer`. */
+function callTimer(observer: RpcObserver, method: string): (code: grpc.status) => void {
+  const started = performance.now();
+  return (code) => observer.rpc(method, code, Math.round((performance.now() - started) * 1000));
+}
+
 /** A WorkflowService method called in-process (see {@link inProcessCaller}). */
 export type InProcessCall = (method: string, request: object) => Promise<object>;
 
@@ -41,9 +47,7 @@ export function inProcessCaller(fe: Frontend, observer: RpcObserver): InProcessC
   return async (method, request) => {
     const handler = HANDLERS[method];
     const type = types.get(method);
-    const started = performance.now();
-    const finish = (code: grpc.status): void =>
-      observer.rpc(method, code, Math.round((performance.now() - started) * 1000));
+    const finish = callTimer(observer, method);
     try {
       if (!handler || !type) throw new UnimplementedError(`${WORKFLOW_SERVICE}/${method}`);
       const response = await handler(fe, type.fromObject(request) as never, noCancel);
@@ -68,9 +72,7 @@ export function addWorkflowService(
   for (const { name } of workflowServiceMethods) {
     const handler = HANDLERS[name];
     impl[name] = (call: grpc.ServerUnaryCall<object, object>, callback: grpc.sendUnaryData<object>) => {
-      const started = performance.now();
-      const finish = (code: grpc.status): void =>
-        observer.rpc(name, code, Math.round((performance.now() - started) * 1000));
+      const finish = callTimer(observer, name);
       if (!handler) {
         const err = toServiceError(new UnimplementedError(`${WORKFLOW_SERVICE}/${name}`));
         finish(err.code ?? grpc.status.UNIMPLEMENTED);

@@ -63,10 +63,11 @@ export class Shard {
 
   /**
    * Takes ownership: reads (or creates) the shard row and bumps its range id, fencing out any previous owner. A
-   * write that is not known to have failed for good — a CAS timeout (Paxos contention with the previous owner still
-   * renewing, a busy node), the store briefly unreachable, or the range moving under us — is settled by reading the
-   * row back (our owner id there means our write landed) and otherwise retried with backoff, for up to
-   * `opts.acquireTimeoutMs`, as Temporal's shard controller keeps retrying acquisition.
+   * write whose outcome is unknown (a CAS timeout: Paxos contention with the previous owner still renewing, a busy
+   * node) or that lost a race for the range is settled by reading the row back (the range we tried, under our owner
+   * id, means our write landed) and otherwise retried with backoff, for up to `opts.acquireTimeoutMs`, as Temporal's
+   * shard controller keeps retrying acquisition. A store that is down is not retried here: the persistence retry
+   * decorator already retries writes that certainly did not apply, and then the start fails with its error.
    */
   static async acquire(
     shardId: number,
@@ -87,11 +88,9 @@ export class Shard {
         await persistence.shards.updateShard(info, current.rangeId);
         return new Shard(shardId, info, persistence, opts.ioConcurrency, opts.cacheSize);
       } catch (err) {
-        const transient =
-          err instanceof ShardOwnershipLostError ||
-          (err instanceof StoreError &&
-            (err.applied === 'unknown' || err.code === 'UNAVAILABLE' || err.code === 'TIMEOUT'));
-        if (!transient || Date.now() >= deadline) throw err;
+        const unsettled =
+          err instanceof ShardOwnershipLostError || (err instanceof StoreError && err.applied === 'unknown');
+        if (!unsettled || Date.now() >= deadline) throw err;
         await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** (attempt - 1), 2000) * (0.5 + Math.random() / 2)));
       }
     }

@@ -193,7 +193,10 @@ async function lwtRows(quick: boolean): Promise<PerfRow[]> {
     c = await testCassandra();
   } catch (err) {
     const why = `no Cassandra (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`;
-    return [1, 4, 16].map((s) => skipped(`lwt-${s}`, `engine LWT updates/s on Cassandra, ${s} shard(s)`, target, why));
+    return [1, 4, 16].flatMap((s) => [
+      skipped(`lwt-${s}`, `engine LWT updates/s on Cassandra, ${s} shard(s), update path in-process`, target, why),
+      skipped(`lwt-grpc-${s}`, `engine LWT updates/s on Cassandra, ${s} shard(s), signals over gRPC`, undefined, why),
+    ]);
   }
   try {
     const rows: PerfRow[] = [];
