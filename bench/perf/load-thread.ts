@@ -1,6 +1,7 @@
 /**
  * A load thread for the performance benchmarks. It runs rounds on request: K concurrent loops of either hello
- * workflows driven call by call (start, poll, respond, poll activity, respond, poll, respond: 7 RPCs) or echo
+ * workflows driven call by call (start, poll, respond, poll activity, respond, poll, respond: 7 RPCs; the second
+ * workflow task from the loop's sticky queue) or echo
  * calls, for a fixed time, and answers each round with its RPC count, elapsed time and this thread's CPU. One
  * thread serves many short rounds, so alternating targets (engine, echo, engine, ...) keeps its JIT and its
  * connections warm and lets a neighbour's load on a shared machine fall on both alike.
@@ -78,12 +79,11 @@ async function helloLoop(
     ],
   };
   const polling = r.kind === 'hello-polling';
-  const pollWorkflowTask = () =>
-    client.call(
-      'PollWorkflowTaskQueue',
-      { namespace: 'default', taskQueue: { name: tq }, identity: 'perf' },
-      { timeoutMs: 10_000 },
-    );
+  // A sticky worker, as the harness's synthetic workers and Temporal's SDKs are: the first workflow task's reply
+  // names this loop's sticky queue, so the second task comes from it carrying only the events since the first.
+  const sticky = { name: `${tq}-sticky`, kind: 2, normalName: tq };
+  const pollWorkflowTask = (taskQueue: { name: string; kind?: number; normalName?: string } = { name: tq }) =>
+    client.call('PollWorkflowTaskQueue', { namespace: 'default', taskQueue, identity: 'perf' }, { timeoutMs: 10_000 });
   const pollActivityTask = () =>
     client.call(
       'PollActivityTaskQueue',
@@ -99,6 +99,7 @@ async function helloLoop(
       startToCloseTimeout: { seconds: 10 },
     },
   };
+  const stickyAttributes = { workerTaskQueue: sticky, scheduleToStartTimeout: { seconds: 10 } };
   const complete = { commandType: 4, completeWorkflowExecutionCommandAttributes: { result: payload } };
   const start = () =>
     client.call('StartWorkflowExecution', {
@@ -114,17 +115,25 @@ async function helloLoop(
       const wt1 = pollWorkflowTask();
       await start();
       const at = pollActivityTask();
-      await client.call('RespondWorkflowTaskCompleted', { taskToken: (await wt1).taskToken, commands: [schedule] });
-      const wt2 = pollWorkflowTask();
+      await client.call('RespondWorkflowTaskCompleted', {
+        taskToken: (await wt1).taskToken,
+        commands: [schedule],
+        stickyAttributes,
+      });
+      const wt2 = pollWorkflowTask(sticky);
       await client.call('RespondActivityTaskCompleted', { taskToken: (await at).taskToken, result: payload });
       await client.call('RespondWorkflowTaskCompleted', { taskToken: (await wt2).taskToken, commands: [complete] });
     } else {
       await start();
       const wt1 = await pollWorkflowTask();
-      await client.call('RespondWorkflowTaskCompleted', { taskToken: wt1.taskToken, commands: [schedule] });
+      await client.call('RespondWorkflowTaskCompleted', {
+        taskToken: wt1.taskToken,
+        commands: [schedule],
+        stickyAttributes,
+      });
       const at = await pollActivityTask();
       await client.call('RespondActivityTaskCompleted', { taskToken: at.taskToken, result: payload });
-      const wt2 = await pollWorkflowTask();
+      const wt2 = await pollWorkflowTask(sticky);
       await client.call('RespondWorkflowTaskCompleted', { taskToken: wt2.taskToken, commands: [complete] });
     }
     count.rpcs += 7;

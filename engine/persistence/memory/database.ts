@@ -91,6 +91,19 @@ export function runKey(namespaceId: string, workflowId: string, runId: string): 
   return `${namespaceId}\u0000${workflowId}\u0000${runId}`;
 }
 
+/**
+ * Bytes the table keeps, in a buffer of their own. What protobufjs and grpc-js hand out is usually a view into a
+ * shared 8 KiB pool slab (Buffer.allocUnsafe) or a received frame: kept as it is, each row would pin a whole slab.
+ * A closed hello workflow's history held about 18 KB of such slabs, outside the heap but counted by V8's GC
+ * heuristics, so every retained run made major collections come sooner.
+ */
+export function ownBytes(b: Uint8Array): Uint8Array {
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength) return b;
+  const copy = Buffer.allocUnsafeSlow(b.byteLength);
+  copy.set(b);
+  return copy;
+}
+
 /** Copy so that a caller mutating what it read cannot change the table (a real database returns copies too). */
 export function copyExecutionRow(row: ExecutionRow): ExecutionRow {
   return {

@@ -15,7 +15,7 @@ import type {
   TimerRange,
   UpdateExecutionRequest,
 } from '../store.js';
-import { copyExecutionRow, currentKey, runKey, type MemoryDatabase, type Partition } from './database.js';
+import { copyExecutionRow, currentKey, ownBytes, runKey, type MemoryDatabase, type Partition } from './database.js';
 
 export class MemoryExecutionStore implements ExecutionStore {
   constructor(private readonly db: MemoryDatabase) {}
@@ -101,7 +101,7 @@ export class MemoryExecutionStore implements ExecutionStore {
     for (const id of m.addSignalRequested) row.signalRequested.add(id);
     for (const id of m.deleteSignalRequested) row.signalRequested.delete(id);
     if (m.clearBufferedEvents) row.bufferedEvents = [];
-    if (m.appendBufferedEvents) row.bufferedEvents.push(m.appendBufferedEvents);
+    if (m.appendBufferedEvents) row.bufferedEvents.push(ownBytes(m.appendBufferedEvents));
     if (req.newRun && newRunKey) {
       p.runs.set(newRunKey, copyExecutionRow(req.newRun.execution));
       p.current.set(ck, { ...req.newRun.current });

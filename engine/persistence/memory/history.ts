@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '../../errors.js';
 import type { HistoryNodeRow, HistoryStore } from '../store.js';
-import type { MemoryDatabase } from './database.js';
+import { ownBytes, type MemoryDatabase } from './database.js';
 
 /**
  * The page cursor is `[nodeId, txnId]` of the last node returned. It travels through a client's page token, so
@@ -34,7 +34,7 @@ export class MemoryHistoryStore implements HistoryStore {
   }): Promise<void> {
     if (req.newBranch) this.db.historyTrees.set(`${req.treeId}/${req.branchId}`, req.newBranch.info);
     const branch = this.db.branch(req.treeId, req.branchId, true);
-    branch?.set([req.node.nodeId, -req.node.txnId], { ...req.node });
+    branch?.set([req.node.nodeId, -req.node.txnId], { ...req.node, blob: ownBytes(req.node.blob) });
     return Promise.resolve();
   }
 
