@@ -1,8 +1,7 @@
 /**
  * A load thread for the performance benchmarks. It runs rounds on request: K concurrent loops of either hello
- * workflows driven call by call (start, poll, respond, poll activity, respond, poll, respond: 7 RPCs; the second
- * workflow task from the loop's sticky queue) or echo
- * calls, for a fixed time, and answers each round with its RPC count, elapsed time and this thread's CPU. One
+ * workflows driven call by call (start, poll, respond, poll activity, respond, poll, respond: 7 RPCs; with polls
+ * outstanding, the second workflow task comes from the loop's sticky queue) or echo calls, for a fixed time, and answers each round with its RPC count, elapsed time and this thread's CPU. One
  * thread serves many short rounds, so alternating targets (engine, echo, engine, ...) keeps its JIT and its
  * connections warm and lets a neighbour's load on a shared machine fall on both alike.
  */
@@ -79,8 +78,9 @@ async function helloLoop(
     ],
   };
   const polling = r.kind === 'hello-polling';
-  // A sticky worker, as the harness's synthetic workers and Temporal's SDKs are: the first workflow task's reply
-  // names this loop's sticky queue, so the second task comes from it carrying only the events since the first.
+  // With polls outstanding, a sticky worker, as the harness's synthetic workers and Temporal's SDKs are: the first
+  // workflow task's reply names this loop's sticky queue, so the second task comes from it carrying only the events
+  // since the first.
   const sticky = { name: `${tq}-sticky`, kind: 2, normalName: tq };
   const pollWorkflowTask = (taskQueue: { name: string; kind?: number; normalName?: string } = { name: tq }) =>
     client.call('PollWorkflowTaskQueue', { namespace: 'default', taskQueue, identity: 'perf' }, { timeoutMs: 10_000 });
@@ -126,14 +126,12 @@ async function helloLoop(
     } else {
       await start();
       const wt1 = await pollWorkflowTask();
-      await client.call('RespondWorkflowTaskCompleted', {
-        taskToken: wt1.taskToken,
-        commands: [schedule],
-        stickyAttributes,
-      });
+      // No sticky queue here: with no poll waiting on it, the engine (as Temporal's matching) finds the sticky worker
+      // unavailable and puts the task back on the normal queue, so it would only add a timeout.
+      await client.call('RespondWorkflowTaskCompleted', { taskToken: wt1.taskToken, commands: [schedule] });
       const at = await pollActivityTask();
       await client.call('RespondActivityTaskCompleted', { taskToken: at.taskToken, result: payload });
-      const wt2 = await pollWorkflowTask(sticky);
+      const wt2 = await pollWorkflowTask();
       await client.call('RespondWorkflowTaskCompleted', { taskToken: wt2.taskToken, commands: [complete] });
     }
     count.rpcs += 7;
