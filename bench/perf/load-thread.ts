@@ -2,8 +2,9 @@
  * A load thread for the performance benchmarks. It runs rounds on request: K concurrent loops of either hello
  * workflows driven call by call (start, poll, respond, poll activity, respond, poll, respond: 7 RPCs; with polls
  * outstanding, the second workflow task comes from the loop's sticky queue) or echo calls, for a fixed time, and
- * answers each round with its RPC count, elapsed time and this thread's CPU. One thread serves many short rounds, so alternating targets (engine, echo, engine, ...) keeps its JIT and its
- * connections warm and lets a neighbour's load on a shared machine fall on both alike.
+ * answers each round with its RPC count, elapsed time and this thread's CPU. One thread serves many short rounds,
+ * so alternating targets (engine, echo, engine, ...) keeps its JIT and its connections warm and lets a neighbour's
+ * load on a shared machine fall on both alike.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
