@@ -195,6 +195,33 @@ it('answers a stale task token with NOT_FOUND', async () => {
   expect(await failure(w.complete(task, [cmd.complete()]))).toEqual({ code: 5, details: 'Workflow task not found.' });
 });
 
+it('finds a malformed duration anywhere in a workflow task’s commands, and names its path', async () => {
+  const w = new RawWorker(t.client, `tq-${randomUUID().slice(0, 8)}`);
+  await w.start(`nested-duration-${randomUUID().slice(0, 8)}`);
+  const task = await w.pollWorkflowTask();
+  const bad = { seconds: 1, nanos: 2_000_000_000 };
+  const activity = cmd.activity('a', { startToClose: 10 });
+  const attrs = activity.scheduleActivityTaskCommandAttributes;
+  // The second command's retry policy: two levels down, past a repeated field and a oneof.
+  const deep = {
+    ...activity,
+    scheduleActivityTaskCommandAttributes: { ...attrs, retryPolicy: { initialInterval: bad } },
+  };
+  expect(await failure(w.complete(task, [activity, deep]))).toEqual({
+    code: 3,
+    details:
+      'Invalid commands[1].scheduleActivityTaskCommandAttributes.retryPolicy.initialInterval: nanos 2000000000 is outside [0, 999999999].',
+  });
+  const timer = { commandType: 2, startTimerCommandAttributes: { timerId: 't', startToFireTimeout: bad } };
+  expect(await failure(w.complete(task, [timer]))).toEqual({
+    code: 3,
+    details:
+      'Invalid commands[0].startTimerCommandAttributes.startToFireTimeout: nanos 2000000000 is outside [0, 999999999].',
+  });
+  // Well-formed commands on the same task still go through.
+  await w.complete(task, [activity]);
+});
+
 it('is still serving after all that', async () => {
   const info = await t.client.call('GetSystemInfo', {});
   expect(info.serverVersion).toMatch(/^stampede-/);

@@ -153,47 +153,53 @@ function messageType(f: ReflectField): ReflectType | undefined {
   return t && typeof t === 'object' && 'fieldsArray' in t ? (t as ReflectType) : undefined;
 }
 
-/** Per message type: its fields that are, or can lead to, a Duration (other fields are never walked). */
-const durationFields = new Map<string, ReflectField[]>();
+/**
+ * Per message type: its fields that are, or can lead to, a Duration (other fields are never walked). Keyed by the
+ * reflection object itself: its `fullName` is a getter that rebuilds the dotted path on every read, which cost a few
+ * microseconds per request when the walk looked types up by name.
+ */
+const durationFields = new Map<ReflectType, ReflectField[]>();
+/** The Duration type object(s) met while indexing (compared by identity on the hot path, for the same reason). */
+const durationTypes = new Set<ReflectType>();
 
 /** Fills `durationFields` for every type reachable from `rootType` (a fixed point: types can be recursive). */
 function indexDurationFields(rootType: ReflectType): void {
-  const all = new Map<string, ReflectType>();
+  const all = new Set<ReflectType>();
   const todo = [rootType];
   for (let t = todo.pop(); t; t = todo.pop()) {
-    if (all.has(t.fullName) || durationFields.has(t.fullName)) continue;
+    if (all.has(t) || durationFields.has(t)) continue;
     t.resolveAll();
-    all.set(t.fullName, t);
+    all.add(t);
+    if (t.fullName === DURATION) durationTypes.add(t);
     for (const f of t.fieldsArray) {
       const m = messageType(f);
       if (m) todo.push(m);
     }
   }
-  const found = new Set<string>();
+  const found = new Set<ReflectType>();
   const leads = (m: ReflectType | undefined): boolean =>
-    m !== undefined &&
-    (m.fullName === DURATION || found.has(m.fullName) || (durationFields.get(m.fullName)?.length ?? 0) > 0);
+    m !== undefined && (durationTypes.has(m) || found.has(m) || (durationFields.get(m)?.length ?? 0) > 0);
   for (let changed = true; changed;) {
     changed = false;
-    for (const t of all.values()) {
-      if (!found.has(t.fullName) && t.fieldsArray.some((f) => leads(messageType(f)))) {
-        found.add(t.fullName);
+    for (const t of all) {
+      if (!found.has(t) && t.fieldsArray.some((f) => leads(messageType(f)))) {
+        found.add(t);
         changed = true;
       }
     }
   }
-  for (const t of all.values())
+  for (const t of all)
     durationFields.set(
-      t.fullName,
+      t,
       t.fieldsArray.filter((f) => leads(messageType(f))),
     );
 }
 
 function fieldsLeadingToDurations(type: ReflectType): ReflectField[] {
-  let fields = durationFields.get(type.fullName);
+  let fields = durationFields.get(type);
   if (!fields) {
     indexDurationFields(type);
-    fields = durationFields.get(type.fullName) ?? [];
+    fields = durationFields.get(type) ?? [];
   }
   return fields;
 }
@@ -240,7 +246,7 @@ export function checkDurations(typeName: string, message: object | null | undefi
   ): void => {
     if (x === null || x === undefined || typeof x !== 'object') return;
     const item: Item = { type: t, value: x as Record<string, unknown>, parent, field, index };
-    if (t.fullName === DURATION) {
+    if (durationTypes.has(t)) {
       const problem = durationProblem(x);
       if (problem !== undefined) throw new InvalidArgumentError(`Invalid ${pathOf(item)}: ${problem}.`);
     } else {
