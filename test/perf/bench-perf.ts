@@ -148,7 +148,7 @@ async function engineRpcRows(quick: boolean): Promise<{ rows: PerfRow[]; echoRpc
         ...(polling ? { target: { op: '>=' as const, value: 0.6 } } : {}),
         n: r.engine.rpcs,
         ceilingN: r.echo.rpcs,
-        note: `${concurrency} loops of 7 calls per workflow, ${polling ? 'polls sent ahead of their tasks (a worker keeps polls outstanding)' : 'each poll only after the previous reply'}; ${seconds} s each in alternating 1.5 s rounds (round ratios ${spread})`,
+        note: `${concurrency} loops of 7 calls per workflow, ${polling ? 'polls sent ahead of their tasks (a worker keeps polls outstanding), the second workflow task from the sticky queue' : 'each poll only after the previous reply'}; ${seconds} s each in alternating 1.5 s rounds (round ratios ${spread})`,
       }),
     );
   }
