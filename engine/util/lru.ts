@@ -25,10 +25,7 @@ export class LruMap<K, V> {
   get(key: K): V | undefined {
     const n = this.map.get(key);
     if (n === undefined) return undefined;
-    if (n !== this.newest) {
-      this.unlink(n);
-      this.append(n);
-    }
+    this.touch(n);
     return n.value;
   }
 
@@ -40,10 +37,7 @@ export class LruMap<K, V> {
     const n = this.map.get(key);
     if (n !== undefined) {
       n.value = value;
-      if (n !== this.newest) {
-        this.unlink(n);
-        this.append(n);
-      }
+      this.touch(n);
       return;
     }
     const node: Node<K, V> = { key, value, older: undefined, newer: undefined };
@@ -71,6 +65,13 @@ export class LruMap<K, V> {
   /** Values from the least to the most recently used. */
   *values(): IterableIterator<V> {
     for (let n = this.oldest; n !== undefined; n = n.newer) yield n.value;
+  }
+
+  /** Makes `n` the most recently used. */
+  private touch(n: Node<K, V>): void {
+    if (n === this.newest) return;
+    this.unlink(n);
+    this.append(n);
   }
 
   private append(n: Node<K, V>): void {
