@@ -44,6 +44,12 @@ export interface EngineOptions {
   queueAckIntervalMs: number;
   /** Port of the Prometheus `/metrics` endpoint; undefined = off. */
   metricsPort?: number;
+  /**
+   * Requests handled per event-loop turn before the replies so far are written; the rest wait for the next turn
+   * (see engine/api/turn-budget.ts). `Infinity` handles every request of a turn before any reply leaves.
+   * @default 8
+   */
+  requestsPerTurn: number;
   /** Fault injection for testing gates: every store call waits this long first. @default 0 */
   injectStoreLatencyMs: number;
   /** A clock for tests (overrides timeScale). */
@@ -65,6 +71,7 @@ export const ENGINE_DEFAULTS: Omit<EngineOptions, 'cassandra' | 'clock' | 'log' 
   blobSizeLimitBytes: 2 * 1024 * 1024,
   cacheSizePerShard: 4096,
   queueAckIntervalMs: 30_000,
+  requestsPerTurn: 8,
 };
 
 /** Every problem with the options, so they can be reported together. */
@@ -88,6 +95,8 @@ export function validateEngineOptions(o: EngineOptions): string[] {
   }
   if (o.store === 'cassandra' && !o.cassandra) problems.push('store cassandra needs contact points or an Astra bundle');
   if (o.metricsPort !== undefined) int(o.metricsPort, 'metrics-port', 0, 65535);
+  if (!(o.requestsPerTurn === Infinity || (Number.isInteger(o.requestsPerTurn) && o.requestsPerTurn >= 1)))
+    problems.push(`requests per turn must be an integer >= 1 or Infinity, got ${o.requestsPerTurn}`);
   if (!(o.injectStoreLatencyMs >= 0 && o.injectStoreLatencyMs <= 10_000))
     problems.push(`inject-store-latency must be within [0, 10 s], got ${o.injectStoreLatencyMs} ms`);
   return problems;

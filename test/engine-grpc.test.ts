@@ -98,6 +98,67 @@ describe('a workflow through the engine over gRPC', () => {
   });
 });
 
+describe('requests past the per-turn limit (requestsPerTurn)', () => {
+  it('wait for later turns and all get their replies: 24 hello workflows at once, one request per turn', async () => {
+    const e = await testEngine({ requestsPerTurn: 1 });
+    try {
+      const c = e.client;
+      const run = async (i: number): Promise<string> => {
+        const workflowId = `turn-${i}-${randomUUID()}`;
+        const taskQueue = { name: `q-${randomUUID()}` };
+        const poll = (method: 'PollWorkflowTaskQueue' | 'PollActivityTaskQueue') =>
+          c.call(method, { namespace: 'default', taskQueue, identity: 'test' }, { timeoutMs: 10_000 });
+        // Polls go out before the calls that make their tasks, so each read brings polls and starts together.
+        const wt1 = poll('PollWorkflowTaskQueue');
+        await c.call('StartWorkflowExecution', {
+          namespace: 'default',
+          workflowId,
+          workflowType: { name: 'hello' },
+          taskQueue,
+          requestId: randomUUID(),
+        });
+        const at = poll('PollActivityTaskQueue');
+        await c.call('RespondWorkflowTaskCompleted', {
+          taskToken: (await wt1).taskToken,
+          commands: [
+            {
+              commandType: 1,
+              scheduleActivityTaskCommandAttributes: {
+                activityId: 'a',
+                activityType: { name: 'greet' },
+                startToCloseTimeout: { seconds: 10 },
+              },
+            },
+          ],
+        });
+        const wt2 = poll('PollWorkflowTaskQueue');
+        await c.call('RespondActivityTaskCompleted', { taskToken: (await at).taskToken });
+        await c.call('RespondWorkflowTaskCompleted', {
+          taskToken: (await wt2).taskToken,
+          commands: [{ commandType: 4, completeWorkflowExecutionCommandAttributes: {} }],
+        });
+        return workflowId;
+      };
+      const ids = await Promise.all(Array.from({ length: 24 }, (_, i) => run(i)));
+      for (const workflowId of ids) {
+        const history = await c.call('GetWorkflowExecutionHistory', {
+          namespace: 'default',
+          execution: { workflowId },
+        });
+        const events = history.history?.events ?? [];
+        expect(historyProblems(events, { closed: true })).toEqual([]);
+        expect(eventTypes(events).at(-1)).toBe('WORKFLOW_EXECUTION_COMPLETED');
+      }
+    } finally {
+      await e.close();
+    }
+  });
+
+  it('is checked with the other engine options', async () => {
+    await expect(testEngine({ requestsPerTurn: 0 })).rejects.toThrow(/requests per turn must be an integer >= 1/);
+  });
+});
+
 describe('errors', () => {
   async function code(p: Promise<unknown>): Promise<{ code: number; details: string }> {
     try {

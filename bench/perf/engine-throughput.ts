@@ -6,7 +6,7 @@
  * machine falls on both alike; the figure is the ratio of the summed rates, and the spread of the per-round ratios
  * shows the noise.
  *
- *   npm run bench:engine [-- --seconds 12 --concurrency 32 --polling]
+ *   npm run bench:engine [-- --seconds 12 --concurrency 32 --polling --without-turn-budget]
  */
 import type { Worker } from 'node:worker_threads';
 import { cpus } from 'node:os';
@@ -79,54 +79,67 @@ export async function measureEngineVsEcho(opts: {
   roundMs?: number;
   /** Polls sent ahead of their tasks (see load-thread.ts), else strictly call by call. */
   polling?: boolean;
+  /**
+   * Also measure, in the same alternation, a second engine that handles every request of an event-loop turn before
+   * any reply leaves (`requestsPerTurn: Infinity`), to show what the turn budget does.
+   */
+  withoutTurnBudget?: boolean;
 }): Promise<{
   engine: ThroughputSample;
   echo: ThroughputSample;
   ratio: number;
   /** Per-round ratios (engine / echo of adjacent rounds): their spread shows the noise. */
   roundRatios: number[];
+  /** With `withoutTurnBudget`: that engine's rate, and its ratio to the same echo rounds. */
+  unbudgeted?: { engine: ThroughputSample; ratio: number; roundRatios: number[] };
 }> {
   const roundMs = opts.roundMs ?? 1500;
   const rounds = Math.max(1, Math.round((opts.seconds * 1000) / roundMs));
   const engine = await startEngine({ port: 0, numShards: 4 });
+  const unbudgetedEngine = opts.withoutTurnBudget
+    ? await startEngine({ port: 0, numShards: 4, requestsPerTurn: Infinity })
+    : undefined;
   const echo = await startEchoServer();
   const thread = new LoadThread();
-  const kind = opts.polling ? 'hello-polling' : 'hello';
-  const load = (k: LoadRound['kind'], durationMs: number): Promise<ThroughputSample> =>
+  const kind: LoadRound['kind'] = opts.polling ? 'hello-polling' : 'hello';
+  const targets = [
+    { kind, address: engine.address, samples: [] as ThroughputSample[] },
+    { kind: 'echo' as const, address: echo.address, samples: [] as ThroughputSample[] },
+    ...(unbudgetedEngine ? [{ kind, address: unbudgetedEngine.address, samples: [] as ThroughputSample[] }] : []),
+  ];
+  const load = (t: (typeof targets)[number], durationMs: number): Promise<ThroughputSample> =>
     thread.round({
-      kind: k,
-      address: k === 'echo' ? echo.address : engine.address,
+      kind: t.kind,
+      address: t.address,
       concurrency: opts.concurrency,
       durationMs,
       payloadBytes: opts.payloadBytes,
     });
   try {
-    // Warm the JIT and caches of both first.
-    await load(kind, 3000);
-    await load('echo', 3000);
-    const e: ThroughputSample[] = [];
-    const b: ThroughputSample[] = [];
+    // Warm the JIT and caches of each first.
+    for (const t of targets) await load(t, 3000);
     for (let i = 0; i < rounds; i++) {
-      // Alternate which goes first, so neither always follows the other.
-      if (i % 2 === 0) {
-        e.push(await load(kind, roundMs));
-        b.push(await load('echo', roundMs));
-      } else {
-        b.push(await load('echo', roundMs));
-        e.push(await load(kind, roundMs));
+      // Rotate which goes first, so none always follows another.
+      for (let k = 0; k < targets.length; k++) {
+        const t = targets[(i + k) % targets.length] as (typeof targets)[number];
+        t.samples.push(await load(t, roundMs));
       }
     }
-    const es = sum(e);
+    const [e, b, u] = targets.map((t) => t.samples) as [ThroughputSample[], ThroughputSample[], ThroughputSample[]?];
     const bs = sum(b);
-    return {
-      engine: es,
-      echo: bs,
-      ratio: es.rpcPerSec / bs.rpcPerSec,
-      roundRatios: e.map((x, i) => x.rpcPerSec / (b[i]?.rpcPerSec ?? Infinity)),
+    const versusEcho = (xs: ThroughputSample[]): { engine: ThroughputSample; ratio: number; roundRatios: number[] } => {
+      const xsum = sum(xs);
+      return {
+        engine: xsum,
+        ratio: xsum.rpcPerSec / bs.rpcPerSec,
+        roundRatios: xs.map((x, i) => x.rpcPerSec / (b[i]?.rpcPerSec ?? Infinity)),
+      };
     };
+    return { ...versusEcho(e), echo: bs, ...(u ? { unbudgeted: versusEcho(u) } : {}) };
   } finally {
     await thread.close();
     await engine.stop();
+    await unbudgetedEngine?.stop();
     await echo.stop();
   }
 }
@@ -140,7 +153,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const seconds = arg('seconds', 12);
   const concurrency = arg('concurrency', 32);
   const polling = process.argv.includes('--polling');
-  const r = await measureEngineVsEcho({ seconds, concurrency, payloadBytes: 16, polling });
+  const withoutTurnBudget = process.argv.includes('--without-turn-budget');
+  const r = await measureEngineVsEcho({ seconds, concurrency, payloadBytes: 16, polling, withoutTurnBudget });
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`;
   console.log(
     `engine RPC throughput vs bare grpc-js echo (${machine}; ${seconds} s each in alternating 1.5 s rounds after a warm-up, ${concurrency} concurrent loops${polling ? ', polls ahead of their tasks' : ''})`,
@@ -149,6 +163,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     `  engine (hello, memory store): ${r.engine.rpcPerSec.toFixed(0)} RPC/s  (${r.engine.rpcs} RPCs, ${r.engine.workflows} workflows, ${(r.engine.workflows / (r.engine.elapsedMs / 1000)).toFixed(0)} workflows/s)`,
   );
   console.log(`  bare grpc-js echo:            ${r.echo.rpcPerSec.toFixed(0)} RPC/s  (${r.echo.rpcs} RPCs)`);
+  if (r.unbudgeted)
+    console.log(
+      `  engine, no turn budget:       ${r.unbudgeted.engine.rpcPerSec.toFixed(0)} RPC/s  (${r.unbudgeted.engine.rpcs} RPCs; ratio to echo ${r.unbudgeted.ratio.toFixed(3)}, per-round median ${median(r.unbudgeted.roundRatios).toFixed(3)})`,
+    );
   console.log(
     `  ratio engine / echo:          ${r.ratio.toFixed(3)}  (per-round median ${median(r.roundRatios).toFixed(3)}, range ${Math.min(...r.roundRatios).toFixed(2)}..${Math.max(...r.roundRatios).toFixed(2)})`,
   );

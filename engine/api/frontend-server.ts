@@ -8,6 +8,7 @@ import type { CallContext, Frontend } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
 import { WORKFLOW_SERVICE, workflowServiceDefinition, workflowServiceMethods } from './service-definition.js';
 import { toServiceError } from './status.js';
+import { TurnBudget } from './turn-budget.js';
 
 export interface RpcObserver {
   /** Called once per completed call with its service time in microseconds. */
@@ -67,8 +68,11 @@ export function addWorkflowService(
   observer: RpcObserver,
   /** Verbose log: failures that are the engine's or its store's (INTERNAL, UNAVAILABLE), with their message. */
   log?: (line: string) => void,
+  /** Requests handled per event-loop turn before the replies so far are written (see TurnBudget). */
+  requestsPerTurn = Infinity,
 ): void {
   const impl: grpc.UntypedServiceImplementation = {};
+  const turns = new TurnBudget(requestsPerTurn);
   for (const { name } of workflowServiceMethods) {
     const handler = HANDLERS[name];
     impl[name] = (call: grpc.ServerUnaryCall<object, object>, callback: grpc.sendUnaryData<object>) => {
@@ -114,21 +118,34 @@ export function addWorkflowService(
           return () => void call.removeListener('cancelled', listener);
         },
       };
-      handler(fe, call.request as never, ctx).then(
-        (response) => {
-          replied = true;
-          finish(grpc.status.OK);
-          callback(null, response);
-        },
-        (err: unknown) => {
-          replied = true;
-          const se = toServiceError(err);
-          finish(se.code ?? grpc.status.INTERNAL);
-          if (log && (se.code === grpc.status.INTERNAL || se.code === grpc.status.UNAVAILABLE))
-            log(`${name}: ${grpc.status[se.code]} ${se.details ?? ''}`);
-          callback(se);
-        },
-      );
+      const settle = (reply: Promise<object>): void =>
+        void reply.then(
+          (response) => {
+            replied = true;
+            finish(grpc.status.OK);
+            callback(null, response);
+          },
+          (err: unknown) => {
+            replied = true;
+            const se = toServiceError(err);
+            finish(se.code ?? grpc.status.INTERNAL);
+            if (log && (se.code === grpc.status.INTERNAL || se.code === grpc.status.UNAVAILABLE))
+              log(`${name}: ${grpc.status[se.code]} ${se.details ?? ''}`);
+            callback(se);
+          },
+        );
+      turns.run(() => {
+        // Cancelled while it waited for its turn: the client has gone, so the work would be for nobody.
+        if (call.cancelled) {
+          finish(grpc.status.CANCELLED);
+          return;
+        }
+        try {
+          settle(handler(fe, call.request as never, ctx));
+        } catch (err) {
+          settle(Promise.reject(err));
+        }
+      });
     };
   }
   server.addService(workflowServiceDefinition, impl);
