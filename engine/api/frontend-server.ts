@@ -143,7 +143,8 @@ export function addWorkflowService(
         try {
           settle(handler(fe, call.request as never, ctx));
         } catch (err) {
-          settle(Promise.reject(err));
+          // A handler that throws before its first await: answered like one that rejects.
+          settle(Promise.reject(err instanceof Error ? err : new Error(String(err))));
         }
       });
     };
