@@ -49,7 +49,7 @@ fi
 
 # Beside the thresholds, the run is compared with the baseline's run, loosely (a latency counts as regressed only
 # when it is significantly worse by both 90 % and 20 ms): what a neighbour's load cannot do on its own, and what a
-# 2x slowdown does at once (measured by offering twice the rate: p99 of every call 3-7x, end-to-end p50 400x).
+# 2x slowdown does at once (measured by offering twice the rate: p99 of every call 2.5-5.5x, end-to-end p50 390x).
 node bin/stampede.js gate --current "$OUT" \
   --baseline "$BASE/result.json" --min-effect 90% --min-abs-effect 20ms \
   --threshold 'errors<0.1%' \
