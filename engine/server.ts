@@ -160,7 +160,7 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     rpc: (method, code, latencyUs) =>
       rpcStats.record(method, grpc.status[code] ?? String(code), code === grpc.status.OK, latencyUs),
   };
-  addWorkflowService(server, fe, rpcObserver, o.log, o.requestsPerTurn);
+  addWorkflowService(server, fe, rpcObserver, o.requestsPerTurn, o.log);
   const invoke = inProcessCaller(fe, rpcObserver);
   const stats = (): Promise<EngineStats> => {
     const mem = process.memoryUsage();

@@ -66,10 +66,10 @@ export function addWorkflowService(
   server: grpc.Server,
   fe: Frontend,
   observer: RpcObserver,
+  /** Requests handled per event-loop turn before the replies so far are written (see TurnBudget). */
+  requestsPerTurn: number,
   /** Verbose log: failures that are the engine's or its store's (INTERNAL, UNAVAILABLE), with their message. */
   log?: (line: string) => void,
-  /** Requests handled per event-loop turn before the replies so far are written (see TurnBudget). */
-  requestsPerTurn = Infinity,
 ): void {
   const impl: grpc.UntypedServiceImplementation = {};
   const turns = new TurnBudget(requestsPerTurn);

@@ -19,6 +19,7 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { format } from 'prettier';
 import { measureEngineVsEcho, median } from '../../bench/perf/engine-throughput.js';
+import { ENGINE_DEFAULTS } from '../../engine/index.js';
 import { startFakeTarget } from '../support/fake-target.js';
 import { testCassandra } from '../support/cassandra-server.js';
 import { bare, harness } from './generator-cpu.js';
@@ -148,7 +149,7 @@ async function engineRpcRows(quick: boolean): Promise<{ rows: PerfRow[]; echoRpc
         ...(polling ? { target: { op: '>=' as const, value: 0.6 } } : {}),
         n: r.engine.rpcs,
         ceilingN: r.echo.rpcs,
-        note: `${concurrency} loops of 7 calls per workflow, ${polling ? 'polls sent ahead of their tasks (a worker keeps polls outstanding), the second workflow task from the sticky queue' : 'each poll only after the previous reply'}; ${seconds} s each in alternating 1.5 s rounds (round ratios ${spread}); 8 requests per event-loop turn`,
+        note: `${concurrency} loops of 7 calls per workflow, ${polling ? 'polls sent ahead of their tasks (a worker keeps polls outstanding), the second workflow task from the sticky queue' : 'each poll only after the previous reply'}; ${seconds} s each in alternating 1.5 s rounds (round ratios ${spread}); ${ENGINE_DEFAULTS.requestsPerTurn} requests per event-loop turn`,
       }),
     );
     const u = r.unbudgeted;
