@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ManualClock, ScaledClock } from '../clock.js';
 import type { HistoryTask } from '../persistence/records.js';
 import { TimerQueue } from './timer-queue.js';
@@ -119,6 +119,58 @@ describe('timer queue', () => {
     q.add([timer(3, clock.now() + 4000)]);
     await new Promise((r) => setTimeout(r, 50));
     expect(fired).toEqual([1, 2, 3]);
+    await q.stop();
+  });
+
+  it('never acks past tasks a window read has not loaded yet (regression: timeouts lost after a store outage)', async () => {
+    // The store is down when the next window is due, and stays down while the clock moves on; when it comes back,
+    // the re-read is slow. An ack level computed meanwhile used to reach the clock's now, so the range delete removed
+    // persisted timer tasks (workflow-task and activity timeouts) that the window had not loaded yet: the workflows
+    // waiting on them stayed open forever.
+    const clock = new ManualClock(0);
+    const stored = [timer(1, 30_000)];
+    let mode: 'up' | 'down' | 'slow' = 'up';
+    let slowRead: { resolve(): void } | undefined;
+    const fired: number[] = [];
+    const acks: number[] = [];
+    const q = new TimerQueue({
+      shardId: 1,
+      clock,
+      load: async (from, to) => {
+        if (mode === 'down') throw new Error('store unavailable');
+        if (mode === 'slow') await new Promise<void>((resolve) => (slowRead = { resolve }));
+        return stored.filter((t) => t.visibilityTimeMs >= from && t.visibilityTimeMs < to);
+      },
+      execute: (t) => {
+        fired.push(t.taskId);
+        return Promise.resolve('done');
+      },
+      ack: (level) => {
+        acks.push(level.fireTimeMs);
+        return Promise.resolve();
+      },
+      lowestUnfinishedFireTimeMs: () => Infinity,
+      initialAckLevelMs: 0,
+      lookaheadMs: 20_000,
+      ackIntervalMs: 60_000,
+      concurrency: 1,
+      onError: () => undefined,
+      readRetryMs: 5,
+    });
+    await q.start(); // window [0, 20 000): task 1 (fires at 30 000) stays in the store
+    mode = 'down';
+    clock.advance(10_000); // the next window read (at half the look-ahead) fails
+    await settle();
+    clock.advance(30_000); // the outage lasts; the task is now overdue
+    mode = 'slow';
+    await vi.waitFor(() => expect(slowRead).toBeDefined()); // the retried read is in flight
+    expect(q.ackLevel().fireTimeMs).toBeLessThanOrEqual(20_000);
+    await q.updateAck();
+    expect(Math.max(...acks)).toBeLessThanOrEqual(20_000);
+    slowRead?.resolve();
+    await vi.waitFor(() => expect(fired).toEqual([1]));
+    await q.updateAck();
+    expect(Math.max(...acks)).toBe(40_000); // everything before now has fired: the ack level moves on
     await q.stop();
   });
 });

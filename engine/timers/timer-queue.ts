@@ -36,6 +36,8 @@ export interface TimerQueueDeps {
   ackIntervalMs: number;
   concurrency: number;
   onError(task: HistoryTask, err: unknown): void;
+  /** Real ms before a failed window read is tried again (the store may be down). */
+  readRetryMs?: number;
 }
 
 export class TimerQueue {
@@ -44,8 +46,16 @@ export class TimerQueue {
   /** Fired, executing (or retrying). */
   private readonly executing = new BTree<Key, HistoryTask>(undefined, compare);
   private readonly runner: TaskRunner<HistoryTask>;
-  /** Every task with fireTime < readUpToMs is in memory or done. */
+  /**
+   * Committed tasks with fireTime < readUpToMs are kept in memory by add(); a window read moves it first, so a task
+   * committed while the read runs is not missed.
+   */
   private readUpToMs: number;
+  /**
+   * Every persisted task with fireTime < loadedUpToMs is in memory or done. It trails readUpToMs while a read is
+   * in flight (or failed): the ack level must not pass it, or the range delete would remove tasks still unread.
+   */
+  private loadedUpToMs: number;
   private armed: { atMs: number; handle: TimerHandle } | undefined;
   private windowTimer: TimerHandle | undefined;
   private ackTimer: NodeJS.Timeout | undefined;
@@ -56,6 +66,7 @@ export class TimerQueue {
 
   constructor(private readonly deps: TimerQueueDeps) {
     this.readUpToMs = deps.initialAckLevelMs;
+    this.loadedUpToMs = deps.initialAckLevelMs;
     this.persistedAckMs = deps.initialAckLevelMs;
     this.runner = new TaskRunner<HistoryTask>({
       concurrency: deps.concurrency,
@@ -117,6 +128,7 @@ export class TimerQueue {
           if (!last || page.length < 1000) break;
           after = { fireTimeMs: last.visibilityTimeMs, taskId: last.taskId };
         }
+        this.loadedUpToMs = this.readUpToMs;
       } catch (err) {
         // Read again from the same point after a pause (the store may be down).
         this.readUpToMs = from;
@@ -125,7 +137,7 @@ export class TimerQueue {
       } finally {
         this.reading = undefined;
         if (!failed) this.scheduleNextRead();
-        else if (!this.stopped) setTimeout(() => void this.readWindow(), 1000).unref();
+        else if (!this.stopped) setTimeout(() => void this.readWindow(), this.deps.readRetryMs ?? 1000).unref();
       }
     })();
     return this.reading.catch(() => undefined);
@@ -168,7 +180,7 @@ export class TimerQueue {
     if (w) candidates.push(w);
     if (e) candidates.push(e);
     const inflight = this.deps.lowestUnfinishedFireTimeMs();
-    candidates.push([Math.min(this.readUpToMs, inflight, this.deps.clock.now()), 0]);
+    candidates.push([Math.min(this.loadedUpToMs, inflight, this.deps.clock.now()), 0]);
     candidates.sort(compare);
     const [fireTimeMs, taskId] = candidates[0] as Key;
     return { fireTimeMs, taskId };
