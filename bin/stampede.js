@@ -10,4 +10,7 @@ if (!existsSync(entry)) {
   process.exit(1);
 }
 const { main } = await import(entry.href);
-process.exitCode = await main(process.argv.slice(2));
+// Exit as soon as the command is done: a store driver can leave sockets or timers behind (cassandra-driver after a
+// node restart), and a finished command must not hang on them. stdout and stderr are synchronous for files and
+// pipes on POSIX, so nothing written is lost.
+process.exit(await main(process.argv.slice(2)));

@@ -3,6 +3,7 @@
  * harness both compile user options through `compileEngineOptions`.
  */
 import type { Clock } from './clock.js';
+import type { Stores } from './persistence/store.js';
 
 export type StoreKind = 'memory' | 'cassandra';
 
@@ -54,11 +55,13 @@ export interface EngineOptions {
   injectStoreLatencyMs: number;
   /** A clock for tests (overrides timeScale). */
   clock?: Clock;
+  /** Stores for tests, e.g. a fault-injecting wrapper (overrides store). */
+  stores?: Stores;
   /** Where the engine logs (one line per call). @default no logging */
   log?: (line: string) => void;
 }
 
-export const ENGINE_DEFAULTS: Omit<EngineOptions, 'cassandra' | 'clock' | 'log' | 'metricsPort'> = {
+export const ENGINE_DEFAULTS: Omit<EngineOptions, 'cassandra' | 'clock' | 'stores' | 'log' | 'metricsPort'> = {
   host: '127.0.0.1',
   port: 7233,
   store: 'memory',

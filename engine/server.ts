@@ -52,6 +52,27 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
+/** How long stop() lets in-flight history work finish, then how long it waits for the store to close. */
+const STOP_DRAIN_MS = 5000;
+const STOP_CLOSE_MS = 3000;
+
+/** Waits for `p` at most `ms`: true when it settled in time (a rejection counts as settled). */
+async function withDeadline(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([
+      p.then(
+        () => true as const,
+        () => true as const,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** CPU time of the whole process (every thread), in seconds. */
 function cpuSeconds(): number {
   const cpu = process.cpuUsage();
@@ -59,6 +80,7 @@ function cpuSeconds(): number {
 }
 
 function openStores(o: EngineOptions): Promise<Stores> {
+  if (o.stores) return Promise.resolve(o.stores);
   if (o.store === 'memory') return Promise.resolve(createMemoryStores());
   const c = o.cassandra;
   if (!c) return Promise.reject(new EngineOptionsError(['store cassandra needs contact points or an Astra bundle']));
@@ -125,6 +147,20 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     log,
   );
   const namespaces = new NamespaceRegistry(persistence.namespaces, o.defaultRetentionMs);
+  // After an outage the store may hold less than this engine caches: re-read it all before trusting memory again.
+  persistence.health.onDown((outage) => log(`store unreachable: ${outage.firstError}`));
+  persistence.health.onRecovered((outage, downMs) => {
+    log(
+      `store back after ${downMs} ms (${outage.failures} calls failed meanwhile): reloading shards and task queues from it`,
+    );
+    void namespaces
+      .refresh()
+      .catch((err: unknown) => log(`namespaces: re-reading after the outage failed: ${String(err)}`))
+      .then(() => {
+        matching.reset();
+        return history.reloadAll('the store came back after an outage');
+      });
+  });
   // A start that fails after the store is open must close it again: its connections would keep the process alive.
   const abandon = async (err: unknown): Promise<never> => {
     matching.stop();
@@ -238,6 +274,14 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
             help: 'Transfer/timer/visibility task executions that failed (then retried).',
             value: h.taskErrors,
           },
+          stampede_history_shard_reloads_total: {
+            help: 'Shards dropped from memory and read again from the store (after a store outage, or lost writes).',
+            value: h.shardReloads,
+          },
+          stampede_store_outages_total: {
+            help: 'Store outages that ended (the store was unreachable, then answered a probe again).',
+            value: persistence.health.recoveries,
+          },
           stampede_matching_sync_matched_total: {
             help: 'Tasks handed straight to a waiting poller (nothing written).',
             value: matching.stats().syncMatched,
@@ -258,6 +302,9 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
         const mem = process.memoryUsage();
         return {
           stampede_shards_owned: [{ help: 'History shards this engine owns.', value: h.shardsOwned }],
+          stampede_store_up: [
+            { help: '1 while the store answers, 0 during an outage.', value: persistence.health.down ? 0 : 1 },
+          ],
           stampede_shards_total: [{ help: 'History shards configured.', value: o.numShards }],
           stampede_history_cached_runs: [{ help: 'Workflow runs in the mutable-state cache.', value: h.cachedRuns }],
           stampede_history_transfer_backlog: [{ help: 'Transfer tasks not yet completed.', value: h.transferBacklog }],
@@ -297,15 +344,23 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     async stop() {
       if (stopped) return;
       stopped = true;
-      await new Promise<void>((resolve) => (metrics ? metrics.server.close(() => resolve()) : resolve()));
+      // Each step has a deadline, whatever the store is doing: a store that went away (or came back with
+      // connections the driver never finished opening) must not keep the engine from stopping.
+      await withDeadline(
+        new Promise<void>((resolve) => (metrics ? metrics.server.close(() => resolve()) : resolve())),
+        1000,
+      );
+      metrics?.server.closeAllConnections();
       await new Promise<void>((resolve) => {
         server.tryShutdown(() => resolve());
         // Long polls would hold a graceful shutdown for up to a minute: cut them after a grace period.
         setTimeout(() => server.forceShutdown(), 2000).unref();
       });
       matching.stop();
-      await history.stop();
-      await persistence.close();
+      const drained = await withDeadline(history.stop(), STOP_DRAIN_MS);
+      if (!drained) log(`stopping: work still in flight after ${STOP_DRAIN_MS} ms was abandoned`);
+      const closed = await withDeadline(persistence.close(), STOP_CLOSE_MS);
+      if (!closed) log(`stopping: the store's connections did not close within ${STOP_CLOSE_MS} ms`);
     },
   };
 }

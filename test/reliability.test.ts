@@ -9,18 +9,27 @@
  * Every fault test ends with: every workflow the run started is in the store, closed, with a well-formed history
  * that agrees with its mutable state and the scenario's invariants — i.e. nothing lost, nothing duplicated.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import cassandra from 'cassandra-driver';
 import { RowType } from '../engine/persistence/cassandra/constants.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ResultV1 } from '../bench/result/schema.js';
-import { WorkflowServiceClient } from '../bench/client/workflow-service.js';
 import { BIN, stampede, type CliResult } from './helpers/cli.js';
-import { eventTypes } from './helpers/history.js';
+import { freePort, spawnEngine, type EngineProcess } from './helpers/engine-process.js';
+import {
+  createSchema as createStoreSchema,
+  describeStuck,
+  engineBugs,
+  harness,
+  readResult,
+  verifyStore,
+  verifySummary,
+  type StoreAt,
+} from './helpers/store-runs.js';
 import { startCassandra, type TestCassandra } from './support/cassandra-server.js';
 import { startCqlProxy, type CqlProxy } from './support/cql-proxy.js';
 
@@ -32,51 +41,11 @@ let cass: TestCassandra;
 let proxy: CqlProxy;
 let direct: string;
 let work: string;
-const children: EngineChild[] = [];
-
-interface EngineChild {
-  port: number;
-  address: string;
-  child: ChildProcess;
-  output(): string;
-  /** Resolves with the exit code (or signal) once the process has exited. */
-  exited: Promise<number | string>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** `stampede schema create`, straight to Cassandra, as a user would before starting engines. */
-async function createSchema(keyspace: string): Promise<void> {
-  const r = await stampede(
-    [
-      'schema',
-      'create',
-      '--contact-points',
-      direct,
-      '--local-data-center',
-      cass.localDataCenter,
-      '--keyspace',
-      keyspace,
-    ],
-    { timeoutMs: 120_000 },
-  );
-  expect(r.code, r.stdout + r.stderr).toBe(0);
-}
+const children: EngineProcess[] = [];
 
 /** `stampede engine --store cassandra` through the proxy, as a child process; resolves once it serves. */
-function startEngine(keyspace: string, port: number, extra: string[] = []): Promise<EngineChild> {
-  const args = [
-    BIN,
-    'engine',
+async function startEngine(keyspace: string, port: number, extra: string[] = []): Promise<EngineProcess> {
+  const e = await spawnEngine([
     '--store',
     'cassandra',
     '--contact-points',
@@ -91,96 +60,26 @@ function startEngine(keyspace: string, port: number, extra: string[] = []): Prom
     String(port),
     '--verbose',
     ...extra,
-  ];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | string>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')),
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`engine did not start in 60 s:\n${out}`)), 60_000);
-    const check = (): void => {
-      const m = /serving WorkflowService on (\S+):(\d+)/.exec(out);
-      if (!m) return;
-      clearTimeout(timer);
-      child.stdout.off('data', check);
-      const e: EngineChild = {
-        port: Number(m[2]),
-        address: `${m[1]}:${m[2]}`,
-        child,
-        output: () => out,
-        exited,
-      };
-      children.push(e);
-      resolve(e);
-    };
-    child.stdout.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`engine exited (${code}) before serving:\n${out}`));
-    });
-  });
+  ]);
+  children.push(e);
+  return e;
 }
 
-async function stopEngine(e: EngineChild): Promise<void> {
-  if (e.child.exitCode === null && e.child.signalCode === null) e.child.kill('SIGTERM');
-  const timer = setTimeout(() => e.child.kill('SIGKILL'), 15_000);
-  await e.exited;
-  clearTimeout(timer);
-}
-
-/** For a failure message: the event types of workflows the run left open, and what the engine says is pending. */
-async function describeStuck(target: string, result: ResultV1): Promise<string> {
-  const ids = (result.verification?.notes ?? []).join(' ').match(/sp-[0-9a-f]+-[a-z]+-\d+/g) ?? [];
-  const client = new WorkflowServiceClient(target);
-  const lines: string[] = [];
-  try {
-    for (const workflowId of ids.slice(0, 3)) {
-      const d = await client.call('DescribeWorkflowExecution', { namespace: 'default', execution: { workflowId } });
-      const h = await client.call('GetWorkflowExecutionHistory', { namespace: 'default', execution: { workflowId } });
-      lines.push(
-        `${workflowId}: ${eventTypes(h.history?.events ?? []).join(' ')}; pending activities ${JSON.stringify(d.pendingActivities?.map((a) => [a.activityId, a.state, a.attempt]))}; pending wft ${JSON.stringify(d.pendingWorkflowTask ?? null)}`,
-      );
-    }
-  } catch (err) {
-    lines.push(`describe failed: ${String(err)}`);
-  } finally {
-    client.close();
-  }
-  return lines.join('\n');
-}
-
-/** The last lines the engine printed (it runs with --verbose: store and engine failures, shard events). */
-function tail(e: EngineChild, n = 40): string {
-  return e.output().trimEnd().split('\n').slice(-n).join('\n');
-}
-
-function readResult(dir: string, run: CliResult): ResultV1 {
-  const file = path.join(dir, 'result.json');
-  if (!existsSync(file)) throw new Error(`the run wrote no result (exit ${run.code}):\n${run.stdout}\n${run.stderr}`);
-  return JSON.parse(readFileSync(file, 'utf8')) as ResultV1;
+async function stopEngine(e: EngineProcess): Promise<void> {
+  await e.stop(15_000);
 }
 
 /** `stampede verify` from the store, read directly (not through the proxy). */
 function verify(resultDir: string, keyspace: string, extra: string[] = []): Promise<CliResult> {
-  return stampede(
-    [
-      'verify',
-      resultDir,
-      '--contact-points',
-      direct,
-      '--keyspace',
-      keyspace,
-      '--shards',
-      String(SHARDS),
-      '--local-data-center',
-      cass.localDataCenter,
-      ...extra,
-    ],
-    { timeoutMs: 120_000 },
-  );
+  return verifyStore(at(), resultDir, keyspace, SHARDS, extra);
+}
+
+function at(): StoreAt {
+  return { contactPoint: direct, localDataCenter: cass.localDataCenter };
+}
+
+async function createSchema(keyspace: string): Promise<void> {
+  await createStoreSchema(at(), keyspace);
 }
 
 /** The range id of every shard row (shard ids start at 1, as Temporal's do), read straight from Cassandra. */
@@ -208,23 +107,7 @@ function errorsByType(result: ResultV1): Record<string, number> {
   return result.errors;
 }
 
-/** A fault is the store's or the cluster's, never the engine's own: no INTERNAL (or UNKNOWN) answers. */
-function engineBugs(result: ResultV1): string[] {
-  return Object.keys(result.errors).filter((k) => k.endsWith('|INTERNAL') || k.endsWith('|UNKNOWN'));
-}
-
-/** The verify summary line's figures. */
-function summary(v: CliResult): { workflows: number; runs: number; problems: number; line: string } {
-  const line = /verify \(.*\): (\d+) workflows, (\d+) runs .*; (\d+) problem\(s\)/.exec(v.stdout);
-  expect(line, `verify printed:\n${v.stdout}\n${v.stderr}`).not.toBeNull();
-  return { workflows: Number(line![1]), runs: Number(line![2]), problems: Number(line![3]), line: line![0] };
-}
-
 const SUBSCRIPTION = ['--scenario', 'subscription', '--period', '10d', '--cycles', '3', '--cancel-rate', '0.2'];
-
-function harness(target: string, out: string, args: string[], timeoutMs = 150_000): Promise<CliResult> {
-  return stampede(['run', '--target', target, '--out', out, '--quiet', '--warmup', '0s', ...args], { timeoutMs });
-}
 
 beforeAll(async () => {
   work = mkdtempSync(path.join(os.tmpdir(), 'stampede-reliability-'));
@@ -290,8 +173,8 @@ describe('faults survived, nothing lost', () => {
     // The result counts them: every injected timeout is a CAS write timeout in the engine's LWT outcomes.
     expect(lwt.cas_timeout ?? 0).toBe(injected.reduce((a, b) => a + b, 0));
     expect(result.verification?.lost).toBe(0);
-    expect(engineBugs(result), tail(engine)).toEqual([]);
-    expect(r.code, `${r.stdout}${r.stderr}\n${await describeStuck(engine.address, result)}\n${tail(engine)}`).toBe(0);
+    expect(engineBugs(result), engine.tail()).toEqual([]);
+    expect(r.code, `${r.stdout}${r.stderr}\n${await describeStuck(engine.address, result)}\n${engine.tail()}`).toBe(0);
 
     // Every unknown outcome fenced its shard: range id + 1 on the shard row (engine start took each to 1).
     const ranges = await shardRanges('rel_cas');
@@ -300,7 +183,7 @@ describe('faults survived, nothing lost', () => {
     expect(bumps).toBeGreaterThanOrEqual(lwt.cas_timeout ?? 0);
 
     const v = await verify(out, 'rel_cas');
-    const s = summary(v);
+    const s = verifySummary(v);
     console.log(`verify after CAS timeouts: ${s.line}`);
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(s.problems).toBe(0);
@@ -318,12 +201,13 @@ describe('faults survived, nothing lost', () => {
       const engine = await startEngine('rel_restart', 0);
       const out = path.join(work, 'restart');
       const began = Date.now();
+      // Long enough that the run goes on well after the node is back: a restart takes 8-15 s on a busy machine.
       const run = harness(engine.address, out, [
         ...SUBSCRIPTION,
         '--rate',
         '10',
         '--duration',
-        '20s',
+        '30s',
         '--drain-timeout',
         '90s',
       ]);
@@ -343,17 +227,20 @@ describe('faults survived, nothing lost', () => {
       // ... the run kept starting workflows after it ...
       // (Interval offsets count from the run's start, a little after the process's: 'after' errs late.)
       const after = result.intervals.filter((i) => i.startMs > backAt - began + 2000 && i.phase === 'main');
-      expect(after.reduce((n, i) => n + (i.ops.start_workflow?.count ?? 0), 0)).toBeGreaterThan(0);
+      expect(
+        after.reduce((n, i) => n + (i.ops.start_workflow?.count ?? 0), 0),
+        engine.tail(80),
+      ).toBeGreaterThan(0);
       // ... and every workflow it started completed.
       expect(result.verification?.lost).toBe(0);
-      expect(engineBugs(result), tail(engine)).toEqual([]);
+      expect(engineBugs(result), engine.tail()).toEqual([]);
       expect(
         result.verification?.stuck,
-        `${r.stdout}\n${await describeStuck(engine.address, result)}\n${tail(engine)}`,
+        `${r.stdout}\n${await describeStuck(engine.address, result)}\n${engine.tail()}`,
       ).toBe(0);
 
       const v = await verify(out, 'rel_restart');
-      const s = summary(v);
+      const s = verifySummary(v);
       console.log(`verify after the Cassandra restart: ${s.line}`);
       expect(v.code, v.stdout + v.stderr).toBe(0);
       // A start whose reply was lost in the outage may exist without the harness counting it: never fewer.
@@ -382,7 +269,7 @@ describe('faults survived, nothing lost', () => {
       ]);
       await new Promise((r) => setTimeout(r, 3000));
       first.child.kill('SIGKILL');
-      expect(await first.exited).toBe('SIGKILL');
+      expect((await first.exit).signal).toBe('SIGKILL');
       await new Promise((r) => setTimeout(r, 1000));
       const second = await startEngine('rel_kill', port);
       const r = await run;
@@ -394,11 +281,11 @@ describe('faults survived, nothing lost', () => {
       expect(engineBugs(result)).toEqual([]);
       expect(
         result.verification?.stuck,
-        `${r.stdout}\n${await describeStuck(second.address, result)}\n${tail(second)}`,
+        `${r.stdout}\n${await describeStuck(second.address, result)}\n${second.tail()}`,
       ).toBe(0);
 
       const v = await verify(out, 'rel_kill');
-      const s = summary(v);
+      const s = verifySummary(v);
       console.log(`verify after SIGKILL and restart: ${s.line}`);
       expect(v.code, v.stdout + v.stderr).toBe(0);
       expect(s.workflows).toBeGreaterThanOrEqual(result.verification?.started ?? Infinity);
@@ -433,7 +320,7 @@ describe('faults survived, nothing lost', () => {
     const r = await harness(engine.address, out, ['--rate', '20', '--duration', '2s', '--drain-timeout', '30s']);
     const result = readResult(out, r);
     expect(result.verification?.lost).toBe(0);
-    expect(r.code, `${r.stdout}${r.stderr}\n${tail(engine)}`).toBe(0);
+    expect(r.code, `${r.stdout}${r.stderr}\n${engine.tail()}`).toBe(0);
     await stopEngine(engine);
 
     // A start that fails once the store is open (its port is taken) closes the store and exits with one line.
@@ -490,7 +377,7 @@ describe('faults survived, nothing lost', () => {
     ]);
     expect(rb.code, rb.stdout + rb.stderr).toBe(0);
     const v = await verify(out, 'rel_take');
-    const s = summary(v);
+    const s = verifySummary(v);
     console.log(`verify after the takeover: ${s.line}`);
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(s.workflows).toBeGreaterThanOrEqual(resultA.verification?.started ?? Infinity);
@@ -505,28 +392,23 @@ describe('interrupted runs', () => {
     const out = path.join(work, 'interrupted');
     const child = spawn(
       process.execPath,
-      [
-        BIN,
-        'run',
-        '--scenario',
-        'hello',
-        '--rate',
-        '50',
-        '--duration',
-        '5m',
-        '--warmup',
-        '0s',
-        '--out',
-        out,
-        '--quiet',
-      ],
+      [BIN, 'run', '--scenario', 'hello', '--rate', '50', '--duration', '5m', '--warmup', '0s', '--out', out, '--json'],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await new Promise((r) => setTimeout(r, 4000));
+    // Mid-run: once an interval has reported started workflows (a fixed wait is too short on a busy machine).
+    const startedSoFar = (): number =>
+      output
+        .split('\n')
+        .filter((l) => l.startsWith('{"type":"interval"'))
+        .reduce(
+          (n, l) => n + ((JSON.parse(l) as { ops: Record<string, { count: number }> }).ops.start_workflow?.count ?? 0),
+          0,
+        );
+    await vi.waitFor(() => expect(startedSoFar()).toBeGreaterThan(0), { timeout: 60_000, interval: 200 });
     const began = Date.now();
     child.kill('SIGINT');
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);

@@ -53,11 +53,21 @@ export const engineCommand: CommandModule = {
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals): void => {
         process.stdout.write(`${signal}: stopping engine\n`);
+        // A second signal while stopping: the user means now.
+        const now = (again: NodeJS.Signals): void => {
+          process.stdout.write(`${again}: exiting without waiting\n`);
+          process.exit(130);
+        };
+        process.once('SIGINT', now);
+        process.once('SIGTERM', now);
         resolve();
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     });
+    // engine.stop() is bounded (in-flight work, then the store's connections, each with a deadline); the CLI exits
+    // when the command returns, whatever handles a store driver may leave open (bin/stampede.js).
     await engine.stop();
+    process.stdout.write('engine stopped\n');
   },
 };

@@ -91,8 +91,11 @@ function print(
   const statuses = Object.entries(report.byStatus)
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
+  // Open runs split in two: waiting by design (for a signal, an update) and stuck (pending work nothing will run).
+  const open =
+    'stuck' in report ? `; open: ${report.waiting} waiting by design, ${report.stuck} stuck (no pending task)` : '';
   process.stdout.write(
-    `verify (${how}): ${report.workflows} workflows, ${report.runs} runs (${statuses || 'none'}); ${report.historiesChecked} histories checked; ${report.problemCount} problem(s)\n`,
+    `verify (${how}): ${report.workflows} workflows, ${report.runs} runs (${statuses || 'none'}); ${report.historiesChecked} histories checked${open}; ${report.problemCount} problem(s)\n`,
   );
   for (const p of report.problems) process.stdout.write(`  ! ${p}\n`);
   if (report.problemCount > report.problems.length)
@@ -228,7 +231,7 @@ export const verifyCommand: CommandModule = {
       );
       if (result && report.workflows < result.verification.started)
         throw new RunFailedError(
-          `${result.verification.started - report.workflows} of the ${result.verification.started} workflows the run started are not in the store`,
+          `lost by the store: ${result.verification.started - report.workflows} of the ${result.verification.started} workflows the run started (each start was acknowledged by the engine) are not in the store`,
         );
       if (report.problemCount > 0) throw new RunFailedError(`${report.problemCount} problem(s) found`);
     } finally {

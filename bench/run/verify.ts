@@ -108,7 +108,10 @@ export async function verifyRun(p: {
   const lost = Math.max(0, p.started - closedOrRunning - deleted);
   const running = byStatus.Running ?? 0;
   const stuck = p.closesDuringRun ? running : 0;
-  if (lost > 0) notes.push(`${lost} started workflow(s) unknown to the engine`);
+  if (lost > 0)
+    notes.push(
+      `lost: ${lost} workflow(s) whose start the engine acknowledged are unknown to it now (lost by the store, when the store lost acknowledged writes)`,
+    );
   if (stuck > 0) {
     const ids = await runningIds(p.client, p.namespace, p.prefix).catch(() => []);
     notes.push(

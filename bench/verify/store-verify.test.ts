@@ -2,7 +2,7 @@ import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
 import { describe, expect, it } from 'vitest';
 import type { StoredRun } from '../../engine/index.js';
-import { stateProblems } from './store-verify.js';
+import { isStuck, stateProblems } from './store-verify.js';
 
 const E = proto.temporal.api.enums.v1.EventType;
 type Event = temporal.api.history.v1.IHistoryEvent;
@@ -26,6 +26,7 @@ function run(over: Partial<StoredRun> = {}): StoredRun {
     workflowType: 't',
     newRunId: '',
     startTimeMs: 0,
+    taskQueues: [],
     ...over,
   };
 }
@@ -67,5 +68,20 @@ describe('stateProblems: mutable state against history', () => {
     expect(
       stateProblems(run({ state: 'completed', nextEventId: 7, completionEventId: 6, bufferedEvents: 2 }), completed),
     ).toEqual(['2 buffered events left on a closed run', 'completed with activities never resolved: 5']);
+  });
+});
+
+describe('isStuck: an open run with pending work must have a persisted task that moves it', () => {
+  const key = 'ns/w/r';
+  it('is stuck with a pending activity, timer or workflow task and no task row for the run', () => {
+    expect(isStuck(run(), new Set())).toBe(true);
+    expect(isStuck(run({ pendingActivities: [], pendingTimers: [7] }), new Set())).toBe(true);
+    expect(isStuck(run({ pendingActivities: [], workflowTaskScheduledEventId: 2 }), new Set())).toBe(true);
+  });
+
+  it('is not stuck with a task row for the run, when waiting by design (nothing pending), or when closed', () => {
+    expect(isStuck(run(), new Set([key]))).toBe(false);
+    expect(isStuck(run({ pendingActivities: [] }), new Set())).toBe(false);
+    expect(isStuck(run({ state: 'completed' }), new Set())).toBe(false);
   });
 });

@@ -9,6 +9,7 @@
 import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
 import type { StoreReader, StoredRun } from '../../engine/index.js';
+import { RunFailedError } from '../errors.js';
 import { fromPayloads } from '../scenario-api/payloads.js';
 import type { AnyScenario, VerifyContext } from '../scenario-api/types.js';
 import type { OptionValues, OptionSpecs } from '../scenario-api/options.js';
@@ -48,8 +49,23 @@ export interface StoreVerifyReport {
   workflows: number;
   byStatus: Record<string, number>;
   historiesChecked: number;
+  /** Open runs waiting by design: nothing pending that the engine must do (a signal or an update will move them). */
+  waiting: number;
+  /** Open runs with pending work and no persisted task that will ever move them (each is also a problem). */
+  stuck: number;
   problems: string[];
   problemCount: number;
+}
+
+/**
+ * An open run with work pending — a workflow task, an activity, a timer — must have a persisted task that moves it
+ * forward (a transfer task, a timer task or a task-queue backlog row). Without one it is stuck for good: the engine
+ * only ever reads tasks, never scans runs.
+ */
+export function isStuck(run: StoredRun, withTasks: Set<string>): boolean {
+  if (run.state === 'completed') return false;
+  const pending = run.workflowTaskScheduledEventId > 0 || run.pendingActivities.length > 0 || run.pendingTimers.length;
+  return Boolean(pending) && !withTasks.has(`${run.namespaceId}/${run.workflowId}/${run.runId}`);
 }
 
 /** What the mutable state says is pending, against what the history says is unresolved. */
@@ -104,7 +120,8 @@ export async function verifyFromStore(reader: StoreReader, o: StoreVerifyOptions
     if (problems.length < 50) problems.push(p);
   };
   const namespaceId = await reader.namespaceId(o.namespace);
-  if (!namespaceId) throw new Error(`namespace ${o.namespace} is not in the store`);
+  if (!namespaceId)
+    throw new RunFailedError(`namespace ${o.namespace} is not in the store, so none of the run's workflows are`);
   const byWorkflow = new Map<string, StoredRun[]>();
   const byStatus: Record<string, number> = {};
   let runs = 0;
@@ -126,6 +143,24 @@ export async function verifyFromStore(reader: StoreReader, o: StoreVerifyOptions
       if (!run.newRunId) histories.set(run.workflowId, events);
     }
     if (runs % 1000 === 0) o.progress?.(`${runs} runs read`);
+  }
+  const openRuns = [...byWorkflow.values()].flat().filter((r) => r.state !== 'completed');
+  let stuck = 0;
+  let waiting = 0;
+  if (openRuns.length > 0) {
+    const withTasks = await reader.runsWithPendingTasks(
+      namespaceId,
+      openRuns.flatMap((r) => r.taskQueues),
+    );
+    for (const r of openRuns) {
+      if (isStuck(r, withTasks)) {
+        stuck += 1;
+        add(
+          `${r.workflowId}/${r.runId}: stuck: no pending task (workflow task ${r.workflowTaskScheduledEventId || 'none'}, activities [${r.pendingActivities.join(',')}], timers [${r.pendingTimers.join(',')}], and no transfer, timer or task-queue row for the run)`,
+        );
+      } else if (r.workflowTaskScheduledEventId === 0 && r.pendingActivities.length === 0 && !r.pendingTimers.length)
+        waiting += 1;
+    }
   }
   for (const [workflowId, list] of byWorkflow) {
     const open = list.filter((r) => r.state !== 'completed');
@@ -163,5 +198,5 @@ export async function verifyFromStore(reader: StoreReader, o: StoreVerifyOptions
     };
     for (const p of (await s.scenario.verify?.(ctx, s.values)) ?? []) add(`${s.scenario.name}: ${p}`);
   }
-  return { runs, workflows: byWorkflow.size, byStatus, historiesChecked, problems, problemCount };
+  return { runs, workflows: byWorkflow.size, byStatus, historiesChecked, waiting, stuck, problems, problemCount };
 }

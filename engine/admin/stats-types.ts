@@ -24,6 +24,8 @@ export interface EngineStats {
     transferBacklog: number;
     timerBacklog: number;
     taskErrors: number;
+    /** Shards dropped from memory and read again from the store (after an outage, or writes the store lost). */
+    shardReloads: number;
   };
   matching: { queues: number; backlog: number; pollers: number; syncMatched: number; persisted: number };
   visibilityRecords: number;

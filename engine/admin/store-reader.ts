@@ -32,6 +32,8 @@ export interface StoredRun {
   workflowType: string;
   newRunId: string;
   startTimeMs: number;
+  /** Task queues the run's pending work is dispatched to (its workflow task's, its activities'). */
+  taskQueues: { name: string; type: 'workflow' | 'activity' }[];
 }
 
 export interface StoreReader {
@@ -43,6 +45,15 @@ export interface StoreReader {
   history(run: StoredRun): Promise<temporal.api.history.v1.IHistoryEvent[]>;
   /** The current run id of a workflow id. */
   currentRunId(namespaceId: string, workflowId: string): Promise<string | undefined>;
+  /**
+   * Runs (`namespaceId/workflowId/runId`) that have a persisted task that will move them forward: a timer task, a
+   * transfer task, or a task in the backlog of one of `queues`. An open run with pending work and none of these is
+   * stuck for good: nothing the engine reads will ever touch it again.
+   */
+  runsWithPendingTasks(
+    namespaceId: string,
+    queues: { name: string; type: 'workflow' | 'activity' }[],
+  ): Promise<Set<string>>;
   close(): Promise<void>;
 }
 
@@ -95,6 +106,10 @@ export async function openStoreReader(o: { cassandra: CassandraOptions; numShard
               workflowType: i.workflowType,
               newRunId: i.newRunId,
               startTimeMs: i.startTimeMs,
+              taskQueues: [
+                ...(i.workflowTask ? [{ name: i.workflowTask.taskQueue, type: 'workflow' as const }] : []),
+                ...[...s.activities.values()].map((a) => ({ name: a.taskQueue, type: 'activity' as const })),
+              ],
             };
           }
           token = page.nextPageToken;
@@ -123,6 +138,43 @@ export async function openStoreReader(o: { cassandra: CassandraOptions; numShard
     async currentRunId(namespaceId, workflowId) {
       const shardId = shardFor(namespaceId, workflowId, o.numShards);
       return (await p.executions.getCurrentExecution(shardId, namespaceId, workflowId))?.runId;
+    },
+    async runsWithPendingTasks(namespaceId, queues) {
+      const out = new Set<string>();
+      const add = (t: { namespaceId: string; workflowId: string; runId: string }): void => {
+        out.add(`${t.namespaceId}/${t.workflowId}/${t.runId}`);
+      };
+      for (let shardId = 1; shardId <= o.numShards; shardId++) {
+        for (let after = -1; ;) {
+          const page = await p.executions.getTransferTasks(shardId, 'transfer', after, Number.MAX_SAFE_INTEGER, 1000);
+          for (const t of page) add(t.key);
+          const last = page[page.length - 1];
+          if (!last || page.length < 1000) break;
+          after = last.taskId;
+        }
+        for (let after: { fireTimeMs: number; taskId: number } | undefined; ;) {
+          const page = await p.executions.getTimerTasks(shardId, 0, Number.MAX_SAFE_INTEGER, 1000, after);
+          for (const t of page) add(t.key);
+          const last = page[page.length - 1];
+          if (!last || page.length < 1000) break;
+          after = { fireTimeMs: last.visibilityTimeMs, taskId: last.taskId };
+        }
+      }
+      const seen = new Set<string>();
+      for (const q of queues) {
+        const id = `${q.type}/${q.name}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const key = { namespaceId, name: q.name, type: q.type };
+        for (let after = -1; ;) {
+          const page = await p.tasks.getTasks(key, after, Number.MAX_SAFE_INTEGER, 1000);
+          for (const t of page) add(t);
+          const last = page[page.length - 1];
+          if (!last || page.length < 1000) break;
+          after = last.taskId;
+        }
+      }
+      return out;
     },
     close: () => p.close(),
   };

@@ -74,6 +74,23 @@ export class NamespaceRegistry {
     return (await this.store.listNamespaces()).map((r) => this.remember(r));
   }
 
+  /**
+   * After a store outage the cache may be ahead of the store: forget it, and read each namespace again when next
+   * asked. `default`, which the engine guarantees, is written back when the store lost it — with its id, so the runs
+   * the store kept still belong to it.
+   */
+  async refresh(): Promise<void> {
+    const fallback = this.byName.get('default');
+    this.byName.clear();
+    this.byId.clear();
+    if (!fallback || (await this.store.getNamespaceByName(fallback.name))) return;
+    try {
+      await this.store.createNamespace(fallback);
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+    }
+  }
+
   private remember(r: NamespaceRecord): NamespaceRecord {
     this.byName.set(r.name, r);
     this.byId.set(r.id, r);

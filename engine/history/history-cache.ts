@@ -63,6 +63,11 @@ export class RunHistoryCache {
     this.runs.delete(runKey);
   }
 
+  /** Forgets every run (the store may hold less than was cached: see HistoryService.reloadShard). */
+  clear(): void {
+    this.runs.clear();
+  }
+
   get size(): number {
     return this.runs.size;
   }

@@ -30,6 +30,12 @@ interface ShardQueues {
   timer: TimerQueue;
 }
 
+/** A shard this engine owns, with the queues that run its tasks (they live and die together). */
+interface OwnedShard {
+  shard: Shard;
+  queues: ShardQueues;
+}
+
 export interface HistoryStats {
   shardsOwned: number;
   transactionsCommitted: number;
@@ -42,6 +48,8 @@ export interface HistoryStats {
   transferBacklog: number;
   timerBacklog: number;
   taskErrors: number;
+  /** Shards dropped from memory and acquired again from the store (after an outage, or lost writes). */
+  shardReloads: number;
 }
 
 export class HistoryService implements HistoryContext {
@@ -50,11 +58,15 @@ export class HistoryService implements HistoryContext {
   readonly queries = new QueryRegistry();
   readonly eventCache: LruMap<string, IHistoryEvent>;
   readonly historyCache: RunHistoryCache;
-  private readonly shards = new Map<number, Shard>();
-  private readonly queues = new Map<number, ShardQueues>();
+  private readonly owned = new Map<number, OwnedShard>();
+  /** Shards being reloaded: requests for them get UNAVAILABLE (clients retry) until it is done. */
+  private readonly reloading = new Map<number, Promise<void>>();
   private committed = 0;
   private conflicts = 0;
   private taskErrors = 0;
+  private shardReloads = 0;
+  private acquisitions = 0;
+  private stopped = false;
 
   constructor(
     readonly clock: Clock,
@@ -86,10 +98,18 @@ export class HistoryService implements HistoryContext {
     for (let id = 1; id <= this.config.numShards; id++) await this.acquireShard(id);
   }
 
-  async acquireShard(shardId: number): Promise<void> {
-    const shard = await Shard.acquire(shardId, this.owner, this.persistence, {
+  async acquireShard(shardId: number, aboveRangeId?: number): Promise<void> {
+    // Each acquisition writes its own owner token: a shard object this engine dropped (a reload) must see the row as
+    // someone else's, and a new acquisition must not mistake the old object's range renewal for its own write.
+    const shard = await Shard.acquire(shardId, `${this.owner}/${++this.acquisitions}`, this.persistence, {
       ioConcurrency: this.config.shardIOConcurrency,
       cacheSize: this.config.cacheSizePerShard,
+      ...(aboveRangeId !== undefined ? { aboveRangeId } : {}),
+      onRegressed: (s, stored) =>
+        void this.reloadShard(
+          s.id,
+          `the store lost writes (its range_id is ${stored}, this engine wrote ${s.rangeId})`,
+        ),
     });
     const onError = (task: HistoryTask, err: unknown): void => {
       this.taskErrors += 1;
@@ -136,8 +156,7 @@ export class HistoryService implements HistoryContext {
         onError,
       }),
     };
-    this.shards.set(shardId, shard);
-    this.queues.set(shardId, queues);
+    this.owned.set(shardId, { shard, queues });
     await queues.transfer.start();
     await queues.visibility.start();
     await queues.timer.start();
@@ -151,22 +170,80 @@ export class HistoryService implements HistoryContext {
     let token: Uint8Array | undefined;
     do {
       const page = await this.persistence.executions.listWorkflowExecutions(shard.id, 500, token);
+      // A shard reloaded meanwhile rebuilds on its own; a page read before the reload must not come back after it.
+      if (shard.closed) return;
       for (const snapshot of page.items) this.visibility.upsert(visibilityRecordOf(snapshot.info));
       token = page.nextPageToken;
-    } while (token && !shard.closed);
+    } while (token);
   }
 
   shardFor(namespaceId: string, workflowId: string): Shard {
     const id = shardFor(namespaceId, workflowId, this.config.numShards);
-    const shard = this.shards.get(id);
+    if (this.reloading.has(id)) throw new UnavailableError(`shard ${id} is being reloaded from the store`);
+    const shard = this.owned.get(id)?.shard;
     if (!shard || shard.closed) throw new UnavailableError(`shard ${id} is not owned by this engine`);
     return shard;
   }
 
+  /**
+   * Drops everything this engine holds for a shard — cached mutable states, range id, queues with their ack levels,
+   * visibility records — and acquires it again from the store, as Temporal re-acquires a shard. Used when the store
+   * may have lost writes the cache still shows (after an outage, or when the shard row's range id went back).
+   * Retries until the store answers or the engine stops; requests for the shard get UNAVAILABLE meanwhile.
+   */
+  reloadShard(shardId: number, reason: string): Promise<void> {
+    const inFlight = this.reloading.get(shardId);
+    if (inFlight) return inFlight;
+    const reload = (async () => {
+      const old = this.owned.get(shardId);
+      if (old) {
+        this.owned.delete(shardId);
+        old.shard.close();
+        // Not awaited: tasks still running on the old shard fail on its closed flag, and a write of theirs still in
+        // flight is fenced by the new range id taken below.
+        void this.stopQueues(old.queues);
+      }
+      this.forget(shardId);
+      this.shardReloads += 1;
+      this.log(`shard ${shardId}: reloading from the store (${reason})`);
+      for (let attempt = 1; !this.stopped; attempt++) {
+        try {
+          await this.acquireShard(shardId, old?.shard.rangeId);
+          this.log(`shard ${shardId}: reloaded`);
+          return;
+        } catch (err) {
+          this.log(`shard ${shardId}: reload attempt ${attempt} failed: ${String(err)}`);
+          await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** (attempt - 1), 5000)).unref());
+        }
+      }
+    })().finally(() => this.reloading.delete(shardId));
+    this.reloading.set(shardId, reload);
+    return reload;
+  }
+
+  /** Reloads every shard this engine owns (the store came back from an outage). */
+  async reloadAll(reason: string): Promise<void> {
+    await Promise.all([...this.owned.keys()].map((id) => this.reloadShard(id, reason)));
+  }
+
+  /** What memory holds for a shard's runs beyond its own cache: visibility records and history caches. */
+  private forget(shardId: number): void {
+    const n = this.config.numShards;
+    this.visibility.deleteWhere((r) => shardFor(r.namespaceId, r.workflowId, n) === shardId);
+    this.historyCache.clear();
+    this.eventCache.clear();
+  }
+
+  private async stopQueues(q: ShardQueues): Promise<void> {
+    await Promise.all([q.transfer.stop(), q.visibility.stop(), q.timer.stop()]);
+  }
+
   /** Hands history tasks to the shard's queues (each executor re-checks the run's state before acting). */
   private enqueue(shard: Shard, tasks: HistoryTask[]): void {
-    const q = this.queues.get(shard.id);
-    if (!q) return;
+    const entry = this.owned.get(shard.id);
+    // A transaction of a shard since reloaded: the new queues read its tasks from the store.
+    if (!entry || entry.shard !== shard) return;
+    const q = entry.queues;
     const transfer: HistoryTask[] = [];
     const timer: HistoryTask[] = [];
     const visibility: HistoryTask[] = [];
@@ -192,13 +269,13 @@ export class HistoryService implements HistoryContext {
     let cachedRuns = 0;
     let transferBacklog = 0;
     let timerBacklog = 0;
-    for (const s of this.shards.values()) cachedRuns += s.cache.size;
-    for (const q of this.queues.values()) {
-      transferBacklog += q.transfer.size;
-      timerBacklog += q.timer.size;
+    for (const { shard, queues } of this.owned.values()) {
+      cachedRuns += shard.cache.size;
+      transferBacklog += queues.transfer.size;
+      timerBacklog += queues.timer.size;
     }
     return {
-      shardsOwned: [...this.shards.values()].filter((s) => !s.closed).length,
+      shardsOwned: [...this.owned.values()].filter((o) => !o.shard.closed).length,
       transactionsCommitted: this.committed,
       conflicts: this.conflicts,
       lockWaits: this.tx.contention.lockWaits,
@@ -207,15 +284,14 @@ export class HistoryService implements HistoryContext {
       transferBacklog,
       timerBacklog,
       taskErrors: this.taskErrors,
+      shardReloads: this.shardReloads,
     };
   }
 
   async stop(): Promise<void> {
-    for (const q of this.queues.values()) {
-      await q.transfer.stop();
-      await q.visibility.stop();
-      await q.timer.stop();
-    }
-    for (const s of this.shards.values()) s.close();
+    this.stopped = true;
+    const owned = [...this.owned.values()];
+    for (const { shard } of owned) shard.close();
+    await Promise.all(owned.map((o) => this.stopQueues(o.queues)));
   }
 }

@@ -55,6 +55,7 @@ export class Shard {
     private readonly persistence: Persistence,
     ioConcurrency: number,
     cacheSize: number,
+    private readonly onRegressed?: (shard: Shard, storedRangeId: number) => void,
   ) {
     this.io = new Semaphore(ioConcurrency);
     this.cache = new LruMap(cacheSize, (ctx) => ctx.lock.idle);
@@ -73,20 +74,32 @@ export class Shard {
     shardId: number,
     owner: string,
     persistence: Persistence,
-    opts: { ioConcurrency: number; cacheSize: number; acquireTimeoutMs?: number },
+    opts: {
+      ioConcurrency: number;
+      cacheSize: number;
+      acquireTimeoutMs?: number;
+      /**
+       * The range id this engine last held, when it takes the shard again: the new range goes above it even if the
+       * store's row went back, so no task id or history txn id of the lost range is handed out twice.
+       */
+      aboveRangeId?: number;
+      /** The store's shard row went back to an older range id: it lost writes this engine made. */
+      onRegressed?: (shard: Shard, storedRangeId: number) => void;
+    },
   ): Promise<Shard> {
     const deadline = Date.now() + (opts.acquireTimeoutMs ?? 60_000);
     let tried: number | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         const current = await persistence.shards.getOrCreateShard(shardId, owner);
-        // The owner id is unique to this engine: the range an earlier attempt wrote, under our id, means it landed.
+        // The owner token is unique to this acquisition: the range an earlier attempt wrote under it means it landed.
         if (current.owner === owner && current.rangeId === tried)
-          return new Shard(shardId, current, persistence, opts.ioConcurrency, opts.cacheSize);
-        const info: ShardInfo = { ...current, rangeId: current.rangeId + 1, owner, updatedAtMs: Date.now() };
+          return new Shard(shardId, current, persistence, opts.ioConcurrency, opts.cacheSize, opts.onRegressed);
+        const rangeId = Math.max(current.rangeId, opts.aboveRangeId ?? 0) + 1;
+        const info: ShardInfo = { ...current, rangeId, owner, updatedAtMs: Date.now() };
         tried = info.rangeId;
         await persistence.shards.updateShard(info, current.rangeId);
-        return new Shard(shardId, info, persistence, opts.ioConcurrency, opts.cacheSize);
+        return new Shard(shardId, info, persistence, opts.ioConcurrency, opts.cacheSize, opts.onRegressed);
       } catch (err) {
         const unsettled =
           err instanceof ShardOwnershipLostError || (err instanceof StoreError && err.applied === 'unknown');
@@ -203,15 +216,22 @@ export class Shard {
   }
 
   /**
-   * Reads the shard row back after an unclear write. Written last by this engine (the owner is unique per
-   * process): adopt its range id (a renewal whose reply was lost did land). Written by another engine: the shard
-   * is theirs now, and is closed here for good.
+   * Reads the shard row back after an unclear write. Written last by this shard object (the owner token is unique
+   * per acquisition): adopt its range id (a renewal whose reply was lost did land). Written by anyone else — another
+   * engine, or this engine's own later acquisition after a reload: the shard is theirs now, closed here for good. A range id older than ours: nobody can have taken the shard with
+   * it — the store lost writes it had acknowledged (a node restarted from an unsynced commit log, a restore), and
+   * everything this shard holds in memory may be ahead of the store; it closes and `onRegressed` reloads it.
    */
   private async settle(): Promise<void> {
     if (this.closed) throw new ShardClosedError(this.id);
     if (!this.unsure) return;
     const row = await this.persistence.shards.getOrCreateShard(this.id, this.info.owner);
-    if (row.owner !== this.info.owner || row.rangeId < this.info.rangeId) {
+    if (row.rangeId < this.info.rangeId) {
+      this.close();
+      this.onRegressed?.(this, row.rangeId);
+      throw new ShardOwnershipLostError(this.id, this.info.rangeId, row.rangeId);
+    }
+    if (row.owner !== this.info.owner) {
       this.close();
       throw new ShardOwnershipLostError(this.id, this.info.rangeId, row.rangeId);
     }

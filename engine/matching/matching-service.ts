@@ -110,6 +110,16 @@ export class MatchingService {
     return { queues: this.queues.size, backlog, pollers, syncMatched, persisted };
   }
 
+  /**
+   * Drops every task queue from memory (leases, backlogs, ack levels): each is leased and read from the store again
+   * on its next use. After a store outage the store may hold less than memory did (HistoryService.reloadShard).
+   * Waiting polls come back empty, as at the end of a long poll, and the workers poll again.
+   */
+  reset(): void {
+    for (const q of this.queues.values()) q.stop();
+    this.queues.clear();
+  }
+
   stop(): void {
     for (const q of this.queues.values()) q.stop();
   }

@@ -58,6 +58,8 @@ export class TaskQueue {
   private persistedAckLevel = 0;
   lastPollMs = 0;
   shutdown = false;
+  /** Dropped by matching (MatchingService.reset): polls still holding it come back empty and poll again. */
+  private stopped = false;
   stats = { syncMatched: 0, persisted: 0, delivered: 0 };
 
   constructor(
@@ -271,6 +273,7 @@ export class TaskQueue {
 
   /** Long poll: a task, or undefined when the deadline passes or the caller goes away. */
   async poll(timeoutMs: number, cancel: LazySignal): Promise<DeliveredTask | undefined> {
+    if (this.stopped) return undefined;
     this.lastPollMs = this.opts.now();
     const offer = this.offers.shift();
     if (offer) {
@@ -344,6 +347,7 @@ export class TaskQueue {
   }
 
   stop(): void {
+    this.stopped = true;
     if (this.ackTimer) clearInterval(this.ackTimer);
     for (const w of this.waiters.splice(0)) w.resolve(undefined);
   }

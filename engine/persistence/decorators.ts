@@ -4,6 +4,7 @@
  * the transaction path owns those (reload, fence).
  */
 import { StoreError } from './errors.js';
+import type { StoreHealth } from './health.js';
 
 export interface RetryPolicy {
   attempts: number;
@@ -74,4 +75,14 @@ export function withLatency<T extends object>(target: T, ms: number): T {
     await new Promise((r) => setTimeout(r, ms));
     return call();
   });
+}
+
+/** Reports every failed call to `health`, which tells an outage of the store from an unhappy answer. */
+export function withHealth<T extends object>(target: T, health: StoreHealth): T {
+  return decorate(target, (_method, call) =>
+    attempt(call).catch((err: unknown) => {
+      health.failed(err);
+      throw err;
+    }),
+  );
 }

@@ -15,15 +15,27 @@ export type StoreErrorCode =
   | 'NOT_FOUND'
   | 'INTERNAL';
 
+export interface StoreErrorOptions {
+  cause?: unknown;
+  /**
+   * The store could not be reached at all (no host answered, the connection dropped, the node is starting): an
+   * outage, after which what the engine caches may be ahead of what the store kept (engine/persistence/health.ts).
+   * Not set for a store that answered, however unhappily (a timeout under contention, a rate limit).
+   */
+  outage?: boolean;
+}
+
 export class StoreError extends Error {
+  readonly outage: boolean;
   constructor(
     readonly code: StoreErrorCode,
     message: string,
     readonly applied: 'no' | 'unknown',
-    options?: { cause?: unknown },
+    options?: StoreErrorOptions,
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'StoreError';
+    this.outage = options?.outage ?? false;
   }
 }
 
@@ -95,7 +107,7 @@ export class StoreTimeoutError extends StoreError {
   constructor(
     message: string,
     readonly conditional: boolean,
-    options?: { cause?: unknown },
+    options?: StoreErrorOptions,
   ) {
     super('TIMEOUT', message, 'unknown', options);
     this.name = 'StoreTimeoutError';
@@ -104,7 +116,7 @@ export class StoreTimeoutError extends StoreError {
 
 /** The store refused or could not reach replicas; nothing was applied. */
 export class StoreUnavailableError extends StoreError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: StoreErrorOptions) {
     super('UNAVAILABLE', message, 'no', options);
     this.name = 'StoreUnavailableError';
   }

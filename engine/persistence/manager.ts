@@ -27,7 +27,8 @@ import {
   encodeRecord,
 } from './serialization.js';
 import type { CreateMode, CurrentRow, ExecutionRow, Stores } from './store.js';
-import { withLatency, withRetries, type RetryPolicy } from './decorators.js';
+import { withHealth, withLatency, withRetries, type RetryPolicy } from './decorators.js';
+import { StoreHealth } from './health.js';
 import type { StatementMetrics } from './statement-metrics.js';
 
 export interface WorkflowSnapshot {
@@ -169,6 +170,8 @@ export interface Persistence {
   readonly executions: ExecutionManager;
   readonly tasks: TaskManager;
   readonly namespaces: NamespaceManager;
+  /** Outages of the store, seen from every call (health.ts). */
+  readonly health: StoreHealth;
   close(): Promise<void>;
 }
 
@@ -557,14 +560,16 @@ class DefaultNamespaceManager implements NamespaceManager {
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 3, initialBackoffMs: 50, maxBackoffMs: 1000 };
 
-/** The managers over a backend's stores, each behind the retry decorator. */
+/** The managers over a backend's stores, each behind the health and retry decorators. */
 export function createPersistence(
   stores: Stores,
-  opts: { retry?: RetryPolicy; injectLatencyMs?: number } = {},
+  opts: { retry?: RetryPolicy; injectLatencyMs?: number; probeIntervalMs?: number } = {},
 ): Persistence {
   const retry = opts.retry ?? DEFAULT_RETRY;
+  const health = new StoreHealth(() => stores.ping(), { probeIntervalMs: opts.probeIntervalMs ?? 500 });
+  // Health sees every attempt (inside the retries): the first failed call of an outage opens it.
   const wrap = <T extends object>(m: T): T =>
-    withRetries(opts.injectLatencyMs ? withLatency(m, opts.injectLatencyMs) : m, retry);
+    withRetries(withHealth(opts.injectLatencyMs ? withLatency(m, opts.injectLatencyMs) : m, health), retry);
   const shards: ShardManager = wrap(new DefaultShardManager(stores));
   const executions: ExecutionManager = wrap(new DefaultExecutionManager(stores));
   const tasks: TaskManager = wrap(new DefaultTaskManager(stores));
@@ -577,6 +582,10 @@ export function createPersistence(
     executions,
     tasks,
     namespaces,
-    close: () => stores.close(),
+    health,
+    close: () => {
+      health.stop();
+      return stores.close();
+    },
   };
 }

@@ -234,5 +234,7 @@ export interface Stores {
   readonly history: HistoryStore;
   readonly tasks: TaskStore;
   readonly namespaces: NamespaceStore;
+  /** A cheap read that succeeds when the store answers (probed during an outage). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

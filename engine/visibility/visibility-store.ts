@@ -45,6 +45,11 @@ export class VisibilityStore {
     this.byNamespace.get(namespaceId)?.delete(`${workflowId}\u0000${runId}`);
   }
 
+  /** Removes every record `match` selects (a shard's records, before they are rebuilt from the store). */
+  deleteWhere(match: (r: VisibilityRecord) => boolean): void {
+    for (const ns of this.byNamespace.values()) for (const [key, r] of ns) if (match(r)) ns.delete(key);
+  }
+
   /** Newest first (by start time), as Temporal lists. */
   list(
     namespaceId: string,

@@ -53,6 +53,13 @@ export interface TestCassandra {
    * away and came back). Only for a server this process started.
    */
   restart(downMs?: number): Promise<void>;
+  /** SIGKILLs the JVM (no flush, no graceful shutdown) and waits for it to be gone; `start()` brings it back. */
+  kill(): Promise<void>;
+  /** Starts the JVM again on the same data and ports after `kill()`. */
+  start(): Promise<void>;
+  /** SIGSTOP: the node freezes with its connections open (a GC pause, a hung VM); `resume()` is SIGCONT. */
+  pause(): void;
+  resume(): void;
 }
 
 export interface StartCassandraOptions {
@@ -63,6 +70,11 @@ export interface StartCassandraOptions {
    * the data survives restart() and a killed JVM. Slower; the shared test server does not need it.
    */
   durable?: boolean;
+  /**
+   * The commit log's sync mode, when it should differ from what `durable` implies: a durable node (its schema safe
+   * across a killed JVM) at Cassandra's default `periodic` sync (every 10 s), as production nodes run.
+   */
+  commitlogSync?: 'batch' | 'periodic';
   /** Receives the JVM's stdout/stderr lines (only errors, given the quiet logging) and lifecycle notes. */
   log?: (line: string) => void;
 }
@@ -319,7 +331,8 @@ async function startOnce(
   }
 
   const durable = opts.durable === true;
-  await writeConfig({ baseDir, confDir, logFile, host, port, storagePort, sslStoragePort, durable });
+  const batchSync = (opts.commitlogSync ?? (durable ? 'batch' : 'periodic')) === 'batch';
+  await writeConfig({ baseDir, confDir, logFile, host, port, storagePort, sslStoragePort, batchSync });
   const args = [
     `-Xms${heapMb}M`,
     `-Xmx${heapMb}M`,
@@ -456,6 +469,27 @@ async function startOnce(
       life = launch();
       await boot(life);
     },
+    async kill() {
+      if (stopped) throw new Error('this Cassandra was stopped');
+      life.stopping = true;
+      if (life.child.exitCode === null && life.child.signalCode === null) {
+        // A frozen JVM takes SIGKILL as well; SIGCONT first would let it run for a moment.
+        life.child.kill('SIGKILL');
+      }
+      await stopJvm(life);
+    },
+    async start() {
+      if (stopped) throw new Error('this Cassandra was stopped');
+      if (life.child.exitCode === null && life.child.signalCode === null) throw new Error('Cassandra is running');
+      life = launch();
+      await boot(life);
+    },
+    pause() {
+      life.child.kill('SIGSTOP');
+    },
+    resume() {
+      life.child.kill('SIGCONT');
+    },
   };
 }
 
@@ -489,7 +523,8 @@ interface ConfigInput {
   port: number;
   storagePort: number;
   sslStoragePort: number;
-  durable: boolean;
+  /** Commit log sync `batch` (every write synced before it is acknowledged), else `periodic`. */
+  batchSync: boolean;
 }
 
 async function writeConfig(c: ConfigInput): Promise<void> {
@@ -504,7 +539,7 @@ data_file_directories:
 commitlog_directory: ${dir('commitlog')}
 saved_caches_directory: ${dir('saved_caches')}
 ${
-  c.durable
+  c.batchSync
     ? 'commitlog_sync: batch\ncommitlog_sync_batch_window_in_ms: 2'
     : 'commitlog_sync: periodic\ncommitlog_sync_period_in_ms: 10000'
 }
@@ -678,6 +713,12 @@ export async function testCassandra(opts: StartCassandraOptions = {}): Promise<T
     releaseVersion,
     stop: () => Promise.resolve(),
     restart: () => Promise.reject(new Error('an external test cluster cannot be restarted from here')),
+    kill: () => Promise.reject(new Error('an external test cluster cannot be killed from here')),
+    start: () => Promise.reject(new Error('an external test cluster cannot be started from here')),
+    pause: () => {
+      throw new Error('an external test cluster cannot be paused from here');
+    },
+    resume: () => undefined,
   };
 }
 

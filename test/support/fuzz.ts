@@ -1,73 +1,12 @@
 /**
  * Building blocks for fuzzing the engine over gRPC from outside its process: the `stampede engine` child
- * process, a deterministic PRNG, a protobuf wire writer (to write what protobufjs would refuse to encode), a
+ * process (re-exported), a deterministic PRNG, a protobuf wire writer (to write what protobufjs would refuse to encode), a
  * raw unary call with identity serializers and a hard deadline, and a per-phase tally of status codes.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
-import { BIN } from '../helpers/cli.js';
 
-// ---------------------------------------------------------------------------------------------------------------
-// The engine as a child process: a crash shows as the process exiting.
-
-export interface EngineProcess {
-  readonly address: string;
-  /** Set once the process exited (a crash, or our own stop). */
-  exited(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  /** What it printed (stdout + stderr), for failure messages. */
-  output(): string;
-  stop(): Promise<void>;
-}
-
-export async function spawnEngine(args: string[] = [], startTimeoutMs = 30_000): Promise<EngineProcess> {
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'engine', '--port', '0', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-  const keep = (d: Buffer): void => {
-    out += d.toString();
-    if (out.length > 64 * 1024) out = out.slice(-32 * 1024);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  const exitedPromise = new Promise<void>((resolve) =>
-    child.once('exit', (code, signal) => {
-      exit = { code, signal };
-      resolve();
-    }),
-  );
-  const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`engine did not start in ${startTimeoutMs} ms: ${out}`)),
-      startTimeoutMs,
-    );
-    const check = (): void => {
-      const m = /serving WorkflowService on (\S+)/.exec(out);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout?.on('data', check);
-    void exitedPromise.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`engine exited before serving (${JSON.stringify(exit)}): ${out}`));
-    });
-  });
-  return {
-    address,
-    exited: () => exit,
-    output: () => out,
-    async stop() {
-      if (exit) return;
-      child.kill('SIGTERM');
-      const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exitedPromise;
-      clearTimeout(killer);
-    },
-  };
-}
+// The engine as a child process (a crash shows as the process exiting): test/helpers/engine-process.ts.
+export { spawnEngine, type EngineProcess } from '../helpers/engine-process.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Deterministic randomness (mulberry32).

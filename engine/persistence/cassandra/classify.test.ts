@@ -24,4 +24,24 @@ describe('classifyDriverError', () => {
     const nha = classifyDriverError(new cassandra.errors.NoHostAvailableError({}), false, false);
     expect((nha as StoreError).code).toBe('UNAVAILABLE');
   });
+
+  it('marks what means the store is unreachable as an outage, and an unhappy answer not', () => {
+    const outage = (e: unknown, write = false): boolean => (classifyDriverError(e, write, write) as StoreError).outage;
+    expect(outage(new cassandra.errors.NoHostAvailableError({}))).toBe(true);
+    expect(outage(new Error('No connection available'))).toBe(true);
+    // What the driver rejects requests in flight with when a node's connection drops (connection.js); the type
+    // declares DriverError abstract, the runtime class is not.
+    const Driver = cassandra.errors.DriverError as unknown as new (message: string) => Error;
+    const closed = new Driver('Socket was closed');
+    expect(outage(closed, true)).toBe(true);
+    expect((classifyDriverError(closed, true, true) as StoreError).applied).toBe('unknown');
+    expect(outage(new cassandra.errors.OperationTimedOutError('client timeout'), true)).toBe(false);
+    const overloaded = new cassandra.errors.ResponseError(cassandra.types.responseErrorCodes.overloaded, 'busy');
+    expect(outage(overloaded)).toBe(false);
+    const unavailable = new cassandra.errors.ResponseError(
+      cassandra.types.responseErrorCodes.unavailableException,
+      'not enough replicas',
+    );
+    expect(outage(unavailable)).toBe(true);
+  });
 });

@@ -36,9 +36,11 @@ export function classifyDriverError(err: unknown, write: boolean, conditional: b
         ? new StoreTimeoutError(e.message, conditional, { cause: err })
         : new StoreUnavailableError(`read timeout: ${e.message}`, { cause: err });
     }
-    if (e.code === codes.unavailableException || e.code === codes.overloaded || e.code === codes.isBootstrapping) {
-      return new StoreUnavailableError(e.message, { cause: err });
+    if (e.code === codes.unavailableException || e.code === codes.isBootstrapping) {
+      // Not enough replicas alive, or the node is still starting: the store is (partly) down.
+      return new StoreUnavailableError(e.message, { cause: err, outage: true });
     }
+    if (e.code === codes.overloaded) return new StoreUnavailableError(e.message, { cause: err });
     if (e.code === codes.writeFailure)
       return new StoreTimeoutError(`write failure: ${e.message}`, conditional, { cause: err });
     return new StoreError('INTERNAL', e.message, 'no', { cause: err });
@@ -49,19 +51,20 @@ export function classifyDriverError(err: unknown, write: boolean, conditional: b
       ? new StoreTimeoutError(err.message, conditional, { cause: err })
       : new StoreUnavailableError(err.message, { cause: err });
   }
-  if (err instanceof cassandra.errors.NoHostAvailableError || err instanceof cassandra.errors.BusyConnectionError) {
+  if (err instanceof cassandra.errors.NoHostAvailableError)
+    return new StoreUnavailableError(err.message, { cause: err, outage: true });
+  if (err instanceof cassandra.errors.BusyConnectionError)
     return new StoreUnavailableError(err.message, { cause: err });
-  }
   // The driver throws a plain Error when a host's pool has no open connection to lend (re-preparing statements on
   // a node that just came back up, for one): nothing was sent, and the node is unreachable for now.
   if (err instanceof Error && err.constructor === Error && err.message === NO_CONNECTION)
-    return new StoreUnavailableError(`connection failure: ${err.message}`, { cause: err });
+    return new StoreUnavailableError(`connection failure: ${err.message}`, { cause: err, outage: true });
   if (err instanceof cassandra.errors.DriverError) {
     // Anything else the driver reports (a connection closed under a request in flight, a node going down): a
     // write may have reached Cassandra, so its outcome is unknown; a read can simply be retried.
     return write
-      ? new StoreTimeoutError(`connection failure: ${err.message}`, conditional, { cause: err })
-      : new StoreUnavailableError(`connection failure: ${err.message}`, { cause: err });
+      ? new StoreTimeoutError(`connection failure: ${err.message}`, conditional, { cause: err, outage: true })
+      : new StoreUnavailableError(`connection failure: ${err.message}`, { cause: err, outage: true });
   }
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -49,9 +49,10 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
     // Map and set columns as JS Map/Set (plain objects cannot key a map<bigint, ...>).
     encoding: { map: Map, set: Set },
     pooling: { coreConnectionsPerHost: { [cassandra.types.distance.local]: 2, [cassandra.types.distance.remote]: 1 } },
-    // A node that went down is retried from 200 ms up to every 5 s (the driver's default grows to 10 minutes,
-    // which leaves an engine unavailable long after its store is back).
-    policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(200, 5000, false) },
+    // A node that went down is retried from 200 ms up to every 2 s (the driver's default grows to 10 minutes, which
+    // leaves an engine unavailable long after its store is back; an attempt to a node still down costs one refused
+    // connection).
+    policies: { reconnection: new cassandra.policies.reconnection.ExponentialReconnectionPolicy(200, 2000, false) },
   };
   if (o.secureConnectBundle) {
     options.cloud = { secureConnectBundle: o.secureConnectBundle };

@@ -69,6 +69,7 @@ export function createMemoryStores(db = new MemoryDatabase()): Stores {
     history: instrument(new MemoryHistoryStore(db), metrics, CLASSES.history ?? {}),
     tasks: instrument(new MemoryTaskStore(db), metrics, CLASSES.tasks ?? {}),
     namespaces: instrument(new MemoryNamespaceStore(db), metrics, CLASSES.namespaces ?? {}),
+    ping: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
 }
