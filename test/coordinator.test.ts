@@ -37,6 +37,7 @@ function init(overrides: Partial<ThreadInit>): ThreadInit {
     seed: 1,
     workflowPollers: 1,
     activityPollers: 1,
+    eager: true,
     timeScale: 1,
     drainTimeoutMs: 10_000,
     identity: 'test',

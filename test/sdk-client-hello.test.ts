@@ -33,6 +33,7 @@ beforeAll(async () => {
     seed: 1,
     workflowPollers: 2,
     activityPollers: 2,
+    eager: true,
     timeScale: 1,
     drainTimeoutMs: 10_000,
     identity: 'test-poller',

@@ -5,7 +5,13 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { RemoteError, RunFailedError } from '../errors.js';
-import type { CoordinatorMessage, ThreadInit, ThreadMessage, ThreadRequest } from './protocol.js';
+import type {
+  CoordinatorMessage,
+  ThreadEffectiveOptions,
+  ThreadInit,
+  ThreadMessage,
+  ThreadRequest,
+} from './protocol.js';
 import { siblingModule, spawnThread } from './spawn.js';
 
 export interface ThreadHandle {
@@ -15,6 +21,8 @@ export interface ThreadHandle {
   done: boolean;
   /** Counters over the thread's whole run, once done. */
   totals: Record<string, number>;
+  /** The run options as the thread applies them, once ready. */
+  effective: ThreadEffectiveOptions | undefined;
 }
 
 export interface CoordinatorEvents {
@@ -39,7 +47,7 @@ export class Coordinator {
     inits.forEach((init, id) => {
       const file = init.role === 'starter' ? '../threads/starter.js' : '../threads/poller.js';
       const worker = spawnThread(siblingModule(import.meta.url, file), init);
-      const handle: ThreadHandle = { id, role: init.role, worker, done: false, totals: {} };
+      const handle: ThreadHandle = { id, role: init.role, worker, done: false, totals: {}, effective: undefined };
       this.threads.push(handle);
       worker.on('message', (m: ThreadMessage) => this.onMessage(handle, m));
       worker.on('error', (err) =>
@@ -58,6 +66,7 @@ export class Coordinator {
   private onMessage(h: ThreadHandle, m: ThreadMessage): void {
     switch (m.type) {
       case 'ready':
+        h.effective = m.effective;
         this.readyCount += 1;
         if (this.readyCount === this.threads.length) this.readyWaiter?.();
         break;

@@ -36,9 +36,35 @@ export interface ThreadInit {
   /** Workflow-task and activity polls kept outstanding (pollers). */
   workflowPollers: number;
   activityPollers: number;
+  /**
+   * Eager execution (`--eager`, default on): starts ask for their first workflow task in the reply (when the target
+   * advertises eager start) and workflow tasks ask for their activities back; off, every task goes through a poll.
+   */
+  eager: boolean;
   /** Engine time scale (to turn virtual event times into real durations). */
   timeScale: number;
   identity: string;
+}
+
+/**
+ * The run options a thread acts on, as the thread applies them, reported in 'ready'. The run checks them against
+ * the options it records in result.json, so an option that does not reach the threads fails the run instead of
+ * being recorded as if it had run (as `--no-eager` once was).
+ */
+export interface ThreadEffectiveOptions {
+  scenario: string;
+  scenarioOptions: Record<string, unknown>;
+  namespace: string;
+  taskQueue: string;
+  executor: ExecutorName;
+  seed: number;
+  intervalMs: number;
+  drainTimeoutMs: number;
+  workflowPollers: number;
+  activityPollers: number;
+  eager: boolean;
+  runTag: string;
+  segment: { index: number; count: number };
 }
 
 export interface HealthSample {
@@ -52,7 +78,7 @@ export interface HealthSample {
 }
 
 export type ThreadMessage =
-  | { type: 'ready' }
+  | { type: 'ready'; effective: ThreadEffectiveOptions }
   | { type: 'interval'; index: number; data: IntervalData; health: HealthSample }
   /** `totals`: the thread's counters over the whole run (authoritative; intervals may still be in flight). */
   | {

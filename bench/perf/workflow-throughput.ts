@@ -89,7 +89,7 @@ export async function batch(
     identity: `stampede-perf@${hostname()}`,
     eager,
   };
-  const inits: (ThreadInit & { eager: boolean })[] = [
+  const inits: ThreadInit[] = [
     { ...base, role: 'starter', threadIndex: 0, threadCount: 1 },
     { ...base, role: 'poller', threadIndex: 0, threadCount: 1 },
   ];

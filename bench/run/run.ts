@@ -7,12 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, hostname, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { startEngine, type Engine, type EngineStats } from '../../engine/index.js';
 import { SCENARIOS } from '../../scenarios/index.js';
 import { WorkflowServiceClient } from '../client/workflow-service.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { IntervalAggregator } from '../coordinator/aggregator.js';
-import { workflowIdPrefix, type ThreadInit } from '../coordinator/protocol.js';
+import { workflowIdPrefix, type ThreadEffectiveOptions, type ThreadInit } from '../coordinator/protocol.js';
 import { RunFailedError, UsageError } from '../errors.js';
 import { planSchedule } from '../executors/index.js';
 import type { RunOptions } from '../options/run-flags.js';
@@ -52,6 +53,18 @@ export interface RunHooks {
   verifySettleMs?: number;
   /** An embedded engine the caller started (and stops): the run uses it instead of starting its own. */
   engine?: Engine;
+  /** The run options as each thread applies them, once every thread is ready. */
+  onThreadsReady?(effective: ThreadEffectiveOptions[]): void;
+}
+
+/** Where a thread's options differ from those the run records: `key: recorded X, thread ran Y`. */
+export function effectiveMismatches(recorded: Record<string, unknown>, effective: ThreadEffectiveOptions[]): string[] {
+  const out = new Set<string>();
+  for (const e of effective)
+    for (const [key, value] of Object.entries(e))
+      if (!isDeepStrictEqual(recorded[key], value))
+        out.add(`${key}: recorded ${JSON.stringify(recorded[key])}, a thread ran ${JSON.stringify(value)}`);
+  return [...out];
 }
 
 export interface RunHandle {
@@ -110,6 +123,12 @@ async function run(
   if (Array.isArray(schedule)) throw new Error('unreachable');
 
   const runTag = o.runTag ?? `sp-${randomUUID().slice(0, 8)}`;
+  // What result.json records as the run's options; the threads' own account of what they run is checked against it.
+  const recordedOptions = redactSecrets({
+    ...o,
+    durationMs: Number.isFinite(o.durationMs) ? o.durationMs : null,
+    runTag,
+  });
   const outDir = resolve(o.out ?? join('results', `${new Date().toISOString().replace(/[:.]/g, '-')}-${o.scenario}`));
 
   let engine: Engine | undefined = hooks.engine;
@@ -199,6 +218,7 @@ async function run(
       seed: o.seed,
       workflowPollers: o.workflowPollers,
       activityPollers: o.activityPollers,
+      eager: o.eager,
       timeScale,
       drainTimeoutMs: o.drainTimeoutMs,
       identity: `stampede@${hostname()}`,
@@ -237,6 +257,11 @@ async function run(
     );
     coordinator.spawn(inits);
     await coordinator.ready(30_000);
+    const effective = coordinator.threads.flatMap((t) => (t.effective ? [t.effective] : []));
+    hooks.onThreadsReady?.(effective);
+    const mismatches = effectiveMismatches(recordedOptions, effective);
+    if (mismatches.length > 0)
+      throw new RunFailedError(`the threads would not run the options this run records: ${mismatches.join('; ')}`);
     const t0 = Math.ceil(nowMs()) + 200;
     hlog = new HlogWriter(
       join(outDir, 'intervals.hlog'),
@@ -373,7 +398,7 @@ async function run(
         totalMemoryBytes: totalmem(),
         hostname: hostname(),
       },
-      options: redactSecrets({ ...o, durationMs: Number.isFinite(o.durationMs) ? o.durationMs : null, runTag }),
+      options: recordedOptions,
       scenario: { name: o.scenario, stresses: scenario.stresses, options: scenarioOpts.values },
       target: { kind: engine ? 'embedded' : 'external', address: target, store, serverVersion, timeScale },
       segment: o.segment,

@@ -10,7 +10,13 @@ import { WorkflowServiceClient, isServiceError, grpc } from '../client/workflow-
 import { serializeError } from '../errors.js';
 import { IntervalRecorder } from '../recorder/interval-recorder.js';
 import { nowMs } from '../recorder/clock.js';
-import type { CoordinatorMessage, HealthSample, ThreadInit, ThreadMessage } from '../coordinator/protocol.js';
+import type {
+  CoordinatorMessage,
+  HealthSample,
+  ThreadEffectiveOptions,
+  ThreadInit,
+  ThreadMessage,
+} from '../coordinator/protocol.js';
 
 /** Counter of the calls sent per WorkflowService method: `rpc.<Method>` (RPCs per workflow come from these). */
 export const RPC_COUNTER_PREFIX = 'rpc.';
@@ -29,11 +35,8 @@ export class ThreadRuntime {
       this.recorder.count(name);
     },
   });
-  /**
-   * Eager execution (`--eager`, default on): workflows start with their first task in the start response when
-   * the target advertises it, and activities ask to be handed back in the workflow task's completion.
-   */
-  readonly eager = (this.init as ThreadInit & { eager?: boolean }).eager !== false;
+  /** Eager execution, as this thread runs it (see ThreadInit.eager). */
+  readonly eager: boolean = this.init.eager;
   /** The target advertises eager workflow start (GetSystemInfo), learnt in `ready()`. */
   eagerStartSupported = false;
   /** Work started by a reply rather than a poll (eager tasks), awaited before the thread finishes. */
@@ -181,7 +184,27 @@ export class ThreadRuntime {
         // A target without GetSystemInfo: no eager start.
       }
     }
-    this.post({ type: 'ready' });
+    this.post({ type: 'ready', effective: this.effectiveOptions() });
+  }
+
+  /** The run options as this thread applies them (the values its loops read, not a copy of the request). */
+  effectiveOptions(): ThreadEffectiveOptions {
+    const i = this.init;
+    return {
+      scenario: i.scenario,
+      scenarioOptions: i.scenarioOptions,
+      namespace: i.namespace,
+      taskQueue: i.taskQueue,
+      executor: i.executor.name,
+      seed: i.seed,
+      intervalMs: i.intervalMs,
+      drainTimeoutMs: i.drainTimeoutMs,
+      workflowPollers: i.workflowPollers,
+      activityPollers: i.activityPollers,
+      eager: this.eager,
+      runTag: i.runTag,
+      segment: { index: i.segmentIndex, count: i.segmentCount },
+    };
   }
 
   /** Tracks work that runs beside the thread's loops (an eager task); errors are the work's own to record. */

@@ -44,7 +44,12 @@ runThread(async (rt) => {
   // Eager start: the target hands the first workflow task back in the start reply, and this thread is the
   // worker that answers it (a worker in the client's process, as Temporal requires). No sticky queue: the next
   // task goes to the poller threads through the normal queue.
-  const w: WorkerContext = { rt, scenario, options: values, eagerSlots: new EagerActivitySlots(EAGER_SLOTS) };
+  const w: WorkerContext = {
+    rt,
+    scenario,
+    options: values,
+    ...(rt.eager ? { eagerSlots: new EagerActivitySlots(EAGER_SLOTS) } : {}),
+  };
   let eagerInFlight = 0;
   const worker: EagerWorker | undefined =
     rt.eager && rt.eagerStartSupported
