@@ -20,7 +20,7 @@ const boundaries = {
       message: 'engine/ depends on nothing outside engine/.',
     },
     {
-      target: ['./engine/history', './engine/matching', './engine/timers', './engine/api', './engine/visibility'],
+      target: ['./engine/history', './engine/matching', './engine/frontend', './engine/visibility'],
       from: ['./engine/persistence/memory', './engine/persistence/cassandra'],
       message: 'Services use persistence interfaces; only engine/server.ts picks a backend.',
     },

@@ -18,11 +18,6 @@ export interface Clock {
   schedule(atMs: number, fn: () => void): TimerHandle;
 }
 
-/** The virtual span that corresponds to `realMs` of real time on this clock. */
-export function virtualDelayMs(clock: Clock, realMs: number): number {
-  return realMs * clock.timeScale;
-}
-
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /** Wall-clock time, optionally compressed: virtual = start + (real - start) * timeScale. */

@@ -1,6 +1,6 @@
 /**
  * Engine errors. Each class carries a stable `code` (the contract; messages are for people) and maps to one
- * gRPC status in `api/status.ts`. Messages follow Temporal's wording where an SDK or a user may match on them.
+ * gRPC status in `frontend/status.ts`. Messages follow Temporal's wording where an SDK or a user may match on them.
  */
 export type EngineErrorCode =
   | 'INVALID_ARGUMENT'
@@ -86,20 +86,6 @@ export class UnavailableError extends EngineError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('UNAVAILABLE', message, options);
     this.name = 'UnavailableError';
-  }
-}
-
-export class ResourceExhaustedError extends EngineError {
-  constructor(message: string) {
-    super('RESOURCE_EXHAUSTED', message);
-    this.name = 'ResourceExhaustedError';
-  }
-}
-
-export class FailedPreconditionError extends EngineError {
-  constructor(message: string) {
-    super('FAILED_PRECONDITION', message);
-    this.name = 'FailedPreconditionError';
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Engine options, declared once: defaults, units and validation. The CLI (`stampede engine`) and the embedded
- * harness both compile user options through `compileEngineOptions`.
+ * Engine options, declared once: defaults, units and validation. `startEngine` fills what its caller leaves out from
+ * ENGINE_DEFAULTS and reports every problem at once (EngineOptionsError).
  */
 import type { Clock } from './clock.js';
 import type { Stores } from './persistence/store.js';
@@ -47,12 +47,29 @@ export interface EngineOptions {
   metricsPort?: number;
   /**
    * Requests handled per event-loop turn before the replies so far are written; the rest wait for the next turn
-   * (see engine/api/turn-budget.ts). `Infinity` handles every request of a turn before any reply leaves.
+   * (see engine/frontend/turn-budget.ts). `Infinity` handles every request of a turn before any reply leaves.
    * @default 8
    */
   requestsPerTurn: number;
   /** Fault injection for testing gates: every store call waits this long first. @default 0 */
   injectStoreLatencyMs: number;
+  /** Tasks a task queue holds in memory; beyond it new tasks stay in the store until the buffer drains. @default 1000 */
+  maxBufferedTasks: number;
+  /**
+   * How long a sticky queue counts as served after its worker's last poll; then history dispatches to the normal
+   * queue instead, ms. @default 10000
+   */
+  stickyPollerTimeoutMs: number;
+  /** Attempts of one workflow transaction (load, mutate, persist) before a conflict is returned. @default 5 */
+  maxTransactionAttempts: number;
+  /** Real-time look-ahead of a timer queue's in-memory window, ms. @default 10000 */
+  timerLookaheadRealMs: number;
+  /** Transfer, timer and visibility tasks a shard's queue executes at once. @default 32 */
+  queueConcurrency: number;
+  /** Events per page in poll responses and history reads. @default 1000 */
+  historyPageSize: number;
+  /** Largest gRPC message received or sent, bytes. @default 64 MiB */
+  maxMessageBytes: number;
   /** A clock for tests (overrides timeScale). */
   clock?: Clock;
   /** Stores for tests, e.g. a fault-injecting wrapper (overrides store). */
@@ -75,7 +92,23 @@ export const ENGINE_DEFAULTS: Omit<EngineOptions, 'cassandra' | 'clock' | 'store
   cacheSizePerShard: 4096,
   queueAckIntervalMs: 30_000,
   requestsPerTurn: 8,
+  maxBufferedTasks: 1000,
+  stickyPollerTimeoutMs: 10_000,
+  maxTransactionAttempts: 5,
+  timerLookaheadRealMs: 10_000,
+  queueConcurrency: 32,
+  historyPageSize: 1000,
+  maxMessageBytes: 64 * 1024 * 1024,
 };
+
+/** Options that cannot be used, all of them (a port that cannot be bound is one too). */
+export class EngineOptionsError extends Error {
+  readonly code = 'ENGINE_OPTIONS';
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+    this.name = 'EngineOptionsError';
+  }
+}
 
 /** Every problem with the options, so they can be reported together. */
 export function validateEngineOptions(o: EngineOptions): string[] {
@@ -102,5 +135,12 @@ export function validateEngineOptions(o: EngineOptions): string[] {
     problems.push(`requests per turn must be an integer >= 1 or Infinity, got ${o.requestsPerTurn}`);
   if (!(o.injectStoreLatencyMs >= 0 && o.injectStoreLatencyMs <= 10_000))
     problems.push(`inject-store-latency must be within [0, 10 s], got ${o.injectStoreLatencyMs} ms`);
+  int(o.maxBufferedTasks, 'max-buffered-tasks', 1);
+  int(o.stickyPollerTimeoutMs, 'sticky-poller-timeout-ms', 0);
+  int(o.maxTransactionAttempts, 'max-transaction-attempts', 1);
+  int(o.timerLookaheadRealMs, 'timer-lookahead-ms', 1);
+  int(o.queueConcurrency, 'queue-concurrency', 1);
+  int(o.historyPageSize, 'history-page-size', 1);
+  int(o.maxMessageBytes, 'max-message-bytes', 1024);
   return problems;
 }

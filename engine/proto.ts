@@ -53,11 +53,6 @@ export function timestampFromMs(ms: number): ITimestamp {
   return { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) };
 }
 
-export function msFromTimestamp(ts: ITimestamp | null | undefined): number {
-  if (!ts) return 0;
-  return toNumber(ts.seconds) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
-}
-
 export function durationFromMs(ms: number): IDuration {
   const seconds = Math.floor(ms / 1000);
   return { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) };
@@ -85,11 +80,3 @@ export interface ReflectionRoot {
   };
 }
 export const reflection = protoRoot as unknown as ReflectionRoot;
-
-export function encodePayloads(payloads: IPayloads | null | undefined): Uint8Array | undefined {
-  return payloads ? api.common.v1.Payloads.encode(payloads).finish() : undefined;
-}
-
-export function decodePayloads(blob: Uint8Array | undefined): temporal.api.common.v1.Payloads | undefined {
-  return blob ? api.common.v1.Payloads.decode(blob) : undefined;
-}

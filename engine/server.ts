@@ -1,36 +1,26 @@
 /**
- * The composition root: picks the store backend, wires persistence, history, matching, visibility and the
- * gRPC frontend, and starts serving. The only module that knows which backend is in use.
+ * The composition root: picks the store backend, starts the services over it, and serves them: the gRPC frontend
+ * (WorkflowService and the admin surface) and, when asked, Prometheus `/metrics`. The only module that knows which
+ * backend is in use.
  */
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
 import { ScaledClock, type Clock } from './clock.js';
-import { addWorkflowService, inProcessCaller, type RpcObserver } from './api/frontend-server.js';
-import type { Frontend } from './api/handler.js';
-import { NamespaceRegistry } from './api/namespaces.js';
+import { addWorkflowService, inProcessCaller, type RpcObserver } from './frontend/frontend-server.js';
+import type { Frontend } from './frontend/handler.js';
 import { addAdminService } from './admin/admin-service.js';
+import { engineMetrics } from './admin/metrics-catalogue.js';
+import { engineSample, engineStats } from './admin/snapshots.js';
 import type { EngineSample, EngineStats } from './admin/stats-types.js';
 import { startMetricsServer } from './admin/prometheus.js';
-import { HistoryService } from './history/history-service.js';
-import { MatchingService } from './matching/matching-service.js';
-import { createPersistence, type Persistence } from './persistence/manager.js';
 import { createMemoryStores } from './persistence/memory/index.js';
 import { createCassandraStores } from './persistence/cassandra/index.js';
 import type { Stores } from './persistence/store.js';
-import { ENGINE_DEFAULTS, validateEngineOptions, type EngineOptions } from './options.js';
-import { RpcStats } from './stats.js';
-import { VisibilityStore } from './visibility/visibility-store.js';
+import { ENGINE_DEFAULTS, EngineOptionsError, validateEngineOptions, type EngineOptions } from './options.js';
+import { abandonServices, startServices, type EngineServices } from './services.js';
 
 export const ENGINE_VERSION = '0.1.0';
-
-export class EngineOptionsError extends Error {
-  readonly code = 'ENGINE_OPTIONS';
-  constructor(readonly problems: string[]) {
-    super(problems.join('; '));
-    this.name = 'EngineOptionsError';
-  }
-}
 
 export interface Engine {
   readonly id: string;
@@ -73,12 +63,6 @@ async function withDeadline(p: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
-/** CPU time of the whole process (every thread), in seconds. */
-function cpuSeconds(): number {
-  const cpu = process.cpuUsage();
-  return (cpu.user + cpu.system) / 1e6;
-}
-
 function openStores(o: EngineOptions): Promise<Stores> {
   if (o.stores) return Promise.resolve(o.stores);
   if (o.store === 'memory') return Promise.resolve(createMemoryStores());
@@ -107,6 +91,38 @@ function bindError(host: string, port: number, err: unknown): EngineOptionsError
   return new EngineOptionsError([`cannot listen on ${host}:${port}: ${why}`]);
 }
 
+/** The gRPC server with the WorkflowService frontend and the admin surface on it (not yet bound). */
+function grpcServer(s: EngineServices): { server: grpc.Server; invoke: Engine['invoke'] } {
+  const o = s.options;
+  const fe: Frontend = {
+    history: s.history,
+    matching: s.matching,
+    namespaces: s.namespaces,
+    visibility: s.visibility,
+    clock: s.clock,
+    limits: { blobSizeLimitBytes: o.blobSizeLimitBytes },
+    serverVersion: `stampede-${ENGINE_VERSION}`,
+  };
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': o.maxMessageBytes,
+    'grpc.max_send_message_length': o.maxMessageBytes,
+    // Nothing serves channelz here; with it on, grpc-js tracks every call and stream (closures, counters and clock
+    // reads per call on the hot path).
+    'grpc.enable_channelz': 0,
+  });
+  const rpcObserver: RpcObserver = {
+    rpc: (method, code, latencyUs) =>
+      s.rpcStats.record(method, grpc.status[code] ?? String(code), code === grpc.status.OK, latencyUs),
+  };
+  addWorkflowService(server, fe, rpcObserver, o.requestsPerTurn, o.log);
+  addAdminService(
+    server,
+    () => Promise.resolve(engineStats(s)),
+    () => engineSample(s),
+  );
+  return { server, invoke: inProcessCaller(fe, rpcObserver) };
+}
+
 export async function startEngine(options: Partial<EngineOptions> = {}): Promise<Engine> {
   const o: EngineOptions = { ...ENGINE_DEFAULTS, ...options };
   const problems = validateEngineOptions(o);
@@ -114,218 +130,23 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
   const id = `engine-${randomUUID().slice(0, 8)}`;
   const clock = o.clock ?? new ScaledClock(o.timeScale);
   const log = o.log ?? (() => undefined);
-  const startedAt = Date.now();
 
   const stores = await openStores(o);
-  const persistence: Persistence = createPersistence(stores, { injectLatencyMs: o.injectStoreLatencyMs });
-  const visibility = new VisibilityStore();
-  const matching = new MatchingService(persistence.tasks, {
-    maxBufferedTasks: 1000,
-    ackIntervalMs: o.queueAckIntervalMs,
-    stickyPollerTimeoutMs: 10_000,
-    longPollTimeoutMs: o.longPollTimeoutMs,
-    now: () => Date.now(),
-  });
-  const history = new HistoryService(
-    clock,
-    persistence,
-    {
-      numShards: o.numShards,
-      shardIOConcurrency: o.shardIOConcurrency,
-      cacheSizePerShard: o.cacheSizePerShard,
-      maxTransactionAttempts: 5,
-      transferAckIntervalMs: o.queueAckIntervalMs,
-      timerAckIntervalMs: o.queueAckIntervalMs,
-      timerLookaheadRealMs: 10_000,
-      queueConcurrency: 32,
-      historyPageSize: 1000,
-      longPollTimeoutMs: o.longPollTimeoutMs,
-    },
-    matching,
-    visibility,
-    id,
-    log,
-  );
-  const namespaces = new NamespaceRegistry(persistence.namespaces, o.defaultRetentionMs);
-  // After an outage the store may hold less than this engine caches: re-read it all before trusting memory again.
-  persistence.health.onDown((outage) => log(`store unreachable: ${outage.firstError}`));
-  persistence.health.onRecovered((outage, downMs) => {
-    log(
-      `store back after ${downMs} ms (${outage.failures} calls failed meanwhile): reloading shards and task queues from it`,
-    );
-    void namespaces
-      .refresh()
-      .catch((err: unknown) => log(`namespaces: re-reading after the outage failed: ${String(err)}`))
-      .then(() => {
-        matching.reset();
-        return history.reloadAll('the store came back after an outage');
-      });
-  });
-  // A start that fails after the store is open must close it again: its connections would keep the process alive.
-  const abandon = async (err: unknown): Promise<never> => {
-    matching.stop();
-    await history.stop().catch(() => undefined);
-    await persistence.close().catch(() => undefined);
-    throw err;
-  };
-  try {
-    await namespaces.ensure('default', o.defaultRetentionMs);
-    await history.start();
-  } catch (err) {
-    return abandon(err);
-  }
-
-  const rpcStats = new RpcStats();
-  const fe: Frontend = {
-    history,
-    matching,
-    namespaces,
-    visibility,
-    clock,
-    limits: { blobSizeLimitBytes: o.blobSizeLimitBytes },
-    serverVersion: `stampede-${ENGINE_VERSION}`,
-  };
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': 64 * 1024 * 1024,
-    'grpc.max_send_message_length': 64 * 1024 * 1024,
-    // Nothing serves channelz here; with it on, grpc-js tracks every call and stream (closures, counters and clock
-    // reads per call on the hot path).
-    'grpc.enable_channelz': 0,
-  });
-  const rpcObserver: RpcObserver = {
-    rpc: (method, code, latencyUs) =>
-      rpcStats.record(method, grpc.status[code] ?? String(code), code === grpc.status.OK, latencyUs),
-  };
-  addWorkflowService(server, fe, rpcObserver, o.requestsPerTurn, o.log);
-  const invoke = inProcessCaller(fe, rpcObserver);
-  const stats = (): Promise<EngineStats> => {
-    const mem = process.memoryUsage();
-    const cpu = process.cpuUsage();
-    return Promise.resolve({
-      version: 1,
-      engineId: id,
-      store: stores.backend,
-      ...(stores.releaseVersion ? { storeVersion: stores.releaseVersion } : {}),
-      numShards: o.numShards,
-      shardIOConcurrency: o.shardIOConcurrency,
-      timeScale: clock.timeScale,
-      uptimeMs: Date.now() - startedAt,
-      rpc: rpcStats.snapshot(),
-      history: history.stats(),
-      matching: matching.stats(),
-      visibilityRecords: visibility.size(),
-      persistence: persistence.metrics.snapshot(),
-      process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system },
-    });
-  };
-  const sample = (): EngineSample => {
-    const h = history.stats();
-    const cpu = process.cpuUsage();
-    return {
-      atMs: Date.now(),
-      rpcs: rpcStats.count(),
-      transactions: h.transactionsCommitted,
-      conflicts: h.conflicts,
-      lockWaits: h.lockWaits,
-      bufferedEvents: h.bufferedEvents,
-      statements: persistence.metrics.counts(),
-      transferBacklog: h.transferBacklog,
-      timerBacklog: h.timerBacklog,
-      matchingBacklog: matching.stats().backlog,
-      cpuUserUs: cpu.user,
-      cpuSystemUs: cpu.system,
-      rssBytes: process.memoryUsage.rss(),
-    };
-  };
-  addAdminService(server, stats, sample);
-
+  const services = await startServices(o, stores, clock, id, log);
+  const { matching, history, persistence } = services;
+  const { server, invoke } = grpcServer(services);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${o.host}:${o.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),
     );
-  }).catch((err: unknown) => abandon(bindError(o.host, o.port, err)));
+  }).catch((err: unknown) => abandonServices(services, bindError(o.host, o.port, err)));
   log(`stampede engine ${id} serving on ${o.host}:${port} (store ${stores.backend}, ${o.numShards} shards)`);
   let metrics: { port: number; server: HttpServer } | undefined;
   if (o.metricsPort !== undefined) {
     const metricsPort = o.metricsPort;
-    metrics = await startMetricsServer(o.host, metricsPort, {
-      rpc: () => rpcStats.entries(),
-      statements: () => persistence.metrics.entries(),
-      counters: () => {
-        const h = history.stats();
-        return {
-          stampede_history_transactions_total: {
-            help: 'Workflow transactions committed.',
-            value: h.transactionsCommitted,
-          },
-          stampede_history_conflicts_total: {
-            help: 'Workflow writes that failed a condition or had an unknown outcome (then retried).',
-            value: h.conflicts,
-          },
-          stampede_history_lock_waits_total: {
-            help: 'Workflow updates that queued behind another update of the same run.',
-            value: h.lockWaits,
-          },
-          stampede_history_buffered_events_total: {
-            help: 'Signals and other external events buffered because a workflow task was in flight.',
-            value: h.bufferedEvents,
-          },
-          stampede_history_task_errors_total: {
-            help: 'Transfer/timer/visibility task executions that failed (then retried).',
-            value: h.taskErrors,
-          },
-          stampede_history_shard_reloads_total: {
-            help: 'Shards dropped from memory and read again from the store (after a store outage, or lost writes).',
-            value: h.shardReloads,
-          },
-          stampede_store_outages_total: {
-            help: 'Store outages that ended (the store was unreachable, then answered a probe again).',
-            value: persistence.health.recoveries,
-          },
-          stampede_matching_sync_matched_total: {
-            help: 'Tasks handed straight to a waiting poller (nothing written).',
-            value: matching.stats().syncMatched,
-          },
-          stampede_matching_persisted_total: {
-            help: 'Tasks written to a task queue backlog.',
-            value: matching.stats().persisted,
-          },
-          stampede_process_cpu_seconds_total: {
-            help: 'User and system CPU time of the engine process, seconds (rate() = cores busy).',
-            value: cpuSeconds(),
-          },
-        };
-      },
-      gauges: () => {
-        const h = history.stats();
-        const m = matching.stats();
-        const mem = process.memoryUsage();
-        return {
-          stampede_shards_owned: [{ help: 'History shards this engine owns.', value: h.shardsOwned }],
-          stampede_store_up: [
-            { help: '1 while the store answers, 0 during an outage.', value: persistence.health.down ? 0 : 1 },
-          ],
-          stampede_shards_total: [{ help: 'History shards configured.', value: o.numShards }],
-          stampede_history_cached_runs: [{ help: 'Workflow runs in the mutable-state cache.', value: h.cachedRuns }],
-          stampede_history_transfer_backlog: [{ help: 'Transfer tasks not yet completed.', value: h.transferBacklog }],
-          stampede_history_timer_backlog: [
-            { help: 'Timer tasks held in memory (due within the look-ahead window).', value: h.timerBacklog },
-          ],
-          stampede_matching_backlog: [
-            { help: 'Tasks waiting in task queues (persisted backlog, in memory).', value: m.backlog },
-          ],
-          stampede_matching_pollers: [{ help: 'Long polls waiting for a task.', value: m.pollers }],
-          stampede_matching_task_queues: [{ help: 'Task queues loaded.', value: m.queues }],
-          stampede_visibility_records: [{ help: 'Runs in the visibility store.', value: visibility.size() }],
-          stampede_process_resident_memory_bytes: [
-            { help: 'Resident set size of the engine process.', value: mem.rss },
-          ],
-          stampede_process_heap_used_bytes: [{ help: 'V8 heap in use.', value: mem.heapUsed }],
-        };
-      },
-    }).catch((err: unknown) => {
+    metrics = await startMetricsServer(o.host, metricsPort, engineMetrics(services)).catch((err: unknown) => {
       server.forceShutdown();
-      return abandon(bindError(o.host, metricsPort, err));
+      return abandonServices(services, bindError(o.host, metricsPort, err));
     });
     log(`metrics on http://${o.host}:${metrics.port}/metrics`);
   }
@@ -338,8 +159,8 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     address: `${o.host}:${port}`,
     clock,
     metricsPort: metrics?.port,
-    stats,
-    sample,
+    stats: () => Promise.resolve(engineStats(services)),
+    sample: () => engineSample(services),
     invoke,
     async stop() {
       if (stopped) return;

@@ -11,7 +11,7 @@ import type { HistoryTask } from '../persistence/records.js';
 import { LruMap } from '../util/lru.js';
 import { shardFor } from '../util/hash.js';
 import type { VisibilityStore } from '../visibility/visibility-store.js';
-import { TimerQueue } from '../timers/timer-queue.js';
+import { TimerQueue } from './queues/timer-queue.js';
 import type { HistoryConfig, HistoryContext, MatchingClient } from './context.js';
 import type { MutableState } from './mutable-state.js';
 import { ImmediateQueue } from './queues/immediate-queue.js';

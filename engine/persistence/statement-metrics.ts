@@ -32,7 +32,7 @@ const OUTCOME_BY_CODE: Partial<Record<StoreErrorCode, StatementOutcome>> = {
 };
 
 /** The outcome a failed statement counts as. */
-export function outcomeOf(err: unknown): StatementOutcome {
+function outcomeOf(err: unknown): StatementOutcome {
   if (err instanceof StoreError) {
     if (err.code === 'TIMEOUT') return (err as { conditional?: boolean }).conditional ? 'cas_timeout' : 'timeout';
     return OUTCOME_BY_CODE[err.code] ?? 'other';

@@ -14,7 +14,7 @@ import { resolveRun } from './resolve.js';
 
 type QueryResponse = temporal.api.workflowservice.v1.IQueryWorkflowResponse;
 
-export class QueryFailedError extends EngineError {
+class QueryFailedError extends EngineError {
   constructor(message: string) {
     super('QUERY_FAILED', message);
     this.name = 'QueryFailedError';

@@ -27,7 +27,7 @@ const RetryState = enums.RetryState;
 
 type ScheduleAttrs = temporal.api.command.v1.IScheduleActivityTaskCommandAttributes;
 
-export function retryPolicyInfo(p: IRetryPolicy | null | undefined): RetryPolicyInfo {
+function retryPolicyInfo(p: IRetryPolicy | null | undefined): RetryPolicyInfo {
   const initialIntervalMs = msFromDuration(p?.initialInterval) || StateDefaults.activityRetryInitialIntervalMs;
   return {
     initialIntervalMs,
@@ -163,7 +163,7 @@ function dispatchAttempt(ms: MutableState, a: ActivityInfo): void {
   }
 }
 
-export function requireActivity(ms: MutableState, scheduledEventId: number, attempt?: number): ActivityInfo {
+function requireActivity(ms: MutableState, scheduledEventId: number, attempt?: number): ActivityInfo {
   const a = ms.isRunning() ? ms.activities.get(scheduledEventId) : undefined;
   if (!a || (attempt !== undefined && attempt > 0 && a.attempt !== attempt)) {
     throw new StaleTaskError('Activity task not found.');

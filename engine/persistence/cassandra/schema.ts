@@ -5,11 +5,11 @@
  */
 import type cassandra from 'cassandra-driver';
 
-export const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 1;
 
 const LCS = `WITH COMPACTION = { 'class': 'org.apache.cassandra.db.compaction.LeveledCompactionStrategy' }`;
 
-export const TABLES: Record<string, { cql: string; columns: string[] }> = {
+const TABLES: Record<string, { cql: string; columns: string[] }> = {
   executions: {
     cql: `CREATE TABLE IF NOT EXISTS executions (
   shard_id int, type int, namespace_id uuid, workflow_id text, run_id uuid, current_run_id uuid,
@@ -114,7 +114,7 @@ export interface SchemaOptions {
     | { class: 'NetworkTopologyStrategy'; dataCenters: Record<string, number> };
 }
 
-export function keyspaceCql(o: SchemaOptions): string {
+function keyspaceCql(o: SchemaOptions): string {
   const r =
     o.replication.class === 'SimpleStrategy'
       ? `{ 'class': 'SimpleStrategy', 'replication_factor': ${o.replication.replicationFactor} }`

@@ -7,7 +7,7 @@ import { asNumber } from './values.js';
 
 const KEY = `shard_id = ? AND type = ${RowType.Shard} AND namespace_id = ? AND workflow_id = ? AND run_id = ? AND visibility_ts = ? AND task_id = ?`;
 
-export function shardKey(shardId: number): unknown[] {
+function shardKey(shardId: number): unknown[] {
   return [
     shardId,
     SHARD_ROW.namespaceId,

@@ -30,12 +30,12 @@ export interface TaskQueuePartition {
   tasks: BTree<number, RecordBlob>;
 }
 
-export function compareTimerKeys(a: [number, number], b: [number, number]): number {
+function compareTimerKeys(a: [number, number], b: [number, number]): number {
   return a[0] - b[0] || a[1] - b[1];
 }
 
 /** History nodes keyed by [nodeId, -txnId]: nodeId ascending, txnId descending (Cassandra's clustering order). */
-export function compareNodeKeys(a: [number, number], b: [number, number]): number {
+function compareNodeKeys(a: [number, number], b: [number, number]): number {
   return a[0] - b[0] || a[1] - b[1];
 }
 

@@ -4,10 +4,10 @@
  * the store as the clock advances, fires due tasks through the injected executor, and range-deletes fired tasks
  * below its ack level. Driven entirely by a `Clock`, so tests move time with `ManualClock.advance`.
  */
-import { BTree } from '../util/btree.js';
-import type { Clock, TimerHandle } from '../clock.js';
-import type { HistoryTask } from '../persistence/records.js';
-import { TaskRunner, type TaskOutcome } from '../history/queues/task-runner.js';
+import { BTree } from '../../util/btree.js';
+import type { Clock, TimerHandle } from '../../clock.js';
+import type { HistoryTask } from '../../persistence/records.js';
+import { TaskRunner, type TaskOutcome } from './task-runner.js';
 
 type Key = [number, number];
 

@@ -46,7 +46,7 @@ function decoder(type: MessageType): (bytes: Buffer) => object {
   return (bytes) => type.decode(bytes);
 }
 
-export function buildServiceDefinition(serviceName: string, methods: readonly MethodInfo[]): ServiceDefinition {
+function buildServiceDefinition(serviceName: string, methods: readonly MethodInfo[]): ServiceDefinition {
   const def: Record<string, ServiceDefinition[string]> = {};
   for (const m of methods) {
     def[m.name] = {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { ManualClock, ScaledClock } from '../clock.js';
-import type { HistoryTask } from '../persistence/records.js';
+import { ManualClock, ScaledClock } from '../../clock.js';
+import type { HistoryTask } from '../../persistence/records.js';
 import { TimerQueue } from './timer-queue.js';
 
 function timer(id: number, fireAt: number): HistoryTask {

@@ -8,7 +8,7 @@
 import { InvalidArgumentError } from '../errors.js';
 import { api, enums, root, toNumber, type IDuration, type IPayloads, type temporal } from '../proto.js';
 
-export const LIMITS = {
+const LIMITS = {
   /** `limit.maxIDLength`: workflow id, workflow type, task queue, request id, identity, signal name, ... */
   maxIdLength: 1000,
   /** `limit.memoSize.error`: the encoded size of one memo (start, continue-as-new, modify properties). */

@@ -1,0 +1,91 @@
+/**
+ * The engine's Prometheus catalogue: which of its numbers `/metrics` exports, under which name, with which help text
+ * (prometheus.ts writes the exposition format). deploy/grafana's dashboard and test/grafana-dashboard.test.ts read
+ * these names.
+ */
+import type { EngineServices } from '../services.js';
+import type { MetricsSource } from './prometheus.js';
+
+/** CPU time of the whole process (every thread), in seconds. */
+function cpuSeconds(): number {
+  const cpu = process.cpuUsage();
+  return (cpu.user + cpu.system) / 1e6;
+}
+
+export function engineMetrics(s: EngineServices): MetricsSource {
+  return {
+    rpc: () => s.rpcStats.entries(),
+    statements: () => s.persistence.metrics.entries(),
+    counters: () => {
+      const h = s.history.stats();
+      const m = s.matching.stats();
+      return {
+        stampede_history_transactions_total: {
+          help: 'Workflow transactions committed.',
+          value: h.transactionsCommitted,
+        },
+        stampede_history_conflicts_total: {
+          help: 'Workflow writes that failed a condition or had an unknown outcome (then retried).',
+          value: h.conflicts,
+        },
+        stampede_history_lock_waits_total: {
+          help: 'Workflow updates that queued behind another update of the same run.',
+          value: h.lockWaits,
+        },
+        stampede_history_buffered_events_total: {
+          help: 'Signals and other external events buffered because a workflow task was in flight.',
+          value: h.bufferedEvents,
+        },
+        stampede_history_task_errors_total: {
+          help: 'Transfer/timer/visibility task executions that failed (then retried).',
+          value: h.taskErrors,
+        },
+        stampede_history_shard_reloads_total: {
+          help: 'Shards dropped from memory and read again from the store (after a store outage, or lost writes).',
+          value: h.shardReloads,
+        },
+        stampede_store_outages_total: {
+          help: 'Store outages that ended (the store was unreachable, then answered a probe again).',
+          value: s.persistence.health.recoveries,
+        },
+        stampede_matching_sync_matched_total: {
+          help: 'Tasks handed straight to a waiting poller (nothing written).',
+          value: m.syncMatched,
+        },
+        stampede_matching_persisted_total: {
+          help: 'Tasks written to a task queue backlog.',
+          value: m.persisted,
+        },
+        stampede_process_cpu_seconds_total: {
+          help: 'User and system CPU time of the engine process, seconds (rate() = cores busy).',
+          value: cpuSeconds(),
+        },
+      };
+    },
+    gauges: () => {
+      const h = s.history.stats();
+      const m = s.matching.stats();
+      const mem = process.memoryUsage();
+      return {
+        stampede_shards_owned: [{ help: 'History shards this engine owns.', value: h.shardsOwned }],
+        stampede_store_up: [
+          { help: '1 while the store answers, 0 during an outage.', value: s.persistence.health.down ? 0 : 1 },
+        ],
+        stampede_shards_total: [{ help: 'History shards configured.', value: s.options.numShards }],
+        stampede_history_cached_runs: [{ help: 'Workflow runs in the mutable-state cache.', value: h.cachedRuns }],
+        stampede_history_transfer_backlog: [{ help: 'Transfer tasks not yet completed.', value: h.transferBacklog }],
+        stampede_history_timer_backlog: [
+          { help: 'Timer tasks held in memory (due within the look-ahead window).', value: h.timerBacklog },
+        ],
+        stampede_matching_backlog: [
+          { help: 'Tasks waiting in task queues (persisted backlog, in memory).', value: m.backlog },
+        ],
+        stampede_matching_pollers: [{ help: 'Long polls waiting for a task.', value: m.pollers }],
+        stampede_matching_task_queues: [{ help: 'Task queues loaded.', value: m.queues }],
+        stampede_visibility_records: [{ help: 'Runs in the visibility store.', value: s.visibility.size() }],
+        stampede_process_resident_memory_bytes: [{ help: 'Resident set size of the engine process.', value: mem.rss }],
+        stampede_process_heap_used_bytes: [{ help: 'V8 heap in use.', value: mem.heapUsed }],
+      };
+    },
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The engine's services over an open store, wired as Temporal's are in one process: persistence (with its metrics
+ * and latency decorators), visibility, matching, history and the namespace registry. The frontend, the admin surface
+ * and the engine's stop path all reach the services through this one bundle.
+ */
+import type { Clock } from './clock.js';
+import { NamespaceRegistry } from './frontend/namespaces.js';
+import { HistoryService } from './history/history-service.js';
+import { MatchingService } from './matching/matching-service.js';
+import { createPersistence, type Persistence } from './persistence/manager.js';
+import type { Stores } from './persistence/store.js';
+import type { EngineOptions } from './options.js';
+import { RpcStats } from './stats.js';
+import { VisibilityStore } from './visibility/visibility-store.js';
+
+export interface EngineServices {
+  readonly id: string;
+  readonly options: EngineOptions;
+  readonly clock: Clock;
+  readonly stores: Stores;
+  readonly persistence: Persistence;
+  readonly visibility: VisibilityStore;
+  readonly matching: MatchingService;
+  readonly history: HistoryService;
+  readonly namespaces: NamespaceRegistry;
+  readonly rpcStats: RpcStats;
+  /** Epoch ms the services started. */
+  readonly startedAt: number;
+}
+
+/** Wires the services over `stores` and starts them (the default namespace, then the shards). */
+export async function startServices(
+  o: EngineOptions,
+  stores: Stores,
+  clock: Clock,
+  id: string,
+  log: (line: string) => void,
+): Promise<EngineServices> {
+  const persistence: Persistence = createPersistence(stores, { injectLatencyMs: o.injectStoreLatencyMs });
+  const visibility = new VisibilityStore();
+  const matching = new MatchingService(persistence.tasks, {
+    maxBufferedTasks: o.maxBufferedTasks,
+    ackIntervalMs: o.queueAckIntervalMs,
+    stickyPollerTimeoutMs: o.stickyPollerTimeoutMs,
+    longPollTimeoutMs: o.longPollTimeoutMs,
+    now: () => Date.now(),
+  });
+  const history = new HistoryService(
+    clock,
+    persistence,
+    {
+      numShards: o.numShards,
+      shardIOConcurrency: o.shardIOConcurrency,
+      cacheSizePerShard: o.cacheSizePerShard,
+      maxTransactionAttempts: o.maxTransactionAttempts,
+      transferAckIntervalMs: o.queueAckIntervalMs,
+      timerAckIntervalMs: o.queueAckIntervalMs,
+      timerLookaheadRealMs: o.timerLookaheadRealMs,
+      queueConcurrency: o.queueConcurrency,
+      historyPageSize: o.historyPageSize,
+      longPollTimeoutMs: o.longPollTimeoutMs,
+    },
+    matching,
+    visibility,
+    id,
+    log,
+  );
+  const namespaces = new NamespaceRegistry(persistence.namespaces, o.defaultRetentionMs);
+  // After an outage the store may hold less than this engine caches: re-read it all before trusting memory again.
+  persistence.health.onDown((outage) => log(`store unreachable: ${outage.firstError}`));
+  persistence.health.onRecovered((outage, downMs) => {
+    log(
+      `store back after ${downMs} ms (${outage.failures} calls failed meanwhile): reloading shards and task queues from it`,
+    );
+    void namespaces
+      .refresh()
+      .catch((err: unknown) => log(`namespaces: re-reading after the outage failed: ${String(err)}`))
+      .then(() => {
+        matching.reset();
+        return history.reloadAll('the store came back after an outage');
+      });
+  });
+  const services: EngineServices = {
+    id,
+    options: o,
+    clock,
+    stores,
+    persistence,
+    visibility,
+    matching,
+    history,
+    namespaces,
+    rpcStats: new RpcStats(),
+    startedAt: Date.now(),
+  };
+  try {
+    await namespaces.ensure('default', o.defaultRetentionMs);
+    await history.start();
+  } catch (err) {
+    return abandonServices(services, err);
+  }
+  return services;
+}
+
+/**
+ * Undoes a start that failed after the store was opened, then rethrows: the store's connections would otherwise
+ * keep the process alive.
+ */
+export async function abandonServices(s: EngineServices, err: unknown): Promise<never> {
+  s.matching.stop();
+  await s.history.stop().catch(() => undefined);
+  await s.persistence.close().catch(() => undefined);
+  throw err;
+}
