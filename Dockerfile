@@ -11,7 +11,7 @@ COPY . .
 # `npm ci` runs the `prepare` script (tsc -p tsconfig.build.json) after installing; then drop the dev dependencies.
 RUN --mount=type=cache,target=/root/.npm \
     npm ci --no-audit --no-fund \
-    && test -f dist/bench/cli.js \
+    && test -f dist/cli/main.js \
     && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: the compiled build and production dependencies only ---------------------------------------------

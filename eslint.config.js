@@ -6,48 +6,63 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 import globals from 'globals';
 
 /**
- * The one-way dependencies of DESIGN.md, enforced:
- *   reports  -> bench/result (types) only
- *   bench    -> engine public entry (engine/index.ts) only
- *   scenarios-> bench scenario API (bench/scenario-api) only
- *   engine   -> nothing outside engine/; its services -> persistence interfaces, never a backend
+ * The rooms of the checkout and the one way their imports point (docs/architecture.md draws it):
+ *   cli       -> bench, reports, scenarios, result, engine/index.ts   the command line, on top
+ *   bench     -> reports, scenarios, result, engine/index.ts          the load generator
+ *   reports   -> result                                               everything that reads result files
+ *   scenarios -> scenarios/sdk -> result                              workloads, written with their SDK
+ *   result    -> engine/index.ts (types)                              the result format, at the harness's bottom
+ *   engine    -> nothing outside engine/; its services -> persistence interfaces, never a backend
+ *   tools     -> anything (developer benchmarks); nothing imports tools/ or test/
  */
+const ROOMS = ['./cli', './bench', './reports', './scenarios', './result', './engine', './tools', './test'];
+const others = (...allowed) => ROOMS.filter((r) => !allowed.includes(r));
+const engineEntry = (target) => ({
+  target,
+  from: './engine',
+  except: ['./index.ts'],
+  message: 'outside engine/, import only its public entry, engine/index.ts.',
+});
 const boundaries = {
   zones: [
-    {
-      target: './engine',
-      from: ['./bench', './scenarios', './reports', './test'],
-      message: 'engine/ depends on nothing outside engine/.',
-    },
+    { target: './engine', from: others('./engine'), message: 'engine/ depends on nothing outside engine/.' },
     {
       target: ['./engine/history', './engine/matching', './engine/frontend', './engine/visibility'],
       from: ['./engine/persistence/memory', './engine/persistence/cassandra'],
       message: 'Services use persistence interfaces; only engine/server.ts picks a backend.',
     },
-    { target: './bench', from: './engine', except: ['./index.ts'], message: 'bench/ may import only engine/index.ts.' },
-    { target: './bench', from: './test', message: 'bench/ may not import tests.' },
+    { target: './result', from: others('./result', './engine'), message: 'result/ is the bottom of the harness.' },
+    engineEntry('./result'),
     {
-      target: './scenarios',
-      from: './bench',
-      except: ['./scenario-api'],
-      message: 'scenarios/ may import only bench/scenario-api.',
+      target: './scenarios/sdk',
+      from: others('./scenarios', './result'),
+      message: 'the scenario SDK may import only result/ (units).',
     },
     {
-      target: './scenarios',
-      from: ['./engine', './reports', './test'],
-      message: 'scenarios/ may import only bench/scenario-api.',
+      target: './scenarios/sdk',
+      from: './scenarios',
+      except: ['./sdk'],
+      message: 'the scenario SDK knows no scenario.',
     },
     {
-      target: './reports',
-      from: './bench',
-      except: ['./result'],
-      message: 'reports/ may import only bench/result types.',
+      target: './scenarios/!(sdk)/**',
+      from: others('./scenarios'),
+      message: 'scenarios may import only the scenario SDK (scenarios/sdk).',
     },
     {
-      target: './reports',
-      from: ['./engine', './scenarios', './test'],
-      message: 'reports/ may import only bench/result types.',
+      target: './scenarios/*.ts',
+      from: others('./scenarios'),
+      message: 'scenarios may import only the scenario SDK (scenarios/sdk).',
     },
+    { target: './reports', from: others('./reports', './result'), message: 'reports/ may import only result/.' },
+    {
+      target: './bench',
+      from: others('./bench', './reports', './scenarios', './result', './engine'),
+      message: 'bench/ may not import the CLI, tools or tests.',
+    },
+    engineEntry('./bench'),
+    { target: './cli', from: ['./tools', './test'], message: 'cli/ may not import tools or tests.' },
+    engineEntry('./cli'),
   ],
 };
 

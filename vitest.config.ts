@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['{engine,bench,scenarios,reports}/**/*.test.ts'],
+          include: ['{engine,bench,scenarios,reports,result,cli}/**/*.test.ts'],
           environment: 'node',
           testTimeout: 20_000,
         },

@@ -1,6 +1,6 @@
 /**
- * Harness errors. Codes are the contract: a UsageError prints its message (no stack) and exits 2; a failed
- * threshold exits 99 (k6's convention); anything else exits 1 with its stack.
+ * Harness errors. Codes are the contract: a UsageError prints its message (no stack) and exits 2; a failed run exits
+ * 1 with its message and cause; anything else exits 1 with its stack.
  */
 export class UsageError extends Error {
   readonly code = 'USAGE';
@@ -18,15 +18,6 @@ export class UsageError extends Error {
       problems.length === 1 ? (problems[0] as string) : `${problems.length} problems:\n  - ${problems.join('\n  - ')}`,
       problems,
     );
-  }
-}
-
-export class ThresholdError extends Error {
-  readonly code = 'THRESHOLD';
-  readonly exitCode = 99;
-  constructor(message: string) {
-    super(message);
-    this.name = 'ThresholdError';
   }
 }
 

@@ -3,7 +3,7 @@
  * results become one data set, so every chart overlays runs by colour.
  */
 import * as hdr from 'hdr-histogram-js';
-import type { ResultV1 } from '../bench/result/schema.js';
+import type { ResultV1 } from '../result/schema.js';
 
 export interface Row {
   run: string;

@@ -6,7 +6,7 @@
  * activity started, activity completed, task started, completed), with matching handing tasks to waiting
  * pollers. Throughput here is the ceiling every other scenario is measured against.
  */
-import { completeWorkflow, defineScenario, failWorkflow, scheduleActivity } from '../bench/scenario-api/index.js';
+import { completeWorkflow, defineScenario, failWorkflow, scheduleActivity } from './sdk/index.js';
 
 export const hello = defineScenario({
   name: 'hello',

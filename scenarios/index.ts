@@ -1,5 +1,5 @@
 /** The scenario registry: an explicit map, not import side effects. */
-import type { AnyScenario } from '../bench/scenario-api/index.js';
+import type { AnyScenario } from './sdk/index.js';
 import { hello } from './hello.js';
 import { loyalty } from './loyalty.js';
 import { mixed } from './mixed.js';

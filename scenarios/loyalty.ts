@@ -16,7 +16,7 @@ import {
   scheduleActivity,
   type Command,
   type DeciderTask,
-} from '../bench/scenario-api/index.js';
+} from './sdk/index.js';
 
 const TYPE = 'loyalty';
 

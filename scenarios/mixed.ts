@@ -16,7 +16,7 @@ import {
   type OptionSpecs,
   type OptionValues,
   type VerifyContext,
-} from '../bench/scenario-api/index.js';
+} from './sdk/index.js';
 import { hello } from './hello.js';
 import { loyalty } from './loyalty.js';
 import { signalStorm } from './signal-storm.js';

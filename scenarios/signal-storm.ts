@@ -10,7 +10,7 @@
  * (UnhandledCommand), and on Cassandra the shard's LWTs serialize. Signal-to-handled latency shows what a
  * sender waits for a reaction.
  */
-import { completeWorkflow, continueAsNew, defineScenario, type Command } from '../bench/scenario-api/index.js';
+import { completeWorkflow, continueAsNew, defineScenario, type Command } from './sdk/index.js';
 
 const TYPE = 'signal-storm';
 

@@ -20,7 +20,7 @@ import {
   EventType,
   type Command,
   type DeciderTask,
-} from '../bench/scenario-api/index.js';
+} from './sdk/index.js';
 
 const TYPE = 'subscription';
 

@@ -16,7 +16,7 @@ import {
   stableRandom,
   EventType,
   type Command,
-} from '../bench/scenario-api/index.js';
+} from './sdk/index.js';
 
 const TYPE = 'timers';
 

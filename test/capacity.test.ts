@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, describe, it } from 'vitest';
-import type { CapacityResult, ResultV1 } from '../bench/result/schema.js';
+import type { CapacityResult, ResultV1 } from '../result/schema.js';
 import { BIN, stampede } from './helpers/cli.js';
 import { freshKeyspace, testCluster } from './helpers/engine.js';
 

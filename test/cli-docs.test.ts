@@ -1,12 +1,12 @@
 /**
- * docs/cli.md is generated from the CLI's own declarations (bench/options/cli-docs.ts). It must be current, and it
+ * docs/cli.md is generated from the CLI's own declarations (cli/cli-docs.ts). It must be current, and it
  * must cover what the built CLI really offers: every command `stampede --help` lists, every flag each command's
  * `--help` shows, and every scenario option — checked against the help text, independently of the generator.
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI_DOCS_FILE, cliDocs } from '../bench/options/cli-docs.js';
-import { kebab } from '../bench/scenario-api/options.js';
+import { CLI_DOCS_FILE, cliDocs } from '../cli/cli-docs.js';
+import { kebab } from '../scenarios/sdk/option-specs.js';
 import { SCENARIOS } from '../scenarios/index.js';
 import { stampede } from './helpers/cli.js';
 

@@ -6,7 +6,7 @@ import { WorkflowServiceClient } from '../bench/client/workflow-service.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ResultV1 } from '../bench/result/schema.js';
+import type { ResultV1 } from '../result/schema.js';
 import { BIN, stampede } from './helpers/cli.js';
 import { cmd, RawWorker } from './helpers/raw-worker.js';
 

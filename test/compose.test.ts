@@ -1,7 +1,7 @@
 /**
  * docker-compose.yml, the Dockerfile and the Prometheus/Grafana files they mount, checked without a Docker engine:
  * the services and how they are wired (dependencies, healthchecks, mounts, ports), and every stampede command line
- * of the file run through the real CLI (`main` of bench/cli.ts) with its side effects — starting an engine,
+ * of the file run through the real CLI (`main` of cli/main.ts) with its side effects — starting an engine,
  * connecting to Cassandra, starting a run — replaced by a capture. So what is checked is the options each container
  * would start with, after the CLI's own parsing and validation, not just how the flags are spelt.
  */
@@ -14,12 +14,12 @@ import { describe, expect, it, vi } from 'vitest';
 import type * as EngineModule from '../engine/index.js';
 import type { CassandraOptions, EngineOptions, SchemaAdminOptions } from '../engine/index.js';
 import type * as RunModule from '../bench/run/run.js';
-import type { RunOptions } from '../bench/options/run-flags.js';
-import { main } from '../bench/cli.js';
-import { ENGINE_COMMAND_FLAGS } from '../bench/commands/engine.js';
-import { RUN_COMMAND_FLAGS } from '../bench/commands/run.js';
-import { SCHEMA_FLAGS } from '../bench/commands/schema.js';
-import { kebab, type FlagDecls } from '../bench/options/flags.js';
+import type { RunOptions } from '../bench/run/run-options.js';
+import { main } from '../cli/main.js';
+import { ENGINE_COMMAND_FLAGS } from '../cli/engine-command.js';
+import { RUN_COMMAND_FLAGS } from '../cli/run-command.js';
+import { SCHEMA_FLAGS } from '../cli/schema-command.js';
+import { kebab, type FlagDecls } from '../cli/flags/flag-decls.js';
 import { SCENARIOS } from '../scenarios/index.js';
 
 // What the CLI would have started, captured instead (the mocks below throw SENTINEL once they have the options).
@@ -671,8 +671,8 @@ describe('the stampede image', () => {
     expect(builds.length, 'a RUN builds dist/ through the prepare script').toBeGreaterThanOrEqual(1);
     const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
     expect(pkg.scripts.prepare).toMatch(/\btsc\b/);
-    // bin/stampede.js runs dist/bench/cli.js; the final stage must hold both.
-    expect(read('bin/stampede.js')).toContain('../dist/bench/cli.js');
+    // bin/stampede.js runs dist/cli/main.js; the final stage must hold both.
+    expect(read('bin/stampede.js')).toContain('../dist/cli/main.js');
     const finalCopies = dockerfile.filter((i) => i.op === 'COPY' && i.stage === finalStage).map((i) => i.args);
     expect(finalCopies.some((c) => /\bdist\b/.test(c))).toBe(true);
     expect(finalCopies.some((c) => /\bbin\b/.test(c))).toBe(true);

@@ -10,10 +10,10 @@ import { basename, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileRunCommand, scenarioFromArgv } from '../bench/commands/run.js';
+import { compileRunCommand, scenarioFromArgv } from '../cli/run-command.js';
 import { planSchedule } from '../bench/executors/index.js';
-import type { ResultV1 } from '../bench/result/schema.js';
-import { compileOptions } from '../bench/scenario-api/options.js';
+import type { ResultV1 } from '../result/schema.js';
+import { compileOptions } from '../scenarios/sdk/option-specs.js';
 import { SCENARIOS } from '../scenarios/index.js';
 import { stampede } from './helpers/cli.js';
 

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromPayloads, toPayloads } from '../bench/scenario-api/payloads.js';
+import { fromPayloads, toPayloads } from '../scenarios/sdk/payloads.js';
 import { BACKENDS, testEngine, type TestEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
 import { cmd, RawWorker, type Command } from './helpers/raw-worker.js';

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toPayloads, fromPayloads } from '../bench/scenario-api/payloads.js';
+import { toPayloads, fromPayloads } from '../scenarios/sdk/payloads.js';
 import { BACKENDS, testEngine, type TestEngine } from './helpers/engine.js';
 import { historyProblems } from './helpers/history.js';
 import { cmd, RawWorker } from './helpers/raw-worker.js';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { ResultV1 } from '../bench/result/schema.js';
+import type { ResultV1 } from '../result/schema.js';
 import { stampede } from './helpers/cli.js';
 import { startFakeTarget, type FakeTarget } from './support/fake-target.js';
 

@@ -17,7 +17,7 @@ import path from 'node:path';
 import cassandra from 'cassandra-driver';
 import { RowType } from '../engine/persistence/cassandra/constants.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { ResultV1 } from '../bench/result/schema.js';
+import type { ResultV1 } from '../result/schema.js';
 import { BIN, stampede, type CliResult } from './helpers/cli.js';
 import { freePort, spawnEngine, type EngineProcess } from './helpers/engine-process.js';
 import {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResultV1 } from '../bench/result/schema.js';
+import type { ResultV1 } from '../result/schema.js';
 import { stampede } from './helpers/cli.js';
 
 const CHROMIUM = process.env.STAMPEDE_CHROMIUM ?? '/usr/bin/chromium';

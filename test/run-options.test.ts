@@ -7,11 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileRunCommand } from '../bench/commands/run.js';
+import { compileRunCommand } from '../cli/run-command.js';
 import type { ThreadEffectiveOptions } from '../bench/coordinator/protocol.js';
 import { Progress } from '../bench/run/progress.js';
 import { effectiveMismatches, startRun } from '../bench/run/run.js';
-import type { ResultV1 } from '../bench/result/schema.js';
+import type { ResultV1 } from '../result/schema.js';
 import { stampede } from './helpers/cli.js';
 
 const dirs: string[] = [];

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { redactSecrets } from '../bench/result/redact.js';
+import { redactSecrets } from '../result/redact.js';
 import { stampede } from './helpers/cli.js';
 
 const TOKEN = 'AstraCS:fakeFAKEfake:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';

@@ -16,7 +16,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResultV1 } from '../bench/result/schema.js';
+import type { ResultV1 } from '../result/schema.js';
 import type { CliResult } from './helpers/cli.js';
 import { spawnEngine, type EngineProcess } from './helpers/engine-process.js';
 import {

@@ -4,9 +4,9 @@
  * bottleneck and the sizing projection. Being a run result, `report` and `gate` read it like any other.
  */
 import { join } from 'node:path';
-import type { CapacityResult, CapacityStep, ResultV1 } from '../result/schema.js';
+import type { CapacityResult, CapacityStep, ResultV1 } from '../../result/schema.js';
 import { findBottleneck } from './bottleneck.js';
-import type { CapacityOptions } from './options.js';
+import type { CapacityOptions } from './capacity-options.js';
 import { formatResolution } from './search.js';
 import { projectSizing } from './sizing.js';
 

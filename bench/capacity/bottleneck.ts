@@ -12,8 +12,8 @@
  *                        the synthetic workers' poll slots, not the engine, were full
  *   host-cpu             the machine's CPUs ≥ 90 % busy (engine, generator and anything else on it)
  */
-import type { Bottleneck, BottleneckKind, CapacityStep } from '../result/schema.js';
-import { formatMicros } from '../units.js';
+import type { Bottleneck, BottleneckKind, CapacityStep } from '../../result/schema.js';
+import { formatMicros } from '../../result/units.js';
 
 export const SHARD_SATURATED = 0.8;
 const LATENCY_RISE = 2;

@@ -1,6 +1,6 @@
 /** Console output of a capacity search: one line per step, then the verdict, the bottleneck and the sizing. */
-import type { CapacityResult, CapacityStep, ResultV1 } from '../result/schema.js';
-import { formatDuration, formatMicros } from '../units.js';
+import type { CapacityResult, CapacityStep, ResultV1 } from '../../result/schema.js';
+import { formatDuration, formatMicros } from '../../result/units.js';
 
 function rate(v: number): string {
   return `${Number(v.toPrecision(4))}/s`;

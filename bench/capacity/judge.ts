@@ -4,10 +4,10 @@
  * length of the step: the generator kept the schedule, nothing was dropped, the queue of open workflows (or the
  * engine's task backlog) did not grow, and every workflow closed within the drain timeout.
  */
-import { percentileOf } from '../gate/gate.js';
-import { evaluateThreshold, type Threshold } from '../gate/threshold.js';
-import type { CapacityCheck, CapacityStepMeasurements, ResultV1 } from '../result/schema.js';
-import { formatMicros } from '../units.js';
+import { percentileOf } from '../../reports/gate/gate.js';
+import { evaluateThreshold, type Threshold } from '../../reports/gate/threshold.js';
+import type { CapacityCheck, CapacityStepMeasurements, ResultV1 } from '../../result/schema.js';
+import { formatMicros } from '../../result/units.js';
 
 export interface StabilityLimits {
   /** Schedule lag p99 above this means the generator could not start iterations on time. */

@@ -4,8 +4,8 @@
  * utilization, which is the embedded engine's, and the machine's CPU). Rates are over the measured phase only.
  */
 import type { EngineSample, EngineStats } from '../../engine/index.js';
-import { decodeHistogram } from '../recorder/histogram.js';
-import type { CapacityStepMeasurements, IntervalResult, ResultV1 } from '../result/schema.js';
+import { decodeHistogram } from '../../result/histogram.js';
+import type { CapacityStepMeasurements, IntervalResult, ResultV1 } from '../../result/schema.js';
 
 /** Sampled by the capacity run at the end of every interval of a step. */
 export interface SideSample {

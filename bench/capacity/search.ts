@@ -5,7 +5,7 @@
  * hold counts as a failure at that rate and the search resumes below it. If the first rate already fails, the
  * search steps down by the same factor (probe-down) to find a passing rate to bisect from.
  */
-import type { CapacityStep } from '../result/schema.js';
+import type { CapacityStep } from '../../result/schema.js';
 
 export type Stage = CapacityStep['stage'];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CapacityStep, CapacityStepMeasurements } from '../result/schema.js';
+import type { CapacityStep, CapacityStepMeasurements } from '../../result/schema.js';
 import { findBottleneck } from './bottleneck.js';
 import { projectSizing } from './sizing.js';
 

@@ -11,8 +11,8 @@
  * The node count uses the conditional-write rate one store node carried at the accepted rate: a capacity when the
  * store was the bottleneck, otherwise only what the node was asked to do, so the count is an upper bound.
  */
-import type { Bottleneck, CapacitySizing, CapacityStep } from '../result/schema.js';
-import { formatMicros } from '../units.js';
+import type { Bottleneck, CapacitySizing, CapacityStep } from '../../result/schema.js';
+import { formatMicros } from '../../result/units.js';
 import { SHARD_SATURATED } from './bottleneck.js';
 
 /** Per-shard utilisation planned for when the run did not measure one (the shard path never limited it). */

@@ -5,12 +5,12 @@
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Engine } from '../../engine/index.js';
-import { latencyOf } from '../gate/threshold.js';
-import type { RunOptions } from '../options/run-flags.js';
-import type { CapacityStep, ResultV1 } from '../result/schema.js';
+import { latencyOf } from '../../reports/gate/threshold.js';
+import type { RunOptions } from '../run/run-options.js';
+import type { CapacityStep, ResultV1 } from '../../result/schema.js';
 import { Progress } from '../run/progress.js';
 import { startRun } from '../run/run.js';
-import type { Threshold } from '../gate/threshold.js';
+import type { Threshold } from '../../reports/gate/threshold.js';
 import type { SideSample } from './measure.js';
 
 /** A run of the search (a step or the prime): what differs from the base options. */

@@ -5,7 +5,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { temporal } from '@temporalio/proto';
 import { workflowServiceDefinition } from '../../engine/index.js';
-import type { Wire } from './wire.js';
+import type { Wire } from '../../scenarios/sdk/wire.js';
 
 /** Method name -> [request as built (int64 may be numbers), decoded response]. The methods stampede calls. */
 export interface Methods {

@@ -3,9 +3,9 @@
  * it (or finished before it); then its percentiles are computed, its histograms go to the interval log and the
  * run totals, and it is dropped: memory stays flat however long the run.
  */
-import { addEncoded, newHistogram, summarize, type Histogram } from '../recorder/histogram.js';
+import { addEncoded, newHistogram, summarize, type Histogram } from '../../result/histogram.js';
 import type { IntervalData } from '../recorder/interval-recorder.js';
-import type { IntervalHealth, IntervalOp, IntervalResult, Phase } from '../result/schema.js';
+import type { IntervalHealth, IntervalOp, IntervalResult, Phase } from '../../result/schema.js';
 import type { HealthSample } from './protocol.js';
 
 interface OpAgg {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDurationMs } from '../units.js';
+import { parseDurationMs } from '../../result/units.js';
 import { planConstantArrivalRate } from './constant-arrival-rate.js';
 import { planConstantConcurrency } from './constant-concurrency.js';
 import { parseStages, planRampingArrivalRate } from './ramping-arrival-rate.js';

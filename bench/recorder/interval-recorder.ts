@@ -5,7 +5,7 @@
  * Plain metrics (workflow end-to-end, timer lateness, ...) get one histogram; counters count.
  * `snapshot()` encodes everything and resets, so memory stays bounded however long the run.
  */
-import { encodeHistogram, newHistogram, recordUs, type Histogram } from './histogram.js';
+import { encodeHistogram, newHistogram, recordUs, type Histogram } from '../../result/histogram.js';
 
 export interface OpHistogramsEncoded {
   service?: string;

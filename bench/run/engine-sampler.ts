@@ -4,8 +4,8 @@
  * it comes over the admin surface, and a target without one (a real Temporal) simply has no engine data.
  */
 import type { Engine, EngineSample, EngineStats } from '../../engine/index.js';
-import type { EngineAdminClient } from '../client/admin.js';
-import type { Contention } from '../result/schema.js';
+import type { EngineAdminClient } from '../client/admin-client.js';
+import type { Contention } from '../../result/schema.js';
 
 export class EngineSampler {
   private last: EngineSample | undefined;

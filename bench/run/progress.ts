@@ -2,8 +2,8 @@
  * Live progress: one line per interval (ops/s, p50/p99/p99.9/max, errors, dropped, in-flight, generator CPU),
  * plus a progress bar on a TTY; plain lines without a TTY; JSON lines with --json; nothing with --quiet.
  */
-import type { IntervalResult } from '../result/schema.js';
-import { formatDuration, formatMicros } from '../units.js';
+import type { IntervalResult } from '../../result/schema.js';
+import { formatDuration, formatMicros } from '../../result/units.js';
 
 export type OutputMode = 'tty' | 'plain' | 'quiet' | 'json';
 

@@ -16,10 +16,10 @@ import { IntervalAggregator } from '../coordinator/aggregator.js';
 import { workflowIdPrefix, type ThreadEffectiveOptions, type ThreadInit } from '../coordinator/protocol.js';
 import { RunFailedError, UsageError } from '../errors.js';
 import { planSchedule } from '../executors/index.js';
-import type { RunOptions } from '../options/run-flags.js';
-import { encodeHistogram, summarize, type Histogram } from '../recorder/histogram.js';
-import { nowMs } from '../recorder/clock.js';
-import { HlogWriter } from '../result/hlog.js';
+import type { RunOptions } from './run-options.js';
+import { encodeHistogram, summarize, type Histogram } from '../../result/histogram.js';
+import { nowMs } from '../recorder/wall-clock.js';
+import { HlogWriter } from '../../result/hlog.js';
 import {
   RESULT_SCHEMA,
   RESULT_VERSION,
@@ -28,18 +28,18 @@ import {
   type OperationResult,
   type Phase,
   type ResultV1,
-} from '../result/schema.js';
-import { compileOptions } from '../scenario-api/options.js';
+} from '../../result/schema.js';
+import { compileOptions } from '../../scenarios/sdk/option-specs.js';
 import type { Progress } from './progress.js';
-import { countOpen, verifyRun } from './verify.js';
-import { finishContext, verifyContext } from '../verify/verify-context.js';
-import { DEFAULT_RETENTION_REAL_MS } from '../options/engine-flags.js';
-import { renderReport } from '../../reports/index.js';
-import { redactSecrets } from '../result/redact.js';
+import { countOpen, verifyRun } from '../verify/run-verification.js';
+import { finishContext, verifyContext } from '../verify/engine-reader.js';
+import { renderReport } from '../../reports/render.js';
+import { redactSecrets } from '../../result/redact.js';
 import { gitSha } from './git.js';
-import { EngineAdminClient } from '../client/admin.js';
+import { EngineAdminClient } from '../client/admin-client.js';
 import { EngineSampler } from './engine-sampler.js';
 import { TOOL_VERSION } from '../version.js';
+import { embeddedEngineOptions } from './embedded-engine.js';
 
 function latency(h: Histogram): LatencyStats {
   return { ...summarize(h), histogram: encodeHistogram(h) };
@@ -436,17 +436,6 @@ async function run(
     client.close();
     if (!hooks.engine) await engine?.stop();
   }
-}
-
-/** The embedded engine's options: the run's, with the time scale a scenario suggests unless --time-scale is given. */
-export function embeddedEngineOptions(o: RunOptions, suggestedTimeScale: number | undefined): RunOptions['engine'] {
-  const engineOptions = { ...o.engine };
-  if (suggestedTimeScale !== undefined && suggestedTimeScale !== engineOptions.timeScale) {
-    engineOptions.timeScale = suggestedTimeScale;
-    // Retention is virtual time: keep closed runs for the default's worth of real time at the new scale.
-    if (!o.retentionGiven) engineOptions.defaultRetentionMs = DEFAULT_RETENTION_REAL_MS * suggestedTimeScale;
-  }
-  return engineOptions;
 }
 
 function fmt(ms: number): string {

@@ -3,11 +3,11 @@
  * handed back eagerly in a workflow task's completion) and reports the outcome.
  */
 import type { temporal } from '@temporalio/proto';
-import { fromPayloads, toPayloads } from '../scenario-api/payloads.js';
-import { hashString } from '../scenario-api/random.js';
-import type { OptionSpecs, OptionValues } from '../scenario-api/options.js';
-import type { AnyScenario } from '../scenario-api/types.js';
-import { nowUs } from '../recorder/clock.js';
+import { fromPayloads, toPayloads } from '../../scenarios/sdk/payloads.js';
+import { hashString } from '../../scenarios/sdk/random.js';
+import type { OptionSpecs, OptionValues } from '../../scenarios/sdk/option-specs.js';
+import type { AnyScenario } from '../../scenarios/sdk/scenario.js';
+import { nowUs } from '../recorder/wall-clock.js';
 import { errorType, seededRandom, type ThreadRuntime } from './runtime.js';
 
 export type ActivityTask = temporal.api.workflowservice.v1.PollActivityTaskQueueResponse;

@@ -7,12 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { SCENARIOS } from '../../scenarios/index.js';
-import { compileOptions } from '../scenario-api/options.js';
-import { nowUs } from '../recorder/clock.js';
+import { compileOptions } from '../../scenarios/sdk/option-specs.js';
+import { nowUs } from '../recorder/wall-clock.js';
 import { EagerActivitySlots, runActivity, type ActivityTask } from './activity-task.js';
-import { StickyHistoryCache } from './history-cache.js';
+import { StickyHistoryCache } from './sticky-cache.js';
 import { errorType, runThread, type ThreadRuntime } from './runtime.js';
-import { handleWorkflowTask, type WorkerContext, type WorkflowTask } from './workflow-task.js';
+import { handleWorkflowTask, type WorkerContext, type WorkflowTask } from './answer-workflow-task.js';
 
 const POLL_TIMEOUT_MS = 70_000;
 /** Runs kept in a poller thread's sticky cache (the SDKs' default workflow cache holds a few thousand). */

@@ -3,13 +3,13 @@
  * flushes (interval i covers [t0 + i*I, t0 + (i+1)*I)), health sampling, and the message plumbing. A thread
  * that throws reports `fatal` and exits non-zero, so the coordinator fails the run loudly.
  */
-import { seededRandom } from '../scenario-api/random.js';
+import { seededRandom } from '../../scenarios/sdk/random.js';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { WorkflowServiceClient, isServiceError, grpc } from '../client/workflow-service.js';
 import { serializeError } from '../errors.js';
 import { IntervalRecorder } from '../recorder/interval-recorder.js';
-import { nowMs } from '../recorder/clock.js';
+import { nowMs } from '../recorder/wall-clock.js';
 import type {
   CoordinatorMessage,
   HealthSample,

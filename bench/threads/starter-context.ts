@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { temporal } from '@temporalio/proto';
-import type { StarterContext } from '../scenario-api/types.js';
-import { fromPayloads, toPayload, toPayloads } from '../scenario-api/payloads.js';
-import { nowUs } from '../recorder/clock.js';
+import type { StarterContext } from '../../scenarios/sdk/scenario.js';
+import { fromPayloads, toPayload, toPayloads } from '../../scenarios/sdk/payloads.js';
+import { nowUs } from '../recorder/wall-clock.js';
 import { errorType, type ThreadRuntime } from './runtime.js';
 import { workflowIdPrefix } from '../coordinator/protocol.js';
 

@@ -4,7 +4,7 @@
  * (never delayed, which would hide the stall). Closed model: each virtual user loops.
  */
 import { SCENARIOS } from '../../scenarios/index.js';
-import { compileOptions } from '../scenario-api/options.js';
+import { compileOptions } from '../../scenarios/sdk/option-specs.js';
 import { planSchedule, type ExecutorConfig } from '../executors/index.js';
 import {
   closedShare,
@@ -13,11 +13,11 @@ import {
   type OpenSchedule,
   type Partition,
 } from '../executors/types.js';
-import { nowMs } from '../recorder/clock.js';
+import { nowMs } from '../recorder/wall-clock.js';
 import { errorType, runThread, seededRandom, type ThreadRuntime } from './runtime.js';
 import { EagerActivitySlots } from './activity-task.js';
 import { starterContext, type EagerWorker } from './starter-context.js';
-import { handleWorkflowTask, type WorkerContext } from './workflow-task.js';
+import { handleWorkflowTask, type WorkerContext } from './answer-workflow-task.js';
 
 /** Eager workflow tasks (and, separately, eager activities) a starter thread runs at once. */
 const EAGER_SLOTS = 64;

@@ -10,9 +10,9 @@ import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
 import type { StoreReader, StoredRun } from '../../engine/index.js';
 import { RunFailedError } from '../errors.js';
-import { fromPayloads } from '../scenario-api/payloads.js';
-import type { AnyScenario, VerifyContext } from '../scenario-api/types.js';
-import type { OptionValues, OptionSpecs } from '../scenario-api/options.js';
+import { fromPayloads } from '../../scenarios/sdk/payloads.js';
+import type { AnyScenario, VerifyContext } from '../../scenarios/sdk/scenario.js';
+import type { OptionValues, OptionSpecs } from '../../scenarios/sdk/option-specs.js';
 import { CLOSE_EVENT_TYPES, historyProblems, num } from './history-check.js';
 
 const E = proto.temporal.api.enums.v1.EventType;

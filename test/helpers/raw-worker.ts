@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { temporal } from '@temporalio/proto';
 import type { WorkflowServiceClient } from '../../bench/client/workflow-service.js';
-import type { Wire } from '../../bench/client/wire.js';
+import type { Wire } from '../../scenarios/sdk/wire.js';
 import { eventTypes } from './history.js';
 
 export type Command = Wire<temporal.api.command.v1.ICommand>;

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
-import type { ResultV1 } from '../../bench/result/schema.js';
+import type { ResultV1 } from '../../result/schema.js';
 import { WorkflowServiceClient } from '../../bench/client/workflow-service.js';
 import { stampede, type CliResult } from './cli.js';
 import { eventTypes } from './history.js';

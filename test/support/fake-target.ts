@@ -7,7 +7,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { workflowServiceDefinition } from '../../engine/index.js';
-import { toPayload } from '../../bench/scenario-api/payloads.js';
+import { toPayload } from '../../scenarios/sdk/payloads.js';
 
 export interface FakeTarget {
   address: string;

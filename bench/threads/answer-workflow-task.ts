@@ -1,0 +1,330 @@
+/**
+ * A synthetic worker's workflow task: assemble the run's history (the task's events, joined to the sticky cache
+ * when the task came from the sticky queue), run the scenario's decider over it, answer queries, and complete the
+ * task. Activities on the worker's own queue ask for eager execution when slots are free, and those the engine
+ * hands back in the completion run here at once (Temporal's eager activity dispatch). Records the workflow-level
+ * metrics: end-to-end time (from the intended start the starter put in the workflow's header), task
+ * schedule-to-start, timer lateness, signal-to-handled, and how many runs closed.
+ */
+import type { temporal } from '@temporalio/proto';
+import { DeciderTask, EventType, type HistoryEvent } from '../../scenarios/sdk/decider-task.js';
+import { fromPayload, fromPayloads, toPayloads } from '../../scenarios/sdk/payloads.js';
+import { isCloseCommand, isContinueAsNew, type Command } from '../../scenarios/sdk/commands.js';
+import type { OptionSpecs, OptionValues } from '../../scenarios/sdk/option-specs.js';
+import type { AnyScenario, DeciderContext } from '../../scenarios/sdk/scenario.js';
+import { nowUs } from '../recorder/wall-clock.js';
+import { CALL_TIMEOUT_MS, runActivity, type EagerActivitySlots } from './activity-task.js';
+import { eventIdOf, type StickyHistoryCache } from './sticky-cache.js';
+import { errorType, type ThreadRuntime } from './runtime.js';
+import { INTENDED_START_HEADER } from './starter-context.js';
+
+export type WorkflowTask = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
+
+/** How long a sticky task may wait for this worker before the engine moves it to the normal queue. */
+const STICKY_SCHEDULE_TO_START_S = 10;
+
+/** What a thread needs to act as a worker. */
+export interface WorkerContext {
+  rt: ThreadRuntime;
+  scenario: AnyScenario;
+  options: OptionValues<OptionSpecs>;
+  /** This worker's sticky queue and its history cache; absent: no stickiness (every task carries full history). */
+  sticky?: { queue: string; cache: StickyHistoryCache };
+  /** Slots for eager activities; absent: activities always go through matching. */
+  eagerSlots?: EagerActivitySlots;
+}
+
+function num(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (v && typeof v === 'object' && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
+  return Number(v ?? 0);
+}
+
+function tsUs(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return t ? num(t.seconds) * 1e6 + Math.floor((t.nanos ?? 0) / 1000) : 0;
+}
+
+async function readPages(w: WorkerContext, task: WorkflowTask, first: HistoryEvent[]): Promise<HistoryEvent[]> {
+  const events = first;
+  let token = task.nextPageToken;
+  while (token && token.length > 0) {
+    const page = await w.rt.client.call(
+      'GetWorkflowExecutionHistory',
+      { namespace: w.rt.init.namespace, execution: task.workflowExecution, nextPageToken: token },
+      { timeoutMs: CALL_TIMEOUT_MS },
+    );
+    events.push(...(page.history?.events ?? []));
+    token = page.nextPageToken;
+  }
+  return events;
+}
+
+/** The run's whole history for this task: from the task (and its pages), the sticky cache, or a full read. */
+async function historyOf(w: WorkerContext, task: WorkflowTask): Promise<HistoryEvent[]> {
+  const events = await readPages(w, task, [...(task.history?.events ?? [])]);
+  const first = eventIdOf(events[0]);
+  if (first <= 1) return events;
+  const runId = task.workflowExecution?.runId ?? '';
+  const joined = w.sticky?.cache.join(runId, events, first);
+  if (joined) return joined;
+  // Not cached (evicted, or another worker's run): read the whole history, as an SDK does on a cache miss.
+  w.rt.recorder.count('sticky_cache_misses');
+  const all: HistoryEvent[] = [];
+  let token: Uint8Array | undefined;
+  do {
+    const page = await w.rt.client.call(
+      'GetWorkflowExecutionHistory',
+      {
+        namespace: w.rt.init.namespace,
+        execution: task.workflowExecution,
+        ...(token ? { nextPageToken: token } : {}),
+      },
+      { timeoutMs: CALL_TIMEOUT_MS },
+    );
+    all.push(...(page.history?.events ?? []));
+    token = page.nextPageToken;
+  } while (token && token.length > 0);
+  // The task's own events from `first` on (they may include a transient attempt the store does not hold yet).
+  return all.filter((e) => eventIdOf(e) < first).concat(events);
+}
+
+/** Handles one workflow task; `source` says where it came from (for counting). */
+export async function handleWorkflowTask(
+  w: WorkerContext,
+  task: WorkflowTask,
+  source: 'poll' | 'eager-start',
+): Promise<void> {
+  const { rt, scenario, options: o } = w;
+  const { init, client, recorder } = rt;
+  const scale = init.timeScale;
+  const started = tsUs(task.startedTime);
+  const scheduled = tsUs(task.scheduledTime);
+  if (started > 0 && scheduled > 0)
+    recorder.recordMetric('workflow_task_schedule_to_start', (started - scheduled) / scale);
+  if (source === 'eager-start') recorder.count('workflow_tasks_eager');
+  const runId = task.workflowExecution?.runId ?? '';
+  const events = await historyOf(w, task);
+  const view = new DeciderTask(
+    task.workflowExecution?.workflowId ?? '',
+    runId,
+    task.workflowType?.name ?? '',
+    events,
+    num(task.previousStartedEventId),
+    task.attempt,
+  );
+  const ctx: DeciderContext = {
+    count: (name, n = 1) => recorder.count(name, n),
+    record: (metric, us) => recorder.recordMetric(metric, us),
+    timeScale: scale,
+  };
+
+  if (task.query) {
+    await answerQueryTask(w, task, view);
+    return;
+  }
+
+  let commands: Command[];
+  try {
+    commands = scenario.decide(view, o, ctx);
+  } catch (err) {
+    w.sticky?.cache.drop(runId);
+    recorder.error('decide', errorType(err));
+    await client
+      .call(
+        'RespondWorkflowTaskFailed',
+        {
+          taskToken: task.taskToken,
+          namespace: init.namespace,
+          cause: 14,
+          identity: init.identity,
+          failure: { message: err instanceof Error ? err.message : String(err), source: 'stampede' },
+        },
+        { timeoutMs: CALL_TIMEOUT_MS },
+      )
+      .catch((e: unknown) => recorder.error('respond_workflow_task_failed', errorType(e)));
+    return;
+  }
+  const queryResults: Record<string, temporal.api.query.v1.IWorkflowQueryResult> = {};
+  for (const [id, q] of Object.entries(task.queries ?? {})) {
+    try {
+      const answer = scenario.query?.(view, q.queryType ?? '', fromPayloads(q.queryArgs), o);
+      queryResults[id] = { resultType: 1, answer: toPayloads(answer) };
+    } catch (err) {
+      queryResults[id] = { resultType: 2, errorMessage: err instanceof Error ? err.message : String(err) };
+    }
+  }
+  // Carry the intended start across continue-as-new so the chain's end-to-end time is measured.
+  const header = view.started.header;
+  for (const c of commands) {
+    if (isContinueAsNew(c) && c.continueAsNewWorkflowExecutionCommandAttributes && header) {
+      c.continueAsNewWorkflowExecutionCommandAttributes.header = header;
+    }
+  }
+  const close = commands.find(isCloseCommand);
+  const reserved = close ? 0 : requestEagerActivities(w, commands);
+  const sticky = w.sticky && !close ? w.sticky : undefined;
+  const sent = nowUs();
+  let response: temporal.api.workflowservice.v1.RespondWorkflowTaskCompletedResponse;
+  try {
+    response = await client.call(
+      'RespondWorkflowTaskCompleted',
+      {
+        taskToken: task.taskToken,
+        namespace: init.namespace,
+        identity: init.identity,
+        commands,
+        queryResults,
+        ...(sticky
+          ? {
+              stickyAttributes: {
+                workerTaskQueue: { name: sticky.queue, kind: 2, normalName: init.taskQueue },
+                scheduleToStartTimeout: { seconds: STICKY_SCHEDULE_TO_START_S },
+              },
+            }
+          : {}),
+      },
+      { timeoutMs: CALL_TIMEOUT_MS },
+    );
+  } catch (err) {
+    w.eagerSlots?.release(reserved);
+    w.sticky?.cache.drop(runId);
+    // A closing task that raced new events (signals) is refused; the next task carries them. Expected under
+    // fan-in, so counted rather than treated as an error.
+    if (isUnhandledCommand(err)) recorder.count('workflow_tasks_unhandled_command');
+    else recorder.error('respond_workflow_task', errorType(err));
+    return;
+  }
+  const done = nowUs();
+  if (sticky) sticky.cache.put(runId, events);
+  else w.sticky?.cache.drop(runId);
+  recorder.recordService('respond_workflow_task', done - sent);
+  recorder.count('workflow_tasks');
+  runEagerActivities(w, response.activityTasks ?? [], reserved);
+  recordEventMetrics(rt, view, done);
+  if (close) {
+    const continued = isContinueAsNew(close);
+    recorder.count(continued ? 'workflows_continued' : 'workflows_closed');
+    if (!continued) {
+      const intended = fromPayload(header?.fields?.[INTENDED_START_HEADER]);
+      if (typeof intended === 'number') recorder.recordMetric('workflow_e2e', done - intended);
+    }
+  }
+}
+
+/**
+ * Marks the activities on this worker's own queue for eager execution, as many as there are free slots (at most
+ * 3 per task, as the SDKs do); returns how many slots it reserved.
+ */
+function requestEagerActivities(w: WorkerContext, commands: Command[]): number {
+  const slots = w.eagerSlots;
+  if (!slots) return 0;
+  const own = commands.filter((c) => {
+    const a = c.scheduleActivityTaskCommandAttributes;
+    return a && (!a.taskQueue?.name || a.taskQueue.name === w.rt.init.taskQueue);
+  });
+  const reserved = slots.reserve(own.length);
+  own.slice(0, reserved).forEach((c) => {
+    if (c.scheduleActivityTaskCommandAttributes) c.scheduleActivityTaskCommandAttributes.requestEagerExecution = true;
+  });
+  return reserved;
+}
+
+function runEagerActivities(
+  w: WorkerContext,
+  tasks: temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse[],
+  reserved: number,
+): void {
+  const slots = w.eagerSlots;
+  // The engine may hand back fewer than asked for (the rest went to matching): free their slots now.
+  slots?.release(Math.max(0, reserved - tasks.length));
+  for (const t of tasks) {
+    w.rt.recorder.count('activities_eager');
+    // Started in the same transaction that scheduled it: the schedule-to-start the engine reports (about 0).
+    const started = tsUs(t.startedTime);
+    const scheduled = tsUs(t.currentAttemptScheduledTime);
+    if (started > 0 && scheduled > 0)
+      w.rt.recorder.recordMetric('activity_schedule_to_start', (started - scheduled) / w.rt.init.timeScale);
+    const task = t as temporal.api.workflowservice.v1.PollActivityTaskQueueResponse;
+    w.rt.background(runActivity(w.rt, w.scenario, w.options, task).finally(() => slots?.release(1)));
+  }
+}
+
+async function answerQueryTask(w: WorkerContext, task: WorkflowTask, view: DeciderTask): Promise<void> {
+  const { rt, scenario, options: o } = w;
+  let answer: unknown;
+  let failure: string | undefined;
+  try {
+    answer = scenario.query?.(view, task.query?.queryType ?? '', fromPayloads(task.query?.queryArgs), o);
+    if (!scenario.query) failure = `scenario ${scenario.name} answers no queries`;
+  } catch (err) {
+    failure = err instanceof Error ? err.message : String(err);
+  }
+  const sent = nowUs();
+  try {
+    await rt.client.call(
+      'RespondQueryTaskCompleted',
+      {
+        taskToken: task.taskToken,
+        namespace: rt.init.namespace,
+        completedType: failure === undefined ? 1 : 2,
+        ...(failure === undefined ? { queryResult: toPayloads(answer) } : { errorMessage: failure }),
+      },
+      { timeoutMs: CALL_TIMEOUT_MS },
+    );
+    rt.recorder.recordService('respond_query_task', nowUs() - sent);
+    rt.recorder.count('queries_answered');
+  } catch (err) {
+    rt.recorder.error('respond_query_task', errorType(err));
+  }
+}
+
+/**
+ * Workflow-level metrics from the events this task handled (recorded once the task is accepted, so a retried
+ * task does not count twice):
+ * - timer lateness: the TimerFired event's time minus the time the timer was due (started + start-to-fire), in
+ *   virtual time (what the workflow's clock saw) and in real time (virtual / time scale);
+ * - signal-to-handled: from the sender's stamp in the signal header to this worker's handling of the signal.
+ */
+function recordEventMetrics(rt: ThreadRuntime, view: DeciderTask, handledUs: number): void {
+  const { recorder, init } = rt;
+  for (const e of view.newEvents) {
+    switch (e.eventType) {
+      case EventType.EVENT_TYPE_TIMER_FIRED: {
+        const startedId = num(e.timerFiredEventAttributes?.startedEventId);
+        const started = eventById(view.events, startedId)?.timerStartedEventAttributes;
+        if (!started) break;
+        const dueUs = tsUs(eventById(view.events, startedId)?.eventTime) + durationUs(started.startToFireTimeout);
+        const lateUs = tsUs(e.eventTime) - dueUs;
+        if (lateUs < 0) recorder.count('timers_fired_early');
+        recorder.recordMetric('timer_lateness_virtual', Math.max(0, lateUs));
+        recorder.recordMetric('timer_lateness', Math.max(0, lateUs) / init.timeScale);
+        break;
+      }
+      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
+        const sentUs = fromPayload(e.workflowExecutionSignaledEventAttributes?.header?.fields?.[INTENDED_START_HEADER]);
+        if (typeof sentUs === 'number') recorder.recordMetric('signal_to_handled', Math.max(0, handledUs - sentUs));
+        recorder.count('signals_handled');
+        break;
+      }
+    }
+  }
+}
+
+function isUnhandledCommand(err: unknown): boolean {
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    (err as { code?: unknown }).code === 3 &&
+    String((err as { details?: unknown }).details).includes('UnhandledCommand')
+  );
+}
+
+function eventById(events: readonly HistoryEvent[], id: number): HistoryEvent | undefined {
+  const guess = events[id - 1];
+  if (guess && num(guess.eventId) === id) return guess;
+  return events.find((e) => num(e.eventId) === id);
+}
+
+function durationUs(d: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return d ? num(d.seconds) * 1e6 + Math.floor((d.nanos ?? 0) / 1000) : 0;
+}

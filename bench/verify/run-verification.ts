@@ -1,0 +1,168 @@
+/**
+ * End-of-run verification: every workflow the run started is accounted for by reading the engine back
+ * (CountWorkflowExecutions grouped by status over the run's workflow-id prefix). Visibility trails commits,
+ * so the count is re-read until it stops changing.
+ */
+import type { WorkflowServiceClient } from '../client/workflow-service.js';
+import { fromPayload } from '../../scenarios/sdk/payloads.js';
+import type { Verification } from '../../result/schema.js';
+import { historyProblems, num } from './history-check.js';
+import { fullHistory, listRuns } from './engine-reader.js';
+
+export async function countByStatus(
+  client: WorkflowServiceClient,
+  namespace: string,
+  prefix: string,
+): Promise<Record<string, number>> {
+  const r = await client.call(
+    'CountWorkflowExecutions',
+    { namespace, query: `WorkflowId STARTS_WITH "${prefix}" GROUP BY ExecutionStatus` },
+    { timeoutMs: 30_000 },
+  );
+  const byStatus: Record<string, number> = {};
+  for (const g of r.groups) byStatus[String(fromPayload(g.groupValues?.[0]))] = num(g.count);
+  return byStatus;
+}
+
+/**
+ * How many of the run's workflows the engine reports open (visibility, so it may trail commits by a moment), or
+ * undefined when the target cannot say (no visibility, no STARTS_WITH).
+ */
+export async function countOpen(
+  client: WorkflowServiceClient,
+  namespace: string,
+  prefix: string,
+): Promise<number | undefined> {
+  try {
+    const r = await client.call(
+      'CountWorkflowExecutions',
+      { namespace, query: `WorkflowId STARTS_WITH "${prefix}" AND ExecutionStatus = "Running"` },
+      { timeoutMs: 10_000 },
+    );
+    return num(r.count);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function verifyRun(p: {
+  client: WorkflowServiceClient;
+  namespace: string;
+  prefix: string;
+  started: number;
+  closesDuringRun: boolean;
+  settleMs: number;
+  /** How many runs to read back in full and check for well-formed histories. */
+  sampleSize: number;
+  /** The scenario's own invariant check, if it has one. */
+  scenarioCheck?: () => Promise<string[]>;
+  /**
+   * When the namespace's retention (real time) is shorter than the run, closed runs may already be deleted:
+   * those the run's own workers closed are then accounted for from their count.
+   */
+  retention?: { realMs: number; runMs: number; closedByWorkers: number };
+}): Promise<Verification> {
+  const deletedEstimate = (byStatus: Record<string, number>): number => {
+    if (!p.retention || p.retention.realMs >= p.retention.runMs) return 0;
+    const closed = Object.entries(byStatus)
+      .filter(([s]) => s !== 'ContinuedAsNew' && s !== 'Running')
+      .reduce((n, [, c]) => n + c, 0);
+    return Math.max(0, Math.min(p.started, p.retention.closedByWorkers) - closed);
+  };
+  const notes: string[] = [];
+  let byStatus: Record<string, number> = {};
+  const deadline = Date.now() + p.settleMs;
+  try {
+    // Visibility trails commits: read until every started workflow is seen (and closed, when it should be).
+    for (;;) {
+      byStatus = await countByStatus(p.client, p.namespace, p.prefix);
+      const total =
+        Object.entries(byStatus)
+          .filter(([s]) => s !== 'ContinuedAsNew')
+          .reduce((n, [, c]) => n + c, 0) + deletedEstimate(byStatus);
+      const running = byStatus.Running ?? 0;
+      if ((total >= p.started && (!p.closesDuringRun || running === 0)) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  } catch (err) {
+    return {
+      status: 'unavailable',
+      started: p.started,
+      byStatus: {},
+      lost: 0,
+      stuck: 0,
+      notes: [`could not read workflows back: ${err instanceof Error ? err.message : String(err)}`],
+      historiesChecked: 0,
+      problems: 0,
+    };
+  }
+  // Continue-as-new chains: every started workflow id ends in exactly one non-continued run.
+  const closedOrRunning = Object.entries(byStatus)
+    .filter(([s]) => s !== 'ContinuedAsNew')
+    .reduce((n, [, c]) => n + c, 0);
+  const deleted = deletedEstimate(byStatus);
+  if (deleted > 0 && p.retention)
+    notes.push(
+      `${deleted} closed workflow(s) were already deleted by the namespace's retention (${Math.round(p.retention.realMs / 1000)} s of real time, shorter than the run): counted from the workers' completions`,
+    );
+  const lost = Math.max(0, p.started - closedOrRunning - deleted);
+  const running = byStatus.Running ?? 0;
+  const stuck = p.closesDuringRun ? running : 0;
+  if (lost > 0)
+    notes.push(
+      `lost: ${lost} workflow(s) whose start the engine acknowledged are unknown to it now (lost by the store, when the store lost acknowledged writes)`,
+    );
+  if (stuck > 0) {
+    const ids = await runningIds(p.client, p.namespace, p.prefix).catch(() => []);
+    notes.push(
+      `${stuck} workflow(s) still running though the scenario closes its workflows${ids.length ? `: ${ids.join(', ')}` : ''}`,
+    );
+  }
+  if (closedOrRunning > p.started)
+    notes.push(
+      `${closedOrRunning - p.started} more workflow(s) found than started (a previous run with the same tag?)`,
+    );
+  // Read a sample of runs back in full: every history must be well-formed (and closed, when the run closed).
+  const problems: string[] = [];
+  let historiesChecked = 0;
+  try {
+    const runs = await listRuns(p.client, p.namespace, p.prefix, p.sampleSize);
+    for (const run of runs) {
+      const events = await fullHistory(p.client, p.namespace, run.workflowId, run.runId);
+      historiesChecked += 1;
+      for (const problem of historyProblems([...events], { closed: run.status !== 1 }).slice(0, 3))
+        problems.push(`${run.workflowId}: ${problem}`);
+    }
+    if (p.scenarioCheck) problems.push(...(await p.scenarioCheck()));
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    // A target without list queries (no advanced visibility, or a stand-in) cannot be read back: say so.
+    if (code === 12 || code === 3)
+      notes.push(
+        `histories not read back: the target cannot list workflows by id prefix (${err instanceof Error ? err.message : String(err)})`,
+      );
+    else problems.push(`reading workflows back failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  for (const problem of problems.slice(0, 20)) notes.push(problem);
+  if (problems.length > 20) notes.push(`... and ${problems.length - 20} more problems`);
+  const ok = lost === 0 && stuck === 0 && problems.length === 0;
+  return {
+    status: ok ? 'passed' : 'failed',
+    started: p.started,
+    byStatus,
+    lost,
+    stuck,
+    notes,
+    historiesChecked,
+    problems: problems.length,
+  };
+}
+
+async function runningIds(client: WorkflowServiceClient, namespace: string, prefix: string): Promise<string[]> {
+  const r = await client.call(
+    'ListWorkflowExecutions',
+    { namespace, query: `WorkflowId STARTS_WITH "${prefix}" AND ExecutionStatus = "Running"`, pageSize: 5 },
+    { timeoutMs: 10_000 },
+  );
+  return r.executions.map((e) => e.execution?.workflowId ?? '?');
+}

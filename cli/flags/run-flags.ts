@@ -1,0 +1,229 @@
+/** `stampede run` options: declared once here, compiled to RunOptions with every problem collected. */
+import type { ExecutorName } from '../../bench/coordinator/protocol.js';
+import type { RunOptions } from '../../bench/run/run-options.js';
+import { EXECUTORS } from '../../bench/executors/index.js';
+import { parseStages, type Stage } from '../../bench/executors/ramping-arrival-rate.js';
+import { parseDurationMs, parseRatePerSec } from '../../result/units.js';
+import { compileEngineFlags } from './engine-flags.js';
+import type { FlagDecls } from './flag-decls.js';
+import { show } from '../../scenarios/sdk/show.js';
+
+const W = 'Workload:';
+const L = 'Load model:';
+const T = 'Threads:';
+const O = 'Output:';
+const X = 'Target:';
+
+export const RUN_FLAGS: FlagDecls = {
+  scenario: { type: 'string', default: 'hello', describe: 'workload to run (see `stampede scenarios`)', group: W },
+  namespace: { type: 'string', default: 'default', describe: 'Temporal namespace', group: W },
+  taskQueue: { type: 'string', describe: 'task queue (default: stampede-<scenario>)', group: W },
+  executor: { type: 'string', choices: EXECUTORS, default: 'constant-arrival-rate', describe: 'load model', group: L },
+  rate: {
+    type: 'string',
+    default: '50',
+    describe: 'iterations started per second (e.g. 200, 200/s, 6000/m)',
+    group: L,
+  },
+  stages: {
+    type: 'string',
+    describe: 'ramping-arrival-rate stages, <duration>:<rate>,... (e.g. 30s:100,1m:500)',
+    group: L,
+    list: true,
+  },
+  startRate: {
+    type: 'string',
+    default: '0',
+    describe: 'ramping-arrival-rate: rate at the start of the first stage',
+    group: L,
+  },
+  concurrency: { type: 'number', default: 10, describe: 'constant-concurrency: virtual users', group: L },
+  duration: {
+    type: 'string',
+    default: '30s',
+    describe: 'measured phase (after warm-up); unbounded when only --iterations is given',
+    group: L,
+  },
+  warmup: {
+    type: 'string',
+    default: '10s',
+    describe: 'warm-up before the measured phase, excluded from results',
+    group: L,
+  },
+  iterations: { type: 'number', describe: 'stop after this many iterations in total (warm-up included)', group: L },
+  maxInFlight: {
+    type: 'number',
+    default: 10_000,
+    describe: 'iterations in flight before new ones are dropped (counted)',
+    group: L,
+  },
+  connections: {
+    type: 'number',
+    describe:
+      'iterations each starter thread runs at once (like connections); due iterations wait for one, and the wait counts in response time (default: max-in-flight)',
+    group: L,
+  },
+  drainTimeout: {
+    type: 'string',
+    default: '60s',
+    describe: 'after the last start, how long to wait for workflows to close',
+    group: L,
+  },
+  verifySample: {
+    type: 'number',
+    default: 200,
+    describe: 'workflows read back in full after the run to check histories and scenario invariants (0: count only)',
+    group: O,
+  },
+  seed: {
+    type: 'number',
+    describe: 'seed for scenario randomness (default: random, recorded in the result)',
+    group: L,
+  },
+  starters: {
+    type: 'number',
+    default: 1,
+    describe: 'starter threads (open the workflows); 0: workers only, serving the task queue for --duration',
+    group: T,
+  },
+  pollers: { type: 'number', default: 1, describe: 'poller threads (synthetic workers)', group: T },
+  workflowPollers: {
+    type: 'number',
+    default: 16,
+    describe: 'workflow-task polls outstanding per poller thread',
+    group: T,
+  },
+  activityPollers: {
+    type: 'number',
+    default: 16,
+    describe: 'activity-task polls outstanding per poller thread',
+    group: T,
+  },
+  eager: {
+    type: 'boolean',
+    default: true,
+    describe:
+      'eager execution: first workflow task in the start reply (when the target advertises it) and activities handed back in the workflow task reply (--no-eager: everything through polls)',
+    group: T,
+  },
+  target: {
+    type: 'string',
+    describe: 'host:port of an engine or Temporal frontend to drive instead of the embedded engine',
+    group: X,
+  },
+  segment: {
+    type: 'string',
+    default: '0/1',
+    describe: 'run share i/n of the schedule (distributed runs; combine with `stampede merge`)',
+    group: X,
+  },
+  runTag: {
+    type: 'string',
+    describe: 'workflow-id prefix shared by the segments of one run (default: random)',
+    group: X,
+  },
+  out: { type: 'string', describe: 'output directory (default: results/<time>-<scenario>)', group: O },
+  interval: { type: 'string', default: '1s', describe: 'reporting interval', group: O },
+  label: { type: 'string', describe: 'label of this run in reports (default: <scenario> <store>)', group: O },
+  quiet: { type: 'boolean', default: false, describe: 'print only the summary', group: O },
+  json: { type: 'boolean', default: false, describe: 'print progress and summary as JSON lines', group: O },
+  report: { type: 'boolean', default: true, describe: 'write report.html (--no-report to skip)', group: O },
+};
+
+export function compileRunOptions(
+  raw: Record<string, unknown>,
+  given: (name: string) => boolean,
+  env: NodeJS.ProcessEnv,
+  isTty: boolean,
+): { options: RunOptions; problems: string[] } {
+  const problems: string[] = [];
+  const dur = (name: string, flag: string, allowZero: boolean): number => {
+    const ms = parseDurationMs(show(raw[name]));
+    if (ms === undefined || (!allowZero && ms <= 0)) {
+      problems.push(`--${flag} must be a ${allowZero ? '' : 'positive '}duration like 30s, got ${show(raw[name])}`);
+      return 0;
+    }
+    return ms;
+  };
+  const int = (name: string, flag: string, min: number): number => {
+    const v = Number(raw[name]);
+    if (!Number.isInteger(v) || v < min)
+      problems.push(`--${flag} must be an integer >= ${min}, got ${show(raw[name])}`);
+    return v;
+  };
+
+  const rate = parseRatePerSec(show(raw.rate));
+  if (rate === undefined || !(rate > 0))
+    problems.push(`--rate must be a positive number of iterations per second, got ${show(raw.rate)}`);
+  const startRate = parseRatePerSec(show(raw.startRate));
+  if (startRate === undefined || startRate < 0) problems.push(`--start-rate must be >= 0, got ${show(raw.startRate)}`);
+  const executor = show(raw.executor) as ExecutorName;
+  let stages: Stage[] = [];
+  if (raw.stages !== undefined) {
+    const parsed = parseStages(show(raw.stages), parseDurationMs);
+    if (typeof parsed === 'string') problems.push(`--stages: ${parsed}`);
+    else stages = parsed;
+  } else if (executor === 'ramping-arrival-rate') {
+    problems.push('--executor ramping-arrival-rate needs --stages, e.g. --stages 30s:100,1m:500');
+  }
+  const iterations = raw.iterations === undefined ? undefined : int('iterations', 'iterations', 1);
+  // With only --iterations given, the count bounds the run, not the default duration.
+  const durationMs = iterations !== undefined && !given('duration') ? Infinity : dur('duration', 'duration', false);
+  const intervalMs = dur('interval', 'interval', false);
+  let warmupMs = dur('warmup', 'warmup', true);
+  // Warm-up ends on an interval boundary so that no interval mixes warm-up and measurement.
+  if (intervalMs > 0) warmupMs = Math.ceil(warmupMs / intervalMs) * intervalMs;
+  const segMatch = /^(\d+)\/(\d+)$/.exec(show(raw.segment));
+  const segment = segMatch ? { index: Number(segMatch[1]), count: Number(segMatch[2]) } : { index: 0, count: 1 };
+  if (!segMatch || segment.count < 1 || segment.index >= segment.count) {
+    problems.push(`--segment must be i/n with 0 <= i < n, got ${show(raw.segment)}`);
+  }
+  const target = raw.target === undefined ? undefined : show(raw.target);
+  if (target !== undefined && !/^[^\s:]+:\d{1,5}$/.test(target))
+    problems.push(`--target must be host:port, got ${target}`);
+  const scenario = show(raw.scenario);
+  const engine = compileEngineFlags(raw, env, problems, given);
+  const output = raw.json ? 'json' : raw.quiet ? 'quiet' : isTty ? 'tty' : 'plain';
+  const seed = raw.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : int('seed', 'seed', 0);
+
+  const options: RunOptions = {
+    scenario,
+    scenarioOptions: {},
+    namespace: show(raw.namespace),
+    taskQueue: raw.taskQueue === undefined ? `stampede-${scenario}` : show(raw.taskQueue),
+    executor,
+    ratePerSec: rate ?? 0,
+    startRatePerSec: startRate ?? 0,
+    stages,
+    vus: int('concurrency', 'concurrency', 1),
+    durationMs,
+    warmupMs,
+    iterations,
+    maxInFlight: int('maxInFlight', 'max-in-flight', 1),
+    connections: raw.connections === undefined ? Number(raw.maxInFlight) : int('connections', 'connections', 1),
+    drainTimeoutMs: dur('drainTimeout', 'drain-timeout', true),
+    verifySample: int('verifySample', 'verify-sample', 0),
+    seed,
+    starters: int('starters', 'starters', 0),
+    pollers: int('pollers', 'pollers', 0),
+    workflowPollers: int('workflowPollers', 'workflow-pollers', 1),
+    activityPollers: int('activityPollers', 'activity-pollers', 1),
+    eager: raw.eager !== false,
+    target,
+    segment,
+    runTag: raw.runTag === undefined ? undefined : show(raw.runTag),
+    out: raw.out === undefined ? undefined : show(raw.out),
+    intervalMs,
+    label: raw.label === undefined ? undefined : show(raw.label),
+    output,
+    report: raw.report !== false,
+    engine,
+    timeScaleGiven: given('timeScale'),
+    retentionGiven: given('retention'),
+  };
+  if (options.starters === 0 && options.pollers === 0)
+    problems.push('--starters 0 runs workers only and needs --pollers 1 or more');
+  if (options.starters === 0 && !Number.isFinite(options.durationMs))
+    problems.push('--starters 0 (workers only) needs --duration: how long the workers serve');
+  return { options, problems };
+}

@@ -1,0 +1,49 @@
+/** `stampede merge`: combine the results of one run's segments into one result, interval log and report. */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { renderReport } from '../reports/render.js';
+import { mergeResults, type MergeInput } from '../reports/merge.js';
+import { HlogWriter } from '../result/hlog.js';
+import { readResult, resultFile } from '../result/read.js';
+
+export const mergeCommand: CommandModule = {
+  command: 'merge <results..>',
+  describe: 'combine the results of several --segment processes (or machines) of one run into one result',
+  builder: (y: Argv) =>
+    y
+      .positional('results', { type: 'string', array: true, describe: 'result.json files or the folders holding them' })
+      .option('out', { type: 'string', describe: 'output folder (default: results/<time>-merged)', group: 'Output:' })
+      .example('$0 merge results/a results/b --out results/merged', 'two segment runs into one'),
+  handler: async (args) => {
+    const paths = (args.results as string[] | undefined) ?? [];
+    const inputs: MergeInput[] = paths.map((p) => {
+      const file = resultFile(p);
+      const result = readResult(file);
+      const hlogPath = join(dirname(file), result.files.hlog ?? 'intervals.hlog');
+      return { result, hlog: existsSync(hlogPath) ? readFileSync(hlogPath, 'utf8') : undefined, source: p };
+    });
+    const { result, intervalHistograms, warnings } = mergeResults(inputs);
+    const out = resolve(
+      typeof args.out === 'string'
+        ? args.out
+        : join('results', `${new Date().toISOString().replace(/[:.]/g, '-')}-merged`),
+    );
+    mkdirSync(out, { recursive: true });
+    const hlog = new HlogWriter(
+      join(out, 'intervals.hlog'),
+      result.timing.t0Ms,
+      `stampede merge of ${inputs.length} results`,
+    );
+    for (const [index, hists] of [...intervalHistograms].sort((a, b) => a[0] - b[0])) {
+      hlog.interval(index * result.timing.intervalMs, (index + 1) * result.timing.intervalMs, hists);
+    }
+    await hlog.close();
+    writeFileSync(join(out, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(out, 'report.html'), renderReport([result]));
+    for (const w of warnings) process.stderr.write(`stampede: warning: ${w}\n`);
+    process.stdout.write(
+      `merged ${inputs.length} results: ${result.verification.started} workflows started, verification ${result.verification.status}\n${out}/result.json\n`,
+    );
+  },
+};

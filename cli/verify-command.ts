@@ -1,0 +1,241 @@
+/**
+ * `stampede verify`: read every workflow of a run back from the store (Cassandra, Astra) — or through any
+ * engine's API with --target — and check histories, mutable state against history, and the scenario's
+ * invariants. Exit 0 when everything holds, 1 on any violation, 2 on usage errors.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Argv, CommandModule } from 'yargs';
+import { openStoreReader, type CassandraOptions } from '../engine/index.js';
+import { SCENARIOS } from '../scenarios/index.js';
+import { WorkflowServiceClient } from '../bench/client/workflow-service.js';
+import { RunFailedError, UsageError } from '../bench/errors.js';
+import { addFlags, resolveRaw, type FlagDecls } from './flags/flag-decls.js';
+import { compileEngineFlags, ENGINE_FLAGS } from './flags/engine-flags.js';
+import { show } from '../scenarios/sdk/show.js';
+import { readResult, resultFile } from '../result/read.js';
+import type { ResultV1 } from '../result/schema.js';
+import { compileOptions } from '../scenarios/sdk/option-specs.js';
+import { historyProblems } from '../bench/verify/history-check.js';
+import { verifyFromStore, type StoreVerifyReport } from '../bench/verify/store-verify.js';
+import { fullHistory, listRuns, verifyContext } from '../bench/verify/engine-reader.js';
+
+const STORE_KEYS = [
+  'shards',
+  'contactPoints',
+  'localDataCenter',
+  'keyspace',
+  'astraBundle',
+  'astraTokenFile',
+  'cassandraUser',
+] as const;
+const STORE_FLAGS: FlagDecls = Object.fromEntries(
+  STORE_KEYS.map((k) => [k, { ...ENGINE_FLAGS[k], default: undefined, group: 'Store (default: from the result):' }]),
+) as FlagDecls;
+
+const S = 'Run:';
+const VERIFY_FLAGS: FlagDecls = {
+  runTag: { type: 'string', describe: "the run's workflow-id prefix (default: from the result)", group: S },
+  scenario: { type: 'string', describe: 'scenario whose invariants to check (default: from the result)', group: S },
+  namespace: { type: 'string', describe: 'namespace (default: from the result, else default)', group: S },
+  target: {
+    type: 'string',
+    describe: 'read through this engine or Temporal frontend (host:port) instead of the store',
+    group: S,
+  },
+  sample: {
+    type: 'number',
+    default: 0,
+    describe: 'read at most this many histories (0: every one)',
+    group: S,
+  },
+};
+
+function storeRaw(result: ResultV1 | undefined, flags: Record<string, unknown>): Record<string, unknown> {
+  // The result's store settings, overridden by flags; secrets always come from the environment or a file.
+  const engine = (result?.options.engine ?? {}) as { numShards?: number; cassandra?: Partial<CassandraOptions> };
+  const c = engine.cassandra ?? {};
+  const fromResult: Record<string, unknown> = {
+    shards: engine.numShards,
+    contactPoints: c.contactPoints?.join(','),
+    localDataCenter: c.localDataCenter,
+    keyspace: c.keyspace,
+    astraBundle: c.secureConnectBundle,
+    cassandraUser: c.username && c.username !== 'token' && c.username !== '[redacted]' ? c.username : undefined,
+  };
+  const raw = resolveRaw(STORE_FLAGS, { flags, env: {}, file: {} });
+  const out: Record<string, unknown> = {
+    ...resolveRaw(ENGINE_FLAGS, { flags: {}, env: {}, file: {} }),
+    store: 'cassandra',
+  };
+  for (const k of STORE_KEYS) {
+    const v = raw[k] ?? fromResult[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+function print(
+  report:
+    | StoreVerifyReport
+    | {
+        runs: number;
+        workflows: number;
+        byStatus: Record<string, number>;
+        historiesChecked: number;
+        problems: string[];
+        problemCount: number;
+      },
+  how: string,
+): void {
+  const statuses = Object.entries(report.byStatus)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  // Open runs split in two: waiting by design (for a signal, an update) and stuck (pending work nothing will run).
+  const open =
+    'stuck' in report ? `; open: ${report.waiting} waiting by design, ${report.stuck} stuck (no pending task)` : '';
+  process.stdout.write(
+    `verify (${how}): ${report.workflows} workflows, ${report.runs} runs (${statuses || 'none'}); ${report.historiesChecked} histories checked${open}; ${report.problemCount} problem(s)\n`,
+  );
+  for (const p of report.problems) process.stdout.write(`  ! ${p}\n`);
+  if (report.problemCount > report.problems.length)
+    process.stdout.write(`  ... and ${report.problemCount - report.problems.length} more\n`);
+}
+
+export const verifyCommand: CommandModule = {
+  command: 'verify [result]',
+  describe: "read a run's workflows back from the store and check histories, state and the scenario's invariants",
+  builder: (y: Argv) =>
+    addFlags(
+      addFlags(
+        y.positional('result', { type: 'string', describe: 'the run (result.json or its folder)' }),
+        VERIFY_FLAGS,
+      ),
+      STORE_FLAGS,
+    )
+      .example('$0 verify results/2026-11-22-subscription', 'everything from the result: store, run tag, scenario')
+      .example(
+        '$0 verify --run-tag sp-1234abcd --scenario hello --keyspace stampede --contact-points 10.0.0.5',
+        'a run by tag',
+      )
+      .example('$0 verify results/x --target 127.0.0.1:7233', 'through an engine instead of the store'),
+  handler: async (args) => {
+    const flags = args as Record<string, unknown>;
+    const result = typeof args.result === 'string' ? readResult(args.result) : undefined;
+    const problems: string[] = [];
+    const runTag = (flags.runTag as string | undefined) ?? result?.runId;
+    if (!runTag) problems.push('give a result to verify, or --run-tag');
+    const scenarioName = (flags.scenario as string | undefined) ?? result?.scenario.name;
+    const scenario = scenarioName ? SCENARIOS.get(scenarioName) : undefined;
+    if (scenarioName && !scenario) problems.push(`unknown scenario ${scenarioName}`);
+    const namespace = (flags.namespace as string | undefined) ?? (result ? show(result.options.namespace) : 'default');
+    const sample = Number(flags.sample ?? 0);
+    if (!Number.isInteger(sample) || sample < 0)
+      problems.push(`--sample must be an integer >= 0, got ${show(flags.sample)}`);
+    const values = scenario
+      ? compileOptions(scenario.options, result?.scenario.options ?? {}, `scenario ${scenario.name}`)
+      : undefined;
+    if (values && values.problems.length > 0) problems.push(...values.problems);
+    let expected = new Map<string, Record<string, number>>();
+    if (result && typeof args.result === 'string' && result.files.expected) {
+      const file = join(dirname(resultFile(args.result)), result.files.expected);
+      if (existsSync(file))
+        expected = new Map(
+          Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, number>>),
+        );
+    }
+    const target = flags.target as string | undefined;
+    const storeGiven = STORE_KEYS.some((k) => flags[k] !== undefined);
+    if (!target && result?.target.kind === 'embedded' && result.target.store === 'memory' && !storeGiven)
+      problems.push(
+        'this run used the embedded memory store, which ended with the run: verify reads a persistent store (a run with --store cassandra, or give the store flags) or an engine (--target)',
+      );
+    const closes =
+      scenario && values && result
+        ? scenario.closesDuringRun(values.values, {
+            timeScale: result.target.timeScale,
+            drainTimeoutMs: Number(result.options.drainTimeoutMs ?? 60_000),
+          }) && result.verdict !== 'partial'
+        : false;
+    if (problems.length > 0) throw UsageError.of(problems);
+    const prefix = `${runTag ?? ''}-`;
+
+    if (target) {
+      // Through the API: histories and the scenario's invariants (no mutable state from outside an engine).
+      const client = new WorkflowServiceClient(target);
+      try {
+        await client.waitForReady(10_000).catch((err: unknown) => {
+          throw new UsageError(`cannot reach ${target}: ${err instanceof Error ? err.message : String(err)}`);
+        });
+        const runs = await listRuns(client, namespace, prefix, Number.MAX_SAFE_INTEGER);
+        const found: string[] = [];
+        let count = 0;
+        const byStatus: Record<string, number> = {};
+        let checked = 0;
+        for (const r of runs) {
+          byStatus[String(r.status)] = (byStatus[String(r.status)] ?? 0) + 1;
+          if (sample !== 0 && checked >= sample) continue;
+          checked += 1;
+          const events = await fullHistory(client, namespace, r.workflowId, r.runId);
+          for (const p of historyProblems([...events], { closed: r.status !== 1 })) {
+            count += 1;
+            if (found.length < 50) found.push(`${r.workflowId}/${r.runId}: ${p}`);
+          }
+          if (closes && r.status === 1) {
+            count += 1;
+            if (found.length < 50) found.push(`${r.workflowId}: still running`);
+          }
+        }
+        if (scenario?.verify && values) {
+          for (const p of await scenario.verify(
+            verifyContext(client, namespace, prefix, expected, sample === 0 ? Number.MAX_SAFE_INTEGER : sample),
+            values.values,
+          )) {
+            count += 1;
+            if (found.length < 50) found.push(`${scenario.name}: ${p}`);
+          }
+        }
+        const report = {
+          runs: runs.length,
+          workflows: new Set(runs.map((r) => r.workflowId)).size,
+          byStatus,
+          historiesChecked: checked,
+          problems: found,
+          problemCount: count,
+        };
+        print(report, `through ${target}`);
+        if (count > 0) throw new RunFailedError(`${count} problem(s) found`);
+      } finally {
+        client.close();
+      }
+      return;
+    }
+
+    const engineProblems: string[] = [];
+    const engineOptions = compileEngineFlags(storeRaw(result, flags), process.env, engineProblems);
+    if (engineProblems.length > 0) throw UsageError.of(engineProblems);
+    const cassandra = engineOptions.cassandra as CassandraOptions;
+    const reader = await openStoreReader({ cassandra, numShards: engineOptions.numShards ?? 4 });
+    try {
+      const report = await verifyFromStore(reader, {
+        namespace,
+        prefix,
+        expectClosed: closes,
+        ...(scenario && values ? { scenario: { scenario, values: values.values, expected } } : {}),
+        sample,
+        progress: (m) => process.stderr.write(`${m}\n`),
+      });
+      print(
+        report,
+        `store ${cassandra.secureConnectBundle ? 'Astra' : cassandra.contactPoints.join(',')}/${cassandra.keyspace}`,
+      );
+      if (result && report.workflows < result.verification.started)
+        throw new RunFailedError(
+          `lost by the store: ${result.verification.started - report.workflows} of the ${result.verification.started} workflows the run started (each start was acknowledged by the engine) are not in the store`,
+        );
+      if (report.problemCount > 0) throw new RunFailedError(`${report.problemCount} problem(s) found`);
+    } finally {
+      await reader.close();
+    }
+  },
+};

@@ -1,0 +1,126 @@
+/** Builders for the commands a synthetic worker sends (Temporal's command protos, with sensible defaults). */
+import type { temporal } from '@temporalio/proto';
+import { toPayloads } from './payloads.js';
+import type { Wire } from './wire.js';
+
+/** A command as built here (int64 fields may be plain numbers). */
+export type Command = Wire<temporal.api.command.v1.ICommand>;
+
+// Values of temporal.api.enums.v1.CommandType (kept literal so scenarios need no proto import).
+const T = {
+  scheduleActivity: 1,
+  requestCancelActivity: 2,
+  startTimer: 3,
+  complete: 4,
+  fail: 5,
+  cancelTimer: 6,
+  cancelWorkflow: 7,
+  recordMarker: 9,
+  continueAsNew: 10,
+  upsertSearchAttributes: 13,
+} as const;
+
+function duration(ms: number): { seconds: number; nanos: number } {
+  const seconds = Math.floor(ms / 1000);
+  return { seconds, nanos: Math.round((ms - seconds * 1000) * 1e6) };
+}
+
+export interface ActivityOptions {
+  taskQueue?: string;
+  startToCloseMs?: number;
+  scheduleToCloseMs?: number;
+  heartbeatMs?: number;
+  retry?: { initialIntervalMs?: number; backoff?: number; maximumAttempts?: number; maximumIntervalMs?: number };
+}
+
+export function scheduleActivity(
+  activityId: string,
+  activityType: string,
+  input: unknown,
+  o: ActivityOptions = {},
+): Command {
+  return {
+    commandType: T.scheduleActivity,
+    scheduleActivityTaskCommandAttributes: {
+      activityId,
+      activityType: { name: activityType },
+      ...(o.taskQueue ? { taskQueue: { name: o.taskQueue } } : {}),
+      input: toPayloads(input),
+      startToCloseTimeout: duration(o.startToCloseMs ?? 10_000),
+      ...(o.scheduleToCloseMs ? { scheduleToCloseTimeout: duration(o.scheduleToCloseMs) } : {}),
+      ...(o.heartbeatMs ? { heartbeatTimeout: duration(o.heartbeatMs) } : {}),
+      ...(o.retry
+        ? {
+            retryPolicy: {
+              initialInterval: duration(o.retry.initialIntervalMs ?? 1000),
+              backoffCoefficient: o.retry.backoff ?? 2,
+              maximumAttempts: o.retry.maximumAttempts ?? 0,
+              ...(o.retry.maximumIntervalMs ? { maximumInterval: duration(o.retry.maximumIntervalMs) } : {}),
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+export function requestCancelActivity(scheduledEventId: number): Command {
+  return {
+    commandType: T.requestCancelActivity,
+    requestCancelActivityTaskCommandAttributes: { scheduledEventId },
+  };
+}
+
+export function startTimer(timerId: string, delayMs: number): Command {
+  return {
+    commandType: T.startTimer,
+    startTimerCommandAttributes: { timerId, startToFireTimeout: duration(delayMs) },
+  };
+}
+
+export function cancelTimer(timerId: string): Command {
+  return { commandType: T.cancelTimer, cancelTimerCommandAttributes: { timerId } };
+}
+
+export function completeWorkflow(result?: unknown): Command {
+  return { commandType: T.complete, completeWorkflowExecutionCommandAttributes: { result: toPayloads(result) } };
+}
+
+export function failWorkflow(message: string, type = 'ScenarioFailure'): Command {
+  return {
+    commandType: T.fail,
+    failWorkflowExecutionCommandAttributes: {
+      failure: { message, source: 'stampede', applicationFailureInfo: { type } },
+    },
+  };
+}
+
+export function cancelWorkflow(): Command {
+  return { commandType: T.cancelWorkflow, cancelWorkflowExecutionCommandAttributes: {} };
+}
+
+export function continueAsNew(
+  workflowType: string,
+  taskQueue: string,
+  input: unknown,
+  header?: Wire<temporal.api.common.v1.IHeader> | null,
+): Command {
+  return {
+    commandType: T.continueAsNew,
+    continueAsNewWorkflowExecutionCommandAttributes: {
+      workflowType: { name: workflowType },
+      taskQueue: { name: taskQueue },
+      input: toPayloads(input),
+      ...(header ? { header } : {}),
+    },
+  };
+}
+
+/** True for the commands that close a run. */
+export function isCloseCommand(c: Command): boolean {
+  const t = c.commandType;
+  return t === T.complete || t === T.fail || t === T.cancelWorkflow || t === T.continueAsNew;
+}
+
+export function isContinueAsNew(c: Command): boolean {
+  return c.commandType === T.continueAsNew;
+}
