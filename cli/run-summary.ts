@@ -1,6 +1,7 @@
 /** The end-of-run summary: percentiles per operation with N, front and centre; verification; where the files are. */
 import type { LatencyStats, ResultV1 } from '../result/schema.js';
 import { formatDuration, formatMicros } from '../result/units.js';
+import { COUNTER, isGeneratorMetric, isPoll, METRIC } from '../result/catalogue.js';
 
 function row(cells: string[], widths: number[]): string {
   return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
@@ -17,13 +18,9 @@ function latencyCells(s: LatencyStats | undefined): string[] {
   ];
 }
 
-/** Metrics about the generator itself, shown apart from workflow metrics. */
-export const GENERATOR_METRICS = new Set(['schedule_lag']);
-
 /** Operations in reading order: the scheduled ones first, then worker responses, then polls. */
-export function orderedOps(r: ResultV1): [string, ResultV1['operations'][string]][] {
-  const rank = (name: string, op: ResultV1['operations'][string]): number =>
-    op.response ? 0 : name.startsWith('poll_') ? 2 : 1;
+function orderedOps(r: ResultV1): [string, ResultV1['operations'][string]][] {
+  const rank = (name: string, op: ResultV1['operations'][string]): number => (op.response ? 0 : isPoll(name) ? 2 : 1);
   return Object.entries(r.operations).sort(([a, x], [b, y]) => rank(a, x) - rank(b, y) || a.localeCompare(b));
 }
 
@@ -42,12 +39,12 @@ export function formatSummary(r: ResultV1, outDir: string): string {
     );
     if (op.response) lines.push(row(['  service time', '', '', ...latencyCells(op.service), ''], widths));
   }
-  const workflowMetrics = Object.entries(r.metrics).filter(([name]) => !GENERATOR_METRICS.has(name));
+  const workflowMetrics = Object.entries(r.metrics).filter(([name]) => !isGeneratorMetric(name));
   if (workflowMetrics.length > 0) {
     lines.push(row(['workflow metric', 'N', '', 'p50', 'p90', 'p99', 'p99.9', 'max', ''], widths));
     for (const [name, s] of workflowMetrics) lines.push(row([name, String(s.n), '', ...latencyCells(s), ''], widths));
   }
-  const lag = r.metrics.schedule_lag;
+  const lag = r.metrics[METRIC.scheduleLag];
   if (lag) {
     lines.push(
       `generator: schedule lag p99 ${formatMicros(lag.p99Us)} (max ${formatMicros(lag.maxUs)}), busiest thread ${(r.health.maxElu * 100).toFixed(0)} % busy, process ${r.health.cpuCoresMean.toFixed(2)} cores`,
@@ -59,7 +56,7 @@ export function formatSummary(r: ResultV1, outDir: string): string {
       .map(([k, n]) => `${k} ${n}`)
       .join(', ');
     lines.push(
-      `engine: ${c.transactions} transactions; ${c.conflicts} conflicts retried; ${c.lockWaits} lock waits on one run; ${c.bufferedEvents} buffered events; ${r.counters.workflow_tasks_unhandled_command ?? 0} closing tasks refused (UnhandledCommand); conditional writes: ${lwt || 'none'}`,
+      `engine: ${c.transactions} transactions; ${c.conflicts} conflicts retried; ${c.lockWaits} lock waits on one run; ${c.bufferedEvents} buffered events; ${r.counters[COUNTER.workflowTasksUnhandledCommand] ?? 0} closing tasks refused (UnhandledCommand); conditional writes: ${lwt || 'none'}`,
     );
   }
   const v = r.verification;

@@ -16,9 +16,9 @@ import { show } from '../scenarios/sdk/show.js';
 import { readResult, resultFile } from '../result/read.js';
 import type { ResultV1 } from '../result/schema.js';
 import { compileOptions } from '../scenarios/sdk/option-specs.js';
-import { historyProblems } from '../bench/verify/history-check.js';
+import { verifyThroughApi } from '../bench/verify/api-verify.js';
+import type { VerifyReport } from '../bench/verify/read-back.js';
 import { verifyFromStore, type StoreVerifyReport } from '../bench/verify/store-verify.js';
-import { fullHistory, listRuns, verifyContext } from '../bench/verify/engine-reader.js';
 
 const STORE_KEYS = [
   'shards',
@@ -75,19 +75,7 @@ function storeRaw(result: ResultV1 | undefined, flags: Record<string, unknown>):
   return out;
 }
 
-function print(
-  report:
-    | StoreVerifyReport
-    | {
-        runs: number;
-        workflows: number;
-        byStatus: Record<string, number>;
-        historiesChecked: number;
-        problems: string[];
-        problemCount: number;
-      },
-  how: string,
-): void {
+function print(report: VerifyReport | StoreVerifyReport, how: string): void {
   const statuses = Object.entries(report.byStatus)
     .map(([k, n]) => `${k} ${n}`)
     .join(', ');
@@ -167,44 +155,15 @@ export const verifyCommand: CommandModule = {
         await client.waitForReady(10_000).catch((err: unknown) => {
           throw new UsageError(`cannot reach ${target}: ${err instanceof Error ? err.message : String(err)}`);
         });
-        const runs = await listRuns(client, namespace, prefix, Number.MAX_SAFE_INTEGER);
-        const found: string[] = [];
-        let count = 0;
-        const byStatus: Record<string, number> = {};
-        let checked = 0;
-        for (const r of runs) {
-          byStatus[String(r.status)] = (byStatus[String(r.status)] ?? 0) + 1;
-          if (sample !== 0 && checked >= sample) continue;
-          checked += 1;
-          const events = await fullHistory(client, namespace, r.workflowId, r.runId);
-          for (const p of historyProblems([...events], { closed: r.status !== 1 })) {
-            count += 1;
-            if (found.length < 50) found.push(`${r.workflowId}/${r.runId}: ${p}`);
-          }
-          if (closes && r.status === 1) {
-            count += 1;
-            if (found.length < 50) found.push(`${r.workflowId}: still running`);
-          }
-        }
-        if (scenario?.verify && values) {
-          for (const p of await scenario.verify(
-            verifyContext(client, namespace, prefix, expected, sample === 0 ? Number.MAX_SAFE_INTEGER : sample),
-            values.values,
-          )) {
-            count += 1;
-            if (found.length < 50) found.push(`${scenario.name}: ${p}`);
-          }
-        }
-        const report = {
-          runs: runs.length,
-          workflows: new Set(runs.map((r) => r.workflowId)).size,
-          byStatus,
-          historiesChecked: checked,
-          problems: found,
-          problemCount: count,
-        };
+        const report = await verifyThroughApi(client, {
+          namespace,
+          prefix,
+          expectClosed: closes,
+          ...(scenario && values ? { scenario: { scenario, values: values.values, expected } } : {}),
+          sample,
+        });
         print(report, `through ${target}`);
-        if (count > 0) throw new RunFailedError(`${count} problem(s) found`);
+        if (report.problemCount > 0) throw new RunFailedError(`${report.problemCount} problem(s) found`);
       } finally {
         client.close();
       }

@@ -6,15 +6,9 @@
 import type { CapacityResult, CapacityStep, ResultV1 } from '../result/schema.js';
 import type { Spec } from './charts.js';
 import { esc, table, type Section } from './page.js';
+import { formatMicros } from '../result/units.js';
 
 const VERDICT_SCALE = { domain: ['pass', 'fail', 'interrupted'], range: ['#2b8a3e', '#c92a2a', '#e67700'] };
-
-function ms(us: number | undefined): string {
-  if (us === undefined || !Number.isFinite(us)) return '-';
-  if (us < 1000) return `${Math.round(us)}µs`;
-  if (us < 1_000_000) return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)}ms`;
-  return `${(us / 1_000_000).toFixed(2)}s`;
-}
 
 function rate(v: number | undefined): string {
   return v === undefined || !Number.isFinite(v) ? '-' : `${Number(v.toPrecision(4))}/s`;
@@ -173,9 +167,9 @@ function stepTable(steps: CapacityStep[]): string {
       rate(s.ratePerSec),
       rate(s.achievedPerSec),
       rate(s.completedPerSec),
-      ...series.map((name) => ms(s.latency[name]?.p99Us)),
+      ...series.map((name) => formatMicros(s.latency[name]?.p99Us)),
       m.persistence ? m.persistence.shardUtilisation.toFixed(2) : '-',
-      m.persistence ? ms(m.persistence.shardPathUs) : '-',
+      m.persistence ? formatMicros(m.persistence.shardPathUs) : '-',
       m.engine?.mainThreadElu !== undefined
         ? share(m.engine.mainThreadElu)
         : m.engine?.cpuCores !== undefined
@@ -230,7 +224,7 @@ function card(c: CapacityResult, label: string): string {
       ['SLOs', c.slos.join(', ')],
       [
         'stability',
-        `rate achieved ≥ ${Math.round(c.stability.minAchieved * 100)}%, no dropped iterations, schedule lag p99 ≤ ${ms(c.stability.maxScheduleLagUs)}, generator threads > 90% busy in ≤ ${Math.round(c.stability.maxBusyIntervals * 100)}% of intervals, backlog growth ≤ ${Math.round(c.stability.maxBacklogGrowth * 100)}% of arrivals, every workflow closed`,
+        `rate achieved ≥ ${Math.round(c.stability.minAchieved * 100)}%, no dropped iterations, schedule lag p99 ≤ ${formatMicros(c.stability.maxScheduleLagUs)}, generator threads > 90% busy in ≤ ${Math.round(c.stability.maxBusyIntervals * 100)}% of intervals, backlog growth ≤ ${Math.round(c.stability.maxBacklogGrowth * 100)}% of arrivals, every workflow closed`,
       ],
       ['search', c.search.description],
       [

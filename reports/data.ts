@@ -2,8 +2,11 @@
  * Turns results into the long-format rows the charts read: one row per (run, time, series, value). Several
  * results become one data set, so every chart overlays runs by colour.
  */
-import * as hdr from 'hdr-histogram-js';
 import type { ResultV1 } from '../result/schema.js';
+import { percentilesOf, summarizeEncoded } from '../result/summary.js';
+import { COUNTER } from '../result/catalogue.js';
+
+const SPECTRUM_PERCENTILES = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999, 100];
 
 export interface Row {
   run: string;
@@ -37,7 +40,7 @@ export function throughputRows(results: ResultV1[], labels: string[]): Row[] {
           phase: iv.phase,
         });
       }
-      const closed = iv.counters.workflows_closed;
+      const closed = iv.counters[COUNTER.workflowsClosed];
       if (closed !== undefined)
         rows.push({
           run,
@@ -80,16 +83,16 @@ export interface SpectrumRow {
 /** The percentile spectrum of encoded histograms, for a log 1/(1-p) axis (HdrHistogram's plot). */
 export function spectrumRows(run: string, series: string, encoded: string | undefined): SpectrumRow[] {
   if (!encoded) return [];
-  const h = hdr.decodeFromCompressedBase64(encoded, 32, false);
-  if (h.totalCount === 0) return [];
+  const { count, values } = percentilesOf(encoded, SPECTRUM_PERCENTILES);
+  if (count === 0) return [];
   const rows: SpectrumRow[] = [];
-  const ps = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999, 100];
-  for (const p of ps) {
-    if (p === 100 || (1 - p / 100) * h.totalCount >= 1 || p <= 50) {
-      const x = p === 100 ? Math.max(10, h.totalCount) : 1 / (1 - p / 100);
-      rows.push({ run, series, x, percentile: p, ms: h.getValueAtPercentile(p) / 1000 });
+  SPECTRUM_PERCENTILES.forEach((p, i) => {
+    // Percentiles the samples cannot tell apart from the maximum are left out.
+    if (p === 100 || (1 - p / 100) * count >= 1 || p <= 50) {
+      const x = p === 100 ? Math.max(10, count) : 1 / (1 - p / 100);
+      rows.push({ run, series, x, percentile: p, ms: (values[i] ?? 0) / 1000 });
     }
-  }
+  });
   return rows;
 }
 
@@ -103,7 +106,7 @@ export function healthRows(results: ResultV1[], labels: string[]): Row[] {
       rows.push({ run, t, series: 'max thread busy (ELU)', value: iv.health.maxElu });
       rows.push({ run, t, series: 'event-loop delay p99 (ms)', value: iv.health.eventLoopDelayP99Us / 1000 });
       rows.push({ run, t, series: 'schedule lag max (ms)', value: iv.health.scheduleLagMaxUs / 1000 });
-      rows.push({ run, t, series: 'dropped / interval', value: iv.counters.dropped ?? 0 });
+      rows.push({ run, t, series: 'dropped / interval', value: iv.counters[COUNTER.dropped] ?? 0 });
     }
   });
   return rows;
@@ -191,15 +194,15 @@ export function statementLatencies(results: ResultV1[], labels: string[]): State
   const out: StatementLatency[] = [];
   results.forEach((r, i) => {
     for (const [statement, st] of Object.entries(r.engine?.persistence ?? {})) {
-      const h = hdr.decodeFromCompressedBase64(st.latencyUs, 32, false);
+      const s = summarizeEncoded(st.latencyUs);
       out.push({
         run: labels[i] ?? r.label,
         statement,
         count: st.count,
         errors: st.errors,
-        p50Ms: h.getValueAtPercentile(50) / 1000,
-        p99Ms: h.getValueAtPercentile(99) / 1000,
-        maxMs: h.maxValue / 1000,
+        p50Ms: s.p50Us / 1000,
+        p99Ms: s.p99Us / 1000,
+        maxMs: s.maxUs / 1000,
         outcomes: st.outcomes ?? {},
       });
     }

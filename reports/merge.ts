@@ -1,20 +1,23 @@
 /**
  * `stampede merge`: several results of one run (its --segment shares, from several processes or machines) into
  * one, losslessly: histograms are added (totals from result.json, per-interval ones from each intervals.hlog),
- * intervals are aligned by index, counters summed. Percentiles are recomputed from the merged histograms, never
- * averaged.
+ * intervals are aligned by index, counters summed. Every percentile comes from result/summary.ts over the merged
+ * histograms, never averaged; only an interval without .hlog lines falls back to the worst of its inputs.
  */
 import { ResultFileError } from '../result/errors.js';
-import { addEncoded, encodeHistogram, newHistogram, summarize, type Histogram } from '../result/histogram.js';
-import { readHlog } from '../result/hlog.js';
+import { addEncoded, newHistogram, type Histogram, type OpLatencies } from '../result/histogram.js';
+import { metricTag, opTag, readHlog } from '../result/hlog.js';
 import type {
   IntervalHealth,
+  IntervalMetric,
   IntervalOp,
   IntervalResult,
   LatencyStats,
   OperationResult,
   ResultV1,
+  Verification,
 } from '../result/schema.js';
+import { intervalMetric, intervalOp, latencyStats, operationResult, sumRecords } from '../result/summary.js';
 
 export interface MergeInput {
   result: ResultV1;
@@ -23,11 +26,14 @@ export interface MergeInput {
   source: string;
 }
 
-function latency(h: Histogram): LatencyStats {
-  return { ...summarize(h), histogram: encodeHistogram(h) };
+/** Histograms of each interval by their .hlog tag, merged over the inputs. */
+type IntervalHistograms = Map<number, Map<string, Histogram>>;
+
+function sum<T>(items: readonly T[], of: (t: T) => number): number {
+  return items.reduce((n, t) => n + of(t), 0);
 }
 
-function mergeLatency(parts: (LatencyStats | undefined)[]): Histogram | undefined {
+function mergeEncoded(parts: (LatencyStats | undefined)[]): Histogram | undefined {
   const present = parts.filter((p): p is LatencyStats => p !== undefined);
   if (present.length === 0) return undefined;
   const h = newHistogram();
@@ -35,21 +41,11 @@ function mergeLatency(parts: (LatencyStats | undefined)[]): Histogram | undefine
   return h;
 }
 
-function sumRecords(records: Record<string, number>[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const r of records) for (const [k, v] of Object.entries(r)) out[k] = (out[k] ?? 0) + v;
-  return out;
-}
-
-export function mergeResults(inputs: MergeInput[]): {
-  result: ResultV1;
-  intervalHistograms: Map<number, Map<string, Histogram>>;
-  warnings: string[];
-} {
+/** Results of different runs do not merge; segments that do not make one whole schedule merge with a warning. */
+function checkInputs(inputs: MergeInput[]): string[] {
   if (inputs.length < 2) throw new ResultFileError('merge needs at least two results');
   const first = inputs[0]?.result as ResultV1;
   const problems: string[] = [];
-  const warnings: string[] = [];
   for (const { result: r, source } of inputs) {
     if (r.scenario.name !== first.scenario.name)
       problems.push(`${source} ran scenario ${r.scenario.name}, not ${first.scenario.name}`);
@@ -59,6 +55,7 @@ export function mergeResults(inputs: MergeInput[]): {
       problems.push(`${source} warmed up ${r.timing.warmupMs} ms, not ${first.timing.warmupMs} ms`);
   }
   if (problems.length > 0) throw ResultFileError.of(problems);
+  const warnings: string[] = [];
   const counts = new Set(inputs.map((i) => i.result.segment.count));
   const indices = inputs.map((i) => i.result.segment.index).sort((a, b) => a - b);
   if (counts.size !== 1 || indices.join() !== Array.from({ length: first.segment.count }, (_, i) => i).join()) {
@@ -66,48 +63,46 @@ export function mergeResults(inputs: MergeInput[]): {
       `segments ${inputs.map((i) => `${i.result.segment.index}/${i.result.segment.count}`).join(', ')} do not make one whole schedule`,
     );
   }
+  return warnings;
+}
 
-  // Totals.
-  const opNames = [...new Set(inputs.flatMap((i) => Object.keys(i.result.operations)))];
-  const measuredMs = Math.max(...inputs.map((i) => i.result.timing.measuredMs));
+function mergeOperations(results: ResultV1[], measuredMs: number): Record<string, OperationResult> {
   const operations: Record<string, OperationResult> = {};
-  for (const name of opNames) {
-    const parts = inputs.map((i) => i.result.operations[name]);
-    const service = mergeLatency(parts.map((p) => p?.service)) ?? newHistogram();
-    const response = mergeLatency(parts.map((p) => p?.response));
-    const wait = mergeLatency(parts.map((p) => p?.wait));
-    const count = parts.reduce((n, p) => n + (p?.count ?? 0), 0);
-    operations[name] = {
-      count,
-      errors: parts.reduce((n, p) => n + (p?.errors ?? 0), 0),
-      throughputPerSec: count / (measuredMs / 1000),
-      service: latency(service),
-      ...(response ? { response: latency(response) } : {}),
-      ...(wait ? { wait: latency(wait) } : {}),
-    };
-  }
-  const metrics: Record<string, LatencyStats> = {};
-  for (const name of new Set(inputs.flatMap((i) => Object.keys(i.result.metrics)))) {
-    const h = mergeLatency(inputs.map((i) => i.result.metrics[name]));
-    if (h) metrics[name] = latency(h);
-  }
-
-  // Intervals, aligned by index; percentiles from the merged interval histograms of the .hlog files.
-  const intervalHistograms = new Map<number, Map<string, Histogram>>();
-  const intervalMs = first.timing.intervalMs;
-  const haveAllLogs = inputs.every((i) => i.hlog !== undefined);
-  if (!haveAllLogs)
-    warnings.push(
-      'some inputs have no intervals.hlog: per-interval percentiles are the worst of the inputs, not recomputed',
+  for (const name of new Set(results.flatMap((r) => Object.keys(r.operations)))) {
+    const parts = results.map((r) => r.operations[name]);
+    const op: OpLatencies<Histogram> = { service: mergeEncoded(parts.map((p) => p?.service)) ?? newHistogram() };
+    for (const kind of ['response', 'wait'] as const) {
+      const h = mergeEncoded(parts.map((p) => p?.[kind]));
+      if (h) op[kind] = h;
+    }
+    operations[name] = operationResult(
+      op,
+      sum(parts, (p) => p?.errors ?? 0),
+      measuredMs,
     );
+  }
+  return operations;
+}
+
+function mergeMetrics(results: ResultV1[]): Record<string, LatencyStats> {
+  const metrics: Record<string, LatencyStats> = {};
+  for (const name of new Set(results.flatMap((r) => Object.keys(r.metrics)))) {
+    const h = mergeEncoded(results.map((r) => r.metrics[name]));
+    if (h) metrics[name] = latencyStats(h);
+  }
+  return metrics;
+}
+
+function intervalHistograms(inputs: MergeInput[], intervalMs: number): IntervalHistograms {
+  const out: IntervalHistograms = new Map();
   for (const input of inputs) {
     if (!input.hlog) continue;
     for (const line of readHlog(input.hlog)) {
       const index = Math.round((line.startSec * 1000) / intervalMs);
-      let byTag = intervalHistograms.get(index);
+      let byTag = out.get(index);
       if (!byTag) {
         byTag = new Map();
-        intervalHistograms.set(index, byTag);
+        out.set(index, byTag);
       }
       let h = byTag.get(line.tag);
       if (!h) {
@@ -117,118 +112,158 @@ export function mergeResults(inputs: MergeInput[]): {
       h.add(line.histogram);
     }
   }
-  const allIndices = [...new Set(inputs.flatMap((i) => i.result.intervals.map((iv) => iv.index)))].sort(
-    (a, b) => a - b,
-  );
-  const intervals: IntervalResult[] = allIndices.map((index) => {
-    const parts = inputs
-      .map((i) => i.result.intervals.find((iv) => iv.index === index))
+  return out;
+}
+
+/** One operation of a merged interval: from the merged histograms, else the worst of the inputs. */
+function mergeIntervalOp(name: string, ps: IntervalOp[], hists: Map<string, Histogram> | undefined): IntervalOp {
+  const count = sum(ps, (p) => p.count);
+  const errors = sum(ps, (p) => p.errors);
+  const service = hists?.get(opTag(name, 'service'));
+  const response = hists?.get(opTag(name, 'response'));
+  if (service) return intervalOp({ service, ...(response ? { response } : {}) }, errors, count);
+  const worst = (of: (p: IntervalOp) => number): number => Math.max(...ps.map(of));
+  return {
+    count,
+    errors,
+    p50Us: worst((p) => p.p50Us),
+    p90Us: worst((p) => p.p90Us),
+    p99Us: worst((p) => p.p99Us),
+    p999Us: worst((p) => p.p999Us),
+    maxUs: worst((p) => p.maxUs),
+    of: ps[0]?.of ?? 'service',
+    serviceP50Us: worst((p) => p.serviceP50Us),
+    serviceP99Us: worst((p) => p.serviceP99Us),
+  };
+}
+
+function mergeIntervalMetric(ps: IntervalMetric[], h: Histogram | undefined): IntervalMetric {
+  const n = sum(ps, (p) => p.n);
+  if (h) return intervalMetric(h, n);
+  return {
+    n,
+    p50Us: Math.max(...ps.map((p) => p.p50Us)),
+    p99Us: Math.max(...ps.map((p) => p.p99Us)),
+    maxUs: Math.max(...ps.map((p) => p.maxUs)),
+  };
+}
+
+function mergeIntervalHealth(parts: IntervalResult[]): IntervalHealth {
+  return {
+    maxElu: Math.max(...parts.map((p) => p.health.maxElu)),
+    meanElu: sum(parts, (p) => p.health.meanElu) / parts.length,
+    eventLoopDelayP99Us: Math.max(...parts.map((p) => p.health.eventLoopDelayP99Us)),
+    scheduleLagMaxUs: Math.max(...parts.map((p) => p.health.scheduleLagMaxUs)),
+    inFlight: sum(parts, (p) => p.health.inFlight),
+    processCpuCores: sum(parts, (p) => p.health.processCpuCores),
+    rssBytes: sum(parts, (p) => p.health.rssBytes),
+  };
+}
+
+function mergeIntervals(results: ResultV1[], histograms: IntervalHistograms, intervalMs: number): IntervalResult[] {
+  const indices = [...new Set(results.flatMap((r) => r.intervals.map((iv) => iv.index)))].sort((a, b) => a - b);
+  return indices.map((index) => {
+    const parts = results
+      .map((r) => r.intervals.find((iv) => iv.index === index))
       .filter((iv): iv is IntervalResult => iv !== undefined);
-    const hists = intervalHistograms.get(index);
+    const hists = histograms.get(index);
     const ops: Record<string, IntervalOp> = {};
-    for (const name of new Set(parts.flatMap((p) => Object.keys(p.ops)))) {
-      const ps = parts.map((p) => p.ops[name]).filter((x): x is IntervalOp => x !== undefined);
-      const service = hists?.get(`${name}.service`);
-      const response = hists?.get(`${name}.response`);
-      const main = response ?? service;
-      const s = main ? summarize(main) : undefined;
-      const sv = service ? summarize(service) : undefined;
-      ops[name] = {
-        count: ps.reduce((n, p) => n + p.count, 0),
-        errors: ps.reduce((n, p) => n + p.errors, 0),
-        p50Us: s?.p50Us ?? Math.max(...ps.map((p) => p.p50Us)),
-        p90Us: s?.p90Us ?? Math.max(...ps.map((p) => p.p90Us)),
-        p99Us: s?.p99Us ?? Math.max(...ps.map((p) => p.p99Us)),
-        p999Us: s?.p999Us ?? Math.max(...ps.map((p) => p.p999Us)),
-        maxUs: s?.maxUs ?? Math.max(...ps.map((p) => p.maxUs)),
-        of: ps[0]?.of ?? 'service',
-        serviceP50Us: sv?.p50Us ?? Math.max(...ps.map((p) => p.serviceP50Us)),
-        serviceP99Us: sv?.p99Us ?? Math.max(...ps.map((p) => p.serviceP99Us)),
-      };
-    }
-    const metricsOut: IntervalResult['metrics'] = {};
-    for (const name of new Set(parts.flatMap((p) => Object.keys(p.metrics)))) {
-      const h = hists?.get(`metric.${name}`);
-      const ps = parts.map((p) => p.metrics[name]).filter((x) => x !== undefined);
-      const s = h ? summarize(h) : undefined;
-      metricsOut[name] = {
-        n: ps.reduce((n, p) => n + p.n, 0),
-        p50Us: s?.p50Us ?? Math.max(...ps.map((p) => p.p50Us)),
-        p99Us: s?.p99Us ?? Math.max(...ps.map((p) => p.p99Us)),
-        maxUs: s?.maxUs ?? Math.max(...ps.map((p) => p.maxUs)),
-      };
-    }
-    const health: IntervalHealth = {
-      maxElu: Math.max(...parts.map((p) => p.health.maxElu)),
-      meanElu: parts.reduce((n, p) => n + p.health.meanElu, 0) / parts.length,
-      eventLoopDelayP99Us: Math.max(...parts.map((p) => p.health.eventLoopDelayP99Us)),
-      scheduleLagMaxUs: Math.max(...parts.map((p) => p.health.scheduleLagMaxUs)),
-      inFlight: parts.reduce((n, p) => n + p.health.inFlight, 0),
-      processCpuCores: parts.reduce((n, p) => n + p.health.processCpuCores, 0),
-      rssBytes: parts.reduce((n, p) => n + p.health.rssBytes, 0),
-    };
+    for (const name of new Set(parts.flatMap((p) => Object.keys(p.ops))))
+      ops[name] = mergeIntervalOp(
+        name,
+        parts.map((p) => p.ops[name]).filter((x): x is IntervalOp => x !== undefined),
+        hists,
+      );
+    const metrics: IntervalResult['metrics'] = {};
+    for (const name of new Set(parts.flatMap((p) => Object.keys(p.metrics))))
+      metrics[name] = mergeIntervalMetric(
+        parts.map((p) => p.metrics[name]).filter((x): x is IntervalMetric => x !== undefined),
+        hists?.get(metricTag(name)),
+      );
     return {
       index,
       startMs: index * intervalMs,
       endMs: (index + 1) * intervalMs,
       phase: parts[0]?.phase ?? 'main',
       ops,
-      metrics: metricsOut,
+      metrics,
       counters: sumRecords(parts.map((p) => p.counters)),
       errors: sumRecords(parts.map((p) => p.errors)),
-      health,
+      health: mergeIntervalHealth(parts),
     };
   });
+}
 
-  const v = inputs.map((i) => i.result.verification);
+function mergeHealth(results: ResultV1[]): ResultV1['health'] {
+  return {
+    saturated: results.some((r) => r.health.saturated),
+    warnings: results.flatMap((r) => r.health.warnings.map((w) => `segment ${r.segment.index}: ${w}`)),
+    maxElu: Math.max(...results.map((r) => r.health.maxElu)),
+    eventLoopDelayP99Us: Math.max(...results.map((r) => r.health.eventLoopDelayP99Us)),
+    scheduleLagMaxUs: Math.max(...results.map((r) => r.health.scheduleLagMaxUs)),
+    dropped: sum(results, (r) => r.health.dropped),
+    peakRssBytes: Math.max(...results.map((r) => r.health.peakRssBytes)),
+    cpuCoresMean: sum(results, (r) => r.health.cpuCoresMean),
+  };
+}
+
+function mergeVerification(results: ResultV1[]): Verification {
+  const v = results.map((r) => r.verification);
   const statuses = v.map((x) => x.status);
-  const withEngine = inputs
-    .filter((i) => i.result.engine)
-    .sort((a, b) => (b.result.engine?.uptimeMs ?? 0) - (a.result.engine?.uptimeMs ?? 0))[0];
+  return {
+    status: statuses.includes('failed') ? 'failed' : statuses.includes('unavailable') ? 'unavailable' : 'passed',
+    started: sum(v, (x) => x.started),
+    byStatus: sumRecords(v.map((x) => x.byStatus)),
+    lost: sum(v, (x) => x.lost),
+    stuck: sum(v, (x) => x.stuck),
+    historiesChecked: sum(v, (x) => x.historiesChecked ?? 0),
+    problems: sum(v, (x) => x.problems ?? 0),
+    notes: results.flatMap((r) => r.verification.notes.map((n) => `segment ${r.segment.index}: ${n}`)),
+  };
+}
+
+export function mergeResults(inputs: MergeInput[]): {
+  result: ResultV1;
+  intervalHistograms: IntervalHistograms;
+  warnings: string[];
+} {
+  const warnings = checkInputs(inputs);
+  const results = inputs.map((i) => i.result);
+  const first = results[0] as ResultV1;
+  const intervalMs = first.timing.intervalMs;
+  const measuredMs = Math.max(...results.map((r) => r.timing.measuredMs));
+  if (!inputs.every((i) => i.hlog !== undefined))
+    warnings.push(
+      'some inputs have no intervals.hlog: per-interval percentiles are the worst of the inputs, not recomputed',
+    );
+  const histograms = intervalHistograms(inputs, intervalMs);
+  // Segments drive one target: its statistics are not summed but taken once, from the engine that ran longest.
+  const withEngine = results
+    .filter((r) => r.engine)
+    .sort((a, b) => (b.engine?.uptimeMs ?? 0) - (a.engine?.uptimeMs ?? 0))[0];
   const result: ResultV1 = {
     ...first,
-    runId: first.runId,
-    label: first.label,
     createdAt: new Date().toISOString(),
     segment: { index: 0, count: 1 },
     timing: {
-      t0Ms: Math.min(...inputs.map((i) => i.result.timing.t0Ms)),
+      t0Ms: Math.min(...results.map((r) => r.timing.t0Ms)),
       warmupMs: first.timing.warmupMs,
       measuredMs,
       intervalMs,
-      endMs: Math.max(...inputs.map((i) => i.result.timing.endMs)),
+      endMs: Math.max(...results.map((r) => r.timing.endMs)),
     },
-    operations,
-    metrics,
-    counters: sumRecords(inputs.map((i) => i.result.counters)),
-    errors: sumRecords(inputs.map((i) => i.result.errors)),
-    intervals,
-    health: {
-      saturated: inputs.some((i) => i.result.health.saturated),
-      warnings: inputs.flatMap((i) => i.result.health.warnings.map((w) => `segment ${i.result.segment.index}: ${w}`)),
-      maxElu: Math.max(...inputs.map((i) => i.result.health.maxElu)),
-      eventLoopDelayP99Us: Math.max(...inputs.map((i) => i.result.health.eventLoopDelayP99Us)),
-      scheduleLagMaxUs: Math.max(...inputs.map((i) => i.result.health.scheduleLagMaxUs)),
-      dropped: inputs.reduce((n, i) => n + i.result.health.dropped, 0),
-      peakRssBytes: Math.max(...inputs.map((i) => i.result.health.peakRssBytes)),
-      cpuCoresMean: inputs.reduce((n, i) => n + i.result.health.cpuCoresMean, 0),
-    },
-    ...(withEngine?.result.engine ? { engine: withEngine.result.engine } : {}),
-    // Segments drive one target: its contention counters are not summed but taken once.
-    ...(withEngine?.result.contention ? { contention: withEngine.result.contention } : {}),
-    verification: {
-      status: statuses.includes('failed') ? 'failed' : statuses.includes('unavailable') ? 'unavailable' : 'passed',
-      started: v.reduce((n, x) => n + x.started, 0),
-      byStatus: sumRecords(v.map((x) => x.byStatus)),
-      lost: v.reduce((n, x) => n + x.lost, 0),
-      stuck: v.reduce((n, x) => n + x.stuck, 0),
-      historiesChecked: v.reduce((n, x) => n + (x.historiesChecked ?? 0), 0),
-      problems: v.reduce((n, x) => n + (x.problems ?? 0), 0),
-      notes: inputs.flatMap((i) => i.result.verification.notes.map((n) => `segment ${i.result.segment.index}: ${n}`)),
-    },
-    verdict: inputs.some((i) => i.result.verdict === 'fail')
+    operations: mergeOperations(results, measuredMs),
+    metrics: mergeMetrics(results),
+    counters: sumRecords(results.map((r) => r.counters)),
+    errors: sumRecords(results.map((r) => r.errors)),
+    intervals: mergeIntervals(results, histograms, intervalMs),
+    health: mergeHealth(results),
+    ...(withEngine?.engine ? { engine: withEngine.engine } : {}),
+    ...(withEngine?.contention ? { contention: withEngine.contention } : {}),
+    verification: mergeVerification(results),
+    verdict: results.some((r) => r.verdict === 'fail')
       ? 'fail'
-      : inputs.some((i) => i.result.verdict === 'partial')
+      : results.some((r) => r.verdict === 'partial')
         ? 'partial'
         : 'pass',
     notes: [
@@ -237,5 +272,5 @@ export function mergeResults(inputs: MergeInput[]): {
     ],
     files: { hlog: 'intervals.hlog', report: 'report.html' },
   };
-  return { result, intervalHistograms, warnings };
+  return { result, intervalHistograms: histograms, warnings };
 }

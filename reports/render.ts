@@ -18,13 +18,8 @@ import {
   type SpectrumRow,
 } from './data.js';
 import { esc, page, table, type Section } from './page.js';
-
-function ms(us: number | undefined): string {
-  if (us === undefined || !Number.isFinite(us)) return '-';
-  if (us < 1000) return `${Math.round(us)}µs`;
-  if (us < 1_000_000) return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)}ms`;
-  return `${(us / 1_000_000).toFixed(2)}s`;
-}
+import { COUNTER, METRIC, isGeneratorMetric, isPoll } from '../result/catalogue.js';
+import { formatMicros } from '../result/units.js';
 
 function seconds(msValue: number): string {
   return `${(msValue / 1000).toFixed(msValue < 10_000 ? 1 : 0)}s`;
@@ -41,12 +36,12 @@ function latencyRow(
     run,
     s?.n ?? 0,
     ...extra,
-    ms(s?.p50Us),
-    ms(s?.p90Us),
-    ms(s?.p99Us),
-    ms(s?.p999Us),
-    ms(s?.maxUs),
-    ms(s?.meanUs),
+    formatMicros(s?.p50Us),
+    formatMicros(s?.p90Us),
+    formatMicros(s?.p99Us),
+    formatMicros(s?.p999Us),
+    formatMicros(s?.maxUs),
+    formatMicros(s?.meanUs),
   ];
 }
 
@@ -174,7 +169,7 @@ export function renderReport(results: ResultV1[]): string {
     ...new Set(
       results.flatMap((r) =>
         Object.entries(r.operations)
-          .filter(([n]) => !n.startsWith('poll_'))
+          .filter(([n]) => !isPoll(n))
           .map(([n]) => n),
       ),
     ),
@@ -204,7 +199,7 @@ export function renderReport(results: ResultV1[]): string {
       if (o.response) spectra.push(...spectrumRows(run, `${op} service`, o.service.histogram));
     }
     for (const [name, s] of Object.entries(r.metrics))
-      if (name === 'workflow_e2e') spectra.push(...spectrumRows(run, name, s.histogram));
+      if (name === METRIC.workflowE2e) spectra.push(...spectrumRows(run, name, s.histogram));
   });
   sections.push({
     id: 'spectrum',
@@ -213,7 +208,7 @@ export function renderReport(results: ResultV1[]): string {
     charts: [spectrum('latency by percentile', spectra, multi)],
   });
 
-  const wfMetrics = [...new Set(results.flatMap((r) => Object.keys(r.metrics)))].filter((m) => m !== 'schedule_lag');
+  const wfMetrics = [...new Set(results.flatMap((r) => Object.keys(r.metrics)))].filter((m) => !isGeneratorMetric(m));
   const wfCharts: Spec[] = wfMetrics.map((m) =>
     timeSeries(
       m,
@@ -275,9 +270,9 @@ export function renderReport(results: ResultV1[]): string {
                 l.run,
                 l.count,
                 l.errors,
-                ms(l.p50Ms * 1000),
-                ms(l.p99Ms * 1000),
-                ms(l.maxMs * 1000),
+                formatMicros(l.p50Ms * 1000),
+                formatMicros(l.p99Ms * 1000),
+                formatMicros(l.maxMs * 1000),
                 Object.entries(l.outcomes)
                   .map(([k, n]) => `${k} ${n}`)
                   .join(', '),
@@ -320,8 +315,8 @@ export function renderReport(results: ResultV1[]): string {
         labels[i] ?? '',
         r.health.saturated ? 'yes' : 'no',
         r.health.maxElu.toFixed(2),
-        ms(r.health.eventLoopDelayP99Us),
-        ms(r.health.scheduleLagMaxUs),
+        formatMicros(r.health.eventLoopDelayP99Us),
+        formatMicros(r.health.scheduleLagMaxUs),
         r.health.dropped,
         `${Math.round(r.health.peakRssBytes / 1048576)} MiB`,
         r.health.cpuCoresMean.toFixed(2),
@@ -362,7 +357,7 @@ function contentionTable(results: ResultV1[], labels: string[]): string {
             r.contention.conflicts,
             r.contention.lockWaits,
             r.contention.bufferedEvents,
-            r.counters.workflow_tasks_unhandled_command ?? 0,
+            r.counters[COUNTER.workflowTasksUnhandledCommand] ?? 0,
             Object.entries(r.contention.lwt)
               .map(([k, n]) => `${k} ${n}`)
               .join(', '),
@@ -393,7 +388,7 @@ function comparisonTable(results: ResultV1[], labels: string[]): string {
   const ratio = (a: number | undefined, b: number | undefined): string =>
     a !== undefined && b !== undefined && b > 0 ? `×${(a / b).toFixed(2)}` : '-';
   const rows: (string | number)[][] = [];
-  const ops = [...new Set(results.flatMap((r) => Object.keys(r.operations)))].filter((n) => !n.startsWith('poll_'));
+  const ops = [...new Set(results.flatMap((r) => Object.keys(r.operations)))].filter((n) => !isPoll(n));
   for (const op of ops) {
     const base = first.operations[op];
     const bs = base?.response ?? base?.service;
@@ -406,14 +401,14 @@ function comparisonTable(results: ResultV1[], labels: string[]): string {
         st?.n ?? 0,
         o ? o.throughputPerSec.toFixed(1) : '-',
         i === 0 ? '' : ratio(o?.throughputPerSec, base?.throughputPerSec),
-        ms(st?.p50Us),
+        formatMicros(st?.p50Us),
         i === 0 ? '' : ratio(st?.p50Us, bs?.p50Us),
-        ms(st?.p99Us),
+        formatMicros(st?.p99Us),
         i === 0 ? '' : ratio(st?.p99Us, bs?.p99Us),
       ]);
     });
   }
-  const metrics = [...new Set(results.flatMap((r) => Object.keys(r.metrics)))].filter((m) => m !== 'schedule_lag');
+  const metrics = [...new Set(results.flatMap((r) => Object.keys(r.metrics)))].filter((m) => !isGeneratorMetric(m));
   for (const m of metrics) {
     const bs = first.metrics[m];
     results.forEach((r, i) => {
@@ -424,9 +419,9 @@ function comparisonTable(results: ResultV1[], labels: string[]): string {
         st?.n ?? 0,
         '',
         '',
-        ms(st?.p50Us),
+        formatMicros(st?.p50Us),
         i === 0 ? '' : ratio(st?.p50Us, bs?.p50Us),
-        ms(st?.p99Us),
+        formatMicros(st?.p99Us),
         i === 0 ? '' : ratio(st?.p99Us, bs?.p99Us),
       ]);
     });

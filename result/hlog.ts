@@ -5,7 +5,23 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import * as hdr from 'hdr-histogram-js';
-import type { Histogram } from './histogram.js';
+import { decodeHistogram, type Histogram, type LatencyKind, type OpLatencies } from './histogram.js';
+
+/** The .hlog tag of an operation's histogram of one latency kind. */
+export function opTag(op: string, kind: LatencyKind): string {
+  return `${op}.${kind}`;
+}
+
+/** The .hlog tag of a metric's histogram. */
+export function metricTag(metric: string): string {
+  return `metric.${metric}`;
+}
+
+/** An operation's measured histograms under their tags (the .hlog lines of one interval). */
+export function tagOp(into: Map<string, Histogram>, op: string, histograms: OpLatencies<Histogram>): void {
+  for (const [kind, h] of Object.entries(histograms) as [LatencyKind, Histogram | undefined][])
+    if (h) into.set(opTag(op, kind), h);
+}
 
 export class HlogWriter {
   private readonly stream: WriteStream;
@@ -59,7 +75,7 @@ export function readHlog(text: string): { startSec: number; durationSec: number;
       startSec: Number(start),
       durationSec: Number(duration),
       tag,
-      histogram: hdr.decodeFromCompressedBase64(b64, 32, false),
+      histogram: decodeHistogram(b64),
     });
   }
   return out;

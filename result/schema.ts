@@ -5,11 +5,13 @@
  * Versioned: readers check `schema` and `version` (see read.ts) and refuse what they do not know.
  */
 import type { EngineSample, EngineStats } from '../engine/index.js';
+import type { OpLatencies } from './histogram.js';
 
 export const RESULT_SCHEMA = 'stampede.result';
 export const RESULT_VERSION = 1;
 
-export interface LatencyStats {
+/** Percentiles of one latency histogram, µs, with N (result/summary.ts computes them, and nothing else does). */
+export interface LatencySummary {
   n: number;
   meanUs: number;
   stdevUs: number;
@@ -20,22 +22,23 @@ export interface LatencyStats {
   p999Us: number;
   p9999Us: number;
   maxUs: number;
+}
+
+export interface LatencyStats extends LatencySummary {
   /** Encoded histogram (µs). */
   histogram: string;
 }
 
-export interface OperationResult {
+/**
+ * Latencies of an operation (see OpLatencies in histogram.ts): service (send -> reply); response (intended start ->
+ * reply) and wait (intended start -> send) for open-model operations only.
+ */
+export interface OperationResult extends OpLatencies<LatencyStats> {
   /** Successful operations in the measured phases. */
   count: number;
   errors: number;
   /** count / measured seconds. */
   throughputPerSec: number;
-  /** Send -> reply. */
-  service: LatencyStats;
-  /** Intended start -> reply (open model; absent for closed-model and poller operations). */
-  response?: LatencyStats;
-  /** Intended start -> send. */
-  wait?: LatencyStats;
 }
 
 export type Phase = 'warmup' | 'main' | 'drain';
@@ -52,6 +55,13 @@ export interface IntervalOp {
   of: 'response' | 'service';
   serviceP50Us: number;
   serviceP99Us: number;
+}
+
+export interface IntervalMetric {
+  n: number;
+  p50Us: number;
+  p99Us: number;
+  maxUs: number;
 }
 
 export interface IntervalHealth {
@@ -73,7 +83,7 @@ export interface IntervalResult {
   endMs: number;
   phase: Phase;
   ops: Record<string, IntervalOp>;
-  metrics: Record<string, { n: number; p50Us: number; p99Us: number; maxUs: number }>;
+  metrics: Record<string, IntervalMetric>;
   counters: Record<string, number>;
   errors: Record<string, number>;
   health: IntervalHealth;

@@ -1,4 +1,7 @@
-/** Parsing of the units users type: durations ("250ms", "10s", "5m", "1h30m", "30d") and rates ("100", "100/s", "6000/m"). */
+/**
+ * The units of the harness: parsing what users type, durations ("250ms", "10s", "5m", "1h30m", "30d") and rates
+ * ("100", "100/s", "6000/m"), and formatting what results hold (durations in ms, latencies in µs).
+ */
 
 const DURATION_UNITS: Record<string, number> = {
   us: 0.001,
@@ -56,9 +59,9 @@ export function parseRatePerSec(text: string | number): number | undefined {
   return Number(m[1]) / per;
 }
 
-/** Microseconds, human-readable (for latency tables and progress). */
-export function formatMicros(us: number): string {
-  if (!Number.isFinite(us)) return '-';
+/** Microseconds, human-readable: the one latency formatter of progress lines, summaries, gates and reports. */
+export function formatMicros(us: number | undefined): string {
+  if (us === undefined || !Number.isFinite(us)) return '-';
   if (us < 1000) return `${Math.round(us)}µs`;
   if (us < 1_000_000) return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)}ms`;
   const sec = us / 1_000_000;

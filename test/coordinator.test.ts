@@ -29,7 +29,11 @@ function init(overrides: Partial<ThreadInit>): ThreadInit {
     taskQueue: 'coordinator-test',
     scenario: 'hello',
     scenarioOptions: {},
-    executor: { name: 'constant-arrival-rate', config: {} },
+    executor: {
+      name: 'constant-arrival-rate',
+      // Pollers never plan a schedule; the configuration is only carried.
+      config: { ratePerSec: 1, startRatePerSec: 0, stages: [], vus: 1, durationMs: 1000, warmupMs: 0, iterations: 1 },
+    },
     maxInFlight: 10,
     connections: 10,
     intervalMs: 1000,

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { decodeHistogram, type Histogram } from '../result/histogram.js';
 import type { ResultV1 } from '../result/schema.js';
 import { stampede } from './helpers/cli.js';
 import { startFakeTarget, type FakeTarget } from './support/fake-target.js';
@@ -153,7 +154,7 @@ describe('distributed runs', () => {
     expect(r.verification.started).toBe(whole.verification.started);
     expect(r.verification.status).toBe('passed');
     // Lossless: the merged histogram holds exactly the samples of both halves.
-    const decode = (b64: string | undefined): hdr.Histogram => hdr.decodeFromCompressedBase64(b64 ?? '', 32, false);
+    const decode = (b64: string | undefined): Histogram => decodeHistogram(b64 ?? '');
     const mergedHist = decode(r.operations.start_workflow?.response?.histogram);
     const halfHists = halves.map((h) => decode(h.operations.start_workflow?.response?.histogram));
     expect(mergedHist.totalCount).toBe(halfHists.reduce((n, h) => n + h.totalCount, 0));

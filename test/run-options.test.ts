@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { compileRunCommand } from '../cli/run-command.js';
 import type { ThreadEffectiveOptions } from '../bench/coordinator/protocol.js';
 import { Progress } from '../bench/run/progress.js';
-import { effectiveMismatches, startRun } from '../bench/run/run.js';
+import { startRun } from '../bench/run/run.js';
+import { effectiveMismatches } from '../bench/run/thread-inits.js';
 import type { ResultV1 } from '../result/schema.js';
 import { stampede } from './helpers/cli.js';
 

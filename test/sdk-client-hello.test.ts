@@ -25,7 +25,11 @@ beforeAll(async () => {
     taskQueue: 'stampede-hello',
     scenario: 'hello',
     scenarioOptions: {},
-    executor: { name: 'constant-arrival-rate', config: {} },
+    executor: {
+      name: 'constant-arrival-rate',
+      // Pollers never plan a schedule; the configuration is only carried.
+      config: { ratePerSec: 1, startRatePerSec: 0, stages: [], vus: 1, durationMs: 1000, warmupMs: 0, iterations: 1 },
+    },
     maxInFlight: 100,
     connections: 100,
     intervalMs: 1000,

@@ -6,6 +6,7 @@
 import type { EngineSample, EngineStats } from '../../engine/index.js';
 import { decodeHistogram } from '../../result/histogram.js';
 import type { CapacityStepMeasurements, IntervalResult, ResultV1 } from '../../result/schema.js';
+import { COUNTER, METRIC } from '../../result/catalogue.js';
 
 /** Sampled by the capacity run at the end of every interval of a step. */
 export interface SideSample {
@@ -95,21 +96,20 @@ export function measureStep(
       maxElu: Math.max(0, ...main.map((iv) => iv.health.maxElu)),
       busyIntervals: busy,
       intervals: main.length,
-      scheduleLagP99Us: r.metrics.schedule_lag?.p99Us ?? 0,
+      scheduleLagP99Us: r.metrics[METRIC.scheduleLag]?.p99Us ?? 0,
       dropped: r.health.dropped,
       processCpuCores: cpu.length ? cpu.reduce((a, b) => a + b, 0) / cpu.length : 0,
     },
   };
 
   const pollers = Math.max(0, Number(r.options.pollers ?? 0));
+  const wfStart = r.metrics[METRIC.workflowTaskScheduleToStart];
+  const activityStart = r.metrics[METRIC.activityScheduleToStart];
+  const e2e = r.metrics[METRIC.workflowE2e];
   out.workers = {
-    ...(r.metrics.workflow_task_schedule_to_start
-      ? { workflowTaskScheduleToStartP99Us: r.metrics.workflow_task_schedule_to_start.p99Us }
-      : {}),
-    ...(r.metrics.activity_schedule_to_start
-      ? { activityScheduleToStartP99Us: r.metrics.activity_schedule_to_start.p99Us }
-      : {}),
-    ...(r.metrics.workflow_e2e ? { workflowE2eP99Us: r.metrics.workflow_e2e.p99Us } : {}),
+    ...(wfStart ? { workflowTaskScheduleToStartP99Us: wfStart.p99Us } : {}),
+    ...(activityStart ? { activityScheduleToStartP99Us: activityStart.p99Us } : {}),
+    ...(e2e ? { workflowE2eP99Us: e2e.p99Us } : {}),
     pollSlots: {
       workflow: pollers * Number(r.options.workflowPollers ?? 0),
       activity: pollers * Number(r.options.activityPollers ?? 0),
@@ -134,7 +134,7 @@ export function measureStep(
     const series: { x: number; y: number }[] = [];
     let start = 0;
     for (const iv of r.intervals) {
-      open += (iv.counters.workflows_started ?? 0) - (iv.counters.workflows_closed ?? 0);
+      open += (iv.counters[COUNTER.workflowsStarted] ?? 0) - (iv.counters[COUNTER.workflowsClosed] ?? 0);
       if (before && iv.index === before.index) start = open;
       if (iv.phase === 'main') series.push({ x: iv.endMs / 1000, y: open });
     }
@@ -211,5 +211,5 @@ export function achievedRate(r: ResultV1): number {
 export function completedRate(r: ResultV1): number {
   const main = mainIntervals(r);
   const ms = main.reduce((a, iv) => a + (iv.endMs - iv.startMs), 0);
-  return ms > 0 ? main.reduce((a, iv) => a + (iv.counters.workflows_closed ?? 0), 0) / (ms / 1000) : 0;
+  return ms > 0 ? main.reduce((a, iv) => a + (iv.counters[COUNTER.workflowsClosed] ?? 0), 0) / (ms / 1000) : 0;
 }

@@ -12,6 +12,7 @@ import { Progress } from '../run/progress.js';
 import { startRun } from '../run/run.js';
 import type { Threshold } from '../../reports/gate/threshold.js';
 import type { SideSample } from './measure.js';
+import { METRIC } from '../../result/catalogue.js';
 
 /** A run of the search (a step or the prime): what differs from the base options. */
 export interface StepPlan {
@@ -106,7 +107,7 @@ export function latencySeries(r: ResultV1, slos: Threshold[]): CapacityStep['lat
     out[name] ??= { n: found.stats.n, p50Us: found.stats.p50Us, p99Us: found.stats.p99Us };
   };
   for (const t of slos) if (t.unit === 'us' && t.target) add(t.target);
-  add('workflow_e2e');
+  add(METRIC.workflowE2e);
   const scheduled = Object.entries(r.operations).find(([, op]) => op.response !== undefined)?.[0];
   if (scheduled) add(scheduled);
   return out;

@@ -1,24 +1,20 @@
 /**
  * Merges the threads' interval snapshots on the main thread. An interval is final once every thread has sent
- * it (or finished before it); then its percentiles are computed, its histograms go to the interval log and the
- * run totals, and it is dropped: memory stays flat however long the run.
+ * it (or finished before it); then it is summarized (result/summary.ts), its histograms go to the interval log and
+ * the run totals, and it is dropped: memory stays flat however long the run.
  */
-import { addEncoded, newHistogram, summarize, type Histogram } from '../../result/histogram.js';
-import type { IntervalData } from '../recorder/interval-recorder.js';
+import { errorSource } from '../../result/catalogue.js';
+import { addEncoded, newHistogram, OpHistograms, type Histogram } from '../../result/histogram.js';
+import { metricTag, tagOp } from '../../result/hlog.js';
 import type { IntervalHealth, IntervalOp, IntervalResult, Phase } from '../../result/schema.js';
+import { intervalMetric, intervalOp } from '../../result/summary.js';
+import type { IntervalData } from '../recorder/interval-recorder.js';
 import type { HealthSample } from './protocol.js';
-
-interface OpAgg {
-  service: Histogram;
-  response: Histogram;
-  wait: Histogram;
-  open: boolean;
-}
 
 interface Pending {
   index: number;
   reported: Set<number>;
-  ops: Map<string, OpAgg>;
+  ops: Map<string, OpHistograms>;
   metrics: Map<string, Histogram>;
   counters: Map<string, number>;
   errors: Map<string, number>;
@@ -27,15 +23,29 @@ interface Pending {
 
 export interface FinalizedInterval {
   result: IntervalResult;
-  /** Merged histograms of the interval (for the .hlog), by `${op}.${kind}` or `metric.${name}`. */
+  /** Merged histograms of the interval (for the .hlog), by their .hlog tag. */
   histograms: Map<string, Histogram>;
 }
 
+/** The run so far, over the measured phases for latencies and errors, over every phase for counters. */
 export interface Totals {
-  ops: Map<string, OpAgg & { errors: number }>;
+  ops: Map<string, { histograms: OpHistograms; errors: number }>;
   metrics: Map<string, Histogram>;
   counters: Map<string, number>;
   errors: Map<string, number>;
+}
+
+function addTo(into: Map<string, number>, key: string, n: number): void {
+  into.set(key, (into.get(key) ?? 0) + n);
+}
+
+function histogramOf<K>(m: Map<K, Histogram>, key: K): Histogram {
+  let h = m.get(key);
+  if (!h) {
+    h = newHistogram();
+    m.set(key, h);
+  }
+  return h;
 }
 
 export class IntervalAggregator {
@@ -72,26 +82,14 @@ export class IntervalAggregator {
     for (const [name, enc] of Object.entries(data.ops)) {
       let o = p.ops.get(name);
       if (!o) {
-        o = { service: newHistogram(), response: newHistogram(), wait: newHistogram(), open: false };
+        o = new OpHistograms();
         p.ops.set(name, o);
       }
-      addEncoded(o.service, enc.service);
-      if (enc.response) {
-        o.open = true;
-        addEncoded(o.response, enc.response);
-        addEncoded(o.wait, enc.wait);
-      }
+      o.addEncoded(enc);
     }
-    for (const [name, enc] of Object.entries(data.metrics)) {
-      let h = p.metrics.get(name);
-      if (!h) {
-        h = newHistogram();
-        p.metrics.set(name, h);
-      }
-      addEncoded(h, enc);
-    }
-    for (const [k, v] of Object.entries(data.counters)) p.counters.set(k, (p.counters.get(k) ?? 0) + v);
-    for (const [k, v] of Object.entries(data.errors)) p.errors.set(k, (p.errors.get(k) ?? 0) + v);
+    for (const [name, enc] of Object.entries(data.metrics)) addEncoded(histogramOf(p.metrics, name), enc);
+    for (const [k, v] of Object.entries(data.counters)) addTo(p.counters, k, v);
+    for (const [k, v] of Object.entries(data.errors)) addTo(p.errors, k, v);
     this.drain();
   }
 
@@ -124,76 +122,27 @@ export class IntervalAggregator {
     if (!p) return;
     const phase = this.phaseOf(index);
     const measured = phase !== 'warmup';
+    const errorsOf = new Map<string, number>();
+    for (const [k, v] of p.errors) addTo(errorsOf, errorSource(k), v);
     const ops: Record<string, IntervalOp> = {};
     const histograms = new Map<string, Histogram>();
     for (const [name, o] of p.ops) {
-      const errors = [...p.errors].filter(([k]) => k.startsWith(`${name}|`)).reduce((n, [, v]) => n + v, 0);
-      const main = o.open ? o.response : o.service;
-      const s = summarize(main);
-      const sv = summarize(o.service);
-      ops[name] = {
-        count: o.service.totalCount,
-        errors,
-        p50Us: s.p50Us,
-        p90Us: s.p90Us,
-        p99Us: s.p99Us,
-        p999Us: s.p999Us,
-        maxUs: s.maxUs,
-        of: o.open ? 'response' : 'service',
-        serviceP50Us: sv.p50Us,
-        serviceP99Us: sv.p99Us,
-      };
-      histograms.set(`${name}.service`, o.service);
-      if (o.open) {
-        histograms.set(`${name}.response`, o.response);
-        histograms.set(`${name}.wait`, o.wait);
-      }
-      if (measured) {
-        let t = this.totals.ops.get(name);
-        if (!t) {
-          t = { service: newHistogram(), response: newHistogram(), wait: newHistogram(), open: false, errors: 0 };
-          this.totals.ops.set(name, t);
-        }
-        t.service.add(o.service);
-        if (o.open) {
-          t.open = true;
-          t.response.add(o.response);
-          t.wait.add(o.wait);
-        }
-      }
+      ops[name] = intervalOp(o.measured(), errorsOf.get(name) ?? 0);
+      tagOp(histograms, name, o.measured());
+      if (measured) this.total(name).histograms.add(o);
     }
     const metrics: IntervalResult['metrics'] = {};
     for (const [name, h] of p.metrics) {
-      const s = summarize(h);
-      metrics[name] = { n: s.n, p50Us: s.p50Us, p99Us: s.p99Us, maxUs: s.maxUs };
-      histograms.set(`metric.${name}`, h);
-      if (measured) {
-        let t = this.totals.metrics.get(name);
-        if (!t) {
-          t = newHistogram();
-          this.totals.metrics.set(name, t);
-        }
-        t.add(h);
-      }
+      metrics[name] = intervalMetric(h);
+      histograms.set(metricTag(name), h);
+      if (measured) histogramOf(this.totals.metrics, name).add(h);
     }
-    for (const [k, v] of p.counters) this.totals.counters.set(k, (this.totals.counters.get(k) ?? 0) + v);
+    for (const [k, v] of p.counters) addTo(this.totals.counters, k, v);
     for (const [k, v] of p.errors) {
-      this.totals.errors.set(k, (this.totals.errors.get(k) ?? 0) + v);
-      const op = k.split('|')[0] ?? '';
-      const t = this.totals.ops.get(op);
+      addTo(this.totals.errors, k, v);
+      const t = this.totals.ops.get(errorSource(k));
       if (t && measured) t.errors += v;
     }
-    const proc = this.sampleProcess();
-    const elus = p.health.map((h) => h.elu);
-    const health: IntervalHealth = {
-      maxElu: elus.length ? Math.max(...elus) : 0,
-      meanElu: elus.length ? elus.reduce((a, b) => a + b, 0) / elus.length : 0,
-      eventLoopDelayP99Us: p.health.length ? Math.max(...p.health.map((h) => h.eventLoopDelayP99Us)) : 0,
-      scheduleLagMaxUs: p.health.length ? Math.max(...p.health.map((h) => h.scheduleLagMaxUs)) : 0,
-      inFlight: p.health.reduce((n, h) => n + h.inFlight, 0),
-      processCpuCores: proc.cpuCores,
-      rssBytes: proc.rssBytes,
-    };
     this.onFinal({
       result: {
         index,
@@ -204,9 +153,32 @@ export class IntervalAggregator {
         metrics,
         counters: Object.fromEntries(p.counters),
         errors: Object.fromEntries(p.errors),
-        health,
+        health: this.health(p.health),
       },
       histograms,
     });
+  }
+
+  private total(op: string): { histograms: OpHistograms; errors: number } {
+    let t = this.totals.ops.get(op);
+    if (!t) {
+      t = { histograms: new OpHistograms(), errors: 0 };
+      this.totals.ops.set(op, t);
+    }
+    return t;
+  }
+
+  private health(samples: HealthSample[]): IntervalHealth {
+    const proc = this.sampleProcess();
+    const elus = samples.map((h) => h.elu);
+    return {
+      maxElu: elus.length ? Math.max(...elus) : 0,
+      meanElu: elus.length ? elus.reduce((a, b) => a + b, 0) / elus.length : 0,
+      eventLoopDelayP99Us: samples.length ? Math.max(...samples.map((h) => h.eventLoopDelayP99Us)) : 0,
+      scheduleLagMaxUs: samples.length ? Math.max(...samples.map((h) => h.scheduleLagMaxUs)) : 0,
+      inFlight: samples.reduce((n, h) => n + h.inFlight, 0),
+      processCpuCores: proc.cpuCores,
+      rssBytes: proc.rssBytes,
+    };
   }
 }

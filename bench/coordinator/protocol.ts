@@ -3,9 +3,8 @@
  * encoded; errors cross serialized (structured clone drops classes) and are rebuilt on the main thread.
  */
 import type { SerializedError } from '../errors.js';
+import type { ExecutorConfig, ExecutorName } from '../executors/index.js';
 import type { IntervalData } from '../recorder/interval-recorder.js';
-
-export type ExecutorName = 'constant-arrival-rate' | 'ramping-arrival-rate' | 'constant-concurrency';
 
 /** Everything a thread needs, passed as workerData (plain data only). */
 export interface ThreadInit {
@@ -21,8 +20,8 @@ export interface ThreadInit {
   taskQueue: string;
   scenario: string;
   scenarioOptions: Record<string, unknown>;
-  /** Executor and its configuration (rebuilt in the thread from this plain description). */
-  executor: { name: ExecutorName; config: Record<string, unknown> };
+  /** Executor and its configuration (the thread plans its schedule from this plain description). */
+  executor: { name: ExecutorName; config: ExecutorConfig };
   /** Per-thread cap of iterations in flight (open model); beyond it iterations are dropped and counted. */
   maxInFlight: number;
   intervalMs: number;

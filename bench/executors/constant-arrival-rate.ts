@@ -1,5 +1,5 @@
 /** constant-arrival-rate (default): iterations start at a fixed rate whatever the target does (open model). */
-import type { OpenSchedule } from './types.js';
+import type { OpenSchedule } from './schedule.js';
 
 export interface ConstantArrivalRateConfig {
   ratePerSec: number;

@@ -3,7 +3,7 @@
  * as soon as the previous one ends. Latency is service time only: a closed model cannot see queueing
  * it causes itself (use an arrival-rate model to measure that).
  */
-import type { ClosedSchedule } from './types.js';
+import type { ClosedSchedule } from './schedule.js';
 
 export interface ConstantConcurrencyConfig {
   vus: number;

@@ -3,7 +3,7 @@ import { parseDurationMs } from '../../result/units.js';
 import { planConstantArrivalRate } from './constant-arrival-rate.js';
 import { planConstantConcurrency } from './constant-concurrency.js';
 import { parseStages, planRampingArrivalRate } from './ramping-arrival-rate.js';
-import { closedShare, openIndices, type OpenSchedule } from './types.js';
+import { closedShare, openIndices, type OpenSchedule } from './schedule.js';
 
 function indicesOf(s: OpenSchedule, first: number, stride: number): number[] {
   const out: number[] = [];

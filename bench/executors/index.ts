@@ -1,10 +1,12 @@
 /** Executor registry: a name and a plain configuration (which crosses into threads) -> a schedule. */
-import type { ExecutorName } from '../coordinator/protocol.js';
 import { planConstantArrivalRate } from './constant-arrival-rate.js';
 import { planConstantConcurrency } from './constant-concurrency.js';
 import { planRampingArrivalRate, type Stage } from './ramping-arrival-rate.js';
-import type { Schedule } from './types.js';
+import type { Schedule } from './schedule.js';
 
+export type ExecutorName = 'constant-arrival-rate' | 'ramping-arrival-rate' | 'constant-concurrency';
+
+/** Every executor's configuration in one plain object (it crosses into the threads as is). */
 export interface ExecutorConfig {
   ratePerSec: number;
   startRatePerSec: number;

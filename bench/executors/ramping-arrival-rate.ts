@@ -3,7 +3,7 @@
  * the starting rate. The intended start of iteration k inverts the cumulative count
  * n(t) = r0 t + (r1 - r0) t^2 / 2T within each stage.
  */
-import type { OpenSchedule } from './types.js';
+import type { OpenSchedule } from './schedule.js';
 
 export interface Stage {
   durationMs: number;

@@ -1,33 +1,26 @@
 /**
- * What a thread measures during one reporting interval. Operations get three histograms (wrk2's and
- * cassandra-stress's trio): service time (send -> reply), response time (intended start -> reply, which
- * carries any queueing a stalled target causes: no coordinated omission), and wait time (intended -> send).
- * Plain metrics (workflow end-to-end, timer lateness, ...) get one histogram; counters count.
+ * What a thread measures during one reporting interval: per operation its latency trio (result/histogram.ts's
+ * OpHistograms), per plain metric (workflow end-to-end, timer lateness, ...) one histogram, and counters.
  * `snapshot()` encodes everything and resets, so memory stays bounded however long the run.
  */
-import { encodeHistogram, newHistogram, recordUs, type Histogram } from '../../result/histogram.js';
-
-export interface OpHistogramsEncoded {
-  service?: string;
-  response?: string;
-  wait?: string;
-}
+import {
+  encodeHistogram,
+  newHistogram,
+  OpHistograms,
+  recordUs,
+  type Histogram,
+  type OpLatencies,
+} from '../../result/histogram.js';
+import { errorKey } from '../../result/catalogue.js';
 
 export interface IntervalData {
   /** Operation -> encoded histograms. */
-  ops: Record<string, OpHistogramsEncoded>;
+  ops: Record<string, OpLatencies<string>>;
   /** Metric -> encoded histogram (µs). */
   metrics: Record<string, string>;
   counters: Record<string, number>;
-  /** `${op}|${errorType}` -> count. */
+  /** errorKey(op, type) -> count. */
   errors: Record<string, number>;
-}
-
-interface OpHistograms {
-  service: Histogram;
-  response: Histogram;
-  wait: Histogram;
-  open: boolean;
 }
 
 export class IntervalRecorder {
@@ -41,7 +34,7 @@ export class IntervalRecorder {
   private op(name: string): OpHistograms {
     let o = this.ops.get(name);
     if (!o) {
-      o = { service: newHistogram(), response: newHistogram(), wait: newHistogram(), open: false };
+      o = new OpHistograms();
       this.ops.set(name, o);
     }
     return o;
@@ -49,16 +42,12 @@ export class IntervalRecorder {
 
   /** An operation of the open model: times in µs on one clock. */
   recordScheduled(name: string, intendedUs: number, sentUs: number, doneUs: number): void {
-    const o = this.op(name);
-    o.open = true;
-    recordUs(o.service, doneUs - sentUs);
-    recordUs(o.response, doneUs - intendedUs);
-    recordUs(o.wait, sentUs - intendedUs);
+    this.op(name).recordScheduled(intendedUs, sentUs, doneUs);
   }
 
   /** An operation with no intended start (closed model, pollers): service time only. */
   recordService(name: string, serviceUs: number): void {
-    recordUs(this.op(name).service, serviceUs);
+    this.op(name).recordService(serviceUs);
   }
 
   recordMetric(name: string, us: number): void {
@@ -76,20 +65,16 @@ export class IntervalRecorder {
   }
 
   error(op: string, type: string): void {
-    const key = `${op}|${type}`;
+    const key = errorKey(op, type);
     this.errors.set(key, (this.errors.get(key) ?? 0) + 1);
   }
 
   snapshot(): IntervalData {
-    const ops: Record<string, OpHistogramsEncoded> = {};
+    const ops: Record<string, OpLatencies<string>> = {};
     for (const [name, o] of this.ops) {
-      if (o.service.totalCount === 0) continue;
-      ops[name] = o.open
-        ? { service: encodeHistogram(o.service), response: encodeHistogram(o.response), wait: encodeHistogram(o.wait) }
-        : { service: encodeHistogram(o.service) };
-      o.service.reset();
-      o.response.reset();
-      o.wait.reset();
+      if (o.count === 0) continue;
+      ops[name] = o.encode();
+      o.reset();
     }
     const metrics: Record<string, string> = {};
     for (const [name, h] of this.metrics) {

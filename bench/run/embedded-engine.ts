@@ -1,4 +1,7 @@
 /** The engine a run starts in-process when it has no --target. */
+import { startEngine, type Engine } from '../../engine/index.js';
+import type { RunPlan } from './plan.js';
+import type { Progress } from './progress.js';
 import type { RunOptions } from './run-options.js';
 
 /**
@@ -16,4 +19,20 @@ export function embeddedEngineOptions(o: RunOptions, suggestedTimeScale: number 
     if (!o.retentionGiven) engineOptions.defaultRetentionMs = DEFAULT_RETENTION_REAL_MS * suggestedTimeScale;
   }
   return engineOptions;
+}
+
+/** Starts the embedded engine on a free loopback port, at the time scale the scenario suggests unless given. */
+export async function startEmbeddedEngine(o: RunOptions, plan: RunPlan, progress: Progress): Promise<Engine> {
+  const suggested = o.timeScaleGiven ? undefined : plan.scenario.timeScale?.(plan.scenarioValues);
+  const engineOptions = embeddedEngineOptions(o, suggested);
+  const scale = engineOptions.timeScale ?? 1;
+  const why = suggested !== undefined ? ` (the ${plan.scenario.name} default; --time-scale overrides)` : '';
+  progress.info(
+    `starting embedded engine (store ${engineOptions.store ?? 'memory'}, ${engineOptions.numShards ?? 4} shards${scale !== 1 ? `, time x${formatScale(scale)}${why}` : ''})`,
+  );
+  return startEngine({ ...engineOptions, host: '127.0.0.1', port: 0 });
+}
+
+function formatScale(x: number): string {
+  return x >= 1000 ? Math.round(x).toLocaleString('en-US') : String(Number(x.toPrecision(4)));
 }

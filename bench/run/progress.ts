@@ -3,7 +3,9 @@
  * plus a progress bar on a TTY; plain lines without a TTY; JSON lines with --json; nothing with --quiet.
  */
 import type { IntervalResult } from '../../result/schema.js';
+import type { RunOptions } from './run-options.js';
 import { formatDuration, formatMicros } from '../../result/units.js';
+import { COUNTER, METRIC, isPoll } from '../../result/catalogue.js';
 
 export type OutputMode = 'tty' | 'plain' | 'quiet' | 'json';
 
@@ -69,20 +71,41 @@ export function formatIntervalLine(r: IntervalResult, intervalMs: number): strin
   const parts = [`${t} ${pad(r.phase, 6)}`];
   const perSec = 1000 / intervalMs;
   for (const [name, op] of Object.entries(r.ops)) {
-    if (name.startsWith('poll_')) continue;
+    if (isPoll(name)) continue;
     parts.push(
       `${name} ${Math.round(op.count * perSec)}/s p50 ${formatMicros(op.p50Us)} p99 ${formatMicros(op.p99Us)} p99.9 ${formatMicros(op.p999Us)} max ${formatMicros(op.maxUs)}`,
     );
     if (parts.length >= 3) break;
   }
-  const e2e = r.metrics.workflow_e2e;
+  const e2e = r.metrics[METRIC.workflowE2e];
   if (e2e) parts.push(`wf-e2e p50 ${formatMicros(e2e.p50Us)} p99 ${formatMicros(e2e.p99Us)}`);
   const errors = Object.values(r.errors).reduce((a, b) => a + b, 0);
   parts.push(
     `err ${errors}`,
-    `drop ${r.counters.dropped ?? 0}`,
+    `drop ${r.counters[COUNTER.dropped] ?? 0}`,
     `inflight ${r.health.inFlight}`,
     `cpu ${r.health.processCpuCores.toFixed(2)}`,
   );
   return parts.join(' | ');
+}
+
+function fmt(ms: number): string {
+  return ms >= 1000 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+function describeLoad(o: RunOptions): string {
+  switch (o.executor) {
+    case 'constant-arrival-rate':
+      return `${o.ratePerSec}/s constant arrival rate${o.iterations ? `, ${o.iterations} iterations` : ''}`;
+    case 'ramping-arrival-rate':
+      return `ramping arrival rate ${o.stages.map((s) => `${fmt(s.durationMs)}:${s.targetPerSec}/s`).join(', ')}`;
+    case 'constant-concurrency':
+      return `${o.vus} virtual users (closed model)`;
+  }
+}
+
+/** The line a run prints as its threads start: the load, its phases and threads, and the target. */
+export function describeRun(o: RunOptions, target: string): string {
+  const measured = Number.isFinite(o.durationMs) ? fmt(o.durationMs) : 'until done';
+  return `${o.scenario}: ${describeLoad(o)}, warm-up ${fmt(o.warmupMs)} + ${measured}; ${o.starters} starter + ${o.pollers} poller thread(s) -> ${target}`;
 }

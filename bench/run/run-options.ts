@@ -3,7 +3,7 @@
  * in ms and rates per second. result.json records them (secrets redacted) as the run's `options`.
  */
 import type { EngineOptions } from '../../engine/index.js';
-import type { ExecutorName } from '../coordinator/protocol.js';
+import type { ExecutorName } from '../executors/index.js';
 import type { Stage } from '../executors/ramping-arrival-rate.js';
 
 export interface RunOptions {

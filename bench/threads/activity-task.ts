@@ -9,6 +9,7 @@ import type { OptionSpecs, OptionValues } from '../../scenarios/sdk/option-specs
 import type { AnyScenario } from '../../scenarios/sdk/scenario.js';
 import { nowUs } from '../recorder/wall-clock.js';
 import { errorType, seededRandom, type ThreadRuntime } from './runtime.js';
+import { COUNTER, OP } from '../../result/catalogue.js';
 
 export type ActivityTask = temporal.api.workflowservice.v1.PollActivityTaskQueueResponse;
 
@@ -48,7 +49,7 @@ export async function runActivity(
         { taskToken: task.taskToken, namespace: init.namespace, identity: init.identity, result: toPayloads(result) },
         { timeoutMs: CALL_TIMEOUT_MS },
       );
-      recorder.count('activities_completed');
+      recorder.count(COUNTER.activitiesCompleted);
     } else {
       await client.call(
         'RespondActivityTaskFailed',
@@ -64,11 +65,11 @@ export async function runActivity(
         },
         { timeoutMs: CALL_TIMEOUT_MS },
       );
-      recorder.count('activities_failed');
+      recorder.count(COUNTER.activitiesFailed);
     }
-    recorder.recordService('respond_activity_task', nowUs() - sent);
+    recorder.recordService(OP.respondActivityTask, nowUs() - sent);
   } catch (err) {
-    recorder.error('respond_activity_task', errorType(err));
+    recorder.error(OP.respondActivityTask, errorType(err));
   }
 }
 

@@ -17,6 +17,7 @@ import { CALL_TIMEOUT_MS, runActivity, type EagerActivitySlots } from './activit
 import { eventIdOf, type StickyHistoryCache } from './sticky-cache.js';
 import { errorType, type ThreadRuntime } from './runtime.js';
 import { INTENDED_START_HEADER } from './starter-context.js';
+import { COUNTER, ERROR_SOURCE, METRIC, OP } from '../../result/catalogue.js';
 
 export type WorkflowTask = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
 
@@ -68,7 +69,7 @@ async function historyOf(w: WorkerContext, task: WorkflowTask): Promise<HistoryE
   const joined = w.sticky?.cache.join(runId, events, first);
   if (joined) return joined;
   // Not cached (evicted, or another worker's run): read the whole history, as an SDK does on a cache miss.
-  w.rt.recorder.count('sticky_cache_misses');
+  w.rt.recorder.count(COUNTER.stickyCacheMisses);
   const all: HistoryEvent[] = [];
   let token: Uint8Array | undefined;
   do {
@@ -100,8 +101,8 @@ export async function handleWorkflowTask(
   const started = tsUs(task.startedTime);
   const scheduled = tsUs(task.scheduledTime);
   if (started > 0 && scheduled > 0)
-    recorder.recordMetric('workflow_task_schedule_to_start', (started - scheduled) / scale);
-  if (source === 'eager-start') recorder.count('workflow_tasks_eager');
+    recorder.recordMetric(METRIC.workflowTaskScheduleToStart, (started - scheduled) / scale);
+  if (source === 'eager-start') recorder.count(COUNTER.workflowTasksEager);
   const runId = task.workflowExecution?.runId ?? '';
   const events = await historyOf(w, task);
   const view = new DeciderTask(
@@ -128,7 +129,7 @@ export async function handleWorkflowTask(
     commands = scenario.decide(view, o, ctx);
   } catch (err) {
     w.sticky?.cache.drop(runId);
-    recorder.error('decide', errorType(err));
+    recorder.error(ERROR_SOURCE.decide, errorType(err));
     await client
       .call(
         'RespondWorkflowTaskFailed',
@@ -141,7 +142,7 @@ export async function handleWorkflowTask(
         },
         { timeoutMs: CALL_TIMEOUT_MS },
       )
-      .catch((e: unknown) => recorder.error('respond_workflow_task_failed', errorType(e)));
+      .catch((e: unknown) => recorder.error(ERROR_SOURCE.respondWorkflowTaskFailed, errorType(e)));
     return;
   }
   const queryResults: Record<string, temporal.api.query.v1.IWorkflowQueryResult> = {};
@@ -190,23 +191,23 @@ export async function handleWorkflowTask(
     w.sticky?.cache.drop(runId);
     // A closing task that raced new events (signals) is refused; the next task carries them. Expected under
     // fan-in, so counted rather than treated as an error.
-    if (isUnhandledCommand(err)) recorder.count('workflow_tasks_unhandled_command');
-    else recorder.error('respond_workflow_task', errorType(err));
+    if (isUnhandledCommand(err)) recorder.count(COUNTER.workflowTasksUnhandledCommand);
+    else recorder.error(OP.respondWorkflowTask, errorType(err));
     return;
   }
   const done = nowUs();
   if (sticky) sticky.cache.put(runId, events);
   else w.sticky?.cache.drop(runId);
-  recorder.recordService('respond_workflow_task', done - sent);
-  recorder.count('workflow_tasks');
+  recorder.recordService(OP.respondWorkflowTask, done - sent);
+  recorder.count(COUNTER.workflowTasks);
   runEagerActivities(w, response.activityTasks ?? [], reserved);
   recordEventMetrics(rt, view, done);
   if (close) {
     const continued = isContinueAsNew(close);
-    recorder.count(continued ? 'workflows_continued' : 'workflows_closed');
+    recorder.count(continued ? COUNTER.workflowsContinued : COUNTER.workflowsClosed);
     if (!continued) {
       const intended = fromPayload(header?.fields?.[INTENDED_START_HEADER]);
-      if (typeof intended === 'number') recorder.recordMetric('workflow_e2e', done - intended);
+      if (typeof intended === 'number') recorder.recordMetric(METRIC.workflowE2e, done - intended);
     }
   }
 }
@@ -238,12 +239,12 @@ function runEagerActivities(
   // The engine may hand back fewer than asked for (the rest went to matching): free their slots now.
   slots?.release(Math.max(0, reserved - tasks.length));
   for (const t of tasks) {
-    w.rt.recorder.count('activities_eager');
+    w.rt.recorder.count(COUNTER.activitiesEager);
     // Started in the same transaction that scheduled it: the schedule-to-start the engine reports (about 0).
     const started = tsUs(t.startedTime);
     const scheduled = tsUs(t.currentAttemptScheduledTime);
     if (started > 0 && scheduled > 0)
-      w.rt.recorder.recordMetric('activity_schedule_to_start', (started - scheduled) / w.rt.init.timeScale);
+      w.rt.recorder.recordMetric(METRIC.activityScheduleToStart, (started - scheduled) / w.rt.init.timeScale);
     const task = t as temporal.api.workflowservice.v1.PollActivityTaskQueueResponse;
     w.rt.background(runActivity(w.rt, w.scenario, w.options, task).finally(() => slots?.release(1)));
   }
@@ -271,10 +272,10 @@ async function answerQueryTask(w: WorkerContext, task: WorkflowTask, view: Decid
       },
       { timeoutMs: CALL_TIMEOUT_MS },
     );
-    rt.recorder.recordService('respond_query_task', nowUs() - sent);
-    rt.recorder.count('queries_answered');
+    rt.recorder.recordService(OP.respondQueryTask, nowUs() - sent);
+    rt.recorder.count(COUNTER.queriesAnswered);
   } catch (err) {
-    rt.recorder.error('respond_query_task', errorType(err));
+    rt.recorder.error(OP.respondQueryTask, errorType(err));
   }
 }
 
@@ -295,15 +296,15 @@ function recordEventMetrics(rt: ThreadRuntime, view: DeciderTask, handledUs: num
         if (!started) break;
         const dueUs = tsUs(eventById(view.events, startedId)?.eventTime) + durationUs(started.startToFireTimeout);
         const lateUs = tsUs(e.eventTime) - dueUs;
-        if (lateUs < 0) recorder.count('timers_fired_early');
-        recorder.recordMetric('timer_lateness_virtual', Math.max(0, lateUs));
-        recorder.recordMetric('timer_lateness', Math.max(0, lateUs) / init.timeScale);
+        if (lateUs < 0) recorder.count(COUNTER.timersFiredEarly);
+        recorder.recordMetric(METRIC.timerLatenessVirtual, Math.max(0, lateUs));
+        recorder.recordMetric(METRIC.timerLateness, Math.max(0, lateUs) / init.timeScale);
         break;
       }
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
         const sentUs = fromPayload(e.workflowExecutionSignaledEventAttributes?.header?.fields?.[INTENDED_START_HEADER]);
-        if (typeof sentUs === 'number') recorder.recordMetric('signal_to_handled', Math.max(0, handledUs - sentUs));
-        recorder.count('signals_handled');
+        if (typeof sentUs === 'number') recorder.recordMetric(METRIC.signalToHandled, Math.max(0, handledUs - sentUs));
+        recorder.count(COUNTER.signalsHandled);
         break;
       }
     }

@@ -13,6 +13,7 @@ import { EagerActivitySlots, runActivity, type ActivityTask } from './activity-t
 import { StickyHistoryCache } from './sticky-cache.js';
 import { errorType, runThread, type ThreadRuntime } from './runtime.js';
 import { handleWorkflowTask, type WorkerContext, type WorkflowTask } from './answer-workflow-task.js';
+import { COUNTER, METRIC, OP } from '../../result/catalogue.js';
 
 const POLL_TIMEOUT_MS = 70_000;
 /** Runs kept in a poller thread's sticky cache (the SDKs' default workflow cache holds a few thousand). */
@@ -67,7 +68,7 @@ runThread(async (rt) => {
   await Promise.all(loops);
   await workflowSlots.drain();
   await activitySlots.drain();
-  rt.recorder.count('sticky_cache_hits', w.sticky.cache.hits);
+  rt.recorder.count(COUNTER.stickyCacheHits, w.sticky.cache.hits);
   // Hand the sticky queue's tasks back to the normal queue at once (the SDKs' ShutdownWorker).
   await rt.client
     .call(
@@ -100,15 +101,15 @@ async function workflowLoop(
       );
     } catch (err) {
       if (signal.aborted) return;
-      recorder.error('poll_workflow_task', errorType(err));
+      recorder.error(OP.pollWorkflowTask, errorType(err));
       await backoff(signal);
       continue;
     }
     if (task.taskToken.length === 0) {
-      recorder.count('empty_polls');
+      recorder.count(COUNTER.emptyPolls);
       continue;
     }
-    recorder.recordService('poll_workflow_task', nowUs() - sent);
+    recorder.recordService(OP.pollWorkflowTask, nowUs() - sent);
     await slots.run(() => handleWorkflowTask(w, task, 'poll'));
   }
 }
@@ -157,19 +158,19 @@ async function activityLoop(w: WorkerContext, slots: TaskSlots, signal: AbortSig
       );
     } catch (err) {
       if (signal.aborted) return;
-      recorder.error('poll_activity_task', errorType(err));
+      recorder.error(OP.pollActivityTask, errorType(err));
       await backoff(signal);
       continue;
     }
     if (task.taskToken.length === 0) {
-      recorder.count('empty_polls');
+      recorder.count(COUNTER.emptyPolls);
       continue;
     }
-    recorder.recordService('poll_activity_task', nowUs() - sent);
+    recorder.recordService(OP.pollActivityTask, nowUs() - sent);
     const started = tsUs(task.startedTime);
     const scheduled = tsUs(task.currentAttemptScheduledTime);
     if (started > 0 && scheduled > 0)
-      recorder.recordMetric('activity_schedule_to_start', (started - scheduled) / init.timeScale);
+      recorder.recordMetric(METRIC.activityScheduleToStart, (started - scheduled) / init.timeScale);
     await slots.run(() => runActivity(rt, w.scenario, w.options, task));
   }
 }

@@ -17,9 +17,7 @@ import type {
   ThreadInit,
   ThreadMessage,
 } from '../coordinator/protocol.js';
-
-/** Counter of the calls sent per WorkflowService method: `rpc.<Method>` (RPCs per workflow come from these). */
-export const RPC_COUNTER_PREFIX = 'rpc.';
+import { COUNTER, RPC_COUNTER_PREFIX } from '../../result/catalogue.js';
 
 export class ThreadRuntime {
   readonly init = workerData as ThreadInit;
@@ -137,7 +135,7 @@ export class ThreadRuntime {
     const deadline = performance.now() + maxWaitMs;
     for (;;) {
       if (this.stopRequested || performance.now() >= deadline) {
-        if (this.followUps.size > 0) this.recorder.count('follow_ups_dropped', this.followUps.size);
+        if (this.followUps.size > 0) this.recorder.count(COUNTER.followUpsDropped, this.followUps.size);
         for (const t of this.followUps.keys()) clearTimeout(t);
         this.followUps.clear();
       }

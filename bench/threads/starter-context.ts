@@ -9,6 +9,7 @@ import { fromPayloads, toPayload, toPayloads } from '../../scenarios/sdk/payload
 import { nowUs } from '../recorder/wall-clock.js';
 import { errorType, type ThreadRuntime } from './runtime.js';
 import { workflowIdPrefix } from '../coordinator/protocol.js';
+import { COUNTER, ERROR_SOURCE, OP } from '../../result/catalogue.js';
 
 export const INTENDED_START_HEADER = 'stampede-intended-start-us';
 
@@ -55,7 +56,7 @@ export function starterContext(
     timeScale: init.timeScale,
     random,
     startWorkflow: (p) =>
-      measure('start_workflow', async () => {
+      measure(OP.startWorkflow, async () => {
         // Eager start: this thread's worker takes the first task from the reply, on the run's own queue only.
         const eager = worker !== undefined && (p.taskQueue ?? init.taskQueue) === init.taskQueue && worker.reserve();
         let r;
@@ -80,7 +81,7 @@ export function starterContext(
           if (eager) worker.release();
           throw err;
         }
-        recorder.count('workflows_started');
+        recorder.count(COUNTER.workflowsStarted);
         // A decoded sub-message is a full message object, as a poll's reply is.
         const eagerTask = r.eagerWorkflowTask as temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse | null;
         if (eager) {
@@ -90,7 +91,7 @@ export function starterContext(
         return { runId: r.runId };
       }),
     signalWithStart: (p) =>
-      measure('signal_with_start', async () => {
+      measure(OP.signalWithStart, async () => {
         const r = await client.call(
           'SignalWithStartWorkflowExecution',
           {
@@ -107,12 +108,12 @@ export function starterContext(
           },
           { timeoutMs: CALL_TIMEOUT_MS },
         );
-        if (r.started) recorder.count('workflows_started');
-        recorder.count('signals_sent');
+        if (r.started) recorder.count(COUNTER.workflowsStarted);
+        recorder.count(COUNTER.signalsSent);
         return { runId: r.runId };
       }),
     signalWorkflow: (p) =>
-      measure('signal_workflow', async () => {
+      measure(OP.signalWorkflow, async () => {
         await client.call(
           'SignalWorkflowExecution',
           {
@@ -126,10 +127,10 @@ export function starterContext(
           },
           { timeoutMs: CALL_TIMEOUT_MS },
         );
-        recorder.count('signals_sent');
+        recorder.count(COUNTER.signalsSent);
       }),
     queryWorkflow: (p) =>
-      measure('query_workflow', async () => {
+      measure(OP.queryWorkflow, async () => {
         const r = await client.call(
           'QueryWorkflow',
           {
@@ -142,7 +143,7 @@ export function starterContext(
         return fromPayloads(r.queryResult);
       }),
     cancelWorkflow: (p) =>
-      measure('cancel_workflow', async () => {
+      measure(OP.cancelWorkflow, async () => {
         await client.call(
           'RequestCancelWorkflowExecution',
           {
@@ -159,8 +160,8 @@ export function starterContext(
     later: (delayMs, fn) =>
       rt.later(delayMs, () =>
         fn().catch((err: unknown) => {
-          recorder.count('follow_ups_failed');
-          recorder.error('follow_up', errorType(err));
+          recorder.count(COUNTER.followUpsFailed);
+          recorder.error(ERROR_SOURCE.followUp, errorType(err));
         }),
       ),
     expect: (workflowId, name, amount) => rt.expect(workflowId, name, amount),

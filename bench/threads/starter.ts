@@ -5,19 +5,20 @@
  */
 import { SCENARIOS } from '../../scenarios/index.js';
 import { compileOptions } from '../../scenarios/sdk/option-specs.js';
-import { planSchedule, type ExecutorConfig } from '../executors/index.js';
+import { planSchedule } from '../executors/index.js';
 import {
   closedShare,
   openIndices,
   type ClosedSchedule,
   type OpenSchedule,
   type Partition,
-} from '../executors/types.js';
+} from '../executors/schedule.js';
 import { nowMs } from '../recorder/wall-clock.js';
 import { errorType, runThread, seededRandom, type ThreadRuntime } from './runtime.js';
 import { EagerActivitySlots } from './activity-task.js';
 import { starterContext, type EagerWorker } from './starter-context.js';
 import { handleWorkflowTask, type WorkerContext } from './answer-workflow-task.js';
+import { COUNTER, ERROR_SOURCE, METRIC } from '../../result/catalogue.js';
 
 /** Eager workflow tasks (and, separately, eager activities) a starter thread runs at once. */
 const EAGER_SLOTS = 64;
@@ -32,7 +33,7 @@ runThread(async (rt) => {
   if (!scenario) throw new Error(`unknown scenario ${init.scenario}`);
   const { values, problems } = compileOptions(scenario.options, init.scenarioOptions, `scenario ${init.scenario}`);
   if (problems.length > 0) throw new Error(problems.join('; '));
-  const schedule = planSchedule(init.executor.name, init.executor.config as unknown as ExecutorConfig);
+  const schedule = planSchedule(init.executor.name, init.executor.config);
   if (Array.isArray(schedule)) throw new Error(schedule.join('; '));
   const partition: Partition = {
     segmentIndex: init.segmentIndex,
@@ -73,11 +74,11 @@ runThread(async (rt) => {
       : undefined;
   const t0 = await rt.waitForStart();
   const iterate = (k: number, intendedUs: number | undefined): Promise<void> => {
-    rt.recorder.count('iterations');
+    rt.recorder.count(COUNTER.iterations);
     const ctx = starterContext(rt, k, intendedUs, seededRandom((init.seed ^ Math.imul(k, 0x9e3779b1)) >>> 0), worker);
     return scenario.iterate(ctx, values).catch((err: unknown) => {
-      rt.recorder.count('iterations_failed');
-      rt.recorder.error('iteration', errorType(err));
+      rt.recorder.count(COUNTER.iterationsFailed);
+      rt.recorder.error(ERROR_SOURCE.iteration, errorType(err));
     });
   };
   if (schedule.model === 'open') await runOpen(rt, schedule, partition, t0, iterate);
@@ -127,10 +128,10 @@ async function runOpen(
     }
     const lagUs = Math.max(0, -wait * 1000);
     if (lagUs > rt.scheduleLagMaxUs) rt.scheduleLagMaxUs = lagUs;
-    rt.recorder.recordMetric('schedule_lag', lagUs);
+    rt.recorder.recordMetric(METRIC.scheduleLag, lagUs);
     // Never delay the schedule: over the in-flight cap the iteration is dropped (and counted), not postponed.
     if (rt.inFlight >= rt.init.maxInFlight) {
-      rt.recorder.count('dropped');
+      rt.recorder.count(COUNTER.dropped);
     } else {
       rt.inFlight += 1;
       queue.push({ k, intendedUs: due * 1000 });

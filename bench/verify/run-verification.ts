@@ -3,11 +3,20 @@
  * (CountWorkflowExecutions grouped by status over the run's workflow-id prefix). Visibility trails commits,
  * so the count is re-read until it stops changing.
  */
-import type { WorkflowServiceClient } from '../client/workflow-service.js';
+import { grpc, type WorkflowServiceClient } from '../client/workflow-service.js';
 import { fromPayload } from '../../scenarios/sdk/payloads.js';
 import type { Verification } from '../../result/schema.js';
-import { historyProblems, num } from './history-check.js';
-import { fullHistory, listRuns } from './engine-reader.js';
+import { num } from './history-check.js';
+import { listRuns } from './engine-reader.js';
+import { checkHistories, Problems } from './read-back.js';
+import { CONTINUED_AS_NEW, RUNNING, statusName } from './workflow-status.js';
+
+/** Problems a run's verification lists in its notes (the rest are counted). */
+const NOTED_PROBLEMS = 20;
+/** Problems noted per history read back. */
+const PROBLEMS_PER_RUN = 3;
+const RUNNING_NAME = statusName(RUNNING);
+const CONTINUED_NAME = statusName(CONTINUED_AS_NEW);
 
 export async function countByStatus(
   client: WorkflowServiceClient,
@@ -36,7 +45,7 @@ export async function countOpen(
   try {
     const r = await client.call(
       'CountWorkflowExecutions',
-      { namespace, query: `WorkflowId STARTS_WITH "${prefix}" AND ExecutionStatus = "Running"` },
+      { namespace, query: `WorkflowId STARTS_WITH "${prefix}" AND ExecutionStatus = "${RUNNING_NAME}"` },
       { timeoutMs: 10_000 },
     );
     return num(r.count);
@@ -54,8 +63,8 @@ export async function verifyRun(p: {
   settleMs: number;
   /** How many runs to read back in full and check for well-formed histories. */
   sampleSize: number;
-  /** The scenario's own invariant check, if it has one. */
-  scenarioCheck?: () => Promise<string[]>;
+  /** The scenario's own invariant check, if it has one (it adds what it finds). */
+  scenarioCheck?: (problems: Problems) => Promise<void>;
   /**
    * When the namespace's retention (real time) is shorter than the run, closed runs may already be deleted:
    * those the run's own workers closed are then accounted for from their count.
@@ -65,7 +74,7 @@ export async function verifyRun(p: {
   const deletedEstimate = (byStatus: Record<string, number>): number => {
     if (!p.retention || p.retention.realMs >= p.retention.runMs) return 0;
     const closed = Object.entries(byStatus)
-      .filter(([s]) => s !== 'ContinuedAsNew' && s !== 'Running')
+      .filter(([s]) => s !== CONTINUED_NAME && s !== RUNNING_NAME)
       .reduce((n, [, c]) => n + c, 0);
     return Math.max(0, Math.min(p.started, p.retention.closedByWorkers) - closed);
   };
@@ -78,9 +87,9 @@ export async function verifyRun(p: {
       byStatus = await countByStatus(p.client, p.namespace, p.prefix);
       const total =
         Object.entries(byStatus)
-          .filter(([s]) => s !== 'ContinuedAsNew')
+          .filter(([s]) => s !== CONTINUED_NAME)
           .reduce((n, [, c]) => n + c, 0) + deletedEstimate(byStatus);
-      const running = byStatus.Running ?? 0;
+      const running = byStatus[RUNNING_NAME] ?? 0;
       if ((total >= p.started && (!p.closesDuringRun || running === 0)) || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -98,7 +107,7 @@ export async function verifyRun(p: {
   }
   // Continue-as-new chains: every started workflow id ends in exactly one non-continued run.
   const closedOrRunning = Object.entries(byStatus)
-    .filter(([s]) => s !== 'ContinuedAsNew')
+    .filter(([s]) => s !== CONTINUED_NAME)
     .reduce((n, [, c]) => n + c, 0);
   const deleted = deletedEstimate(byStatus);
   if (deleted > 0 && p.retention)
@@ -106,7 +115,7 @@ export async function verifyRun(p: {
       `${deleted} closed workflow(s) were already deleted by the namespace's retention (${Math.round(p.retention.realMs / 1000)} s of real time, shorter than the run): counted from the workers' completions`,
     );
   const lost = Math.max(0, p.started - closedOrRunning - deleted);
-  const running = byStatus.Running ?? 0;
+  const running = byStatus[RUNNING_NAME] ?? 0;
   const stuck = p.closesDuringRun ? running : 0;
   if (lost > 0)
     notes.push(
@@ -123,29 +132,30 @@ export async function verifyRun(p: {
       `${closedOrRunning - p.started} more workflow(s) found than started (a previous run with the same tag?)`,
     );
   // Read a sample of runs back in full: every history must be well-formed (and closed, when the run closed).
-  const problems: string[] = [];
+  const problems = new Problems(NOTED_PROBLEMS);
   let historiesChecked = 0;
   try {
     const runs = await listRuns(p.client, p.namespace, p.prefix, p.sampleSize);
-    for (const run of runs) {
-      const events = await fullHistory(p.client, p.namespace, run.workflowId, run.runId);
-      historiesChecked += 1;
-      for (const problem of historyProblems([...events], { closed: run.status !== 1 }).slice(0, 3))
-        problems.push(`${run.workflowId}: ${problem}`);
-    }
-    if (p.scenarioCheck) problems.push(...(await p.scenarioCheck()));
+    historiesChecked = await checkHistories(
+      p.client,
+      p.namespace,
+      runs,
+      { sample: 0, expectClosed: false, perRun: PROBLEMS_PER_RUN },
+      problems,
+    );
+    await p.scenarioCheck?.(problems);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     // A target without list queries (no advanced visibility, or a stand-in) cannot be read back: say so.
-    if (code === 12 || code === 3)
+    if (code === grpc.status.UNIMPLEMENTED || code === grpc.status.INVALID_ARGUMENT)
       notes.push(
         `histories not read back: the target cannot list workflows by id prefix (${err instanceof Error ? err.message : String(err)})`,
       );
-    else problems.push(`reading workflows back failed: ${err instanceof Error ? err.message : String(err)}`);
+    else problems.add(`reading workflows back failed: ${err instanceof Error ? err.message : String(err)}`);
   }
-  for (const problem of problems.slice(0, 20)) notes.push(problem);
-  if (problems.length > 20) notes.push(`... and ${problems.length - 20} more problems`);
-  const ok = lost === 0 && stuck === 0 && problems.length === 0;
+  notes.push(...problems.kept);
+  if (problems.count > NOTED_PROBLEMS) notes.push(`... and ${problems.count - NOTED_PROBLEMS} more problems`);
+  const ok = lost === 0 && stuck === 0 && problems.count === 0;
   return {
     status: ok ? 'passed' : 'failed',
     started: p.started,
@@ -154,14 +164,14 @@ export async function verifyRun(p: {
     stuck,
     notes,
     historiesChecked,
-    problems: problems.length,
+    problems: problems.count,
   };
 }
 
 async function runningIds(client: WorkflowServiceClient, namespace: string, prefix: string): Promise<string[]> {
   const r = await client.call(
     'ListWorkflowExecutions',
-    { namespace, query: `WorkflowId STARTS_WITH "${prefix}" AND ExecutionStatus = "Running"`, pageSize: 5 },
+    { namespace, query: `WorkflowId STARTS_WITH "${prefix}" AND ExecutionStatus = "${RUNNING_NAME}"`, pageSize: 5 },
     { timeoutMs: 10_000 },
   );
   return r.executions.map((e) => e.execution?.workflowId ?? '?');

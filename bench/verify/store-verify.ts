@@ -14,19 +14,11 @@ import { fromPayloads } from '../../scenarios/sdk/payloads.js';
 import type { AnyScenario, VerifyContext } from '../../scenarios/sdk/scenario.js';
 import type { OptionValues, OptionSpecs } from '../../scenarios/sdk/option-specs.js';
 import { CLOSE_EVENT_TYPES, historyProblems, num } from './history-check.js';
+import { checkScenario, Problems, REPORTED_PROBLEMS, type VerifyReport } from './read-back.js';
+import { statusName } from './workflow-status.js';
 
 const E = proto.temporal.api.enums.v1.EventType;
 type Event = temporal.api.history.v1.IHistoryEvent;
-
-const STATUS_NAMES: Record<number, string> = {
-  1: 'Running',
-  2: 'Completed',
-  3: 'Failed',
-  4: 'Canceled',
-  5: 'Terminated',
-  6: 'ContinuedAsNew',
-  7: 'TimedOut',
-};
 
 export interface StoreVerifyOptions {
   namespace: string;
@@ -44,17 +36,11 @@ export interface StoreVerifyOptions {
   progress?: (message: string) => void;
 }
 
-export interface StoreVerifyReport {
-  runs: number;
-  workflows: number;
-  byStatus: Record<string, number>;
-  historiesChecked: number;
+export interface StoreVerifyReport extends VerifyReport {
   /** Open runs waiting by design: nothing pending that the engine must do (a signal or an update will move them). */
   waiting: number;
   /** Open runs with pending work and no persisted task that will ever move them (each is also a problem). */
   stuck: number;
-  problems: string[];
-  problemCount: number;
 }
 
 /**
@@ -113,12 +99,8 @@ export function stateProblems(run: StoredRun, events: Event[]): string[] {
 }
 
 export async function verifyFromStore(reader: StoreReader, o: StoreVerifyOptions): Promise<StoreVerifyReport> {
-  const problems: string[] = [];
-  let problemCount = 0;
-  const add = (p: string): void => {
-    problemCount += 1;
-    if (problems.length < 50) problems.push(p);
-  };
+  const problems = new Problems(REPORTED_PROBLEMS);
+  const add = (p: string): void => problems.add(p);
   const namespaceId = await reader.namespaceId(o.namespace);
   if (!namespaceId)
     throw new RunFailedError(`namespace ${o.namespace} is not in the store, so none of the run's workflows are`);
@@ -129,7 +111,7 @@ export async function verifyFromStore(reader: StoreReader, o: StoreVerifyOptions
   const histories = new Map<string, Event[]>();
   for await (const run of reader.runs((ns, wid) => ns === namespaceId && wid.startsWith(o.prefix))) {
     runs += 1;
-    const status = STATUS_NAMES[run.status] ?? `status ${run.status}`;
+    const status = statusName(run.status);
     byStatus[status] = (byStatus[status] ?? 0) + 1;
     const list = byWorkflow.get(run.workflowId) ?? [];
     list.push(run);
@@ -196,7 +178,16 @@ export async function verifyFromStore(reader: StoreReader, o: StoreVerifyOptions
       },
       query: () => Promise.reject(new Error('queries need a worker: not available when verifying from the store')),
     };
-    for (const p of (await s.scenario.verify?.(ctx, s.values)) ?? []) add(`${s.scenario.name}: ${p}`);
+    await checkScenario(s.scenario, s.values, ctx, problems);
   }
-  return { runs, workflows: byWorkflow.size, byStatus, historiesChecked, waiting, stuck, problems, problemCount };
+  return {
+    runs,
+    workflows: byWorkflow.size,
+    byStatus,
+    historiesChecked,
+    waiting,
+    stuck,
+    problems: problems.kept,
+    problemCount: problems.count,
+  };
 }

@@ -1,7 +1,6 @@
 /** `stampede run` options: declared once here, compiled to RunOptions with every problem collected. */
-import type { ExecutorName } from '../../bench/coordinator/protocol.js';
 import type { RunOptions } from '../../bench/run/run-options.js';
-import { EXECUTORS } from '../../bench/executors/index.js';
+import { EXECUTORS, type ExecutorName } from '../../bench/executors/index.js';
 import { parseStages, type Stage } from '../../bench/executors/ramping-arrival-rate.js';
 import { parseDurationMs, parseRatePerSec } from '../../result/units.js';
 import { compileEngineFlags } from './engine-flags.js';

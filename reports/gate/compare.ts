@@ -8,6 +8,7 @@
  */
 import jstatModule from 'jstat';
 import type { IntervalResult, ResultV1 } from '../../result/schema.js';
+import { METRIC, isPoll } from '../../result/catalogue.js';
 
 const { jStat } = jstatModule;
 
@@ -79,7 +80,7 @@ function seriesOf(results: ResultV1[]): Series[] {
     return [...(first ?? [])].filter((n) => rest.every((s) => s.has(n))).sort();
   };
   const out: Series[] = [];
-  for (const op of common((r) => Object.keys(r.operations).filter((n) => !n.startsWith('poll_')))) {
+  for (const op of common((r) => Object.keys(r.operations).filter((n) => !isPoll(n)))) {
     const perInterval = (r: ResultV1, f: (o: NonNullable<IntervalResult['ops'][string]>) => number): number[] =>
       measured(r).flatMap((iv) => {
         const o = iv.ops[op];
@@ -96,7 +97,7 @@ function seriesOf(results: ResultV1[]): Series[] {
       },
     );
   }
-  for (const m of common((r) => Object.keys(r.metrics).filter((n) => n === 'workflow_e2e'))) {
+  for (const m of common((r) => Object.keys(r.metrics).filter((n) => n === METRIC.workflowE2e))) {
     const perInterval = (r: ResultV1, f: (s: { p50Us: number; p99Us: number }) => number): number[] =>
       measured(r).flatMap((iv) => {
         const s = iv.metrics[m];

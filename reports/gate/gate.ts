@@ -2,10 +2,12 @@
  * `stampede gate`: thresholds on a result plus a noise-aware comparison with a baseline, one verdict, and the
  * files CI systems read (JUnit XML, JSON, Bencher's BMF, github-action-benchmark's custom format).
  */
-import * as hdr from 'hdr-histogram-js';
 import type { ResultV1 } from '../../result/schema.js';
+import { percentilesOf } from '../../result/summary.js';
+import { formatMicros } from '../../result/units.js';
 import { compareWithBaseline, type Comparison, type CompareOptions } from './compare.js';
 import { evaluateThreshold, measuredIterationRate, type Threshold, type ThresholdOutcome } from './threshold.js';
+import { METRIC, isPoll } from '../../result/catalogue.js';
 
 export interface GateResult {
   pass: boolean;
@@ -20,8 +22,7 @@ export interface GateResult {
 
 /** A percentile of an encoded histogram (what thresholds use for p95, p99.99 and the like). */
 export function percentileOf(encoded: string, p: number): number {
-  const h = hdr.decodeFromCompressedBase64(encoded, 32, false);
-  return h.getValueAtPercentile(p);
+  return percentilesOf(encoded, [p]).values[0] ?? 0;
 }
 
 export function runGate(
@@ -85,11 +86,7 @@ function fmt(value: number | undefined, unit: ThresholdOutcome['unit'] | Compari
   if (value === undefined || !Number.isFinite(value)) return '-';
   switch (unit) {
     case 'us':
-      return value < 1000
-        ? `${Math.round(value)}µs`
-        : value < 1e6
-          ? `${(value / 1000).toFixed(2)}ms`
-          : `${(value / 1e6).toFixed(2)}s`;
+      return formatMicros(value);
     case 'percent':
       return `${value.toFixed(3)}%`;
     case 'per-second':
@@ -174,16 +171,16 @@ export function bencherBmf(
   const out: Record<string, Record<string, { value: number; lower_value?: number; upper_value?: number }>> = {};
   const prefix = `stampede/${r.scenario.name}`;
   for (const [name, op] of Object.entries(r.operations)) {
-    if (name.startsWith('poll_')) continue;
+    if (isPoll(name)) continue;
     const s = op.response ?? op.service;
     out[`${prefix}/${name}`] = {
       latency: { value: s.p50Us * 1000, lower_value: s.minUs * 1000, upper_value: s.p99Us * 1000 },
       throughput: { value: op.throughputPerSec },
     };
   }
-  const e2e = r.metrics.workflow_e2e;
+  const e2e = r.metrics[METRIC.workflowE2e];
   if (e2e)
-    out[`${prefix}/workflow_e2e`] = {
+    out[`${prefix}/${METRIC.workflowE2e}`] = {
       latency: { value: e2e.p50Us * 1000, lower_value: e2e.minUs * 1000, upper_value: e2e.p99Us * 1000 },
     };
   out[`${prefix}/iterations`] = { throughput: { value: measuredIterationRate(r) } };
@@ -202,11 +199,11 @@ export function githubBenchmark(r: ResultV1): {
     smaller.push({ name: `${r.scenario.name} ${name} p99`, unit: 'ms', value: s.p99Us / 1000, extra: `N=${s.n}` });
   };
   for (const [name, op] of Object.entries(r.operations)) {
-    if (name.startsWith('poll_')) continue;
+    if (isPoll(name)) continue;
     add(name, op.response ?? op.service);
     bigger.push({ name: `${r.scenario.name} ${name} throughput`, unit: 'ops/s', value: op.throughputPerSec });
   }
-  const e2e = r.metrics.workflow_e2e;
-  if (e2e) add('workflow_e2e', e2e);
+  const e2e = r.metrics[METRIC.workflowE2e];
+  if (e2e) add(METRIC.workflowE2e, e2e);
   return { smaller, bigger };
 }

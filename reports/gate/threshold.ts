@@ -14,6 +14,7 @@
  * Units: us/µs, ms (the default for latencies), s, m; % for shares; `*target` scales by the configured rate.
  */
 import type { LatencyStats, OperationResult, ResultV1 } from '../../result/schema.js';
+import { METRIC } from '../../result/catalogue.js';
 
 type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
@@ -45,8 +46,8 @@ const ALIASES: Record<string, string> = {
   signal: 'signal_workflow',
   query: 'query_workflow',
   cancel: 'cancel_workflow',
-  workflow: 'workflow_e2e',
-  e2e: 'workflow_e2e',
+  workflow: METRIC.workflowE2e,
+  e2e: METRIC.workflowE2e,
 };
 
 const UNIT_US: Record<string, number> = { us: 1, µs: 1, ms: 1000, s: 1_000_000, m: 60_000_000 };

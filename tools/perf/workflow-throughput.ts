@@ -10,9 +10,9 @@ import { hostname } from 'node:os';
 import { startEngine, type Engine } from '../../engine/index.js';
 import { Coordinator } from '../../bench/coordinator/coordinator.js';
 import type { ThreadInit } from '../../bench/coordinator/protocol.js';
-import { RPC_COUNTER_PREFIX } from '../../bench/threads/runtime.js';
 import { SCENARIOS } from '../../scenarios/index.js';
 import { compileOptions } from '../../scenarios/sdk/option-specs.js';
+import { COUNTER, RPC_COUNTER_PREFIX } from '../../result/catalogue.js';
 
 export interface WorkflowSample {
   scenario: string;
@@ -58,7 +58,7 @@ export async function batch(
         e.sum += m.health.elu;
         e.n += 1;
       }
-      const n = m.data.counters.workflows_closed ?? 0;
+      const n = m.data.counters[COUNTER.workflowsClosed] ?? 0;
       if (n > 0) byIndex.set(m.index, (byIndex.get(m.index) ?? 0) + n);
     },
     done: () => undefined,
@@ -100,11 +100,12 @@ export async function batch(
     const t0 = Math.ceil(Date.now()) + 200;
     coordinator.broadcast({ type: 'start', t0Ms: t0 });
     await coordinator.finished('starter');
-    const started = coordinator.total('starter', 'workflows_started');
+    const started = coordinator.total('starter', COUNTER.workflowsStarted);
     const deadline = Date.now() + 120_000;
     for (;;) {
       const closed =
-        (await coordinator.liveTotal('poller', 'workflows_closed')) + coordinator.total('starter', 'workflows_closed');
+        (await coordinator.liveTotal('poller', COUNTER.workflowsClosed)) +
+        coordinator.total('starter', COUNTER.workflowsClosed);
       if (closed >= started || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -115,7 +116,7 @@ export async function batch(
       closedAt.push(...Array.from({ length: byIndex.get(i) ?? 0 }, () => (i + 1) * INTERVAL_MS));
     }
     const workflows =
-      coordinator.total('poller', 'workflows_closed') + coordinator.total('starter', 'workflows_closed');
+      coordinator.total('poller', COUNTER.workflowsClosed) + coordinator.total('starter', COUNTER.workflowsClosed);
     const rpcByMethod: Record<string, number> = {};
     for (const t of coordinator.threads) {
       for (const [k, v] of Object.entries(t.totals)) {

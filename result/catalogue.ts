@@ -1,0 +1,168 @@
+/**
+ * The catalogue of what the harness measures (as k6's metrics/builtin.go): every operation, latency metric and
+ * counter the generator records, with its unit and meaning. Code names them through the constants below; result.json,
+ * the .hlog, reports and gates carry their string values. Scenarios may record metrics and counters of their own
+ * (e.g. `charges`); those are not catalogued.
+ */
+
+/** Calls the generator times, by the name results carry (each with service, and maybe response and wait, time). */
+export const OP = {
+  startWorkflow: 'start_workflow',
+  signalWithStart: 'signal_with_start',
+  signalWorkflow: 'signal_workflow',
+  queryWorkflow: 'query_workflow',
+  cancelWorkflow: 'cancel_workflow',
+  respondWorkflowTask: 'respond_workflow_task',
+  respondActivityTask: 'respond_activity_task',
+  respondQueryTask: 'respond_query_task',
+  pollWorkflowTask: 'poll_workflow_task',
+  pollActivityTask: 'poll_activity_task',
+} as const;
+export type OpName = (typeof OP)[keyof typeof OP];
+
+/** Where errors are counted that belong to no timed call: `${where}|${error type}` in results' errors. */
+export const ERROR_SOURCE = {
+  iteration: 'iteration',
+  decide: 'decide',
+  followUp: 'follow_up',
+  respondWorkflowTaskFailed: 'respond_workflow_task_failed',
+} as const;
+
+/** Latency distributions that are not a call, in µs. */
+export const METRIC = {
+  workflowE2e: 'workflow_e2e',
+  workflowTaskScheduleToStart: 'workflow_task_schedule_to_start',
+  activityScheduleToStart: 'activity_schedule_to_start',
+  timerLateness: 'timer_lateness',
+  timerLatenessVirtual: 'timer_lateness_virtual',
+  signalToHandled: 'signal_to_handled',
+  scheduleLag: 'schedule_lag',
+} as const;
+export type MetricName = (typeof METRIC)[keyof typeof METRIC];
+
+export const COUNTER = {
+  iterations: 'iterations',
+  iterationsFailed: 'iterations_failed',
+  dropped: 'dropped',
+  workflowsStarted: 'workflows_started',
+  workflowsClosed: 'workflows_closed',
+  workflowsContinued: 'workflows_continued',
+  workflowTasks: 'workflow_tasks',
+  workflowTasksEager: 'workflow_tasks_eager',
+  workflowTasksUnhandledCommand: 'workflow_tasks_unhandled_command',
+  activitiesCompleted: 'activities_completed',
+  activitiesFailed: 'activities_failed',
+  activitiesEager: 'activities_eager',
+  queriesAnswered: 'queries_answered',
+  signalsSent: 'signals_sent',
+  signalsHandled: 'signals_handled',
+  timersFiredEarly: 'timers_fired_early',
+  emptyPolls: 'empty_polls',
+  stickyCacheHits: 'sticky_cache_hits',
+  stickyCacheMisses: 'sticky_cache_misses',
+  followUpsDropped: 'follow_ups_dropped',
+  followUpsFailed: 'follow_ups_failed',
+} as const;
+export type CounterName = (typeof COUNTER)[keyof typeof COUNTER];
+
+/** Calls sent per WorkflowService method are counted as `rpc.<Method>` (RPCs per workflow come from these). */
+export const RPC_COUNTER_PREFIX = 'rpc.';
+
+export interface CatalogueEntry {
+  unit: 'us' | 'count';
+  /**
+   * scheduled: a starter's call, timed from its intended start; worker: a synthetic worker's reply; poll: a
+   * long poll; workflow: measured on workflows; generator: the generator's own health.
+   */
+  group: 'scheduled' | 'worker' | 'poll' | 'workflow' | 'generator';
+  describe: string;
+}
+
+export const CATALOGUE: Record<OpName | MetricName | CounterName, CatalogueEntry> = {
+  start_workflow: { unit: 'us', group: 'scheduled', describe: 'StartWorkflowExecution' },
+  signal_with_start: { unit: 'us', group: 'scheduled', describe: 'SignalWithStartWorkflowExecution' },
+  signal_workflow: { unit: 'us', group: 'scheduled', describe: 'SignalWorkflowExecution' },
+  query_workflow: { unit: 'us', group: 'scheduled', describe: 'QueryWorkflow' },
+  cancel_workflow: { unit: 'us', group: 'scheduled', describe: 'RequestCancelWorkflowExecution' },
+  respond_workflow_task: { unit: 'us', group: 'worker', describe: 'RespondWorkflowTaskCompleted' },
+  respond_activity_task: { unit: 'us', group: 'worker', describe: 'RespondActivityTaskCompleted or Failed' },
+  respond_query_task: { unit: 'us', group: 'worker', describe: 'RespondQueryTaskCompleted' },
+  poll_workflow_task: { unit: 'us', group: 'poll', describe: 'PollWorkflowTaskQueue that returned a task' },
+  poll_activity_task: { unit: 'us', group: 'poll', describe: 'PollActivityTaskQueue that returned a task' },
+  workflow_e2e: {
+    unit: 'us',
+    group: 'workflow',
+    describe: 'intended start to close, across continue-as-new (from the header the starter set)',
+  },
+  workflow_task_schedule_to_start: {
+    unit: 'us',
+    group: 'workflow',
+    describe: 'a workflow task scheduled to started, real time',
+  },
+  activity_schedule_to_start: {
+    unit: 'us',
+    group: 'workflow',
+    describe: 'an activity scheduled to started, real time',
+  },
+  timer_lateness: { unit: 'us', group: 'workflow', describe: 'TimerFired after the timer was due, real time' },
+  timer_lateness_virtual: {
+    unit: 'us',
+    group: 'workflow',
+    describe: "TimerFired after the timer was due, in the workflow's (virtual) time",
+  },
+  signal_to_handled: { unit: 'us', group: 'workflow', describe: 'a signal sent to the workflow task that handled it' },
+  schedule_lag: { unit: 'us', group: 'generator', describe: 'how late an iteration started behind its schedule' },
+  iterations: { unit: 'count', group: 'generator', describe: 'iterations of the schedule run' },
+  iterations_failed: { unit: 'count', group: 'generator', describe: 'iterations whose scenario code threw' },
+  dropped: { unit: 'count', group: 'generator', describe: 'iterations dropped at the in-flight cap' },
+  workflows_started: { unit: 'count', group: 'workflow', describe: 'workflows started by the starters' },
+  workflows_closed: { unit: 'count', group: 'workflow', describe: 'runs closed by the workers (not continued)' },
+  workflows_continued: { unit: 'count', group: 'workflow', describe: 'runs continued as new by the workers' },
+  workflow_tasks: { unit: 'count', group: 'worker', describe: 'workflow tasks completed' },
+  workflow_tasks_eager: {
+    unit: 'count',
+    group: 'worker',
+    describe: 'workflow tasks handed back in the start reply (eager start)',
+  },
+  workflow_tasks_unhandled_command: {
+    unit: 'count',
+    group: 'worker',
+    describe: 'closing workflow tasks refused because new events arrived (UnhandledCommand)',
+  },
+  activities_completed: { unit: 'count', group: 'worker', describe: 'activities completed' },
+  activities_failed: { unit: 'count', group: 'worker', describe: 'activity attempts failed' },
+  activities_eager: {
+    unit: 'count',
+    group: 'worker',
+    describe: 'activities handed back in the workflow task reply (eager dispatch)',
+  },
+  queries_answered: { unit: 'count', group: 'worker', describe: 'query tasks answered' },
+  signals_sent: { unit: 'count', group: 'workflow', describe: 'signals sent by the starters' },
+  signals_handled: { unit: 'count', group: 'workflow', describe: 'signals seen by the workers' },
+  timers_fired_early: { unit: 'count', group: 'workflow', describe: 'timers that fired before they were due' },
+  empty_polls: { unit: 'count', group: 'poll', describe: 'polls that timed out without a task' },
+  sticky_cache_hits: { unit: 'count', group: 'worker', describe: 'sticky tasks completed from the cached history' },
+  sticky_cache_misses: { unit: 'count', group: 'worker', describe: 'sticky tasks that needed the full history' },
+  follow_ups_dropped: { unit: 'count', group: 'generator', describe: 'follow-ups not yet due when the run ended' },
+  follow_ups_failed: { unit: 'count', group: 'generator', describe: 'follow-ups whose call failed' },
+};
+
+/** Long polls: reported after the calls that drive the workload, and left out of latency charts. */
+export function isPoll(op: string): boolean {
+  return (CATALOGUE as Record<string, CatalogueEntry | undefined>)[op]?.group === 'poll';
+}
+
+/** The generator's own measurements (schedule lag), shown apart from what the workflows measured. */
+export function isGeneratorMetric(name: string): boolean {
+  return (CATALOGUE as Record<string, CatalogueEntry | undefined>)[name]?.group === 'generator';
+}
+
+/** The key results count an error under: where it happened and its type (gRPC status name or error class). */
+export function errorKey(where: string, type: string): string {
+  return `${where}|${type}`;
+}
+
+/** Where an error key's error happened (its operation, for the timed calls). */
+export function errorSource(key: string): string {
+  return key.split('|')[0] ?? '';
+}
