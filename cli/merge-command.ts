@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { renderReport } from '../reports/render.js';
+import { renderReport } from '../reports/html/render.js';
 import { mergeResults, type MergeInput } from '../reports/merge.js';
 import { HlogWriter } from '../result/hlog.js';
 import { readResult, resultFile } from '../result/read.js';

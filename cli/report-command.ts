@@ -2,7 +2,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { renderReport } from '../reports/render.js';
+import { renderReport } from '../reports/html/render.js';
 import { UsageError } from '../bench/errors.js';
 import { readResult } from '../result/read.js';
 import type { ResultV1 } from '../result/schema.js';

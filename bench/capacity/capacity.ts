@@ -10,7 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startEngine, type Engine, type EngineStats } from '../../engine/index.js';
-import { renderReport } from '../../reports/render.js';
+import { renderReport } from '../../reports/html/render.js';
 import { SCENARIOS } from '../../scenarios/index.js';
 import { UsageError } from '../errors.js';
 import type { RunOptions } from '../run/run-options.js';

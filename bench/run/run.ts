@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../../engine/index.js';
-import { renderReport } from '../../reports/render.js';
+import { renderReport } from '../../reports/html/render.js';
 import { COUNTER } from '../../result/catalogue.js';
 import { HlogWriter } from '../../result/hlog.js';
 import type { IntervalResult, Phase, ResultV1, Verification } from '../../result/schema.js';

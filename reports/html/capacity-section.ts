@@ -3,10 +3,10 @@
  * with each step coloured by its verdict, offered vs achieved throughput, the resources each step used (where the
  * bottleneck shows), the step table with every rejection reason, and the sizing projection with its formula.
  */
-import type { CapacityResult, CapacityStep, ResultV1 } from '../result/schema.js';
+import type { CapacityResult, CapacityStep, ResultV1 } from '../../result/schema.js';
 import type { Spec } from './charts.js';
 import { esc, table, type Section } from './page.js';
-import { formatMicros } from '../result/units.js';
+import { formatMicros } from '../../result/units.js';
 
 const VERDICT_SCALE = { domain: ['pass', 'fail', 'interrupted'], range: ['#2b8a3e', '#c92a2a', '#e67700'] };
 

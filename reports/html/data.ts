@@ -2,9 +2,9 @@
  * Turns results into the long-format rows the charts read: one row per (run, time, series, value). Several
  * results become one data set, so every chart overlays runs by colour.
  */
-import type { ResultV1 } from '../result/schema.js';
-import { percentilesOf, summarizeEncoded } from '../result/summary.js';
-import { COUNTER } from '../result/catalogue.js';
+import type { ResultV1 } from '../../result/schema.js';
+import { percentilesOf, summarizeEncoded } from '../../result/summary.js';
+import { COUNTER, isGeneratorMetric, isPoll, METRIC } from '../../result/catalogue.js';
 
 const SPECTRUM_PERCENTILES = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999, 100];
 
@@ -208,4 +208,51 @@ export function statementLatencies(results: ResultV1[], labels: string[]): State
     }
   });
   return out.sort((a, b) => a.statement.localeCompare(b.statement) || a.run.localeCompare(b.run));
+}
+
+/** Operations whose latency is charted: every one but the long polls. */
+export function chartedOperations(results: ResultV1[]): string[] {
+  return [...new Set(results.flatMap((r) => Object.keys(r.operations).filter((n) => !isPoll(n))))];
+}
+
+/** The metrics the workflows measured (not the generator's own). */
+export function workflowMetricNames(results: ResultV1[]): string[] {
+  return [...new Set(results.flatMap((r) => Object.keys(r.metrics)))].filter((m) => !isGeneratorMetric(m));
+}
+
+/** p50, p99 and max of one workflow metric per interval, in ms. */
+export function workflowMetricRows(results: ResultV1[], labels: string[], metric: string): Row[] {
+  return results.flatMap((r, i) =>
+    r.intervals.flatMap((iv) => {
+      const x = iv.metrics[metric];
+      const run = labels[i] ?? '';
+      const t = iv.endMs / 1000;
+      return x
+        ? [
+            { run, t, series: 'p50', value: x.p50Us / 1000 },
+            { run, t, series: 'p99', value: x.p99Us / 1000 },
+            { run, t, series: 'max', value: x.maxUs / 1000 },
+          ]
+        : [];
+    }),
+  );
+}
+
+/** The spectra a report draws: each operation's main latency (and its service time too), and workflow end-to-end. */
+export function spectrumSeries(results: ResultV1[], labels: string[], ops: string[]): SpectrumRow[] {
+  const spectra: SpectrumRow[] = [];
+  results.forEach((r, i) => {
+    const run = labels[i] ?? r.label;
+    for (const op of ops) {
+      const o = r.operations[op];
+      if (!o) continue;
+      spectra.push(
+        ...spectrumRows(run, `${op} ${o.response ? 'response' : 'service'}`, (o.response ?? o.service).histogram),
+      );
+      if (o.response) spectra.push(...spectrumRows(run, `${op} service`, o.service.histogram));
+    }
+    const e2e = r.metrics[METRIC.workflowE2e];
+    if (e2e) spectra.push(...spectrumRows(run, METRIC.workflowE2e, e2e.histogram));
+  });
+  return spectra;
 }
