@@ -9,7 +9,6 @@ import {
   checkSources,
   CONFIG_FLAG,
   keyWhere,
-  scenarioFlagDecls,
   withConfigFile,
   type ConfigFile,
 } from './flags/config-file.js';
@@ -18,7 +17,7 @@ import { show } from '../scenarios/sdk/show.js';
 import { addFlags, checkChoices, isGiven, resolveRaw, unknownFlags, type FlagDecls } from './flags/flag-decls.js';
 import { compileRunOptions, RUN_FLAGS } from './flags/run-flags.js';
 import { compileOptions, kebab } from '../scenarios/sdk/option-specs.js';
-import { addScenarioFlags, scenarioFromArgv } from './run-command.js';
+import { scenarioFlags, scenarioFromArgv } from './run-command.js';
 
 const RUN_AND_ENGINE: FlagDecls = { ...RUN_FLAGS, ...ENGINE_FLAGS };
 
@@ -55,8 +54,44 @@ function takeCapacityKeys(file: ConfigFile, problems: string[]): string[] {
   return slos;
 }
 
-const SLO_DESCRIBE =
-  "an SLO every step must meet, repeatable, in the language of `gate --threshold`: 'p99(workflow)<2s', 'p99(start)<100ms', 'errors<0.1%'";
+const SLO_FLAG: FlagDecls = {
+  slo: {
+    type: 'string',
+    repeatable: true,
+    noEnv: true,
+    describe:
+      "an SLO every step must meet, repeatable, in the language of `gate --threshold`: 'p99(workflow)<2s', 'p99(start)<100ms', 'errors<0.1%'",
+    group: 'Capacity search:',
+  },
+};
+
+/**
+ * The run flags as a capacity search shows them: warm-up in the search's group, and the defaults it sets itself
+ * (steps are many and short; when not given, the handler replaces the run's defaults with these).
+ */
+const CAPACITY_RUN_FLAGS: FlagDecls = {
+  warmup: {
+    ...RUN_FLAGS.warmup,
+    describe: 'warm-up before each step is measured (excluded from its results)',
+    group: 'Capacity search:',
+  },
+  ...Object.fromEntries(Object.entries(STEP_FLAGS).filter(([n]) => n !== 'warmup')),
+  drainTimeout: {
+    ...RUN_FLAGS.drainTimeout,
+    describe: 'after each step, how long to wait for its workflows to close (not closed: the step fails)',
+    shownDefault: 'max(10s, 2 × the longest latency SLO)',
+  },
+  verifySample: {
+    ...RUN_FLAGS.verifySample,
+    describe: "workflows of each step read back in full to check histories and the scenario's invariants",
+    shownDefault: '20',
+  },
+  out: { ...RUN_FLAGS.out, describe: 'output directory (default: results/<time>-capacity-<scenario>)' },
+  label: {
+    ...RUN_FLAGS.label,
+    describe: 'label of the search in reports (default: capacity <scenario> <store> <shards> shards)',
+  },
+};
 
 export function capacityCommand(argv: string[]): CommandModule {
   const scenarioName = scenarioFromArgv(argv);
@@ -66,39 +101,8 @@ export function capacityCommand(argv: string[]): CommandModule {
     describe:
       'find the highest arrival rate that meets SLOs, the bottleneck, and the shards and nodes a target rate needs',
     builder: (y: Argv) => {
-      let b = addFlags(y, { ...CAPACITY_FLAGS, config: CONFIG_FLAG })
-        .option('slo', { type: 'string', array: true, describe: SLO_DESCRIBE, group: 'Capacity search:' })
-        .option('warmup', {
-          type: 'string',
-          describe: 'warm-up before each step is measured (excluded from its results)',
-          defaultDescription: String(RUN_FLAGS.warmup?.default),
-          group: 'Capacity search:',
-        });
-      b = addFlags(b, Object.fromEntries(Object.entries(STEP_FLAGS).filter(([n]) => n !== 'warmup')))
-        // Defaults that differ from `run`'s: steps are many and short.
-        .option('drain-timeout', {
-          type: 'string',
-          describe: 'after each step, how long to wait for its workflows to close (not closed: the step fails)',
-          defaultDescription: 'max(10s, 2 × the longest latency SLO)',
-          group: 'Load model:',
-        })
-        .option('verify-sample', {
-          type: 'number',
-          describe: "workflows of each step read back in full to check histories and the scenario's invariants",
-          defaultDescription: '20',
-          group: 'Output:',
-        })
-        .option('out', {
-          type: 'string',
-          describe: 'output directory (default: results/<time>-capacity-<scenario>)',
-          group: 'Output:',
-        })
-        .option('label', {
-          type: 'string',
-          describe: 'label of the search in reports (default: capacity <scenario> <store> <shards> shards)',
-          group: 'Output:',
-        });
-      return addScenarioFlags(b, scenario)
+      const b = addFlags(y, { ...CAPACITY_FLAGS, config: CONFIG_FLAG, ...SLO_FLAG, ...CAPACITY_RUN_FLAGS });
+      return addFlags(b, scenarioFlags(scenario))
         .strict(false)
         .example(
           "$0 capacity --scenario hello --slo 'p99(workflow)<2s' --slo 'errors<0.1%'",
@@ -124,7 +128,7 @@ export function capacityCommand(argv: string[]): CommandModule {
       if (fileProblems.length > 0) throw UsageError.of(fileProblems);
       const problems: string[] = [];
       const fileSlos = file ? takeCapacityKeys(file, problems) : [];
-      const scenarioDecls = scenario ? scenarioFlagDecls(scenario.options, scenario.name) : {};
+      const scenarioDecls = scenarioFlags(scenario);
       const decls: FlagDecls = { ...STEP_FLAGS, ...CAPACITY_FLAGS, ...scenarioDecls };
       problems.push(...checkSources(sources, file, decls, { ignoreUnknown: !scenario }));
       const extra = (flags._ as unknown[] | undefined)?.slice(1) ?? [];

@@ -7,9 +7,50 @@ import { bencherBmf, formatGate, githubBenchmark, junitXml, runGate } from '../r
 import { parseThreshold, type Threshold } from '../reports/gate/threshold.js';
 import { readResult } from '../result/read.js';
 import { parseDurationMs } from '../result/units.js';
+import { show } from '../scenarios/sdk/show.js';
+import { addFlags, resolveRaw, type FlagDecls } from './flags/flag-decls.js';
+
+const GATE_FLAGS: FlagDecls = {
+  current: { type: 'string', describe: 'the result to judge (result.json or its folder)', group: 'Inputs:' },
+  baseline: { type: 'string', describe: 'a result to compare with (noise-aware)', group: 'Inputs:' },
+  threshold: {
+    type: 'string',
+    repeatable: true,
+    describe:
+      "a threshold, repeatable: 'p99(start)<50ms', 'errors<0.1%', 'throughput>=0.95*target'; for a capacity result 'accepted_rate>=200'",
+    group: 'Checks:',
+  },
+  minEffect: {
+    type: 'string',
+    default: '10%',
+    describe: 'smallest change against the baseline that counts as a regression',
+    group: 'Checks:',
+  },
+  minAbsEffect: {
+    type: 'string',
+    default: '1ms',
+    describe: 'smallest latency change against the baseline that counts as a regression (0 to turn off)',
+    group: 'Checks:',
+  },
+  alpha: {
+    type: 'number',
+    default: 0.01,
+    describe: "significance level of the one-sided Welch's t-test on per-interval samples",
+    group: 'Checks:',
+  },
+  junit: { type: 'string', describe: 'write JUnit XML here', group: 'Outputs:' },
+  json: { type: 'string', describe: 'write the gate result as JSON here', group: 'Outputs:' },
+  bmf: { type: 'string', describe: "write Bencher's metric format (BMF) JSON here", group: 'Outputs:' },
+  githubBenchmark: {
+    type: 'string',
+    describe:
+      'write github-action-benchmark custom JSON here (latencies, customSmallerIsBetter; throughput goes to <file>.bigger.json)',
+    group: 'Outputs:',
+  },
+};
 
 function share(flag: string, raw: unknown, problems: string[]): number {
-  const s = String(raw).trim();
+  const s = show(raw).trim();
   const n = s.endsWith('%') ? Number(s.slice(0, -1)) / 100 : Number(s);
   if (!Number.isFinite(n) || n < 0 || n >= 1) {
     problems.push(`--${flag} must be a share in [0, 1) such as 0.1 or 10%, got ${s}`);
@@ -39,66 +80,29 @@ export const gateCommand: CommandModule = {
   command: 'gate',
   describe: 'check a result against thresholds and a baseline (exit 0 pass, 99 fail, 2 usage)',
   builder: (y: Argv) =>
-    y
-      .option('current', {
-        type: 'string',
-        describe: 'the result to judge (result.json or its folder)',
-        group: 'Inputs:',
-      })
-      .option('baseline', { type: 'string', describe: 'a result to compare with (noise-aware)', group: 'Inputs:' })
-      .option('threshold', {
-        type: 'string',
-        array: true,
-        describe:
-          "a threshold, repeatable: 'p99(start)<50ms', 'errors<0.1%', 'throughput>=0.95*target'; for a capacity result 'accepted_rate>=200'",
-        group: 'Checks:',
-      })
-      .option('min-effect', {
-        type: 'string',
-        default: '10%',
-        describe: 'smallest change against the baseline that counts as a regression',
-        group: 'Checks:',
-      })
-      .option('min-abs-effect', {
-        type: 'string',
-        default: '1ms',
-        describe: 'smallest latency change against the baseline that counts as a regression (0 to turn off)',
-        group: 'Checks:',
-      })
-      .option('alpha', {
-        type: 'number',
-        default: 0.01,
-        describe: "significance level of the one-sided Welch's t-test on per-interval samples",
-        group: 'Checks:',
-      })
-      .option('junit', { type: 'string', describe: 'write JUnit XML here', group: 'Outputs:' })
-      .option('json', { type: 'string', describe: 'write the gate result as JSON here', group: 'Outputs:' })
-      .option('bmf', { type: 'string', describe: "write Bencher's metric format (BMF) JSON here", group: 'Outputs:' })
-      .option('github-benchmark', {
-        type: 'string',
-        describe:
-          'write github-action-benchmark custom JSON here (latencies, customSmallerIsBetter; throughput goes to <file>.bigger.json)',
-        group: 'Outputs:',
-      })
+    addFlags(y, GATE_FLAGS)
       .example("$0 gate --current results/now --threshold 'p99(start)<50ms' --threshold 'errors<0.1%'", 'thresholds')
       .example('$0 gate --current results/now --baseline results/main --junit gate.xml', 'against a baseline'),
-  handler: (args) => {
+  handler: (flags) => {
+    // Flags only: a gate's inputs are files named on its command line, never the environment.
+    const args = resolveRaw(GATE_FLAGS, { flags, env: {}, file: {} });
     const problems: string[] = [];
     if (typeof args.current !== 'string') problems.push('--current is required (the result to judge)');
     const thresholds: Threshold[] = [];
-    for (const src of (args.threshold as string[] | undefined) ?? []) {
+    const sources = (args.threshold as string[] | undefined) ?? [];
+    for (const src of sources) {
       const t = parseThreshold(src);
       if (typeof t === 'string') problems.push(t);
       else thresholds.push(t);
     }
-    if (((args.threshold as string[] | undefined) ?? []).length === 0 && args.baseline === undefined)
+    if (sources.length === 0 && args.baseline === undefined)
       problems.push('nothing to check: give --threshold and/or --baseline');
     const minEffect = share('min-effect', args.minEffect, problems);
-    const minAbsMs = parseDurationMs(String(args.minAbsEffect));
+    const minAbsMs = parseDurationMs(show(args.minAbsEffect));
     if (minAbsMs === undefined || minAbsMs < 0)
-      problems.push(`--min-abs-effect must be a duration such as 1ms or 500us, got ${String(args.minAbsEffect)}`);
+      problems.push(`--min-abs-effect must be a duration such as 1ms or 500us, got ${show(args.minAbsEffect)}`);
     const alpha = Number(args.alpha);
-    if (!(alpha > 0 && alpha < 0.5)) problems.push(`--alpha must be in (0, 0.5), got ${String(args.alpha)}`);
+    if (!(alpha > 0 && alpha < 0.5)) problems.push(`--alpha must be in (0, 0.5), got ${show(args.alpha)}`);
     if (problems.length > 0) throw UsageError.of(problems);
     const current = readResult(args.current as string);
     const baseline = typeof args.baseline === 'string' ? readResult(args.baseline) : undefined;

@@ -6,15 +6,24 @@ import { renderReport } from '../reports/html/render.js';
 import { mergeResults, type MergeInput } from '../reports/merge.js';
 import { HlogWriter } from '../result/hlog.js';
 import { readResult, resultFile } from '../result/read.js';
+import { addFlags, type FlagDecls } from './flags/flag-decls.js';
+
+const MERGE_FLAGS: FlagDecls = {
+  out: { type: 'string', describe: 'output folder (default: results/<time>-merged)', group: 'Output:' },
+};
 
 export const mergeCommand: CommandModule = {
   command: 'merge <results..>',
   describe: 'combine the results of several --segment processes (or machines) of one run into one result',
   builder: (y: Argv) =>
-    y
-      .positional('results', { type: 'string', array: true, describe: 'result.json files or the folders holding them' })
-      .option('out', { type: 'string', describe: 'output folder (default: results/<time>-merged)', group: 'Output:' })
-      .example('$0 merge results/a results/b --out results/merged', 'two segment runs into one'),
+    addFlags(
+      y.positional('results', {
+        type: 'string',
+        array: true,
+        describe: 'result.json files or the folders holding them',
+      }),
+      MERGE_FLAGS,
+    ).example('$0 merge results/a results/b --out results/merged', 'two segment runs into one'),
   handler: async (args) => {
     const paths = (args.results as string[] | undefined) ?? [];
     const inputs: MergeInput[] = paths.map((p) => {

@@ -6,23 +6,35 @@ import { renderReport } from '../reports/html/render.js';
 import { UsageError } from '../bench/errors.js';
 import { readResult } from '../result/read.js';
 import type { ResultV1 } from '../result/schema.js';
+import { addFlags, type FlagDecls } from './flags/flag-decls.js';
+
+const REPORT_FLAGS: FlagDecls = {
+  output: {
+    type: 'string',
+    alias: 'o',
+    describe: 'where to write the HTML (default: report.html beside a single result, else ./report.html)',
+    group: 'Output:',
+  },
+  label: {
+    type: 'string',
+    repeatable: true,
+    describe: 'labels for the runs, in order (default: each result label)',
+    group: 'Output:',
+  },
+};
 
 export const reportCommand: CommandModule = {
   command: 'report <results..>',
   describe: 'render one self-contained HTML report from results (several results are overlaid and compared)',
   builder: (y: Argv) =>
-    y
-      .positional('results', { type: 'string', array: true, describe: 'result.json files or the folders holding them' })
-      .option('output', {
-        alias: 'o',
-        type: 'string',
-        describe: 'where to write the HTML (default: report.html beside a single result, else ./report.html)',
-      })
-      .option('label', {
+    addFlags(
+      y.positional('results', {
         type: 'string',
         array: true,
-        describe: 'labels for the runs, in order (default: each result label)',
-      })
+        describe: 'result.json files or the folders holding them',
+      }),
+      REPORT_FLAGS,
+    )
       .example('$0 report results/a', 'one run')
       .example(
         '$0 report results/memory results/cassandra -o compare.html --label memory --label cassandra',

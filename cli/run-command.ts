@@ -17,20 +17,24 @@ import {
   isGiven,
   resolveRaw,
   unknownFlags,
-  type FlagDecl,
   type FlagDecls,
 } from './flags/flag-decls.js';
 import { ENGINE_FLAGS } from './flags/engine-flags.js';
 import type { RunOptions } from '../bench/run/run-options.js';
 import { compileRunOptions, RUN_FLAGS } from './flags/run-flags.js';
 import { show } from '../scenarios/sdk/show.js';
-import { compileOptions, kebab } from '../scenarios/sdk/option-specs.js';
-import type { Scenario } from '../scenarios/sdk/scenario.js';
+import { compileOptions } from '../scenarios/sdk/option-specs.js';
+import type { AnyScenario } from '../scenarios/sdk/scenario.js';
 import { Progress } from '../bench/run/progress.js';
 import { startRun } from '../bench/run/run.js';
 import { formatSummary } from './run-summary.js';
 
 export const RUN_COMMAND_FLAGS = { ...RUN_FLAGS, ...ENGINE_FLAGS, config: CONFIG_FLAG };
+
+/** The scenario's own options as flags (`run` and `capacity`; --help shows them in a group of their own). */
+export function scenarioFlags(scenario: AnyScenario | undefined): FlagDecls {
+  return scenario ? scenarioFlagDecls(scenario.options, scenario.name) : {};
+}
 
 function flagValue(argv: string[], flag: string): string | undefined {
   for (let i = 0; i < argv.length; i++) {
@@ -39,21 +43,6 @@ function flagValue(argv: string[], flag: string): string | undefined {
     if (a.startsWith(`--${flag}=`)) return a.slice(flag.length + 3);
   }
   return undefined;
-}
-
-/** The scenario's own options as flags, shown by --help in a group of their own (`run` and `capacity`). */
-export function addScenarioFlags<T>(y: Argv<T>, scenario: Scenario | undefined): Argv<T> {
-  let b = y;
-  for (const [name, spec] of Object.entries(scenario?.options ?? {})) {
-    b = b.option(kebab(name), {
-      // Values are parsed and checked by the scenario's own declaration (all problems reported together).
-      ...(spec.type === 'boolean' ? { type: 'boolean' as const } : {}),
-      describe: `${spec.describe} [${spec.type}]`,
-      defaultDescription: String(spec.default),
-      group: `Scenario ${scenario?.name ?? ''} options:`,
-    });
-  }
-  return b;
 }
 
 /**
@@ -81,9 +70,9 @@ export function compileRunCommand(
   isTty: boolean,
 ): { options: RunOptions; problems: string[] } {
   const { sources, file, problems: fileProblems } = withConfigFile(flags, env);
-  const scenarioName = show(resolveRaw({ scenario: RUN_FLAGS.scenario as FlagDecl }, sources).scenario);
+  const scenarioName = show(resolveRaw({ scenario: RUN_FLAGS.scenario }, sources).scenario);
   const scenario = SCENARIOS.get(scenarioName);
-  const scenarioDecls = scenario ? scenarioFlagDecls(scenario.options, scenario.name) : {};
+  const scenarioDecls = scenarioFlags(scenario);
   const decls: FlagDecls = { ...RUN_COMMAND_FLAGS, ...scenarioDecls };
   // Without a scenario its options are unknown: keys that may be scenario options are not reported then.
   const problems = checkSources(sources, file, decls, { ignoreUnknown: !scenario });
@@ -114,7 +103,7 @@ export function runCommand(argv: string[]): CommandModule {
     command: 'run',
     describe: 'run a benchmark (embedded engine by default) and write result.json, intervals.hlog and report.html',
     builder: (y: Argv) => {
-      const b = addScenarioFlags(addFlags(y, RUN_COMMAND_FLAGS), scenario);
+      const b = addFlags(addFlags(y, RUN_COMMAND_FLAGS), scenarioFlags(scenario));
       // Unknown flags are reported by the handler together with every other problem (see unknownFlags).
       return b
         .strict(false)

@@ -2,11 +2,16 @@
 import type { CommandModule } from 'yargs';
 import { SCENARIOS } from '../scenarios/index.js';
 import { kebab } from '../scenarios/sdk/option-specs.js';
+import { addFlags, type FlagDecls } from './flags/flag-decls.js';
+
+const SCENARIOS_FLAGS: FlagDecls = {
+  json: { type: 'boolean', describe: 'print as JSON', group: 'Output:' },
+};
 
 export const scenariosCommand: CommandModule = {
   command: 'scenarios',
   describe: 'list the scenarios with what they stress and their options',
-  builder: (y) => y.option('json', { type: 'boolean', describe: 'print as JSON' }),
+  builder: (y) => addFlags(y, SCENARIOS_FLAGS),
   handler: (args) => {
     if (args.json) {
       const out = [...SCENARIOS.values()].map((s) => ({

@@ -200,8 +200,10 @@ export function scenarioFlagDecls(specs: OptionSpecs, scenario: string): FlagDec
     out[name] = {
       type:
         spec.type === 'boolean' ? 'boolean' : spec.type === 'string' || spec.type === 'duration' ? 'string' : 'number',
-      describe: spec.describe,
+      describe: `${spec.describe} [${spec.type}]`,
+      shownDefault: String(spec.default),
       group: `Scenario ${scenario} options:`,
+      untyped: true,
     };
   }
   return out;

@@ -18,6 +18,17 @@ export interface FlagDecl {
   noEnv?: boolean;
   /** A comma-separated list: a config file may give it as a YAML/JSON list. */
   list?: boolean;
+  /** Repeatable on the command line (`--threshold a --threshold b`): the value is a list. */
+  repeatable?: boolean;
+  /** A one-letter alias (`-o`). */
+  alias?: string;
+  /** What --help shows as the default when it is not the raw default (one computed from other options). */
+  shownDefault?: string;
+  /**
+   * Registered with yargs untyped (booleans excepted), so that the value reaches its own compiler as typed: the
+   * scenario options, which their OptionSpecs parse and check.
+   */
+  untyped?: boolean;
   hidden?: boolean;
 }
 
@@ -29,17 +40,23 @@ export function envName(name: string): string {
   return `STAMPEDE_${kebab(name).replace(/-/g, '_').toUpperCase()}`;
 }
 
-/** Registers flags with yargs without defaults (so that "given" can be told from "defaulted"). */
+/**
+ * Registers flags with yargs: the one way every command declares its flags. Without defaults, so that "given" can
+ * be told from "defaulted" (resolveRaw applies them).
+ */
 export function addFlags<T>(y: Argv<T>, decls: FlagDecls): Argv<T> {
   let out = y;
   for (const [name, d] of Object.entries(decls)) {
+    const shown = d.shownDefault ?? d.default;
     // Choices are checked when options are compiled (one message listing every problem), so only shown here.
     out = out.option(kebab(name), {
-      type: d.type,
+      ...(d.type === 'boolean' || !d.untyped ? { type: d.type } : {}),
       describe: d.choices ? `${d.describe}: ${d.choices.join(' | ')}` : d.describe,
       group: d.group,
       hidden: d.hidden ?? false,
-      ...(d.default !== undefined ? { defaultDescription: String(d.default) } : {}),
+      ...(d.repeatable ? { array: true } : {}),
+      ...(d.alias !== undefined ? { alias: d.alias } : {}),
+      ...(shown !== undefined ? { defaultDescription: String(shown) } : {}),
     });
   }
   return out;

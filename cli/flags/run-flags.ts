@@ -13,7 +13,7 @@ const T = 'Threads:';
 const O = 'Output:';
 const X = 'Target:';
 
-export const RUN_FLAGS: FlagDecls = {
+export const RUN_FLAGS = {
   scenario: { type: 'string', default: 'hello', describe: 'workload to run (see `stampede scenarios`)', group: W },
   namespace: { type: 'string', default: 'default', describe: 'Temporal namespace', group: W },
   taskQueue: { type: 'string', describe: 'task queue (default: stampede-<scenario>)', group: W },
@@ -127,7 +127,7 @@ export const RUN_FLAGS: FlagDecls = {
   quiet: { type: 'boolean', default: false, describe: 'print only the summary', group: O },
   json: { type: 'boolean', default: false, describe: 'print progress and summary as JSON lines', group: O },
   report: { type: 'boolean', default: true, describe: 'write report.html (--no-report to skip)', group: O },
-};
+} satisfies FlagDecls;
 
 export function compileRunOptions(
   raw: Record<string, unknown>,
