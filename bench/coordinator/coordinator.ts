@@ -12,7 +12,8 @@ import type {
   ThreadMessage,
   ThreadRequest,
 } from './protocol.js';
-import { siblingModule, spawnThread } from './spawn.js';
+import { THREAD_ENTRIES } from '../threads/entries.js';
+import { spawnThread } from '../threads/spawn.js';
 
 export interface ThreadHandle {
   id: number;
@@ -45,8 +46,7 @@ export class Coordinator {
 
   spawn(inits: ThreadInit[]): void {
     inits.forEach((init, id) => {
-      const file = init.role === 'starter' ? '../threads/starter.js' : '../threads/poller.js';
-      const worker = spawnThread(siblingModule(import.meta.url, file), init);
+      const worker = spawnThread(THREAD_ENTRIES[init.role], init);
       const handle: ThreadHandle = { id, role: init.role, worker, done: false, totals: {}, effective: undefined };
       this.threads.push(handle);
       worker.on('message', (m: ThreadMessage) => this.onMessage(handle, m));

@@ -11,9 +11,12 @@
 import type { Worker } from 'node:worker_threads';
 import { cpus } from 'node:os';
 import { startEngine } from '../../engine/index.js';
-import { siblingModule, spawnThread } from '../../bench/coordinator/spawn.js';
+import { spawnThread, threadModule } from '../../bench/threads/spawn.js';
 import { startEchoServer } from './echo-server.js';
-import type { LoadRound, LoadThreadInit, RoundResult } from './load-thread.js';
+import type { LoadRound, RoundResult } from './load-thread.js';
+
+/** The benchmark's load thread (load-thread.ts), beside this module. */
+const LOAD_THREAD = threadModule(import.meta.url, './load-thread.js');
 
 export interface ThroughputSample {
   rpcs: number;
@@ -24,7 +27,7 @@ export interface ThroughputSample {
 
 /** One load thread serving rounds (see load-thread.ts). */
 export class LoadThread {
-  private readonly worker: Worker = spawnThread(siblingModule(import.meta.url, './load-thread.js'), undefined);
+  private readonly worker: Worker = spawnThread(LOAD_THREAD, undefined);
 
   round(r: LoadRound): Promise<ThroughputSample & RoundResult> {
     return new Promise((resolve, reject) => {
@@ -42,16 +45,6 @@ export class LoadThread {
   async close(): Promise<void> {
     this.worker.postMessage({ kind: 'close' });
     await this.worker.terminate();
-  }
-}
-
-/** One round in a thread of its own. */
-export async function runLoad(init: LoadThreadInit): Promise<ThroughputSample> {
-  const t = new LoadThread();
-  try {
-    return await t.round(init);
-  } finally {
-    await t.close();
   }
 }
 

@@ -28,9 +28,6 @@ export interface LoadRound {
   payloadBytes: number;
 }
 
-/** Kept for callers that run one round per thread. */
-export type LoadThreadInit = LoadRound;
-
 export interface RoundResult {
   rpcs: number;
   workflows: number;

@@ -14,8 +14,11 @@ export function spawnThread(moduleUrl: URL, workerData: unknown): Worker {
   return new Worker(moduleUrl, { workerData });
 }
 
-/** The URL of a sibling module, with the extension this file runs with (.ts from sources, .js from dist). */
-export function siblingModule(base: string, relative: string): URL {
+/**
+ * A thread's entry module, next to the module that declares it (pass its import.meta.url), with the extension that
+ * module runs with: .ts from sources, .js from the build.
+ */
+export function threadModule(base: string, relative: `./${string}.js`): URL {
   const ext = base.endsWith('.ts') ? '.ts' : '.js';
   return new URL(relative.replace(/\.js$/, ext), base);
 }
