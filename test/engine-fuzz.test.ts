@@ -961,7 +961,7 @@ describe('engine bugs found by fuzzing stay fixed', () => {
     },
   );
 
-  // Was a bug (engine/api/handlers/start-workflow-execution.ts, startParams): only `input` is checked
+  // Was a bug (engine/frontend/handlers/start-workflow-execution.ts, startParams): only `input` is checked
   // against the blob size limit and only the workflow id against the 1000-character id limit. A start with a
   // 3 MiB memo, search attribute or header, or a 3 MiB workflow type, task queue or identity, is accepted (Temporal
   // refuses them: memo/search-attribute size limits, "WorkflowType/TaskQueue/Identity exceeds length limit").
