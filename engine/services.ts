@@ -4,7 +4,7 @@
  * and the engine's stop path all reach the services through this one bundle.
  */
 import type { Clock } from './clock.js';
-import { NamespaceRegistry } from './frontend/namespaces.js';
+import { NamespaceRegistry } from './frontend/namespace-registry.js';
 import { HistoryService } from './history/history-service.js';
 import { MatchingService } from './matching/matching-service.js';
 import { createPersistence, type Persistence } from './persistence/manager.js';

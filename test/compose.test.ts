@@ -616,7 +616,7 @@ describe('monitoring', () => {
     const target = (source: string): string | undefined => grafana.find((m) => repoSource(m) === source)?.target;
     expect(target('deploy/grafana/provisioning/datasources')).toBe('/etc/grafana/provisioning/datasources');
     expect(target('deploy/grafana/provisioning/dashboards')).toBe('/etc/grafana/provisioning/dashboards');
-    const dashboards = target('deploy/grafana/dashboards');
+    const dashboards = target('deploy/grafana/dashboard-json');
     expect(dashboards).toBeDefined();
 
     const yamls = (dir: string): unknown[] =>
@@ -643,8 +643,8 @@ describe('monitoring', () => {
     expect(providers).toHaveLength(1);
     expect(providers[0]?.type).toBe('file');
     expect(providers[0]?.options.path).toBe(dashboards);
-    expect(statSync(repoPath('deploy/grafana/dashboards/stampede.json')).isFile()).toBe(true);
-    const dashboard = JSON.parse(read('deploy/grafana/dashboards/stampede.json')) as { panels: unknown[] };
+    expect(statSync(repoPath('deploy/grafana/dashboard-json/stampede.json')).isFile()).toBe(true);
+    const dashboard = JSON.parse(read('deploy/grafana/dashboard-json/stampede.json')) as { panels: unknown[] };
     expect(JSON.stringify(dashboard.panels)).toContain(`"uid":"${ds?.uid}"`);
 
     const env = environmentOf('grafana');
@@ -653,7 +653,7 @@ describe('monitoring', () => {
     const home = env.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH;
     if (home !== undefined) {
       expect(home.startsWith(`${dashboards}/`)).toBe(true);
-      expect(existsSync(repoPath(`deploy/grafana/dashboards/${home.slice(`${dashboards}/`.length)}`))).toBe(true);
+      expect(existsSync(repoPath(`deploy/grafana/dashboard-json/${home.slice(`${dashboards}/`.length)}`))).toBe(true);
     }
   });
 });

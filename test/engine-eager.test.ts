@@ -11,7 +11,7 @@ import { BACKENDS, testEngine, type TestEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
 import { cmd, RawWorker, type Command } from './helpers/raw-worker.js';
 import { sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
-import type * as workflows from './sdk/workflows.js';
+import type * as workflows from './temporal-sdk/workflows.js';
 
 function eagerActivity(activityId: string, taskQueue?: string): Command {
   const c = cmd.activity(activityId, { startToClose: 10 });

@@ -1,5 +1,5 @@
 /**
- * deploy/grafana/dashboards/stampede.json against a real engine: the engine's `/metrics` after some real traffic is
+ * deploy/grafana/dashboard-json/stampede.json against a real engine: the engine's `/metrics` after some real traffic is
  * parsed strictly as Prometheus text exposition (format 0.0.4), and every query of the dashboard must name series
  * that output really has, with labels it really has, through functions that suit the metric's type (rate() of
  * counters, never of gauges). The dashboard itself must be a well-formed Grafana dashboard on the provisioned
@@ -438,7 +438,7 @@ interface Dashboard {
   templating?: { list?: { query?: unknown }[] };
 }
 
-const dashboard = JSON.parse(read('deploy/grafana/dashboards/stampede.json')) as Dashboard;
+const dashboard = JSON.parse(read('deploy/grafana/dashboard-json/stampede.json')) as Dashboard;
 const allPanels: Panel[] = (dashboard.panels ?? []).flatMap((p) => [p, ...(p.panels ?? [])]);
 const queryPanels = allPanels.filter((p) => p.type !== 'row');
 const queries: { panel: string; target: Target; expr: string }[] = queryPanels.flatMap((p) =>
@@ -551,7 +551,7 @@ describe("the engine's /metrics", () => {
   });
 });
 
-describe('deploy/grafana/dashboards/stampede.json', () => {
+describe('deploy/grafana/dashboard-json/stampede.json', () => {
   it('is a well-formed dashboard: titled panels with unique ids on the provisioned datasource, laid out without overlap', () => {
     expect(dashboard.uid).toMatch(/^[\w-]{1,40}$/);
     expect(dashboard.title).toBeTruthy();

@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { testEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
 import { sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
-import type * as workflows from './sdk/workflows.js';
+import type * as workflows from './temporal-sdk/workflows.js';
 
 const SCALE = 30 * 86400;
 

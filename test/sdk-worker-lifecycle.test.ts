@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { testEngine, type TestEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
 import { sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
-import type * as workflows from './sdk/workflows.js';
+import type * as workflows from './temporal-sdk/workflows.js';
 
 let t: TestEngine;
 let client: Client;
@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 function startWorkerProcess(address: string, taskQueue: string): Promise<ChildProcess> {
-  const script = fileURLToPath(new URL('./sdk/worker-process.ts', import.meta.url));
+  const script = fileURLToPath(new URL('./temporal-sdk/worker-process.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script, address, taskQueue], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, testEngine, type TestEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
 import { sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
-import type * as workflows from './sdk/workflows.js';
+import type * as workflows from './temporal-sdk/workflows.js';
 
 describe.each(BACKENDS)('on the %s store', (store) => {
   const TQ = 'sdk-tests';

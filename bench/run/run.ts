@@ -2,7 +2,7 @@
  * `stampede run`: starts the embedded engine (unless --target), spawns starter and poller threads, runs the
  * schedule, drains, verifies every started workflow against the engine, and writes result.json, the .hlog
  * interval log and report.html. Orchestration only: plan.ts decides what runs, thread-inits.ts describes the
- * threads, assemble.ts builds the result. Returns the result; the CLI turns its verdict into an exit code.
+ * threads, assemble-result.ts builds the result. Returns the result; the CLI turns its verdict into an exit code.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { finishContext, verifyContext } from '../verify/engine-reader.js';
 import { checkScenario } from '../verify/read-back.js';
 import { countOpen, verifyRun } from '../verify/run-verification.js';
 import { TOOL_VERSION } from '../version.js';
-import { assembleResult } from './assemble.js';
+import { assembleResult } from './assemble-result.js';
 import { startEmbeddedEngine } from './embedded-engine.js';
 import { EngineSampler } from './engine-sampler.js';
 import { planRun, type RunPlan } from './plan.js';

@@ -4,7 +4,7 @@ import type { Wire } from '../proto.js';
 import type { HistoryService } from '../history/history-service.js';
 import type { MatchingService } from '../matching/matching-service.js';
 import type { VisibilityStore } from '../visibility/visibility-store.js';
-import type { NamespaceRegistry } from './namespaces.js';
+import type { NamespaceRegistry } from './namespace-registry.js';
 
 export interface CallContext {
   /** Epoch ms of the client's gRPC deadline, if it set one. */

@@ -14,7 +14,7 @@ import {
   type LogEntry,
   type WorkerOptions,
 } from '@temporalio/worker';
-import * as activities from '../sdk/activities.js';
+import * as activities from '../temporal-sdk/activities.js';
 
 export const sdkLogs: LogEntry[] = [];
 let runtimeInstalled = false;
@@ -32,7 +32,7 @@ export function installRuntime(): void {
 
 export function workflowBundle(): Promise<{ code: string }> {
   bundle ??= bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('../sdk/workflows.ts', import.meta.url)),
+    workflowsPath: fileURLToPath(new URL('../temporal-sdk/workflows.ts', import.meta.url)),
     logger: new DefaultLogger('WARN', (entry) => sdkLogs.push(entry)),
   });
   return bundle;
