@@ -3,21 +3,18 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-function find(): { version: string; root: string } {
+function packageVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const p = join(dir, 'package.json');
     if (existsSync(p)) {
       const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'stampede') return { version: pkg.version ?? '0.0.0', root: dir };
+      if (pkg.name === 'stampede') return pkg.version ?? '0.0.0';
     }
     const up = dirname(dir);
-    if (up === dir) return { version: '0.0.0', root: process.cwd() };
+    if (up === dir) return '0.0.0';
     dir = up;
   }
 }
 
-const found = find();
-export const TOOL_VERSION = found.version;
-/** The package root (where package.json is). */
-export const PACKAGE_ROOT = found.root;
+export const TOOL_VERSION = packageVersion();

@@ -67,7 +67,7 @@ function write(path: unknown, text: string): void {
 }
 
 /** A gate that failed: its message only, exit 99 (k6's convention for failed thresholds). */
-export class ThresholdError extends Error {
+class ThresholdError extends Error {
   readonly code = 'THRESHOLD';
   readonly exitCode = 99;
   constructor(message: string) {

@@ -96,10 +96,6 @@ export class UnimplementedError extends EngineError {
   }
 }
 
-export function invalid(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new InvalidArgumentError(message);
-}
-
 /** A sticky queue whose worker is gone (shut down, or not polling): history dispatches to the normal queue. */
 export class StickyWorkerUnavailableError extends EngineError {
   constructor(queue: string) {

@@ -1,18 +1,11 @@
 /**
- * The engine's public entry: the only module the harness (bench/) may import from engine/.
+ * The engine's public entry: the only module of engine/ that code outside it may import (ESLint enforces it).
  */
-export { startEngine, ENGINE_VERSION, type Engine } from './server.js';
-export {
-  ENGINE_DEFAULTS,
-  EngineOptionsError,
-  validateEngineOptions,
-  type EngineOptions,
-  type StoreKind,
-  type CassandraOptions,
-} from './options.js';
-export { ManualClock, ScaledClock, type Clock } from './clock.js';
+export { startEngine, type Engine } from './server.js';
+export { ENGINE_DEFAULTS, type EngineOptions, type StoreKind, type CassandraOptions } from './options.js';
+export { ManualClock, type Clock } from './clock.js';
 export { workflowServiceDefinition, WORKFLOW_SERVICE } from './frontend/service-definition.js';
-export { engineAdminDefinition, ADMIN_SERVICE } from './admin/admin-service.js';
+export { engineAdminDefinition } from './admin/admin-service.js';
 export type { EngineStats, EngineSample, PersistenceStatementStats } from './admin/stats-types.js';
 export type { RpcMethodStats } from './stats.js';
 export {

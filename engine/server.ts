@@ -20,7 +20,7 @@ import type { Stores } from './persistence/store.js';
 import { ENGINE_DEFAULTS, EngineOptionsError, validateEngineOptions, type EngineOptions } from './options.js';
 import { abandonServices, startServices, type EngineServices } from './services.js';
 
-export const ENGINE_VERSION = '0.1.0';
+const ENGINE_VERSION = '0.1.0';
 
 export interface Engine {
   readonly id: string;

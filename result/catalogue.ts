@@ -78,7 +78,7 @@ export interface CatalogueEntry {
   describe: string;
 }
 
-export const CATALOGUE: Record<OpName | MetricName | CounterName, CatalogueEntry> = {
+const CATALOGUE: Record<OpName | MetricName | CounterName, CatalogueEntry> = {
   start_workflow: { unit: 'us', group: 'scheduled', describe: 'StartWorkflowExecution' },
   signal_with_start: { unit: 'us', group: 'scheduled', describe: 'SignalWithStartWorkflowExecution' },
   signal_workflow: { unit: 'us', group: 'scheduled', describe: 'SignalWorkflowExecution' },

@@ -18,7 +18,7 @@ function typeOf(v: unknown): string {
 }
 
 /** Problems with a parsed result (empty when it is usable). */
-export function validateResult(r: unknown): string[] {
+function validateResult(r: unknown): string[] {
   const problems: string[] = [];
   if (typeof r !== 'object' || r === null || Array.isArray(r)) return ['not a JSON object'];
   const o = r as Record<string, unknown>;

@@ -11,7 +11,7 @@ function round(v: number): number {
   return Math.round(v * 10) / 10;
 }
 
-export function summarize(h: Histogram): LatencySummary {
+function summarize(h: Histogram): LatencySummary {
   const n = h.totalCount;
   if (n === 0)
     return { n: 0, meanUs: 0, stdevUs: 0, minUs: 0, p50Us: 0, p90Us: 0, p99Us: 0, p999Us: 0, p9999Us: 0, maxUs: 0 };

@@ -10,7 +10,3 @@ import { timers } from './timers.js';
 export const SCENARIOS: ReadonlyMap<string, AnyScenario> = new Map(
   [hello, subscription, timers, signalStorm, loyalty, mixed].map((s) => [s.name, s]),
 );
-
-export function scenarioNames(): string[] {
-  return [...SCENARIOS.keys()];
-}

@@ -62,7 +62,7 @@ function componentOptions(): OptionSpecs {
 const DEFAULT_WEIGHTS = 'hello:4,subscription:2,timers:1,signal-storm:1,loyalty:2';
 
 /** Parses "name:weight,..." into weights by component, or the problems found. */
-export function parseWeights(spec: string): Map<AnyScenario, number> | string[] {
+function parseWeights(spec: string): Map<AnyScenario, number> | string[] {
   const problems: string[] = [];
   const out = new Map<AnyScenario, number>();
   for (const part of spec

@@ -22,7 +22,7 @@ export function formatStepLine(s: CapacityStep): string {
   return parts.join('  ');
 }
 
-export function describeTarget(r: ResultV1): string {
+function describeTarget(r: ResultV1): string {
   const shards = r.engine?.numShards;
   return r.target.kind === 'embedded'
     ? `embedded engine (${r.target.store}${shards ? `, ${shards} shard${shards === 1 ? '' : 's'}` : ''})`

@@ -162,7 +162,7 @@ function value(v: number | undefined, unit: CapacityCheck['unit']): string {
   }
 }
 
-export function reasonOf(c: CapacityCheck): string {
+function reasonOf(c: CapacityCheck): string {
   if (c.kind === 'slo') {
     return c.actual === undefined ? `${c.name}: ${c.detail}` : `${c.name}: ${value(c.actual, c.unit)} (${c.detail})`;
   }

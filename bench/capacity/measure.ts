@@ -19,7 +19,7 @@ export interface SideSample {
 }
 
 /** Statement classes on a shard's serialized write path: the history insert and the conditional batch. */
-export function isShardPathClass(name: string): boolean {
+function isShardPathClass(name: string): boolean {
   return /^history\.append/.test(name) || name === 'execution.create' || name === 'execution.update';
 }
 
@@ -28,7 +28,7 @@ function mainIntervals(r: ResultV1): IntervalResult[] {
 }
 
 /** Least-squares slope of y over x (per unit of x); 0 with fewer than two points. */
-export function slope(points: { x: number; y: number }[]): number {
+function slope(points: { x: number; y: number }[]): number {
   if (points.length < 2) return 0;
   const n = points.length;
   const mx = points.reduce((a, p) => a + p.x, 0) / n;
@@ -58,7 +58,7 @@ function lwtTotals(s: EngineSample): { all: number; applied: number } {
  * Statement statistics of one step. An embedded engine lives for one step; an external engine's histograms are
  * cumulative over its life, so the previous step's are subtracted when both come from the same engine.
  */
-export function stepStatements(
+function stepStatements(
   stats: EngineStats,
   previous: EngineStats | undefined,
 ): Record<string, { count: number; meanUs: number; p99Us: number; sumUs: number }> {

@@ -16,7 +16,7 @@ import { formatMicros } from '../../result/units.js';
 import { SHARD_SATURATED } from './bottleneck.js';
 
 /** Per-shard utilisation planned for when the run did not measure one (the shard path never limited it). */
-export const DEFAULT_PLANNING_UTILISATION = 0.7;
+const DEFAULT_PLANNING_UTILISATION = 0.7;
 
 export interface SizingOptions {
   targetRatePerSec: number | undefined;

@@ -38,7 +38,7 @@ export function openIndices(p: Partition): { first: number; stride: number } {
 }
 
 /** An exact share of `total` for part `index` of `count` (the first `total % count` parts get one more). */
-export function share(total: number, index: number, count: number): number {
+function share(total: number, index: number, count: number): number {
   return Math.floor(total / count) + (index < total % count ? 1 : 0);
 }
 

@@ -91,7 +91,7 @@ function lwtOutcomes(s: EngineSample): Map<string, number> {
   return out;
 }
 
-export function contentionBetween(a: EngineSample, b: EngineSample): Contention {
+function contentionBetween(a: EngineSample, b: EngineSample): Contention {
   const before = lwtOutcomes(a);
   const lwt: Record<string, number> = {};
   for (const [k, n] of lwtOutcomes(b)) lwt[k] = n - (before.get(k) ?? 0);

@@ -66,7 +66,7 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
-export function formatIntervalLine(r: IntervalResult, intervalMs: number): string {
+function formatIntervalLine(r: IntervalResult, intervalMs: number): string {
   const t = pad(formatDuration(r.endMs), 6);
   const parts = [`${t} ${pad(r.phase, 6)}`];
   const perSec = 1000 / intervalMs;

@@ -18,7 +18,7 @@ const PROBLEMS_PER_RUN = 3;
 const RUNNING_NAME = statusName(RUNNING);
 const CONTINUED_NAME = statusName(CONTINUED_AS_NEW);
 
-export async function countByStatus(
+async function countByStatus(
   client: WorkflowServiceClient,
   namespace: string,
   prefix: string,

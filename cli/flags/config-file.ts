@@ -122,7 +122,7 @@ const VALUE_TYPE: Record<FlagDecl['type'], string> = {
  * (camelCase and kebab-case), empty values and wrong types. Returns the values by option name; lists are joined with
  * commas where the option takes a comma-separated list.
  */
-export function checkConfigFile(
+function checkConfigFile(
   file: ConfigFile,
   decls: FlagDecls,
   opts: { ignoreUnknown?: boolean } = {},
@@ -183,7 +183,7 @@ export function checkConfigFile(
 }
 
 /** Environment variables for boolean options that are neither true nor false. */
-export function envProblems(decls: FlagDecls, env: NodeJS.ProcessEnv): string[] {
+function envProblems(decls: FlagDecls, env: NodeJS.ProcessEnv): string[] {
   const problems: string[] = [];
   for (const [name, d] of Object.entries(decls)) {
     const v = fromEnv(d, name, env);

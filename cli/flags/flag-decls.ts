@@ -71,7 +71,7 @@ export interface RawSources {
 }
 
 /** "true"/"false" (and 1/0, yes/no, on/off) as typed in an environment variable; undefined if neither. */
-export function parseBool(text: string): boolean | undefined {
+function parseBool(text: string): boolean | undefined {
   const t = text.trim().toLowerCase();
   if (['true', '1', 'yes', 'on'].includes(t)) return true;
   if (['false', '0', 'no', 'off'].includes(t)) return false;

@@ -11,7 +11,7 @@ import type {
 } from '@grpc/grpc-js';
 import type { EngineSample, EngineStats } from './stats-types.js';
 
-export const ADMIN_SERVICE = 'stampede.admin.v1.EngineAdmin';
+const ADMIN_SERVICE = 'stampede.admin.v1.EngineAdmin';
 
 const json = {
   serialize: (value: unknown): Buffer => Buffer.from(JSON.stringify(value ?? {}), 'utf8'),

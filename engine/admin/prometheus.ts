@@ -35,7 +35,7 @@ function summary(lines: string[], name: string, l: Record<string, string>, h: hd
   lines.push(`${name}_count${labels(l)} ${h.totalCount}`);
 }
 
-export function exposition(src: MetricsSource): string {
+function exposition(src: MetricsSource): string {
   const lines: string[] = [];
   lines.push(
     '# HELP stampede_rpc_requests_total WorkflowService calls served, by method.',

@@ -67,7 +67,7 @@ const COMPARED_OPTIONS = [
 ];
 
 /** Settings that make two runs unlike: the load, the target, the scenario's options. */
-export function configDifferences(a: ResultV1, b: ResultV1): string[] {
+function configDifferences(a: ResultV1, b: ResultV1): string[] {
   const out: string[] = [];
   const show = (v: unknown): string => JSON.stringify(v) ?? 'unset';
   for (const k of COMPARED_OPTIONS) {

@@ -19,7 +19,7 @@ function share(v: number | undefined): string {
 }
 
 /** p99 (and p50) latency against achieved throughput, one line per latency series, points coloured by verdict. */
-export function capacityCurve(c: CapacityResult, title: string): Spec {
+function capacityCurve(c: CapacityResult, title: string): Spec {
   const values = c.curve.map((p) => ({
     ...p,
     p99Ms: Math.max(p.p99Us / 1000, 0.001),

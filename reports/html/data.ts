@@ -81,7 +81,7 @@ export interface SpectrumRow {
 }
 
 /** The percentile spectrum of encoded histograms, for a log 1/(1-p) axis (HdrHistogram's plot). */
-export function spectrumRows(run: string, series: string, encoded: string | undefined): SpectrumRow[] {
+function spectrumRows(run: string, series: string, encoded: string | undefined): SpectrumRow[] {
   if (!encoded) return [];
   const { count, values } = percentilesOf(encoded, SPECTRUM_PERCENTILES);
   if (count === 0) return [];

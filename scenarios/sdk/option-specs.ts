@@ -101,10 +101,6 @@ export function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-export function camel(flag: string): string {
-  return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-}
-
 /**
  * A time scale for durable waits of `virtualMs`: real time when they are a minute or shorter, otherwise fast
  * enough that they take about `realMs` of real time (a 30-day period in one second).
