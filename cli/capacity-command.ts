@@ -2,6 +2,8 @@
 import type { Argv, CommandModule } from 'yargs';
 import { SCENARIOS } from '../scenarios/index.js';
 import { startCapacity } from '../bench/capacity/capacity.js';
+import type { CapacityOptions } from '../bench/capacity/capacity-options.js';
+import type { RunOptions } from '../bench/run/run-options.js';
 import { CAPACITY_FLAGS, compileCapacityOptions, NOT_FOR_CAPACITY } from './flags/capacity-flags.js';
 import { UsageError } from '../bench/errors.js';
 import {
@@ -93,6 +95,83 @@ const CAPACITY_RUN_FLAGS: FlagDecls = {
   },
 };
 
+/**
+ * Every capacity option from defaults, the config file, the environment and the flags: the search's own and the run
+ * options of its steps (each step is a run). Every problem, each naming where its value came from, is one UsageError.
+ */
+export function compileCapacityCommand(
+  flags: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  isTty: boolean,
+  scenarioName: string,
+): { options: RunOptions; capacity: CapacityOptions } {
+  const scenario = SCENARIOS.get(scenarioName);
+  const { sources, file, problems: fileProblems } = withConfigFile(flags, env);
+  // A file that cannot be read or parsed explains everything else that looks wrong.
+  if (fileProblems.length > 0) throw UsageError.of(fileProblems);
+  const problems: string[] = [];
+  const fileSlos = file ? takeCapacityKeys(file, problems) : [];
+  const scenarioDecls = scenarioFlags(scenario);
+  const decls: FlagDecls = { ...STEP_FLAGS, ...CAPACITY_FLAGS, ...scenarioDecls };
+  problems.push(...checkSources(sources, file, decls, { ignoreUnknown: !scenario }));
+  const extra = (flags._ as unknown[] | undefined)?.slice(1) ?? [];
+  if (extra.length > 0) problems.push(`unexpected argument(s): ${extra.join(' ')}`);
+  for (const [name, why] of Object.entries(NOT_FOR_CAPACITY)) {
+    if (flags[name] !== undefined || flags[kebab(name)] !== undefined)
+      problems.push(`--${kebab(name)} does not apply to capacity: ${why}`);
+  }
+  const known = [
+    ...Object.keys(STEP_FLAGS),
+    ...Object.keys(CAPACITY_FLAGS),
+    'slo',
+    'config',
+    ...Object.keys(NOT_FOR_CAPACITY),
+  ];
+  if (scenario) known.push(...Object.keys(scenario.options));
+  problems.push(...unknownFlags(flags, known));
+
+  const capRaw = resolveRaw(CAPACITY_FLAGS, sources);
+  // --slo flags replace the file's list (flags override the file, as for every option).
+  const sloFlags = ((flags.slo as unknown[] | undefined) ?? []).map(String);
+  const cap = compileCapacityOptions(capRaw, sloFlags.length > 0 ? sloFlags : fileSlos);
+  problems.push(...cap.problems);
+
+  // Every step is a run: compile the run's options, with the search's rate and length in place of the flags.
+  const raw = resolveRaw(STEP_FLAGS, sources);
+  for (const name of Object.keys(NOT_FOR_CAPACITY)) {
+    const d = RUN_AND_ENGINE[name]?.default;
+    if (d !== undefined) raw[name] = d;
+  }
+  Object.assign(raw, {
+    executor: 'constant-arrival-rate',
+    rate: String(cap.options.fromPerSec),
+    duration: `${cap.options.stepDurationMs}ms`,
+    segment: '0/1',
+  });
+  const given = (n: string): boolean => isGiven(RUN_AND_ENGINE, n, sources);
+  const compiled = compileRunOptions(raw, (n) => n === 'duration' || given(n), env, isTty);
+  problems.push(...checkChoices(STEP_FLAGS, raw), ...compiled.problems);
+  const options = compiled.options;
+  options.iterations = undefined;
+  options.runTag = undefined;
+  if (!given('verifySample')) options.verifySample = 20;
+  if (options.starters === 0) problems.push('--starters 0 starts nothing: a capacity search needs starter threads');
+  if (!given('drainTimeout')) {
+    const longest = Math.max(0, ...cap.options.slos.filter((t) => t.unit === 'us').map((t) => t.value / 1000));
+    options.drainTimeoutMs = Math.max(10_000, 2 * longest);
+  }
+
+  if (!scenario) problems.unshift(`unknown scenario ${scenarioName} (available: ${[...SCENARIOS.keys()].join(', ')})`);
+  else {
+    options.scenarioOptions = resolveRaw(scenarioDecls, sources);
+    const values = compileOptions(scenario.options, options.scenarioOptions, `scenario ${scenario.name}`);
+    problems.push(...values.problems);
+    if (values.problems.length === 0) problems.push(...(scenario.check?.(values.values) ?? []));
+  }
+  if (problems.length > 0) throw UsageError.of(attributeProblems(problems, decls, sources));
+  return { options, capacity: cap.options };
+}
+
 export function capacityCommand(argv: string[]): CommandModule {
   const scenarioName = scenarioFromArgv(argv);
   const scenario = SCENARIOS.get(scenarioName);
@@ -122,78 +201,13 @@ export function capacityCommand(argv: string[]): CommandModule {
         );
     },
     handler: async (args) => {
-      const flags = args as Record<string, unknown>;
-      const { sources, file, problems: fileProblems } = withConfigFile(flags, process.env);
-      // A file that cannot be read or parsed explains everything else that looks wrong.
-      if (fileProblems.length > 0) throw UsageError.of(fileProblems);
-      const problems: string[] = [];
-      const fileSlos = file ? takeCapacityKeys(file, problems) : [];
-      const scenarioDecls = scenarioFlags(scenario);
-      const decls: FlagDecls = { ...STEP_FLAGS, ...CAPACITY_FLAGS, ...scenarioDecls };
-      problems.push(...checkSources(sources, file, decls, { ignoreUnknown: !scenario }));
-      const extra = (flags._ as unknown[] | undefined)?.slice(1) ?? [];
-      if (extra.length > 0) problems.push(`unexpected argument(s): ${extra.join(' ')}`);
-      for (const [name, why] of Object.entries(NOT_FOR_CAPACITY)) {
-        if (flags[name] !== undefined || flags[kebab(name)] !== undefined)
-          problems.push(`--${kebab(name)} does not apply to capacity: ${why}`);
-      }
-      const known = [
-        ...Object.keys(STEP_FLAGS),
-        ...Object.keys(CAPACITY_FLAGS),
-        'slo',
-        'config',
-        ...Object.keys(NOT_FOR_CAPACITY),
-      ];
-      if (scenario) known.push(...Object.keys(scenario.options));
-      problems.push(...unknownFlags(flags, known));
-
-      const capRaw = resolveRaw(CAPACITY_FLAGS, sources);
-      // --slo flags replace the file's list (flags override the file, as for every option).
-      const sloFlags = ((flags.slo as unknown[] | undefined) ?? []).map(String);
-      const cap = compileCapacityOptions(capRaw, sloFlags.length > 0 ? sloFlags : fileSlos);
-      problems.push(...cap.problems);
-
-      // Every step is a run: compile the run's options, with the search's rate and length in place of the flags.
-      const raw = resolveRaw(STEP_FLAGS, sources);
-      for (const name of Object.keys(NOT_FOR_CAPACITY)) {
-        const d = RUN_AND_ENGINE[name]?.default;
-        if (d !== undefined) raw[name] = d;
-      }
-      Object.assign(raw, {
-        executor: 'constant-arrival-rate',
-        rate: String(cap.options.fromPerSec),
-        duration: `${cap.options.stepDurationMs}ms`,
-        segment: '0/1',
-      });
-      const given = (n: string): boolean => isGiven(RUN_AND_ENGINE, n, sources);
-      const compiled = compileRunOptions(
-        raw,
-        (n) => n === 'duration' || given(n),
+      const { options, capacity } = compileCapacityCommand(
+        args,
         process.env,
         Boolean(process.stdout.isTTY),
+        scenarioName,
       );
-      problems.push(...checkChoices(STEP_FLAGS, raw), ...compiled.problems);
-      const options = compiled.options;
-      options.iterations = undefined;
-      options.runTag = undefined;
-      if (!given('verifySample')) options.verifySample = 20;
-      if (options.starters === 0) problems.push('--starters 0 starts nothing: a capacity search needs starter threads');
-      if (!given('drainTimeout')) {
-        const longest = Math.max(0, ...cap.options.slos.filter((t) => t.unit === 'us').map((t) => t.value / 1000));
-        options.drainTimeoutMs = Math.max(10_000, 2 * longest);
-      }
-
-      if (!scenario)
-        problems.unshift(`unknown scenario ${scenarioName} (available: ${[...SCENARIOS.keys()].join(', ')})`);
-      else {
-        options.scenarioOptions = resolveRaw(scenarioDecls, sources);
-        const values = compileOptions(scenario.options, options.scenarioOptions, `scenario ${scenario.name}`);
-        problems.push(...values.problems);
-        if (values.problems.length === 0) problems.push(...(scenario.check?.(values.values) ?? []));
-      }
-      if (problems.length > 0) throw UsageError.of(attributeProblems(problems, decls, sources));
-
-      const handle = startCapacity(options, cap.options, (line) => process.stdout.write(`${line}\n`));
+      const handle = startCapacity(options, capacity, (line) => process.stdout.write(`${line}\n`));
       let interrupts = 0;
       let signalled = false;
       const onSignal = (signal: NodeJS.Signals): void => {

@@ -43,6 +43,23 @@ export interface CapacityHandle {
 /** Overhead of a step beyond warm-up and measurement (engine start, drain, verification) until one is measured. */
 const DEFAULT_OVERHEAD_MS = 5000;
 
+/** How a search ended, and the error that ended it, if one did. */
+interface SearchEnd {
+  status: CapacityResult['status'];
+  stopReason: string;
+  failure?: unknown;
+}
+
+/** What carries from one step to the next. */
+interface StepContext {
+  closes: boolean;
+  shared: Engine | undefined;
+  /** The previous step's engine statistics (an external engine's counters are cumulative). */
+  previousEngine: EngineStats | undefined;
+  /** The last step's overhead beyond warm-up and measurement, for the budget. */
+  overheadMs: number;
+}
+
 export function startCapacity(base: RunOptions, c: CapacityOptions, write: (line: string) => void): CapacityHandle {
   const search = new Search(base, c, write);
   return { stop: (reason) => search.stop(reason), result: search.run() };
@@ -156,131 +173,156 @@ class Search {
 
     const steps: CapacityStep[] = [];
     const results = new Map<number, ResultV1>();
-    let previousEngine: EngineStats | undefined;
-    let overheadMs = DEFAULT_OVERHEAD_MS;
-    let status: CapacityResult['status'] = 'interrupted';
-    let stopReason = '';
-    let failure: unknown;
-    const deadline = this.t0 + c.budgetMs;
-
+    const ctx: StepContext = { closes, shared, previousEngine: undefined, overheadMs: DEFAULT_OVERHEAD_MS };
+    let end: SearchEnd = { status: 'interrupted', stopReason: '' };
     for (let index = 1; ; index++) {
       const next = searcher.next();
       if (next.kind === 'done') {
-        [status, stopReason] = [next.status, next.reason];
+        end = { status: next.status, stopReason: next.reason };
         break;
       }
-      if (this.stopReason) {
-        status = this.stopReason === 'budget' ? 'budget' : 'interrupted';
-        stopReason = `stopped (${this.stopReason}) before step ${index}`;
+      const refused = this.stopBefore(index, next, ctx.overheadMs);
+      if (refused) {
+        end = refused;
         break;
       }
-      if (index > c.maxSteps) {
-        [status, stopReason] = ['budget', `the step limit (--max-steps ${c.maxSteps}) was reached`];
+      const outcome = await this.runStep(index, next, ctx);
+      if ('failure' in outcome) {
+        end = outcome;
         break;
       }
-      const durationMs = next.stage === 'hold' ? c.holdMs : c.stepDurationMs;
-      const needMs = base.warmupMs + durationMs + overheadMs;
-      const leftMs = deadline - performance.now();
-      if (needMs > leftMs) {
-        status = 'budget';
-        stopReason = `the budget (${formatDuration(c.budgetMs)}) has ${formatDuration(Math.max(0, Math.round(leftMs)))} left, step ${index} needs about ${formatDuration(Math.round(needMs))}`;
+      steps.push(outcome.step);
+      results.set(index, outcome.result);
+      this.say(formatStepLine(outcome.step), { type: 'step', ...outcome.step });
+      if (outcome.step.verdict === 'interrupted') {
+        end = this.interruptedDuring(index, outcome.stoppedBy);
         break;
       }
-
-      const dir = join(
-        this.outDir,
-        'steps',
-        `${String(index).padStart(2, '0')}-${next.stage}-${String(next.ratePerSec).replace('.', '_')}`,
-      );
-      const o = stepOptions(
-        base,
-        this.tag,
-        {
-          name: `s${index}`,
-          ratePerSec: next.ratePerSec,
-          warmupMs: base.warmupMs,
-          durationMs,
-          out: dir,
-          label: `step ${index} ${next.stage} ${next.ratePerSec}/s`,
-        },
-        c.verbose,
-      );
-      const startedAt = new Date().toISOString();
-      this.current = startStep(o, shared);
-      let run: Awaited<StepRun['done']>;
-      try {
-        run = await this.current.done;
-      } catch (err) {
-        if (err instanceof UsageError && steps.length === 0) throw err;
-        failure = err;
-        status = 'error';
-        stopReason = `step ${index} (${next.ratePerSec}/s) could not run: ${err instanceof Error ? err.message : String(err)}`;
-        break;
-      } finally {
-        this.current = undefined;
-      }
-      const { result, side, wallMs, stoppedBy } = run;
-      overheadMs = Math.max(1000, wallMs - base.warmupMs - durationMs);
-      results.set(index, result);
-
-      const measurements = measureStep(result, side, previousEngine, closes);
-      if (result.engine) previousEngine = result.engine;
-      const achievedPerSec = achievedRate(result);
-      const interrupted = stoppedBy !== undefined || result.verdict === 'partial';
-      const judged = interrupted
-        ? { checks: [], reasons: [`stopped (${stoppedBy ?? 'interrupted'}) before the step finished: not judged`] }
-        : judgeStep(result, measurements, next.ratePerSec, c.slos, c.limits, achievedPerSec);
-      const step: CapacityStep = {
-        index,
-        stage: next.stage,
-        ratePerSec: next.ratePerSec,
-        verdict: interrupted ? 'interrupted' : judged.reasons.length === 0 ? 'pass' : 'fail',
-        reasons: judged.reasons,
-        checks: judged.checks,
-        achievedPerSec,
-        ...(closes ? { completedPerSec: completedRate(result) } : {}),
-        latency: latencySeries(result, c.slos),
-        measurements,
-        runId: result.runId,
-        dir: relative(this.outDir, dir),
-        startedAt,
-        warmupMs: base.warmupMs,
-        durationMs,
-        wallMs: Math.round(wallMs),
-      };
-      steps.push(step);
-      this.say(formatStepLine(step), { type: 'step', ...step });
-      if (interrupted) {
-        const by = stoppedBy ?? this.stopReason ?? 'interrupted';
-        status = by === 'budget' ? 'budget' : 'interrupted';
-        stopReason =
-          by === 'budget'
-            ? `the budget (${formatDuration(c.budgetMs)}) ran out during step ${index}`
-            : `stopped (${by}) during step ${index}`;
-        break;
-      }
-      searcher.record(next.stage, next.ratePerSec, step.verdict === 'pass');
+      searcher.record(next.stage, next.ratePerSec, outcome.step.verdict === 'pass');
     }
-
-    const assembled = assembleCapacity(
+    return this.finish(
       {
         tag: this.tag,
         description,
         steps,
         results,
         acceptedPerSec: searcher.highestPass(),
-        status,
-        stopReason,
+        status: end.status,
+        stopReason: end.stopReason,
         warmupMs: base.warmupMs,
         wallMs: performance.now() - this.t0,
       },
-      c,
-      base.label,
-      base.report,
+      end.failure,
     );
+  }
+
+  /** Why the search must stop before step `index` (a signal, the step limit, the budget), if it must. */
+  private stopBefore(index: number, next: { stage: CapacityStep['stage'] }, overheadMs: number): SearchEnd | undefined {
+    const { base, c } = this;
+    if (this.stopReason)
+      return {
+        status: this.stopReason === 'budget' ? 'budget' : 'interrupted',
+        stopReason: `stopped (${this.stopReason}) before step ${index}`,
+      };
+    if (index > c.maxSteps)
+      return { status: 'budget', stopReason: `the step limit (--max-steps ${c.maxSteps}) was reached` };
+    const durationMs = next.stage === 'hold' ? c.holdMs : c.stepDurationMs;
+    const needMs = base.warmupMs + durationMs + overheadMs;
+    const leftMs = this.t0 + c.budgetMs - performance.now();
+    if (needMs > leftMs)
+      return {
+        status: 'budget',
+        stopReason: `the budget (${formatDuration(c.budgetMs)}) has ${formatDuration(Math.max(0, Math.round(leftMs)))} left, step ${index} needs about ${formatDuration(Math.round(needMs))}`,
+      };
+    return undefined;
+  }
+
+  private interruptedDuring(index: number, stoppedBy: string | undefined): SearchEnd {
+    const by = stoppedBy ?? this.stopReason ?? 'interrupted';
+    return by === 'budget'
+      ? { status: 'budget', stopReason: `the budget (${formatDuration(this.c.budgetMs)}) ran out during step ${index}` }
+      : { status: 'interrupted', stopReason: `stopped (${by}) during step ${index}` };
+  }
+
+  /** Runs step `index` at the rate the search asks for and judges it (an interrupted step is not judged). */
+  private async runStep(
+    index: number,
+    next: { stage: CapacityStep['stage']; ratePerSec: number },
+    ctx: StepContext,
+  ): Promise<{ step: CapacityStep; result: ResultV1; stoppedBy: string | undefined } | Required<SearchEnd>> {
+    const { base, c } = this;
+    const durationMs = next.stage === 'hold' ? c.holdMs : c.stepDurationMs;
+    const dir = join(
+      this.outDir,
+      'steps',
+      `${String(index).padStart(2, '0')}-${next.stage}-${String(next.ratePerSec).replace('.', '_')}`,
+    );
+    const o = stepOptions(
+      base,
+      this.tag,
+      {
+        name: `s${index}`,
+        ratePerSec: next.ratePerSec,
+        warmupMs: base.warmupMs,
+        durationMs,
+        out: dir,
+        label: `step ${index} ${next.stage} ${next.ratePerSec}/s`,
+      },
+      c.verbose,
+    );
+    const startedAt = new Date().toISOString();
+    this.current = startStep(o, ctx.shared);
+    let run: Awaited<StepRun['done']>;
+    try {
+      run = await this.current.done;
+    } catch (err) {
+      // A usage problem before any step ran is the user's: say it as such.
+      if (err instanceof UsageError && index === 1) throw err;
+      return {
+        status: 'error',
+        stopReason: `step ${index} (${next.ratePerSec}/s) could not run: ${err instanceof Error ? err.message : String(err)}`,
+        failure: err,
+      };
+    } finally {
+      this.current = undefined;
+    }
+    const { result, side, wallMs, stoppedBy } = run;
+    ctx.overheadMs = Math.max(1000, wallMs - base.warmupMs - durationMs);
+    const measurements = measureStep(result, side, ctx.previousEngine, ctx.closes);
+    if (result.engine) ctx.previousEngine = result.engine;
+    const achievedPerSec = achievedRate(result);
+    const interrupted = stoppedBy !== undefined || result.verdict === 'partial';
+    const judged = interrupted
+      ? { checks: [], reasons: [`stopped (${stoppedBy ?? 'interrupted'}) before the step finished: not judged`] }
+      : judgeStep(result, measurements, next.ratePerSec, c.slos, c.limits, achievedPerSec);
+    const step: CapacityStep = {
+      index,
+      stage: next.stage,
+      ratePerSec: next.ratePerSec,
+      verdict: interrupted ? 'interrupted' : judged.reasons.length === 0 ? 'pass' : 'fail',
+      reasons: judged.reasons,
+      checks: judged.checks,
+      achievedPerSec,
+      ...(ctx.closes ? { completedPerSec: completedRate(result) } : {}),
+      latency: latencySeries(result, c.slos),
+      measurements,
+      runId: result.runId,
+      dir: relative(this.outDir, dir),
+      startedAt,
+      warmupMs: base.warmupMs,
+      durationMs,
+      wallMs: Math.round(wallMs),
+    };
+    return { step, result, stoppedBy };
+  }
+
+  /** Assembles the search's result from its steps, writes it (and the report), and prints the summary. */
+  private finish(search: Parameters<typeof assembleCapacity>[0], failure: unknown): CapacityOutcome {
+    const { base, c } = this;
+    const assembled = assembleCapacity(search, c, base.label, base.report);
     if (!assembled) {
       if (failure instanceof Error) throw failure;
-      throw new UsageError(`no step completed, so there is no result: ${stopReason}`);
+      throw new UsageError(`no step completed, so there is no result: ${search.stopReason}`);
     }
     const { result, capacity } = assembled;
     writeFileSync(join(this.outDir, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);

@@ -54,7 +54,7 @@ export async function countOpen(
   }
 }
 
-export async function verifyRun(p: {
+export interface RunVerificationParams {
   client: WorkflowServiceClient;
   namespace: string;
   prefix: string;
@@ -70,73 +70,44 @@ export async function verifyRun(p: {
    * those the run's own workers closed are then accounted for from their count.
    */
   retention?: { realMs: number; runMs: number; closedByWorkers: number };
-}): Promise<Verification> {
-  const deletedEstimate = (byStatus: Record<string, number>): number => {
-    if (!p.retention || p.retention.realMs >= p.retention.runMs) return 0;
-    const closed = Object.entries(byStatus)
-      .filter(([s]) => s !== CONTINUED_NAME && s !== RUNNING_NAME)
-      .reduce((n, [, c]) => n + c, 0);
-    return Math.max(0, Math.min(p.started, p.retention.closedByWorkers) - closed);
-  };
-  const notes: string[] = [];
-  let byStatus: Record<string, number> = {};
-  const deadline = Date.now() + p.settleMs;
-  try {
-    // Visibility trails commits: read until every started workflow is seen (and closed, when it should be).
-    for (;;) {
-      byStatus = await countByStatus(p.client, p.namespace, p.prefix);
-      const total =
-        Object.entries(byStatus)
-          .filter(([s]) => s !== CONTINUED_NAME)
-          .reduce((n, [, c]) => n + c, 0) + deletedEstimate(byStatus);
-      const running = byStatus[RUNNING_NAME] ?? 0;
-      if ((total >= p.started && (!p.closesDuringRun || running === 0)) || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  } catch (err) {
-    return {
-      status: 'unavailable',
-      started: p.started,
-      byStatus: {},
-      lost: 0,
-      stuck: 0,
-      notes: [`could not read workflows back: ${err instanceof Error ? err.message : String(err)}`],
-      historiesChecked: 0,
-      problems: 0,
-    };
-  }
-  // Continue-as-new chains: every started workflow id ends in exactly one non-continued run.
-  const closedOrRunning = Object.entries(byStatus)
+}
+
+/** Workflows counted under every status but ContinuedAsNew (each chain ends in exactly one such run). */
+function chainEnds(byStatus: Record<string, number>): number {
+  return Object.entries(byStatus)
     .filter(([s]) => s !== CONTINUED_NAME)
     .reduce((n, [, c]) => n + c, 0);
-  const deleted = deletedEstimate(byStatus);
-  if (deleted > 0 && p.retention)
-    notes.push(
-      `${deleted} closed workflow(s) were already deleted by the namespace's retention (${Math.round(p.retention.realMs / 1000)} s of real time, shorter than the run): counted from the workers' completions`,
-    );
-  const lost = Math.max(0, p.started - closedOrRunning - deleted);
-  const running = byStatus[RUNNING_NAME] ?? 0;
-  const stuck = p.closesDuringRun ? running : 0;
-  if (lost > 0)
-    notes.push(
-      `lost: ${lost} workflow(s) whose start the engine acknowledged are unknown to it now (lost by the store, when the store lost acknowledged writes)`,
-    );
-  if (stuck > 0) {
-    const ids = await runningIds(p.client, p.namespace, p.prefix).catch(() => []);
-    notes.push(
-      `${stuck} workflow(s) still running though the scenario closes its workflows${ids.length ? `: ${ids.join(', ')}` : ''}`,
-    );
+}
+
+/** Closed workflows the namespace's retention deleted before they were counted (estimated from the workers). */
+function deletedEstimate(p: RunVerificationParams, byStatus: Record<string, number>): number {
+  if (!p.retention || p.retention.realMs >= p.retention.runMs) return 0;
+  const closed = chainEnds(byStatus) - (byStatus[RUNNING_NAME] ?? 0);
+  return Math.max(0, Math.min(p.started, p.retention.closedByWorkers) - closed);
+}
+
+/** Visibility trails commits: counts by status, re-read until every started workflow is seen (and closed, when it should be). */
+async function settledCounts(p: RunVerificationParams): Promise<Record<string, number>> {
+  const deadline = Date.now() + p.settleMs;
+  for (;;) {
+    const byStatus = await countByStatus(p.client, p.namespace, p.prefix);
+    const total = chainEnds(byStatus) + deletedEstimate(p, byStatus);
+    const running = byStatus[RUNNING_NAME] ?? 0;
+    if ((total >= p.started && (!p.closesDuringRun || running === 0)) || Date.now() > deadline) return byStatus;
+    await new Promise((r) => setTimeout(r, 250));
   }
-  if (closedOrRunning > p.started)
-    notes.push(
-      `${closedOrRunning - p.started} more workflow(s) found than started (a previous run with the same tag?)`,
-    );
-  // Read a sample of runs back in full: every history must be well-formed (and closed, when the run closed).
+}
+
+/** Reads a sample of runs back in full: every history must be well-formed; then the scenario's invariants. */
+async function readBackSample(
+  p: RunVerificationParams,
+  notes: string[],
+): Promise<{ checked: number; problems: Problems }> {
   const problems = new Problems(NOTED_PROBLEMS);
-  let historiesChecked = 0;
+  let checked = 0;
   try {
     const runs = await listRuns(p.client, p.namespace, p.prefix, p.sampleSize);
-    historiesChecked = await checkHistories(
+    checked = await checkHistories(
       p.client,
       p.namespace,
       runs,
@@ -153,6 +124,49 @@ export async function verifyRun(p: {
       );
     else problems.add(`reading workflows back failed: ${err instanceof Error ? err.message : String(err)}`);
   }
+  return { checked, problems };
+}
+
+export async function verifyRun(p: RunVerificationParams): Promise<Verification> {
+  let byStatus: Record<string, number>;
+  try {
+    byStatus = await settledCounts(p);
+  } catch (err) {
+    return {
+      status: 'unavailable',
+      started: p.started,
+      byStatus: {},
+      lost: 0,
+      stuck: 0,
+      notes: [`could not read workflows back: ${err instanceof Error ? err.message : String(err)}`],
+      historiesChecked: 0,
+      problems: 0,
+    };
+  }
+  const notes: string[] = [];
+  const closedOrRunning = chainEnds(byStatus);
+  const deleted = deletedEstimate(p, byStatus);
+  if (deleted > 0 && p.retention)
+    notes.push(
+      `${deleted} closed workflow(s) were already deleted by the namespace's retention (${Math.round(p.retention.realMs / 1000)} s of real time, shorter than the run): counted from the workers' completions`,
+    );
+  const lost = Math.max(0, p.started - closedOrRunning - deleted);
+  const stuck = p.closesDuringRun ? (byStatus[RUNNING_NAME] ?? 0) : 0;
+  if (lost > 0)
+    notes.push(
+      `lost: ${lost} workflow(s) whose start the engine acknowledged are unknown to it now (lost by the store, when the store lost acknowledged writes)`,
+    );
+  if (stuck > 0) {
+    const ids = await runningIds(p.client, p.namespace, p.prefix).catch(() => []);
+    notes.push(
+      `${stuck} workflow(s) still running though the scenario closes its workflows${ids.length ? `: ${ids.join(', ')}` : ''}`,
+    );
+  }
+  if (closedOrRunning > p.started)
+    notes.push(
+      `${closedOrRunning - p.started} more workflow(s) found than started (a previous run with the same tag?)`,
+    );
+  const { checked, problems } = await readBackSample(p, notes);
   notes.push(...problems.kept);
   if (problems.count > NOTED_PROBLEMS) notes.push(`... and ${problems.count - NOTED_PROBLEMS} more problems`);
   const ok = lost === 0 && stuck === 0 && problems.count === 0;
@@ -163,7 +177,7 @@ export async function verifyRun(p: {
     lost,
     stuck,
     notes,
-    historiesChecked,
+    historiesChecked: checked,
     problems: problems.count,
   };
 }
