@@ -6,7 +6,7 @@
  * metrics: end-to-end time (from the intended start the starter put in the workflow's header), task
  * schedule-to-start, timer lateness, signal-to-handled, and how many runs closed.
  */
-import type { temporal } from '@temporalio/proto';
+import proto, { type temporal } from '@temporalio/proto';
 import { DeciderTask, EventType, type HistoryEvent } from '../../scenarios/sdk/decider-task.js';
 import { fromPayload, fromPayloads, toPayloads } from '../../scenarios/sdk/payloads.js';
 import { isCloseCommand, isContinueAsNew, type Command } from '../../scenarios/sdk/commands.js';
@@ -15,11 +15,15 @@ import type { AnyScenario, DeciderContext } from '../../scenarios/sdk/scenario.j
 import { nowUs } from '../recorder/wall-clock.js';
 import { CALL_TIMEOUT_MS, runActivity, type EagerActivitySlots } from './activity-task.js';
 import { eventIdOf, type StickyHistoryCache } from './sticky-cache.js';
+import { grpc } from '../client/workflow-service.js';
 import { errorType, type ThreadRuntime } from './runtime.js';
 import { INTENDED_START_HEADER } from './starter-context.js';
 import { COUNTER, ERROR_SOURCE, METRIC, OP } from '../../result/catalogue.js';
 
 export type WorkflowTask = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
+
+const enums = proto.temporal.api.enums.v1;
+const STICKY = enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY;
 
 /** How long a sticky task may wait for this worker before the engine moves it to the normal queue. */
 const STICKY_SCHEDULE_TO_START_S = 10;
@@ -136,7 +140,7 @@ export async function handleWorkflowTask(
         {
           taskToken: task.taskToken,
           namespace: init.namespace,
-          cause: 14,
+          cause: enums.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE,
           identity: init.identity,
           failure: { message: err instanceof Error ? err.message : String(err), source: 'stampede' },
         },
@@ -149,9 +153,12 @@ export async function handleWorkflowTask(
   for (const [id, q] of Object.entries(task.queries ?? {})) {
     try {
       const answer = scenario.query?.(view, q.queryType ?? '', fromPayloads(q.queryArgs), o);
-      queryResults[id] = { resultType: 1, answer: toPayloads(answer) };
+      queryResults[id] = { resultType: enums.QueryResultType.QUERY_RESULT_TYPE_ANSWERED, answer: toPayloads(answer) };
     } catch (err) {
-      queryResults[id] = { resultType: 2, errorMessage: err instanceof Error ? err.message : String(err) };
+      queryResults[id] = {
+        resultType: enums.QueryResultType.QUERY_RESULT_TYPE_FAILED,
+        errorMessage: err instanceof Error ? err.message : String(err),
+      };
     }
   }
   // Carry the intended start across continue-as-new so the chain's end-to-end time is measured.
@@ -178,7 +185,7 @@ export async function handleWorkflowTask(
         ...(sticky
           ? {
               stickyAttributes: {
-                workerTaskQueue: { name: sticky.queue, kind: 2, normalName: init.taskQueue },
+                workerTaskQueue: { name: sticky.queue, kind: STICKY, normalName: init.taskQueue },
                 scheduleToStartTimeout: { seconds: STICKY_SCHEDULE_TO_START_S },
               },
             }
@@ -267,7 +274,10 @@ async function answerQueryTask(w: WorkerContext, task: WorkflowTask, view: Decid
       {
         taskToken: task.taskToken,
         namespace: rt.init.namespace,
-        completedType: failure === undefined ? 1 : 2,
+        completedType:
+          failure === undefined
+            ? enums.QueryResultType.QUERY_RESULT_TYPE_ANSWERED
+            : enums.QueryResultType.QUERY_RESULT_TYPE_FAILED,
         ...(failure === undefined ? { queryResult: toPayloads(answer) } : { errorMessage: failure }),
       },
       { timeoutMs: CALL_TIMEOUT_MS },
@@ -315,7 +325,7 @@ function isUnhandledCommand(err: unknown): boolean {
   return (
     typeof err === 'object' &&
     err !== null &&
-    (err as { code?: unknown }).code === 3 &&
+    (err as { code?: unknown }).code === grpc.status.INVALID_ARGUMENT &&
     String((err as { details?: unknown }).details).includes('UnhandledCommand')
   );
 }

@@ -5,6 +5,7 @@
  * Activities on the worker's queue are requested eagerly (see workflow-task.ts) unless `--eager false`.
  */
 import { randomUUID } from 'node:crypto';
+import proto from '@temporalio/proto';
 import { setMaxListeners } from 'node:events';
 import { SCENARIOS } from '../../scenarios/index.js';
 import { compileOptions } from '../../scenarios/sdk/option-specs.js';
@@ -15,6 +16,7 @@ import { errorType, runThread, type ThreadRuntime } from './runtime.js';
 import { handleWorkflowTask, type WorkerContext, type WorkflowTask } from './answer-workflow-task.js';
 import { COUNTER, METRIC, OP } from '../../result/catalogue.js';
 
+const KIND = proto.temporal.api.enums.v1.TaskQueueKind;
 const POLL_TIMEOUT_MS = 70_000;
 /** Runs kept in a poller thread's sticky cache (the SDKs' default workflow cache holds a few thousand). */
 const STICKY_CACHE_RUNS = 10_000;
@@ -88,8 +90,8 @@ async function workflowLoop(
   const { rt } = w;
   const { init, client, recorder } = rt;
   const taskQueue = stickyQueue
-    ? { name: stickyQueue, kind: 2, normalName: init.taskQueue }
-    : { name: init.taskQueue, kind: 1 };
+    ? { name: stickyQueue, kind: KIND.TASK_QUEUE_KIND_STICKY, normalName: init.taskQueue }
+    : { name: init.taskQueue, kind: KIND.TASK_QUEUE_KIND_NORMAL };
   while (!signal.aborted) {
     let task: WorkflowTask;
     const sent = nowUs();
@@ -153,7 +155,11 @@ async function activityLoop(w: WorkerContext, slots: TaskSlots, signal: AbortSig
     try {
       task = await client.call(
         'PollActivityTaskQueue',
-        { namespace: init.namespace, taskQueue: { name: init.taskQueue, kind: 1 }, identity: init.identity },
+        {
+          namespace: init.namespace,
+          taskQueue: { name: init.taskQueue, kind: KIND.TASK_QUEUE_KIND_NORMAL },
+          identity: init.identity,
+        },
         { timeoutMs: POLL_TIMEOUT_MS, signal },
       );
     } catch (err) {

@@ -1,23 +1,22 @@
 /** Builders for the commands a synthetic worker sends (Temporal's command protos, with sensible defaults). */
-import type { temporal } from '@temporalio/proto';
+import proto, { type temporal } from '@temporalio/proto';
 import { toPayloads } from './payloads.js';
 import type { Wire } from './wire.js';
 
 /** A command as built here (int64 fields may be plain numbers). */
 export type Command = Wire<temporal.api.command.v1.ICommand>;
 
-// Values of temporal.api.enums.v1.CommandType (kept literal so scenarios need no proto import).
+// The builders below set the command type, so scenarios need no proto import of their own.
+const C = proto.temporal.api.enums.v1.CommandType;
 const T = {
-  scheduleActivity: 1,
-  requestCancelActivity: 2,
-  startTimer: 3,
-  complete: 4,
-  fail: 5,
-  cancelTimer: 6,
-  cancelWorkflow: 7,
-  recordMarker: 9,
-  continueAsNew: 10,
-  upsertSearchAttributes: 13,
+  scheduleActivity: C.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
+  requestCancelActivity: C.COMMAND_TYPE_REQUEST_CANCEL_ACTIVITY_TASK,
+  startTimer: C.COMMAND_TYPE_START_TIMER,
+  complete: C.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+  fail: C.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+  cancelTimer: C.COMMAND_TYPE_CANCEL_TIMER,
+  cancelWorkflow: C.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
+  continueAsNew: C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
 } as const;
 
 function duration(ms: number): { seconds: number; nanos: number } {
