@@ -130,3 +130,16 @@ export function isConditionFailure(err: unknown): boolean {
     err instanceof ConditionFailedError
   );
 }
+
+/** Something the managers refuse before it reaches a store: it would break what every backend relies on. */
+export class InvariantViolationError extends Error {
+  readonly code = 'INVARIANT_VIOLATION';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvariantViolationError';
+  }
+}
+
+export function checkInvariant(condition: boolean, message: string): asserts condition {
+  if (!condition) throw new InvariantViolationError(message);
+}
