@@ -45,6 +45,10 @@ export const COUNTER = {
   iterationsFailed: 'iterations_failed',
   dropped: 'dropped',
   workflowsStarted: 'workflows_started',
+  /** Start calls the engine answered UNAVAILABLE and the starter sent again with the same request id (as the SDKs do). */
+  startRetries: 'start_retries',
+  /** Start calls that failed in a way that leaves their outcome unknown (deadline, unavailable after retries). */
+  startsUnknownOutcome: 'starts_unknown_outcome',
   workflowsClosed: 'workflows_closed',
   workflowsContinued: 'workflows_continued',
   workflowTasks: 'workflow_tasks',
@@ -116,6 +120,16 @@ const CATALOGUE: Record<OpName | MetricName | CounterName, CatalogueEntry> = {
   iterations_failed: { unit: 'count', group: 'generator', describe: 'iterations whose scenario code threw' },
   dropped: { unit: 'count', group: 'generator', describe: 'iterations dropped at the in-flight cap' },
   workflows_started: { unit: 'count', group: 'workflow', describe: 'workflows started by the starters' },
+  start_retries: {
+    unit: 'count',
+    group: 'workflow',
+    describe: 'starts answered UNAVAILABLE and sent again with the same request id',
+  },
+  starts_unknown_outcome: {
+    unit: 'count',
+    group: 'workflow',
+    describe: 'starts that failed with their outcome unknown (deadline, unavailable after retries)',
+  },
   workflows_closed: { unit: 'count', group: 'workflow', describe: 'runs closed by the workers (not continued)' },
   workflows_continued: { unit: 'count', group: 'workflow', describe: 'runs continued as new by the workers' },
   workflow_tasks: { unit: 'count', group: 'worker', describe: 'workflow tasks completed' },

@@ -17,6 +17,9 @@ import { currentKey, MemoryDatabase, runKey } from '../engine/persistence/memory
 import { createMemoryStores } from '../engine/persistence/memory/index.js';
 import type { Stores } from '../engine/persistence/store.js';
 import { testEngine, type TestEngine } from './helpers/engine.js';
+import { compileRunCommand } from '../cli/run-command.js';
+import { Progress } from '../bench/run/progress.js';
+import { startRun } from '../bench/run/run.js';
 
 interface Switchable {
   stores: Stores;
@@ -118,6 +121,42 @@ it('after an outage the engine re-reads the store: a run the store lost is gone,
   expect(await code(describe(e, 'kept'))).toBe(grpc.status.OK);
   expect(await count(e, 'kept')).toBe(1);
   expect(await code(start(e, 'after-outage'))).toBe(grpc.status.OK);
+});
+
+it('a run through an outage: starts answered UNAVAILABLE are sent again with their request id, none lost or doubled', async () => {
+  const s = switchable();
+  t = await testEngine({ stores: s.stores, numShards: 2 });
+  const flags = {
+    _: ['run'],
+    scenario: 'hello',
+    target: t.engine.address,
+    rate: '40',
+    duration: '3s',
+    warmup: '0s',
+    starters: 1,
+    pollers: 1,
+    report: false,
+    quiet: true,
+  };
+  const { options, problems } = compileRunCommand(flags, {}, false);
+  expect(problems).toEqual([]);
+  let ready!: () => void;
+  const threadsReady = new Promise<void>((r) => (ready = r));
+  const run = startRun(options, new Progress('quiet', 0), { onThreadsReady: () => ready() }).result;
+  // One outage of 0.6 s in the middle of the run: every start sent meanwhile is answered UNAVAILABLE.
+  await threadsReady;
+  await new Promise((r) => setTimeout(r, 1200));
+  s.down = true;
+  await new Promise((r) => setTimeout(r, 600));
+  s.down = false;
+  const { result } = await run;
+  expect(result.counters.start_retries ?? 0).toBeGreaterThan(0);
+  expect(result.counters.starts_unknown_outcome ?? 0).toBe(0);
+  const started = result.counters.workflows_started ?? 0;
+  expect(started).toBe(120);
+  expect(result.verification.status, result.verification.notes.join('\n')).toBe('passed');
+  expect(result.verification.byStatus).toEqual({ Completed: started });
+  expect(result.verification.notes.join('\n')).not.toMatch(/more workflow/);
 });
 
 it('a shard row whose range id went back (the store lost the engine’s writes) makes the engine reload the shard', async () => {

@@ -319,6 +319,7 @@ class Run {
       namespace: o.namespace,
       prefix: this.prefix,
       started: coordinator.total('starter', COUNTER.workflowsStarted),
+      startsUnknownOutcome: coordinator.total('starter', COUNTER.startsUnknownOutcome),
       closesDuringRun: closes && !this.interrupted,
       settleMs: this.hooks.verifySettleMs ?? 10_000,
       sampleSize: o.verifySample,

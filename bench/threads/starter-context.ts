@@ -3,10 +3,12 @@
  * an iteration is measured from the iteration's intended start (open model), later calls from their own send.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { temporal } from '@temporalio/proto';
 import type { StarterContext } from '../../scenarios/sdk/scenario.js';
 import { fromPayloads, toPayload, toPayloads } from '../../scenarios/sdk/payloads.js';
 import { nowUs } from '../recorder/wall-clock.js';
+import { grpc, isServiceError } from '../client/workflow-service.js';
 import { errorType, type ThreadRuntime } from './runtime.js';
 import { workflowIdPrefix } from '../coordinator/protocol.js';
 import { COUNTER, ERROR_SOURCE, OP } from '../../result/catalogue.js';
@@ -24,6 +26,35 @@ export interface EagerWorker {
   release(): void;
 }
 const CALL_TIMEOUT_MS = 30_000;
+/** A start the engine answered UNAVAILABLE is sent again with its request id, as the SDKs do; bounded by these. */
+const START_ATTEMPTS = 6;
+const START_RETRY_FIRST_MS = 100;
+const START_RETRY_MAX_MS = 2_000;
+/** Failures after which the start may or may not have been stored: a later read-back may find it. */
+const UNKNOWN_OUTCOME = new Set([grpc.status.UNAVAILABLE, grpc.status.DEADLINE_EXCEEDED, grpc.status.UNKNOWN]);
+
+/**
+ * Sends a start (or signal-with-start) until it is answered, retrying UNAVAILABLE with the same request id so that
+ * the engine deduplicates a start that did land (Temporal's clients do the same). A failure that leaves the outcome
+ * unknown is counted, so that verification can tell a start that landed unacknowledged from a foreign workflow.
+ */
+async function startCall<T>(rt: ThreadRuntime, send: (requestId: string) => Promise<T>): Promise<T> {
+  const requestId = randomUUID();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send(requestId);
+    } catch (err) {
+      const code = isServiceError(err) ? err.code : undefined;
+      if (code === grpc.status.UNAVAILABLE && attempt < START_ATTEMPTS) {
+        rt.recorder.count(COUNTER.startRetries);
+        await sleep(Math.min(START_RETRY_MAX_MS, START_RETRY_FIRST_MS * 2 ** (attempt - 1)));
+        continue;
+      }
+      if (code !== undefined && UNKNOWN_OUTCOME.has(code)) rt.recorder.count(COUNTER.startsUnknownOutcome);
+      throw err;
+    }
+  }
+}
 
 export function starterContext(
   rt: ThreadRuntime,
@@ -61,21 +92,23 @@ export function starterContext(
         const eager = worker !== undefined && (p.taskQueue ?? init.taskQueue) === init.taskQueue && worker.reserve();
         let r;
         try {
-          r = await client.call(
-            'StartWorkflowExecution',
-            {
-              namespace: init.namespace,
-              workflowId: p.workflowId,
-              workflowType: { name: p.workflowType },
-              taskQueue: { name: p.taskQueue ?? init.taskQueue },
-              input: toPayloads(p.input),
-              requestId: randomUUID(),
-              identity: init.identity,
-              header: header(),
-              ...(p.runTimeoutMs ? { workflowRunTimeout: { seconds: Math.ceil(p.runTimeoutMs / 1000) } } : {}),
-              ...(eager ? { requestEagerExecution: true } : {}),
-            },
-            { timeoutMs: CALL_TIMEOUT_MS },
+          r = await startCall(rt, (requestId) =>
+            client.call(
+              'StartWorkflowExecution',
+              {
+                namespace: init.namespace,
+                workflowId: p.workflowId,
+                workflowType: { name: p.workflowType },
+                taskQueue: { name: p.taskQueue ?? init.taskQueue },
+                input: toPayloads(p.input),
+                requestId,
+                identity: init.identity,
+                header: header(),
+                ...(p.runTimeoutMs ? { workflowRunTimeout: { seconds: Math.ceil(p.runTimeoutMs / 1000) } } : {}),
+                ...(eager ? { requestEagerExecution: true } : {}),
+              },
+              { timeoutMs: CALL_TIMEOUT_MS },
+            ),
           );
         } catch (err) {
           if (eager) worker.release();
@@ -92,21 +125,23 @@ export function starterContext(
       }),
     signalWithStart: (p) =>
       measure(OP.signalWithStart, async () => {
-        const r = await client.call(
-          'SignalWithStartWorkflowExecution',
-          {
-            namespace: init.namespace,
-            workflowId: p.workflowId,
-            workflowType: { name: p.workflowType },
-            taskQueue: { name: p.taskQueue ?? init.taskQueue },
-            input: toPayloads(p.input),
-            signalName: p.signal,
-            signalInput: toPayloads(p.signalInput),
-            requestId: randomUUID(),
-            identity: init.identity,
-            header: header(),
-          },
-          { timeoutMs: CALL_TIMEOUT_MS },
+        const r = await startCall(rt, (requestId) =>
+          client.call(
+            'SignalWithStartWorkflowExecution',
+            {
+              namespace: init.namespace,
+              workflowId: p.workflowId,
+              workflowType: { name: p.workflowType },
+              taskQueue: { name: p.taskQueue ?? init.taskQueue },
+              input: toPayloads(p.input),
+              signalName: p.signal,
+              signalInput: toPayloads(p.signalInput),
+              requestId,
+              identity: init.identity,
+              header: header(),
+            },
+            { timeoutMs: CALL_TIMEOUT_MS },
+          ),
         );
         if (r.started) recorder.count(COUNTER.workflowsStarted);
         recorder.count(COUNTER.signalsSent);

@@ -59,6 +59,8 @@ export interface RunVerificationParams {
   namespace: string;
   prefix: string;
   started: number;
+  /** Starts that failed with their outcome unknown: the store may hold them though no starter counted them. */
+  startsUnknownOutcome?: number;
   closesDuringRun: boolean;
   settleMs: number;
   /** How many runs to read back in full and check for well-formed histories. */
@@ -162,9 +164,13 @@ export async function verifyRun(p: RunVerificationParams): Promise<Verification>
       `${stuck} workflow(s) still running though the scenario closes its workflows${ids.length ? `: ${ids.join(', ')}` : ''}`,
     );
   }
-  if (closedOrRunning > p.started)
+  const extra = closedOrRunning - p.started;
+  const unknown = p.startsUnknownOutcome ?? 0;
+  if (extra > 0 && extra <= unknown)
+    notes.push(`${extra} of the ${unknown} start(s) that failed with an unknown outcome had been stored by the engine`);
+  else if (extra > 0)
     notes.push(
-      `${closedOrRunning - p.started} more workflow(s) found than started (a previous run with the same tag?)`,
+      `${extra} more workflow(s) found than started${unknown ? ` (${unknown} start(s) had an unknown outcome)` : ''} (a previous run with the same tag?)`,
     );
   const { checked, problems } = await readBackSample(p, notes);
   notes.push(...problems.kept);
