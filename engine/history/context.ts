@@ -10,6 +10,7 @@ import type { QueryRegistry } from './queries.js';
 import type { Shard } from './shard.js';
 import type { Transactions } from './transaction.js';
 import type { HistoryWaiters } from './waiters.js';
+import type { HistoryClient } from './history-client.js';
 
 /** The part of matching history calls (Temporal's matching client). */
 export interface MatchingClient {
@@ -61,5 +62,7 @@ export interface HistoryContext {
   readonly eventCache: LruMap<string, IHistoryEvent>;
   /** Committed histories of recently active runs, by run key: poll responses are built from it when it covers them. */
   readonly historyCache: RunHistoryCache;
+  /** Calls on another shard's runs (a child's start, a signal to another workflow, ...). */
+  readonly historyClient: HistoryClient;
   shardFor(namespaceId: string, workflowId: string): Shard;
 }

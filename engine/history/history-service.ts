@@ -23,6 +23,20 @@ import { executeTransferTask } from './tasks/transfer-executor.js';
 import { executeVisibilityTask, visibilityRecordOf } from './tasks/visibility-executor.js';
 import { cacheKeyOf, Transactions } from './transaction.js';
 import { HistoryWaiters } from './waiters.js';
+import { LocalHistoryClient, type HistoryClient } from './history-client.js';
+
+/** Events that later operations read back (activity dispatch, transfer tasks, a child reporting its close). */
+const CACHED_EVENTS = new Set<number>([
+  enums.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+  enums.EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
+  enums.EventType.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+  enums.EventType.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+  enums.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  enums.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+  enums.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+  enums.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+  enums.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+]);
 
 interface ShardQueues {
   transfer: ImmediateQueue;
@@ -58,6 +72,7 @@ export class HistoryService implements HistoryContext {
   readonly queries = new QueryRegistry();
   readonly eventCache: LruMap<string, IHistoryEvent>;
   readonly historyCache: RunHistoryCache;
+  readonly historyClient: HistoryClient = new LocalHistoryClient(this);
   private readonly owned = new Map<number, OwnedShard>();
   /** Shards being reloaded: requests for them get UNAVAILABLE (clients retry) until it is done. */
   private readonly reloading = new Map<number, Promise<void>>();
@@ -259,8 +274,7 @@ export class HistoryService implements HistoryContext {
     const key = cacheKeyOf(ms.key);
     this.historyCache.committed(key, events, !ms.isRunning());
     for (const e of events) {
-      if (e.eventType === enums.EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
-        this.eventCache.set(`${key}#${toNumber(e.eventId)}`, e);
+      if (CACHED_EVENTS.has(e.eventType ?? 0)) this.eventCache.set(`${key}#${toNumber(e.eventId)}`, e);
     }
     if (events.length > 0) this.waiters.notify(key);
   }

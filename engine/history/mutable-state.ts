@@ -34,6 +34,23 @@ const STARTED_REFERENCES = [
   'activityTaskCanceledEventAttributes',
 ] as const;
 
+/** A child's close events on its parent; each points at the child's started event through `startedEventId`. */
+const CHILD_CLOSE_FIELDS = [
+  'childWorkflowExecutionCompletedEventAttributes',
+  'childWorkflowExecutionFailedEventAttributes',
+  'childWorkflowExecutionCanceledEventAttributes',
+  'childWorkflowExecutionTimedOutEventAttributes',
+  'childWorkflowExecutionTerminatedEventAttributes',
+] as const;
+
+const CHILD_CLOSES: EventType[] = [
+  S.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED,
+  S.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED,
+  S.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED,
+  S.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT,
+  S.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED,
+];
+
 /** Event types that are held back while a workflow task is in flight (they come from outside the task). */
 const BUFFERABLE = new Set<EventType>([
   S.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
@@ -44,6 +61,22 @@ const BUFFERABLE = new Set<EventType>([
   S.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
   S.EVENT_TYPE_TIMER_FIRED,
   S.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED,
+  S.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED,
+  S.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED,
+  ...CHILD_CLOSES,
+  S.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_SIGNALED,
+  S.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED,
+  S.EVENT_TYPE_EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED,
+  S.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED,
+]);
+
+/** Completion events: a flushed buffer puts them last, after the events they complete (Temporal's reorderBuffer). */
+const COMPLETIONS = new Set<EventType>([
+  S.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+  S.EVENT_TYPE_ACTIVITY_TASK_FAILED,
+  S.EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT,
+  S.EVENT_TYPE_ACTIVITY_TASK_CANCELED,
+  ...CHILD_CLOSES,
 ]);
 
 export class MutableState {
@@ -70,6 +103,7 @@ export class MutableState {
   upsertedTimers = new Set<string>();
   deletedTimers = new Set<string>();
   addedSignalIds: string[] = [];
+  removedSignalIds: string[] = [];
   infoChanged = false;
   /** Continue-as-new creates the next run in the same transaction. */
   newRun: MutableState | undefined;
@@ -121,7 +155,8 @@ export class MutableState {
       this.deletedActivities.size > 0 ||
       this.upsertedTimers.size > 0 ||
       this.deletedTimers.size > 0 ||
-      this.addedSignalIds.length > 0
+      this.addedSignalIds.length > 0 ||
+      this.removedSignalIds.length > 0
     );
   }
 
@@ -159,8 +194,10 @@ export class MutableState {
 
   /** Writes every buffered event into history, in arrival order, assigning ids. */
   flushBufferedEvents(): IHistoryEvent[] {
-    const pending = [...this.bufferedEvents, ...this.newBufferedEvents];
-    if (pending.length === 0) return [];
+    const all = [...this.bufferedEvents, ...this.newBufferedEvents];
+    if (all.length === 0) return [];
+    const isCompletion = (e: IHistoryEvent) => COMPLETIONS.has(e.eventType ?? 0);
+    const pending = [...all.filter((e) => !isCompletion(e)), ...all.filter(isCompletion)];
     if (this.bufferedEvents.length > 0) this.clearBuffered = true;
     this.bufferedEvents = [];
     this.newBufferedEvents = [];
@@ -170,11 +207,36 @@ export class MutableState {
       const event: IHistoryEvent = { ...e, eventId: this.info.nextEventId };
       this.info.nextEventId += 1;
       wireStartedReference(event, startedIds);
+      this.wireChildStarted(event);
       this.newEvents.push(event);
       flushed.push(event);
     }
     this.infoChanged = true;
     return flushed;
+  }
+
+  /**
+   * A child's started event got its id: the pending child learns it, and a close event flushed after it in the
+   * same batch points at it (Temporal's wireEventIDs for children).
+   */
+  private wireChildStarted(event: IHistoryEvent): void {
+    const started = event.childWorkflowExecutionStartedEventAttributes;
+    if (started) {
+      const child = this.info.children[String(toNumber(started.initiatedEventId))];
+      if (child) child.startedEventId = toNumber(event.eventId);
+      return;
+    }
+    for (const field of CHILD_CLOSE_FIELDS) {
+      const attrs = event[field];
+      if (attrs && toNumber(attrs.startedEventId) === BUFFERED_EVENT_ID) {
+        const startedEvent = this.newEvents.find(
+          (e) =>
+            toNumber(e.childWorkflowExecutionStartedEventAttributes?.initiatedEventId) ===
+            toNumber(attrs.initiatedEventId),
+        );
+        event[field] = { ...attrs, startedEventId: toNumber(startedEvent?.eventId) };
+      }
+    }
   }
 
   /** Buffered events (persisted and new), in order, without ids. */
@@ -228,6 +290,12 @@ export class MutableState {
     this.addedSignalIds.push(requestId);
   }
 
+  removeSignalRequestId(requestId: string): void {
+    if (!this.signalRequestedIds.delete(requestId)) return;
+    this.addedSignalIds = this.addedSignalIds.filter((id) => id !== requestId);
+    this.removedSignalIds.push(requestId);
+  }
+
   toSnapshot(): WorkflowSnapshot {
     return {
       info: this.info,
@@ -254,7 +322,7 @@ export class MutableState {
       }),
       deleteTimers: [...this.deletedTimers],
       addSignalRequested: this.addedSignalIds,
-      deleteSignalRequested: [],
+      deleteSignalRequested: this.removedSignalIds,
       newBufferedEvents: this.newBufferedEvents,
       clearBufferedEvents: this.clearBuffered,
     };
@@ -278,6 +346,7 @@ export class MutableState {
     this.upsertedTimers.clear();
     this.deletedTimers.clear();
     this.addedSignalIds = [];
+    this.removedSignalIds = [];
     this.infoChanged = false;
     this.newRun = undefined;
   }

@@ -90,7 +90,6 @@ export interface ExecutionInfo {
   completionEventId: number;
   /** Set when the run continued as new (for describe and the client's run chain). */
   newRunId: string;
-  parentWorkflowId: string;
   signalCount: number;
   /** Search attributes and memo as stored protobuf-JSON (opaque to the store). */
   searchAttributes: Record<string, string>;
@@ -100,6 +99,63 @@ export interface ExecutionInfo {
   /** Event id of the first event of the last batch written (the node id of that batch). */
   lastFirstEventId: number;
   historySizeBytes: number;
+  /** Set on a child run (and carried to its continue-as-new, retry and cron runs): where to report its close. */
+  parent: ParentInfo | null;
+  /** The top-level workflow of the tree this run belongs to (itself for a top-level workflow). */
+  rootWorkflowId: string;
+  rootRunId: string;
+  /** Workflow attempt (retry policy): 1 for the first run of a chain and after every cron run. */
+  attempt: number;
+  /** The workflow's own retry policy (from its start event), null when it has none. */
+  retryPolicy: RetryPolicyInfo | null;
+  cronSchedule: string;
+  /** The start event carries user metadata (summary, details): describe reads it back only then. */
+  hasUserMetadata: boolean;
+  /**
+   * The first workflow task waits for a backoff (start delay, retry or cron): until it is scheduled, signals are
+   * recorded but schedule no task (Temporal's IsWorkflowPendingOnWorkflowTaskBackoff).
+   */
+  pendingBackoff: boolean;
+  /** Pending children, signals to and cancels of other workflows, by the event id of their initiated event. */
+  children: Record<string, ChildExecutionInfo>;
+  signalsOut: Record<string, ExternalRequestInfo>;
+  cancelsOut: Record<string, ExternalRequestInfo>;
+}
+
+/** The parent of a child run (Temporal's ParentExecutionInfo). */
+export interface ParentInfo {
+  namespaceId: string;
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  initiatedEventId: number;
+}
+
+/** A child workflow the run started or is starting (Temporal's ChildExecutionInfo). */
+export interface ChildExecutionInfo {
+  initiatedEventId: number;
+  /** Node id of the batch holding the initiated event. */
+  initiatedEventBatchId: number;
+  /** 0 until ChildWorkflowExecutionStarted; BUFFERED_EVENT_ID while that event is buffered. */
+  startedEventId: number;
+  workflowId: string;
+  /** The child's first run id, '' until started. */
+  startedRunId: string;
+  workflowType: string;
+  namespace: string;
+  namespaceId: string;
+  /** API ParentClosePolicy (defaulted: TERMINATE). */
+  parentClosePolicy: number;
+  /** Reused by every attempt of the start, so a retried start is deduplicated by the child's shard. */
+  createRequestId: string;
+}
+
+/** A pending SignalExternal / RequestCancelExternal (Temporal's SignalInfo / RequestCancelInfo). */
+export interface ExternalRequestInfo {
+  initiatedEventId: number;
+  initiatedEventBatchId: number;
+  /** Deduplicates the request on the target. */
+  requestId: string;
 }
 
 export interface ActivityInfo {
@@ -156,7 +212,11 @@ export interface TimerInfo {
 export type TransferTaskBody =
   | { kind: 'workflow-task'; taskQueue: string; scheduledEventId: number; sticky: boolean }
   | { kind: 'activity-task'; taskQueue: string; scheduledEventId: number; attempt: number }
-  | { kind: 'close-execution' };
+  | { kind: 'close-execution' }
+  /** Starts the child of an initiated event on the child's shard (then records it on this run). */
+  | { kind: 'start-child'; initiatedEventId: number }
+  | { kind: 'signal-external'; initiatedEventId: number }
+  | { kind: 'cancel-external'; initiatedEventId: number };
 
 export const TimeoutKind = { StartToClose: 1, ScheduleToStart: 2, ScheduleToClose: 3, Heartbeat: 4 } as const;
 export type TimeoutKind = (typeof TimeoutKind)[keyof typeof TimeoutKind];
@@ -168,6 +228,8 @@ export type TimerTaskBody =
   | { kind: 'workflow-task-timeout'; scheduledEventId: number; attempt: number; timeout: TimeoutKind }
   | { kind: 'activity-retry'; scheduledEventId: number; attempt: number }
   | { kind: 'workflow-run-timeout' }
+  /** The first workflow task of a run that waits for a start delay, a retry backoff or the next cron time. */
+  | { kind: 'workflow-backoff' }
   | { kind: 'delete-history' };
 
 export type VisibilityTaskBody = { kind: 'upsert-visibility' } | { kind: 'delete-visibility' };

@@ -14,7 +14,9 @@ export const getSystemInfo: Handler<
       activityFailureIncludeHeartbeat: true,
       supportsSchedules: false,
       encodedFailureAttributes: true,
-      buildIdBasedVersioning: false,
+      // The worker's build id is recorded on WorkflowTaskCompleted (workerVersion), as the SDK expects when this is
+      // set; versioning rules and deployments themselves are not implemented.
+      buildIdBasedVersioning: true,
       upsertMemo: true,
       eagerWorkflowStart: true,
       sdkMetadata: true,

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../../errors.js';
 import { msFromDuration, type temporal } from '../../proto.js';
+import { parseCron } from '../../common/cron.js';
 import { eagerWorkflowTaskResponse, startWorkflow } from '../../history/api/start-workflow.js';
 import type { Frontend, Handler } from '../handler.js';
 import {
@@ -38,8 +39,11 @@ export async function startParams(
   const taskQueue = checkTaskQueue(req.taskQueue).name;
   const requestId = checkId(requireField(req.requestId, 'Missing request ID.'), 'RequestId');
   const identity = checkIdentity(req.identity);
-  if (req.cronSchedule)
-    throw new InvalidArgumentError('CronSchedule is not supported by the stampede reference engine.');
+  const startDelayMs = msFromDuration(req.workflowStartDelay);
+  if (req.cronSchedule) {
+    if (startDelayMs > 0) throw new InvalidArgumentError('CronSchedule and WorkflowStartDelay may not be used together.');
+    if (typeof parseCron(req.cronSchedule) === 'string') throw new InvalidArgumentError('invalid CronSchedule.');
+  }
   const workflowRunTimeoutMs = checkDuration(req.workflowRunTimeout, 'WorkflowRunTimeout');
   const workflowExecutionTimeoutMs = checkDuration(req.workflowExecutionTimeout, 'WorkflowExecutionTimeout');
   const workflowTaskTimeoutMs = checkDuration(req.workflowTaskTimeout, 'WorkflowTaskTimeout');
@@ -67,6 +71,9 @@ export async function startParams(
     memo: req.memo,
     searchAttributes: req.searchAttributes,
     header: req.header,
+    ...(req.cronSchedule ? { cronSchedule: req.cronSchedule } : {}),
+    ...(startDelayMs > 0 ? { startDelayMs } : {}),
+    ...(req.userMetadata ? { userMetadata: req.userMetadata } : {}),
   };
 }
 

@@ -4,6 +4,8 @@ import type { HistoryContext } from '../context.js';
 import { decodeFailure, decodePayloadsB64, retryPolicyProto } from '../state/activities.js';
 import { decodePayloadB64 } from '../state/start.js';
 import { resolveRun } from './resolve.js';
+import { readEvent } from '../event-reader.js';
+import { cacheKeyOf } from '../transaction.js';
 
 type Response = Wire<temporal.api.workflowservice.v1.IDescribeWorkflowExecutionResponse>;
 
@@ -41,12 +43,21 @@ export async function describeWorkflow(
     }),
   );
   const wt = i.workflowTask;
+  const userMetadata = i.hasUserMetadata ? (await readEvent(ctx, cacheKeyOf(key), i, 1, 1))?.userMetadata : undefined;
+  const pendingChildren = Object.values(i.children).map((c) => ({
+    workflowId: c.workflowId,
+    runId: c.startedRunId,
+    workflowTypeName: c.workflowType,
+    initiatedId: c.initiatedEventId,
+    parentClosePolicy: c.parentClosePolicy,
+  }));
   return {
     executionConfig: {
       taskQueue: { name: i.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
       workflowExecutionTimeout: durationFromMs(i.workflowExecutionTimeoutMs),
       workflowRunTimeout: durationFromMs(i.workflowRunTimeoutMs),
       defaultWorkflowTaskTimeout: durationFromMs(i.workflowTaskTimeoutMs),
+      ...(userMetadata ? { userMetadata } : {}),
     },
     workflowExecutionInfo: {
       execution: { workflowId: i.workflowId, runId: i.runId },
@@ -62,8 +73,16 @@ export async function describeWorkflow(
       memo: { fields: payloadMap(i.memo) },
       searchAttributes: { indexedFields: payloadMap(i.searchAttributes) },
       stateTransitionCount: ms.dbRecordVersion,
+      ...(i.parent
+        ? {
+            parentExecution: { workflowId: i.parent.workflowId, runId: i.parent.runId },
+            parentNamespaceId: i.parent.namespaceId,
+          }
+        : {}),
+      rootExecution: { workflowId: i.rootWorkflowId, runId: i.rootRunId },
     },
     pendingActivities,
+    pendingChildren,
     ...(wt
       ? {
           pendingWorkflowTask: {

@@ -18,6 +18,7 @@ import { decodePayloadsB64, retryPolicyProto, startActivity } from '../state/act
 import { encodeTaskToken } from '../task-token.js';
 import { cacheKeyOf } from '../transaction.js';
 import { isMissing } from '../tasks/missing.js';
+import { readEvent } from '../event-reader.js';
 
 type PollResponse = Wire<temporal.api.workflowservice.v1.IPollActivityTaskQueueResponse>;
 
@@ -39,14 +40,7 @@ export async function recordActivityTaskStarted(
     throw err;
   }
   const { a, info } = started;
-  const scheduled = await scheduledEvent(
-    ctx,
-    cacheKeyOf(key),
-    info.treeId,
-    info.branchId,
-    a.scheduledEventBatchId,
-    a.scheduledEventId,
-  );
+  const scheduled = await readEvent(ctx, cacheKeyOf(key), info, a.scheduledEventBatchId, a.scheduledEventId);
   return activityTaskResponse(key, poll.namespaceName, info, a, scheduled);
 }
 
@@ -86,28 +80,4 @@ export function activityTaskResponse(
     heartbeatTimeout: durationFromMs(a.heartbeatTimeoutMs),
     ...(a.retry ? { retryPolicy: retryPolicyProto(a.retry) } : {}),
   };
-}
-
-async function scheduledEvent(
-  ctx: HistoryContext,
-  runKey: string,
-  treeId: string,
-  branchId: string,
-  batchId: number,
-  eventId: number,
-): Promise<IHistoryEvent | undefined> {
-  const cacheKey = `${runKey}#${eventId}`;
-  const cached = ctx.eventCache.get(cacheKey);
-  if (cached) return cached;
-  const page = await ctx.persistence.executions.readHistoryBranch({
-    treeId,
-    branchId,
-    minEventId: batchId,
-    maxEventId: eventId + 1,
-    pageSize: 1,
-    pageToken: undefined,
-  });
-  const event = page.events.find((e) => toNumber(e.eventId) === eventId);
-  if (event) ctx.eventCache.set(cacheKey, event);
-  return event;
 }

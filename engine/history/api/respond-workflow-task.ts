@@ -23,6 +23,7 @@ import {
 import type { WorkflowTaskToken } from '../task-token.js';
 import { cacheKeyOf } from '../transaction.js';
 import { dispatchQueryTask } from './query-workflow.js';
+import { startEventForNextRun } from '../event-reader.js';
 import { activityTaskResponse } from './record-activity-task-started.js';
 import { workflowTaskResponse, type WorkflowTaskView } from './workflow-task-response.js';
 
@@ -49,22 +50,32 @@ export async function respondWorkflowTaskCompleted(
   const shard = ctx.shardFor(token.ns, token.wid);
   const key = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
   const identity = req.identity ?? '';
+  const closes = (req.commands ?? []).some(
+    (c) =>
+      c.commandType === enums.CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION ||
+      c.commandType === enums.CommandType.COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION,
+  );
+  const startEvent = closes ? await startEventForNextRun(ctx, shard, key) : undefined;
   const outcome = await ctx.tx.update(shard, key, (ms): Outcome => {
     const wt = requireInFlight(ms, token.sid, token.tid, token.a);
     const commands = req.commands ?? [];
 
-    const seen: ValidationState = { activityIds: new Set(), timerIds: new Set() };
+    const seen: ValidationState = { activityIds: new Set(), timerIds: new Set(), childWorkflowIds: new Set() };
     for (const c of commands) {
       const type = c.commandType ?? 0;
       const handler = COMMANDS.get(type);
       const problem = handler
-        ? handler.validate(c, ms, seen)
+        ? handler.validate(c, ms, seen, namespaceName)
         : `${enums.CommandType[type] ?? `command type ${type}`} is not supported by the stampede reference engine`;
       if (problem !== undefined) {
         const cause =
           handler?.cause ?? UNSUPPORTED_CAUSE.get(type) ?? Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
-        failWorkflowTask(ms, wt, cause, { message: problem, source: 'Server' }, identity);
-        return { rejected: problem, pendingTask: true, taskQueue: ms.info.taskQueue };
+        const message = `${causeShorthand(cause)}: ${problem}`;
+        // Temporal persists only the first failure of a task that keeps failing; later attempts change nothing and
+        // are left to time out, so a stuck workflow costs one attempt per (stretched) task timeout, not a hot loop.
+        if (wt.attempt > 1) throw new InvalidArgumentError(message);
+        failWorkflowTask(ms, wt, cause, { message, serverFailureInfo: { nonRetryable: false } }, identity);
+        return { rejected: message, pendingTask: true, taskQueue: ms.info.taskQueue };
       }
     }
     const closing = commands.some((c) => COMMANDS.get(c.commandType ?? 0)?.closes);
@@ -85,6 +96,7 @@ export async function respondWorkflowTaskCompleted(
       identity,
       binaryChecksum: req.binaryChecksum ?? '',
       sdkMetadata: req.sdkMetadata ?? null,
+      workerVersion: req.workerVersionStamp ?? null,
     });
     const sticky = req.stickyAttributes?.workerTaskQueue?.name;
     ms.info.stickyTaskQueue = sticky ?? '';
@@ -93,6 +105,8 @@ export async function respondWorkflowTaskCompleted(
       : 0;
 
     const env: CommandEnv = {
+      namespace: namespaceName,
+      ...(startEvent ? { startEvent } : {}),
       workflowTaskCompletedEventId: Number(completed.eventId),
       identity,
       batchFirstEventId: ms.newEvents[0] ? Number(ms.newEvents[0].eventId) : Number(completed.eventId),
@@ -110,7 +124,11 @@ export async function respondWorkflowTaskCompleted(
     for (const c of commands) {
       const handler = COMMANDS.get(c.commandType ?? 0);
       if (!handler) continue;
+      const before = ms.newEvents.length;
       handler.apply(c, ms, env);
+      // The command's user metadata (summary, details) goes on the event it produced, as Temporal records it.
+      const produced = ms.newEvents[before];
+      if (c.userMetadata && produced) produced.userMetadata = c.userMetadata;
       if (handler.closes) break;
     }
 
@@ -163,6 +181,17 @@ export async function respondWorkflowTaskCompleted(
     workflowTask: await workflowTaskResponse(ctx, outcome.newTask, queries, 0),
     ...(activityTasks ? { activityTasks } : {}),
   };
+}
+
+/** Go's String() of a cause, which Temporal puts before the detail: BAD_START_TIMER_ATTRIBUTES -> BadStartTimerAttributes. */
+export function causeShorthand(cause: number): string {
+  const name = enums.WorkflowTaskFailedCause[cause] ?? 'Unspecified';
+  return name
+    .replace('WORKFLOW_TASK_FAILED_CAUSE_', '')
+    .toLowerCase()
+    .split('_')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
 }
 
 /** Answers the queries the task carried; the rest wait for the next task or go out as query tasks. */

@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { UnavailableError, WorkflowAlreadyStartedError } from '../../errors.js';
 import { enums, type temporal, type Wire } from '../../proto.js';
 import { CurrentWorkflowConditionFailedError } from '../../persistence/errors.js';
-import { WorkflowState, type NamespaceRecord } from '../../persistence/records.js';
+import { WorkflowState, type NamespaceRecord, type ParentInfo } from '../../persistence/records.js';
+import { cronBackoffMs, parseCron } from '../../common/cron.js';
 import type { CreateMode } from '../../persistence/store.js';
 import type { HistoryContext } from '../context.js';
 import type { MutableState } from '../mutable-state.js';
@@ -22,11 +23,11 @@ const Conflict = enums.WorkflowIdConflictPolicy;
 const Status = enums.WorkflowExecutionStatus;
 
 export interface StartParams {
-  namespace: NamespaceRecord;
+  namespace: Pick<NamespaceRecord, 'id' | 'name' | 'retentionMs'>;
   workflowId: string;
   workflowType: string;
   taskQueue: string;
-  input: temporal.api.common.v1.IPayloads | null | undefined;
+  input: Wire<temporal.api.common.v1.IPayloads> | null | undefined;
   workflowRunTimeoutMs: number;
   workflowExecutionTimeoutMs: number;
   workflowTaskTimeoutMs: number;
@@ -34,20 +35,26 @@ export interface StartParams {
   requestId: string;
   reusePolicy: number;
   conflictPolicy: number;
-  retryPolicy: temporal.api.common.v1.IRetryPolicy | null | undefined;
-  memo: temporal.api.common.v1.IMemo | null | undefined;
-  searchAttributes: temporal.api.common.v1.ISearchAttributes | null | undefined;
-  header: temporal.api.common.v1.IHeader | null | undefined;
+  retryPolicy: Wire<temporal.api.common.v1.IRetryPolicy> | null | undefined;
+  memo: Wire<temporal.api.common.v1.IMemo> | null | undefined;
+  searchAttributes: Wire<temporal.api.common.v1.ISearchAttributes> | null | undefined;
+  header: Wire<temporal.api.common.v1.IHeader> | null | undefined;
   /**
    * Eager workflow start: the first workflow task is started in the create itself and returned to the caller,
    * who has a worker for it; nothing goes through matching. Only for a run this call creates.
    */
   eager?: boolean;
+  cronSchedule?: string;
+  /** `workflowStartDelay`: the first workflow task waits this long. */
+  startDelayMs?: number;
+  userMetadata?: Wire<temporal.api.sdk.v1.IUserMetadata> | null;
+  /** A child's start: its parent and root, and no first workflow task until the parent records the start. */
+  child?: { parent: ParentInfo; root: { workflowId: string; runId: string } };
   /** Signal-with-start: the signal is the run's second event (or goes to the running run). */
   signal?: {
     name: string;
-    input: temporal.api.common.v1.IPayloads | null | undefined;
-    header: temporal.api.common.v1.IHeader | null | undefined;
+    input: Wire<temporal.api.common.v1.IPayloads> | null | undefined;
+    header: Wire<temporal.api.common.v1.IHeader> | null | undefined;
   };
 }
 
@@ -76,7 +83,9 @@ export async function startWorkflow(ctx: HistoryContext, p: StartParams): Promis
       : p.conflictPolicy ||
         (p.signal ? Conflict.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING : Conflict.WORKFLOW_ID_CONFLICT_POLICY_FAIL);
 
+  const cron = p.cronSchedule ? parseCron(p.cronSchedule) : undefined;
   for (let attempt = 0; attempt < 5; attempt++) {
+    const newRunId = randomUUID();
     const current = await ctx.persistence.executions.getCurrentExecution(shard.id, nsId, p.workflowId);
     let mode: CreateMode = { kind: 'brand-new' };
     if (current) {
@@ -85,11 +94,13 @@ export async function startWorkflow(ctx: HistoryContext, p: StartParams): Promis
         return { runId: current.runId, started: true, status: current.status };
       if (current.state !== WorkflowState.Completed) {
         const key = { namespaceId: nsId, workflowId: p.workflowId, runId: current.runId };
-        if (p.signal) {
+        if (p.signal && conflict !== Conflict.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
           const signal = p.signal;
           const signalled = await ctx.tx.update(shard, key, (ms) => {
             if (!ms.isRunning()) return false;
-            addSignal(ms, signal, p.identity, p.requestId);
+            if (p.requestId && ms.signalRequestedIds.has(p.requestId)) return true;
+            // Signal-with-start cuts a start delay or backoff short (Temporal's SignalWithStartSkipDelay).
+            addSignal(ms, signal, p.identity, p.requestId, undefined, { skipBackoff: true });
             return true;
           });
           if (signalled)
@@ -100,24 +111,29 @@ export async function startWorkflow(ctx: HistoryContext, p: StartParams): Promis
           return { runId: current.runId, started: false, status: current.status };
         }
         if (conflict === Conflict.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
-          await ctx.tx.update(shard, key, (ms) => {
-            if (ms.isRunning())
-              terminateWorkflow(ms, 'terminated by a start with TERMINATE_EXISTING', undefined, p.identity);
+          const terminated = await ctx.tx.update(shard, key, (ms) => {
+            if (!ms.isRunning()) return false;
+            terminateWorkflow(ms, 'TerminateIfRunning WorkflowIdReusePolicy', terminatedBy(newRunId), 'history-service');
+            return true;
           });
-          continue;
+          if (terminated) mode = { kind: 'reuse-closed', previousRunId: current.runId };
+          else continue;
+        } else {
+          throw new WorkflowAlreadyStartedError(p.workflowId, current.runId, current.createRequestId);
         }
-        throw new WorkflowAlreadyStartedError(p.workflowId, current.runId, current.createRequestId);
+      } else {
+        const reuse = p.reusePolicy || Reuse.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
+        const allowed =
+          reuse === Reuse.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE ||
+          reuse === Reuse.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING ||
+          (reuse === Reuse.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY && FAILED_STATUSES.has(current.status));
+        if (!allowed) throw new WorkflowAlreadyStartedError(p.workflowId, current.runId, current.createRequestId);
+        mode = { kind: 'reuse-closed', previousRunId: current.runId };
       }
-      const reuse = p.reusePolicy || Reuse.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE;
-      const allowed =
-        reuse === Reuse.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE ||
-        reuse === Reuse.WORKFLOW_ID_REUSE_POLICY_TERMINATE_IF_RUNNING ||
-        (reuse === Reuse.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE_FAILED_ONLY && FAILED_STATUSES.has(current.status));
-      if (!allowed) throw new WorkflowAlreadyStartedError(p.workflowId, current.runId, current.createRequestId);
-      mode = { kind: 'reuse-closed', previousRunId: current.runId };
     }
 
-    const runId = randomUUID();
+
+    const runId = newRunId;
     const ms = newRun(
       {
         namespaceId: nsId,
@@ -142,10 +158,19 @@ export async function startWorkflow(ctx: HistoryContext, p: StartParams): Promis
         searchAttributes: p.searchAttributes,
         retryPolicy: p.retryPolicy,
         continuedExecutionRunId: '',
-        initiator: 0,
+        initiator: p.cronSchedule ? enums.ContinueAsNewInitiator.CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE : 0,
         lastCompletionResult: undefined,
         continuedFailure: undefined,
         timeScale: ctx.clock.timeScale,
+        ...(p.child
+          ? { parent: p.child.parent, root: p.child.root, deferFirstWorkflowTask: true }
+          : {}),
+        ...(p.cronSchedule ? { cronSchedule: p.cronSchedule } : {}),
+        ...(p.userMetadata ? { userMetadata: p.userMetadata } : {}),
+        firstWorkflowTaskBackoffMs:
+          cron && typeof cron !== 'string'
+            ? cronBackoffMs(cron, ctx.clock.now(), ctx.clock.now())
+            : (p.startDelayMs ?? 0),
         ...(p.signal
           ? {
               beforeFirstWorkflowTask: (m: MutableState) =>
@@ -177,6 +202,18 @@ export async function startWorkflow(ctx: HistoryContext, p: StartParams): Promis
   throw new UnavailableError(`start of workflow ${p.workflowId} kept conflicting with concurrent starts`);
 }
 
+/** Details of the run a TERMINATE_EXISTING start ends: a JSON string naming its successor, as Temporal writes them. */
+function terminatedBy(newRunId: string): temporal.api.common.v1.IPayloads {
+  return {
+    payloads: [
+      {
+        metadata: { encoding: Buffer.from('json/plain') },
+        data: Buffer.from(JSON.stringify(`terminated by new runID: ${newRunId}`)),
+      },
+    ],
+  };
+}
+
 /** The poll response for an eagerly started first task (queries sent meanwhile ride on it, as on any task). */
 export function eagerWorkflowTaskResponse(
   ctx: HistoryContext,
@@ -191,16 +228,24 @@ export function addSignal(
   signal: NonNullable<StartParams['signal']>,
   identity: string,
   requestId: string,
+  externalExecution?: { workflowId: string; runId: string },
+  opts: { skipBackoff?: boolean } = {},
 ): void {
-  addExternalEvent(ms, enums.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, {
-    workflowExecutionSignaledEventAttributes: {
-      signalName: signal.name,
-      identity,
-      ...(signal.input ? { input: signal.input } : {}),
-      ...(signal.header ? { header: signal.header } : {}),
-      ...(requestId ? { requestId } : {}),
+  addExternalEvent(
+    ms,
+    enums.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+    {
+      workflowExecutionSignaledEventAttributes: {
+        signalName: signal.name,
+        identity,
+        ...(signal.input ? { input: signal.input } : {}),
+        ...(signal.header ? { header: signal.header } : {}),
+        ...(requestId ? { requestId } : {}),
+        ...(externalExecution ? { externalWorkflowExecution: externalExecution } : {}),
+      },
     },
-  });
+    opts,
+  );
   ms.info.signalCount += 1;
   if (requestId) ms.addSignalRequestId(requestId);
 }

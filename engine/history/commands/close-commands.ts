@@ -9,7 +9,12 @@ export const completeWorkflowExecution: CommandHandler = {
   closes: true,
   validate: () => undefined,
   apply(c, ms, env) {
-    completeWorkflow(ms, c.completeWorkflowExecutionCommandAttributes?.result, env.workflowTaskCompletedEventId);
+    completeWorkflow(
+      ms,
+      c.completeWorkflowExecutionCommandAttributes?.result,
+      env.workflowTaskCompletedEventId,
+      env.startEvent,
+    );
   },
 };
 
@@ -21,7 +26,12 @@ export const failWorkflowExecution: CommandHandler = {
       ? undefined
       : 'Failure is not set on FailWorkflowExecutionCommand.',
   apply(c, ms, env) {
-    failWorkflow(ms, c.failWorkflowExecutionCommandAttributes?.failure, env.workflowTaskCompletedEventId);
+    failWorkflow(
+      ms,
+      c.failWorkflowExecutionCommandAttributes?.failure,
+      env.workflowTaskCompletedEventId,
+      env.startEvent,
+    );
   },
 };
 

@@ -7,6 +7,8 @@ import {
   continueAsNewWorkflowExecution,
   failWorkflowExecution,
 } from './close-commands.js';
+import { requestCancelExternalWorkflowExecution, signalExternalWorkflowExecution } from './external.js';
+import { startChildWorkflowExecution } from './start-child.js';
 import { modifyWorkflowProperties, recordMarker, upsertWorkflowSearchAttributes } from './record-commands.js';
 import { requestCancelActivityTask } from './request-cancel-activity.js';
 import { scheduleActivityTask } from './schedule-activity.js';
@@ -28,22 +30,13 @@ export const COMMANDS: ReadonlyMap<number, CommandHandler> = new Map<number, Com
   [T.COMMAND_TYPE_RECORD_MARKER, recordMarker],
   [T.COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, upsertWorkflowSearchAttributes],
   [T.COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES, modifyWorkflowProperties],
+  [T.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION, startChildWorkflowExecution],
+  [T.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION, signalExternalWorkflowExecution],
+  [T.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION, requestCancelExternalWorkflowExecution],
 ]);
 
-/** Causes for commands the reference engine does not implement (child workflows, external signals, Nexus). */
+/** Causes for commands the reference engine does not implement (Nexus). */
 export const UNSUPPORTED_CAUSE: ReadonlyMap<number, number> = new Map([
-  [
-    T.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION,
-    Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES,
-  ],
-  [
-    T.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION,
-    Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
-  ],
-  [
-    T.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION,
-    Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES,
-  ],
   [T.COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION, Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_NEXUS_OPERATION_ATTRIBUTES],
   [
     T.COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION,

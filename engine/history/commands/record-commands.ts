@@ -1,6 +1,6 @@
 /** Commands that only record: markers (local activities, patches), search attributes and memo upserts. */
 import { enums } from '../../proto.js';
-import { encodePayloadB64 } from '../state/start.js';
+import { mergePayloads } from '../state/start.js';
 import type { CommandHandler } from './types.js';
 
 const Cause = enums.WorkflowTaskFailedCause;
@@ -29,9 +29,9 @@ export const upsertWorkflowSearchAttributes: CommandHandler = {
   cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
   closes: false,
   validate: (c) =>
-    c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes
+    Object.keys(c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields ?? {}).length > 0
       ? undefined
-      : 'SearchAttributes is not set on UpsertWorkflowSearchAttributesCommand.',
+      : 'IndexedFields is not set on UpsertWorkflowSearchAttributesCommand.',
   apply(c, ms, env) {
     const sa = c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes ?? {};
     ms.addEvent(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, {
@@ -40,7 +40,7 @@ export const upsertWorkflowSearchAttributes: CommandHandler = {
         searchAttributes: sa,
       },
     });
-    for (const [k, v] of Object.entries(sa.indexedFields ?? {})) ms.info.searchAttributes[k] = encodePayloadB64(v);
+    mergePayloads(ms.info.searchAttributes, sa.indexedFields);
     ms.addVisibilityTask({ kind: 'upsert-visibility' });
   },
 };
@@ -48,7 +48,13 @@ export const upsertWorkflowSearchAttributes: CommandHandler = {
 export const modifyWorkflowProperties: CommandHandler = {
   cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_MODIFY_WORKFLOW_PROPERTIES_ATTRIBUTES,
   closes: false,
-  validate: () => undefined,
+  validate(c) {
+    const memo = c.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo;
+    if (!memo) return 'UpsertedMemo is not set on ModifyWorkflowPropertiesCommand.';
+    if (Object.keys(memo.fields ?? {}).length === 0)
+      return 'UpsertedMemo.Fields is not set on ModifyWorkflowPropertiesCommand.';
+    return undefined;
+  },
   apply(c, ms, env) {
     const memo = c.modifyWorkflowPropertiesCommandAttributes?.upsertedMemo ?? {};
     ms.addEvent(E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED, {
@@ -57,7 +63,7 @@ export const modifyWorkflowProperties: CommandHandler = {
         upsertedMemo: memo,
       },
     });
-    for (const [k, v] of Object.entries(memo.fields ?? {})) ms.info.memo[k] = encodePayloadB64(v);
+    mergePayloads(ms.info.memo, memo.fields);
     ms.addVisibilityTask({ kind: 'upsert-visibility' });
   },
 };

@@ -2,6 +2,8 @@ import type { ICommand, IHistoryEvent } from '../../proto.js';
 import type { MutableState } from '../mutable-state.js';
 
 export interface CommandEnv {
+  /** Name of the run's namespace (events name it beside its id). */
+  namespace: string;
   /** Event id of the WorkflowTaskCompleted event the commands belong to. */
   workflowTaskCompletedEventId: number;
   identity: string;
@@ -9,6 +11,8 @@ export interface CommandEnv {
   batchFirstEventId: number;
   /** Set when a command produced events the worker has not seen yet (a new workflow task is needed). */
   needsWorkflowTask: boolean;
+  /** The run's start event, read beforehand when closing it may start the next run (retry policy, cron). */
+  startEvent?: IHistoryEvent;
   /** Eager activity dispatch for this completion; undefined when none may start eagerly. */
   eager?: EagerActivities;
 }
@@ -31,7 +35,7 @@ export interface CommandHandler {
   /** Whether the command closes the run (must be last; refused while new events wait). */
   closes: boolean;
   /** A problem with the command, described for the worker, or undefined when valid. */
-  validate(command: ICommand, ms: MutableState, seen: ValidationState): string | undefined;
+  validate(command: ICommand, ms: MutableState, seen: ValidationState, namespace: string): string | undefined;
   apply(command: ICommand, ms: MutableState, env: CommandEnv): void;
 }
 
@@ -39,4 +43,6 @@ export interface CommandHandler {
 export interface ValidationState {
   activityIds: Set<string>;
   timerIds: Set<string>;
+  /** Workflow ids of children started by this completion (a RequestCancelExternal of one of them is refused). */
+  childWorkflowIds: Set<string>;
 }

@@ -27,7 +27,7 @@ const RetryState = enums.RetryState;
 
 type ScheduleAttrs = temporal.api.command.v1.IScheduleActivityTaskCommandAttributes;
 
-function retryPolicyInfo(p: IRetryPolicy | null | undefined): RetryPolicyInfo {
+export function retryPolicyInfo(p: IRetryPolicy | null | undefined): RetryPolicyInfo {
   const initialIntervalMs = msFromDuration(p?.initialInterval) || StateDefaults.activityRetryInitialIntervalMs;
   return {
     initialIntervalMs,

@@ -14,6 +14,7 @@ import {
 import { WorkflowState } from '../../persistence/records.js';
 import type { MutableState } from '../mutable-state.js';
 import { newRun, workflowTaskTimeoutMs } from './start.js';
+import { cronNext, retryBackoff, startNextRun } from './next-run.js';
 
 const E = enums.EventType;
 const Status = enums.WorkflowExecutionStatus;
@@ -37,7 +38,17 @@ export function completeWorkflow(
   ms: MutableState,
   result: IPayloads | null | undefined,
   wtCompletedEventId: number,
+  startEvent?: IHistoryEvent,
 ): void {
+  const cronBackoffMs = startEvent ? cronNext(ms) : undefined;
+  const newRunId =
+    cronBackoffMs !== undefined && startEvent
+      ? startNextRun(
+          ms,
+          { kind: 'cron', backoffMs: cronBackoffMs, failure: undefined, lastCompletionResult: result ?? undefined },
+          startEvent,
+        )
+      : undefined;
   close(
     ms,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
@@ -45,21 +56,57 @@ export function completeWorkflow(
       workflowExecutionCompletedEventAttributes: {
         workflowTaskCompletedEventId: wtCompletedEventId,
         ...(result ? { result } : {}),
+        ...(newRunId ? { newExecutionRunId: newRunId } : {}),
       },
     },
     Status.WORKFLOW_EXECUTION_STATUS_COMPLETED,
   );
 }
 
-export function failWorkflow(ms: MutableState, failure: IFailure | null | undefined, wtCompletedEventId: number): void {
+/**
+ * A failed or timed-out run: retried as a new run when its retry policy allows, else followed by its next cron run
+ * if it has a schedule. Returns the retry state and the next run's id ('' when the chain ends).
+ */
+function continueAfterFailure(
+  ms: MutableState,
+  failure: IFailure,
+  startEvent: IHistoryEvent | undefined,
+): { retryState: number; newRunId: string } {
+  const decision = retryBackoff(ms, failure);
+  if (!startEvent) return { retryState: 'retryState' in decision ? decision.retryState : RETRY_NOT_SET, newRunId: '' };
+  if ('backoffMs' in decision) {
+    const newRunId = startNextRun(ms, { kind: 'retry', backoffMs: decision.backoffMs, failure }, startEvent);
+    return { retryState: enums.RetryState.RETRY_STATE_IN_PROGRESS, newRunId };
+  }
+  const cronBackoffMs = cronNext(ms);
+  if (cronBackoffMs === undefined) return { retryState: decision.retryState, newRunId: '' };
+  const lastCompletionResult = startEvent.workflowExecutionStartedEventAttributes?.lastCompletionResult ?? undefined;
+  const newRunId = startNextRun(
+    ms,
+    { kind: 'cron', backoffMs: cronBackoffMs, failure, lastCompletionResult },
+    startEvent,
+  );
+  return { retryState: decision.retryState, newRunId };
+}
+
+const RETRY_NOT_SET = enums.RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET;
+
+export function failWorkflow(
+  ms: MutableState,
+  failure: IFailure | null | undefined,
+  wtCompletedEventId: number,
+  startEvent?: IHistoryEvent,
+): void {
+  const next = failure ? continueAfterFailure(ms, failure, startEvent) : { retryState: RETRY_NOT_SET, newRunId: '' };
   close(
     ms,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
     {
       workflowExecutionFailedEventAttributes: {
         workflowTaskCompletedEventId: wtCompletedEventId,
-        retryState: enums.RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET,
+        retryState: next.retryState,
         ...(failure ? { failure } : {}),
+        ...(next.newRunId ? { newExecutionRunId: next.newRunId } : {}),
       },
     },
     Status.WORKFLOW_EXECUTION_STATUS_FAILED,
@@ -112,7 +159,11 @@ export function terminateWorkflow(
   );
 }
 
-export function timeoutWorkflow(ms: MutableState): void {
+/**
+ * The run's time is up. A run timeout may be retried (or followed by the next cron run); the execution timeout
+ * ends the chain (Temporal's executeWorkflowRunTimeoutTask).
+ */
+export function timeoutWorkflow(ms: MutableState, startEvent?: IHistoryEvent): void {
   const wt = ms.info.workflowTask;
   if (wt && wt.startedEventId > 0 && !wt.transient) {
     ms.addEvent(E.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, {
@@ -125,10 +176,28 @@ export function timeoutWorkflow(ms: MutableState): void {
   }
   ms.info.workflowTask = null;
   ms.flushBufferedEvents();
+  const expiry = ms.info.executionExpirationTimeMs;
+  const executionExpired = expiry > 0 && expiry <= ms.nowMs;
+  const next = executionExpired
+    ? { retryState: enums.RetryState.RETRY_STATE_TIMEOUT, newRunId: '' }
+    : continueAfterFailure(
+        ms,
+        {
+          message: 'workflow timeout',
+          source: 'Server',
+          timeoutFailureInfo: { timeoutType: enums.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE },
+        },
+        startEvent,
+      );
   close(
     ms,
     E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
-    { workflowExecutionTimedOutEventAttributes: { retryState: enums.RetryState.RETRY_STATE_TIMEOUT } },
+    {
+      workflowExecutionTimedOutEventAttributes: {
+        retryState: next.retryState,
+        ...(next.newRunId ? { newExecutionRunId: next.newRunId } : {}),
+      },
+    },
     Status.WORKFLOW_EXECUTION_STATUS_TIMED_OUT,
   );
 }
@@ -195,6 +264,9 @@ export function continueAsNew(
       lastCompletionResult: attrs.lastCompletionResult,
       continuedFailure: attrs.failure,
       timeScale: ms.timeScale,
+      parent: ms.info.parent,
+      ...(ms.info.parent ? { root: { workflowId: ms.info.rootWorkflowId, runId: ms.info.rootRunId } } : {}),
+      ...(ms.info.cronSchedule ? { cronSchedule: ms.info.cronSchedule } : {}),
     },
     ms.nowMs,
   );

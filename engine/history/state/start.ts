@@ -1,8 +1,9 @@
 /** A new run: its first events (WorkflowExecutionStarted, first WorkflowTaskScheduled) and timeout timer. */
 import { randomUUID } from 'node:crypto';
-import { api, durationFromMs, enums, timestampFromMs, type IHistoryEvent, type temporal } from '../../proto.js';
-import { WorkflowState, type ExecutionInfo } from '../../persistence/records.js';
+import { api, durationFromMs, enums, timestampFromMs, type IHistoryEvent, type temporal, type Wire } from '../../proto.js';
+import { WorkflowState, type ExecutionInfo, type ParentInfo } from '../../persistence/records.js';
 import { MutableState } from '../mutable-state.js';
+import { retryPolicyInfo, retryPolicyProto } from './activities.js';
 import { StateDefaults } from './config.js';
 import { scheduleWorkflowTask } from './workflow-task.js';
 
@@ -15,7 +16,7 @@ export interface NewRunParams {
   requestId: string;
   workflowType: string;
   taskQueue: string;
-  input: temporal.api.common.v1.IPayloads | null | undefined;
+  input: Wire<temporal.api.common.v1.IPayloads> | null | undefined;
   workflowRunTimeoutMs: number;
   workflowExecutionTimeoutMs: number;
   /** Expiry carried over from the previous run of the chain, 0 to compute from the execution timeout. */
@@ -23,15 +24,30 @@ export interface NewRunParams {
   workflowTaskTimeoutMs: number;
   retentionMs: number;
   identity: string;
-  header: temporal.api.common.v1.IHeader | null | undefined;
-  memo: temporal.api.common.v1.IMemo | null | undefined;
-  searchAttributes: temporal.api.common.v1.ISearchAttributes | null | undefined;
-  retryPolicy: temporal.api.common.v1.IRetryPolicy | null | undefined;
+  header: Wire<temporal.api.common.v1.IHeader> | null | undefined;
+  memo: Wire<temporal.api.common.v1.IMemo> | null | undefined;
+  searchAttributes: Wire<temporal.api.common.v1.ISearchAttributes> | null | undefined;
+  retryPolicy: Wire<temporal.api.common.v1.IRetryPolicy> | null | undefined;
   continuedExecutionRunId: string;
   initiator: number;
-  lastCompletionResult: temporal.api.common.v1.IPayloads | null | undefined;
-  continuedFailure: temporal.api.failure.v1.IFailure | null | undefined;
+  lastCompletionResult: Wire<temporal.api.common.v1.IPayloads> | null | undefined;
+  continuedFailure: Wire<temporal.api.failure.v1.IFailure> | null | undefined;
   timeScale: number;
+  /** A child run: its parent (the child reports its close there). */
+  parent?: ParentInfo | null;
+  /** The tree's top-level workflow; unset for a top-level run (it is its own root). */
+  root?: { workflowId: string; runId: string } | null;
+  /** Workflow attempt, 1 unless this run is a retry. */
+  attempt?: number;
+  cronSchedule?: string;
+  /** The first workflow task waits this long (start delay, retry backoff, next cron time). */
+  firstWorkflowTaskBackoffMs?: number;
+  /**
+   * A child's first run: no workflow task until the parent has recorded the child as started (Temporal's
+   * two-phase child start; the parent's transfer task schedules it).
+   */
+  deferFirstWorkflowTask?: boolean;
+  userMetadata?: Wire<temporal.api.sdk.v1.IUserMetadata> | null;
   /** Adds events between WorkflowExecutionStarted and the first WorkflowTaskScheduled (signal-with-start). */
   beforeFirstWorkflowTask?: (ms: MutableState) => void;
 }
@@ -58,7 +74,7 @@ export function newRun(p: NewRunParams, nowMs: number): MutableState {
     status: enums.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_RUNNING,
     state: WorkflowState.Running,
     startTimeMs: nowMs,
-    executionTimeMs: nowMs,
+    executionTimeMs: nowMs + (p.firstWorkflowTaskBackoffMs ?? 0),
     closeTimeMs: 0,
     workflowRunTimeoutMs: p.workflowRunTimeoutMs,
     workflowExecutionTimeoutMs: p.workflowExecutionTimeoutMs,
@@ -77,13 +93,23 @@ export function newRun(p: NewRunParams, nowMs: number): MutableState {
     branchId: randomUUID(),
     completionEventId: 0,
     newRunId: '',
-    parentWorkflowId: '',
     signalCount: 0,
     searchAttributes: {},
     memo: {},
     lastTxnId: 0,
     lastFirstEventId: 0,
     historySizeBytes: 0,
+    parent: p.parent ?? null,
+    rootWorkflowId: p.root?.workflowId ?? p.workflowId,
+    rootRunId: p.root?.runId ?? p.runId,
+    attempt: p.attempt ?? 1,
+    retryPolicy: p.retryPolicy ? retryPolicyInfo(p.retryPolicy) : null,
+    cronSchedule: p.cronSchedule ?? '',
+    hasUserMetadata: !!p.userMetadata,
+    pendingBackoff: (p.firstWorkflowTaskBackoffMs ?? 0) > 0,
+    children: {},
+    signalsOut: {},
+    cancelsOut: {},
   };
   const ms = new MutableState(
     {
@@ -105,9 +131,19 @@ export function newRun(p: NewRunParams, nowMs: number): MutableState {
     identity: p.identity,
     originalExecutionRunId: p.runId,
     firstExecutionRunId: p.firstRunId,
-    attempt: 1,
+    attempt: info.attempt,
     workflowId: p.workflowId,
   };
+  const backoffMs = p.firstWorkflowTaskBackoffMs ?? 0;
+  if (backoffMs > 0) startedAttributes.firstWorkflowTaskBackoff = durationFromMs(backoffMs);
+  if (p.cronSchedule) startedAttributes.cronSchedule = p.cronSchedule;
+  if (p.parent) {
+    startedAttributes.parentWorkflowNamespace = p.parent.namespace;
+    startedAttributes.parentWorkflowNamespaceId = p.parent.namespaceId;
+    startedAttributes.parentWorkflowExecution = { workflowId: p.parent.workflowId, runId: p.parent.runId };
+    startedAttributes.parentInitiatedEventId = p.parent.initiatedEventId;
+  }
+  if (p.root) startedAttributes.rootWorkflowExecution = { workflowId: p.root.workflowId, runId: p.root.runId };
   if (p.input) startedAttributes.input = p.input;
   if (p.workflowRunTimeoutMs > 0) startedAttributes.workflowRunTimeout = durationFromMs(p.workflowRunTimeoutMs);
   if (p.workflowExecutionTimeoutMs > 0)
@@ -117,8 +153,8 @@ export function newRun(p: NewRunParams, nowMs: number): MutableState {
   if (p.header) startedAttributes.header = p.header;
   if (p.memo) startedAttributes.memo = p.memo;
   if (p.searchAttributes) startedAttributes.searchAttributes = p.searchAttributes;
-  if (p.retryPolicy) startedAttributes.retryPolicy = p.retryPolicy;
-  if (p.continuedExecutionRunId) {
+  if (info.retryPolicy) startedAttributes.retryPolicy = retryPolicyProto(info.retryPolicy);
+  if (p.continuedExecutionRunId || p.initiator) {
     startedAttributes.continuedExecutionRunId = p.continuedExecutionRunId;
     startedAttributes.initiator = p.initiator;
   }
@@ -126,25 +162,44 @@ export function newRun(p: NewRunParams, nowMs: number): MutableState {
   if (p.continuedFailure) startedAttributes.continuedFailure = p.continuedFailure;
   ms.addEvent(enums.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, {
     workflowExecutionStartedEventAttributes: startedAttributes,
+    ...(p.userMetadata ? { userMetadata: p.userMetadata } : {}),
   });
-  if (p.searchAttributes?.indexedFields) {
-    for (const [k, v] of Object.entries(p.searchAttributes.indexedFields))
-      info.searchAttributes[k] = encodePayloadB64(v);
-  }
-  if (p.memo?.fields) {
-    for (const [k, v] of Object.entries(p.memo.fields)) info.memo[k] = encodePayloadB64(v);
-  }
+  mergePayloads(info.searchAttributes, p.searchAttributes?.indexedFields);
+  mergePayloads(info.memo, p.memo?.fields);
   p.beforeFirstWorkflowTask?.(ms);
-  scheduleWorkflowTask(ms);
-  const runExpiry = p.workflowRunTimeoutMs > 0 ? nowMs + p.workflowRunTimeoutMs : 0;
+  if (backoffMs > 0) ms.addTimerTask({ kind: 'workflow-backoff' }, nowMs + backoffMs);
+  else if (!p.deferFirstWorkflowTask) scheduleWorkflowTask(ms);
+  const runExpiry = p.workflowRunTimeoutMs > 0 ? nowMs + backoffMs + p.workflowRunTimeoutMs : 0;
   const expiry = [runExpiry, executionExpirationTimeMs].filter((t) => t > 0);
   if (expiry.length > 0) ms.addTimerTask({ kind: 'workflow-run-timeout' }, Math.min(...expiry));
   ms.addVisibilityTask({ kind: 'upsert-visibility' });
   return ms;
 }
 
-export function encodePayloadB64(p: temporal.api.common.v1.IPayload): string {
-  return Buffer.from(api.common.v1.Payload.encode(p).finish()).toString('base64');
+/**
+ * Merges upserted payloads into a stored map (memo, search attributes) as Temporal's MergeMapOfPayload does: a
+ * "nil-equivalent" value — no payload, empty data (the SDKs' binary/null), the bytes `[]` or `null` — deletes
+ * the key instead of storing it.
+ */
+export function mergePayloads(
+  into: Record<string, string>,
+  upserts: Record<string, Wire<temporal.api.common.v1.IPayload>> | null | undefined,
+): void {
+  for (const [k, v] of Object.entries(upserts ?? {})) {
+    if (isNilPayload(v)) delete into[k];
+    else into[k] = encodePayloadB64(v);
+  }
+}
+
+function isNilPayload(p: Wire<temporal.api.common.v1.IPayload> | null | undefined): boolean {
+  const data = p?.data;
+  if (!data || data.length === 0) return true;
+  const text = data.length <= 4 ? Buffer.from(data).toString('latin1') : '';
+  return text === '[]' || text === 'null';
+}
+
+export function encodePayloadB64(p: Wire<temporal.api.common.v1.IPayload>): string {
+  return Buffer.from(api.common.v1.Payload.encode(api.common.v1.Payload.fromObject(p)).finish()).toString('base64');
 }
 
 export function decodePayloadB64(b64: string): temporal.api.common.v1.Payload {

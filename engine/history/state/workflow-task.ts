@@ -44,7 +44,7 @@ export function scheduleWorkflowTask(ms: MutableState, opts: ScheduleOptions = {
     attempt,
     scheduledTimeMs: ms.nowMs,
     startedTimeMs: 0,
-    startToCloseTimeoutMs: ms.info.workflowTaskTimeoutMs,
+    startToCloseTimeoutMs: startToCloseTimeoutMs(ms.info.workflowTaskTimeoutMs, attempt),
     taskQueue,
     sticky,
     requestId: '',
@@ -52,6 +52,7 @@ export function scheduleWorkflowTask(ms: MutableState, opts: ScheduleOptions = {
     transient,
   };
   ms.info.workflowTask = wt;
+  ms.info.pendingBackoff = false;
   ms.touch();
   ms.addTransferTask({ kind: 'workflow-task', taskQueue, scheduledEventId, sticky });
   if (sticky) {
@@ -63,6 +64,34 @@ export function scheduleWorkflowTask(ms: MutableState, opts: ScheduleOptions = {
   return wt;
 }
 
+/**
+ * Temporal slows a workflow task that keeps failing (since v1.17): attempts past the third get the task timeout
+ * plus an exponential delay (5 s doubling, at most 10 min, jittered into [0.8, 1.0) of it), so a stuck workflow
+ * costs one attempt per stretched timeout rather than a hot loop.
+ */
+export function startToCloseTimeoutMs(defaultMs: number, attempt: number): number {
+  if (attempt <= 3) return defaultMs;
+  const delayMs = Math.min(5_000 * 2 ** (attempt - 4), 600_000);
+  return defaultMs + Math.round(delayMs * (0.8 + Math.random() * 0.2));
+}
+
+/** Temporal's defaults (limit.historyCount / historySize .suggestContinueAsNew). */
+const SUGGEST_CAN_EVENTS = 4096;
+const SUGGEST_CAN_BYTES = 4 * 1024 * 1024;
+
+/** WorkflowTaskStarted's history size and continue-as-new suggestion, from the history already persisted. */
+function historySizeInfo(ms: MutableState, startedEventId: number) {
+  const reasons: number[] = [];
+  const R = enums.SuggestContinueAsNewReason;
+  if (ms.info.historySizeBytes >= SUGGEST_CAN_BYTES)
+    reasons.push(R.SUGGEST_CONTINUE_AS_NEW_REASON_HISTORY_SIZE_TOO_LARGE);
+  if (startedEventId >= SUGGEST_CAN_EVENTS) reasons.push(R.SUGGEST_CONTINUE_AS_NEW_REASON_TOO_MANY_HISTORY_EVENTS);
+  return {
+    historySizeBytes: ms.info.historySizeBytes,
+    ...(reasons.length > 0 ? { suggestContinueAsNew: true, suggestContinueAsNewReasons: reasons } : {}),
+  };
+}
+
 function scheduledAttributes(ms: MutableState, taskQueue: string, sticky: boolean, attempt: number) {
   return {
     taskQueue: {
@@ -70,7 +99,7 @@ function scheduledAttributes(ms: MutableState, taskQueue: string, sticky: boolea
       kind: sticky ? enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY : enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL,
       ...(sticky ? { normalName: ms.info.taskQueue } : {}),
     },
-    startToCloseTimeout: durationFromMs(ms.info.workflowTaskTimeoutMs),
+    startToCloseTimeout: durationFromMs(ms.info.workflowTask?.startToCloseTimeoutMs ?? ms.info.workflowTaskTimeoutMs),
     attempt,
   };
 }
@@ -101,7 +130,7 @@ export function startWorkflowTask(
         scheduledEventId,
         identity,
         requestId,
-        historySizeBytes: ms.info.historySizeBytes,
+        ...historySizeInfo(ms, ms.info.nextEventId),
       },
     });
     wt.startedEventId = toNumber(event.eventId);
@@ -151,7 +180,7 @@ export function transientEvents(ms: MutableState): IHistoryEvent[] {
       scheduledEventId: wt.scheduledEventId,
       identity: wt.identity,
       requestId: wt.requestId,
-      historySizeBytes: ms.info.historySizeBytes,
+      ...historySizeInfo(ms, wt.startedEventId),
     },
   };
   return [scheduled, started];
@@ -192,6 +221,7 @@ export function completeWorkflowTask(
     identity: string;
     binaryChecksum?: string | null;
     sdkMetadata?: temporal.api.sdk.v1.IWorkflowTaskCompletedMetadata | null;
+    workerVersion?: temporal.api.common.v1.IWorkerVersionStamp | null;
   },
 ): IHistoryEvent {
   materialize(ms, wt);
@@ -202,6 +232,7 @@ export function completeWorkflowTask(
       identity: attrs.identity,
       binaryChecksum: attrs.binaryChecksum ?? '',
       ...(attrs.sdkMetadata ? { sdkMetadata: attrs.sdkMetadata } : {}),
+      ...(attrs.workerVersion ? { workerVersion: attrs.workerVersion } : {}),
     },
   });
   ms.info.lastCompletedWorkflowTaskStartedEventId = wt.startedEventId;
@@ -231,7 +262,8 @@ export function failWorkflowTask(
       },
     });
   }
-  retryWorkflowTask(ms, newEvents ? 1 : wt.attempt + 1);
+  // A task that failed on the sticky queue is retried once on the normal queue at the same attempt (Temporal's).
+  retryWorkflowTask(ms, newEvents || wt.sticky ? 1 : wt.attempt + 1);
 }
 
 export function timeoutWorkflowTask(ms: MutableState, wt: WorkflowTaskInfo, timeout: TimeoutKind): void {
@@ -247,8 +279,8 @@ export function timeoutWorkflowTask(ms: MutableState, wt: WorkflowTaskInfo, time
       },
     });
   }
-  // A task that was never picked up does not count as an attempt.
-  retryWorkflowTask(ms, startToClose ? wt.attempt + 1 : wt.attempt);
+  // A task that was never picked up, or timed out on the sticky queue, does not count as an attempt.
+  retryWorkflowTask(ms, startToClose && !wt.sticky ? wt.attempt + 1 : wt.attempt);
 }
 
 /**
@@ -272,7 +304,7 @@ export function addExternalEvent(
   ms: MutableState,
   eventType: Parameters<MutableState['addExternalEvent']>[0],
   attributes: Partial<IHistoryEvent>,
-  opts: { moreToFollow?: boolean } = {},
+  opts: { moreToFollow?: boolean; skipBackoff?: boolean } = {},
 ): IHistoryEvent | undefined {
   const wt = ms.info.workflowTask;
   if (wt?.transient && wt.startedEventId === 0) {
@@ -281,6 +313,8 @@ export function addExternalEvent(
   }
   const event = ms.addExternalEvent(eventType, attributes);
   // Events that belong together (an activity's started + outcome) come before the task that reports them.
-  if (!opts.moreToFollow && !ms.hasPendingWorkflowTask()) scheduleWorkflowTask(ms);
+  // A run still waiting out its first task's backoff (start delay, retry, cron) only records the event.
+  const waiting = ms.info.pendingBackoff && !opts.skipBackoff;
+  if (!opts.moreToFollow && !waiting && !ms.hasPendingWorkflowTask()) scheduleWorkflowTask(ms);
   return event;
 }

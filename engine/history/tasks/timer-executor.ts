@@ -11,7 +11,8 @@ import { cacheKeyOf } from '../transaction.js';
 import { failActivityAttempt, retryActivity, timeoutFailure } from '../state/activities.js';
 import { timeoutWorkflow } from '../state/close.js';
 import { fireTimer } from '../state/timers.js';
-import { timeoutWorkflowTask } from '../state/workflow-task.js';
+import { scheduleWorkflowTask, timeoutWorkflowTask } from '../state/workflow-task.js';
+import { startEventForNextRun } from '../event-reader.js';
 import { isMissing } from './missing.js';
 
 export async function executeTimerTask(ctx: HistoryContext, shard: Shard, task: HistoryTask): Promise<TaskOutcome> {
@@ -22,6 +23,7 @@ export async function executeTimerTask(ctx: HistoryContext, shard: Shard, task: 
       await deleteRun(ctx, shard, task);
       return 'done';
     }
+    const startEvent = body.kind === 'workflow-run-timeout' ? await startEventForNextRun(ctx, shard, task.key) : undefined;
     await ctx.tx.update(shard, task.key, (ms) => {
       if (!ms.isRunning()) return;
       switch (body.kind) {
@@ -69,10 +71,16 @@ export async function executeTimerTask(ctx: HistoryContext, shard: Shard, task: 
           return;
         }
         case 'workflow-run-timeout': {
+          // The run's time counts from its execution time (after any start delay or backoff).
           const runExpiry =
-            ms.info.workflowRunTimeoutMs > 0 ? ms.info.startTimeMs + ms.info.workflowRunTimeoutMs : Infinity;
+            ms.info.workflowRunTimeoutMs > 0 ? ms.info.executionTimeMs + ms.info.workflowRunTimeoutMs : Infinity;
           const execExpiry = ms.info.executionExpirationTimeMs > 0 ? ms.info.executionExpirationTimeMs : Infinity;
-          if (Math.min(runExpiry, execExpiry) <= ms.nowMs) timeoutWorkflow(ms);
+          if (Math.min(runExpiry, execExpiry) <= ms.nowMs) timeoutWorkflow(ms, startEvent);
+          return;
+        }
+        case 'workflow-backoff': {
+          // The start delay, retry backoff or cron wait is over: the run's first workflow task.
+          if (ms.info.pendingBackoff && !ms.hasPendingWorkflowTask()) scheduleWorkflowTask(ms);
           return;
         }
       }

@@ -9,10 +9,12 @@ import type { HistoryContext } from '../context.js';
 import type { TaskOutcome } from '../queues/task-runner.js';
 import type { Shard } from '../shard.js';
 import { isMissing } from './missing.js';
+import { executeCrossShardTask, isCrossShardTask } from './cross-shard-executor.js';
 
 export async function executeTransferTask(ctx: HistoryContext, shard: Shard, task: HistoryTask): Promise<TaskOutcome> {
   if (task.category !== 'transfer') return 'drop';
   const body = task.body;
+  if (isCrossShardTask(body)) return executeCrossShardTask(ctx, shard, task, body);
   try {
     if (body.kind === 'workflow-task') {
       // Decided on committed state, under the run's lock (a read of the cached state could see an update in
