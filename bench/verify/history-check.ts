@@ -79,6 +79,38 @@ export function historyProblems(events: Event[], opts: { closed?: boolean } = {}
       ref('startedEventId', a.timerFiredEventAttributes.startedEventId, [E.EVENT_TYPE_TIMER_STARTED]);
     if (a.timerCanceledEventAttributes)
       ref('startedEventId', a.timerCanceledEventAttributes.startedEventId, [E.EVENT_TYPE_TIMER_STARTED]);
+    const childStart = [E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED];
+    for (const attrs of [
+      a.childWorkflowExecutionStartedEventAttributes,
+      a.startChildWorkflowExecutionFailedEventAttributes,
+    ])
+      if (attrs) ref('initiatedEventId', attrs.initiatedEventId, childStart);
+    for (const attrs of [
+      a.childWorkflowExecutionCompletedEventAttributes,
+      a.childWorkflowExecutionFailedEventAttributes,
+      a.childWorkflowExecutionCanceledEventAttributes,
+      a.childWorkflowExecutionTimedOutEventAttributes,
+      a.childWorkflowExecutionTerminatedEventAttributes,
+    ]) {
+      if (attrs) {
+        ref('initiatedEventId', attrs.initiatedEventId, childStart);
+        ref('startedEventId', attrs.startedEventId, [E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED]);
+      }
+    }
+    for (const attrs of [
+      a.externalWorkflowExecutionSignaledEventAttributes,
+      a.signalExternalWorkflowExecutionFailedEventAttributes,
+    ])
+      if (attrs)
+        ref('initiatedEventId', attrs.initiatedEventId, [E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED]);
+    for (const attrs of [
+      a.externalWorkflowExecutionCancelRequestedEventAttributes,
+      a.requestCancelExternalWorkflowExecutionFailedEventAttributes,
+    ])
+      if (attrs)
+        ref('initiatedEventId', attrs.initiatedEventId, [
+          E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+        ]);
   });
   if (events[0] && events[0].eventType !== E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED)
     problems.push('the first event is not WorkflowExecutionStarted');

@@ -29,7 +29,9 @@ export function parseCron(spec: string): CronSchedule | string {
   }
   return {
     next(afterMs) {
-      return CronExpressionParser.parse(expr, { tz, currentDate: new Date(afterMs) }).next().getTime();
+      return CronExpressionParser.parse(expr, { tz, currentDate: new Date(afterMs) })
+        .next()
+        .getTime();
     },
   };
 }

@@ -90,3 +90,128 @@ export async function sleepThenGreet(ms: number): Promise<string> {
   await wf.sleep(ms);
   return acts.greet('the second worker');
 }
+
+// ---- child workflows, external signals and cancels, retries, cron, metadata (issue 18) ----
+
+/** A child that fails with an application failure (the parent sees a ChildWorkflowFailure around it). */
+export function failing(message: string): Promise<string> {
+  return Promise.reject(wf.ApplicationFailure.nonRetryable(message, 'ChildBoom'));
+}
+
+/** Runs a child to completion and returns its result and what it knew of its parent and root. */
+export async function parentOfGreeting(childId: string): Promise<string> {
+  const child = await wf.startChild(childInfo, {
+    workflowId: childId,
+    staticSummary: 'the child',
+  });
+  const info = await child.result();
+  const greeted = await wf.executeChild(greeting, { args: ['child'], workflowId: `${childId}-greeting` });
+  return `${greeted} | ${info}`;
+}
+
+export function childInfo(): Promise<string> {
+  const i = wf.workflowInfo();
+  return Promise.resolve(`parent=${i.parent?.workflowId ?? '-'} root=${i.root?.workflowId ?? '-'}`);
+}
+
+/** Runs a failing child and reports how the failure reached the parent. */
+export async function parentOfFailing(childId: string): Promise<string> {
+  try {
+    await wf.executeChild(failing, { args: ['child failed'], workflowId: childId });
+    return 'no failure';
+  } catch (err) {
+    if (err instanceof wf.ChildWorkflowFailure && err.cause instanceof wf.ApplicationFailure)
+      return `${err.cause.type}: ${err.cause.message}`;
+    throw err;
+  }
+}
+
+/** Starts a child whose workflow id is already running: the start fails with WORKFLOW_ALREADY_EXISTS. */
+export async function parentOfDuplicate(childId: string): Promise<string> {
+  try {
+    await wf.startChild(waitForever, { workflowId: childId });
+    return 'started';
+  } catch (err) {
+    // (@temporalio/workflow does not re-export the class; the SDK names the error.)
+    if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')
+      return `already started: ${err.message}`;
+    throw err;
+  }
+}
+
+/** Starts a long-running child with the given parent-close policy, waits for it to start, then completes. */
+export async function parentThatLeaves(childId: string, policy: wf.ParentClosePolicy): Promise<string> {
+  const child = await wf.startChild(cancellableWait, { workflowId: childId, parentClosePolicy: policy });
+  return child.firstExecutionRunId;
+}
+
+/** Waits until cancelled, then completes as cancelled. */
+export async function cancellableWait(): Promise<string> {
+  await wf.condition(() => false);
+  return 'unreachable';
+}
+
+/** Signals another workflow (by id) `times` times through an external handle; reports a missing target. */
+export async function signalOther(targetId: string, times: number): Promise<string> {
+  const handle = wf.getExternalWorkflowHandle(targetId);
+  try {
+    for (let i = 1; i <= times; i++) await handle.signal(addSignal, i);
+    return 'signalled';
+  } catch (err) {
+    if (err instanceof wf.ApplicationFailure || err instanceof Error) return `failed: ${err.message}`;
+    throw err;
+  }
+}
+
+/** Requests cancellation of another workflow; reports a missing target. */
+export async function cancelOther(targetId: string): Promise<string> {
+  try {
+    await wf.getExternalWorkflowHandle(targetId).cancel();
+    return 'cancel requested';
+  } catch (err) {
+    if (err instanceof Error) return `failed: ${err.message}`;
+    throw err;
+  }
+}
+
+/** Fails its first `failures` attempts (retryable), then returns its attempt and the last failure it saw. */
+export function failsThenSucceeds(failures: number): Promise<string> {
+  const i = wf.workflowInfo();
+  if (i.attempt <= failures)
+    return Promise.reject(wf.ApplicationFailure.retryable(`attempt ${i.attempt} fails`, 'Flaky'));
+  return Promise.resolve(`attempt ${i.attempt} after "${i.lastFailure?.message ?? ''}"`);
+}
+
+/** A cron run: returns its run's position in the chain (the previous run's result + 1). */
+export function cronRun(): Promise<number> {
+  const last = wf.workflowInfo().lastResult as number | undefined;
+  return Promise.resolve((last ?? 0) + 1);
+}
+
+/** Sends a command the server refuses (a run id that is not a UUID): its workflow task fails on every attempt. */
+export async function badCommand(): Promise<string> {
+  await wf.getExternalWorkflowHandle('anyone', 'not-a-uuid').signal(addSignal, 1);
+  return 'unreachable';
+}
+
+/** Upserts memo: one key deleted (null), one set. */
+export async function memoUpsert(): Promise<string> {
+  wf.upsertMemo({ gone: null, kept: 'yes' });
+  await wf.sleep(10);
+  return 'upserted';
+}
+
+/** Grows history past Temporal's 4096-event suggestion with short timers, then reports continueAsNewSuggested. */
+export async function growsHistory(timers: number): Promise<string> {
+  const before = wf.workflowInfo().continueAsNewSuggested;
+  await Promise.all(Array.from({ length: timers }, () => wf.sleep(1)));
+  await wf.sleep(1);
+  const i = wf.workflowInfo();
+  return `before=${String(before)} after=${String(i.continueAsNewSuggested)} length=${i.historyLength}`;
+}
+
+/** A timer with a summary (user metadata on TimerStarted). */
+export async function summarizedTimer(): Promise<string> {
+  await wf.sleep(10, { summary: 'a short nap' });
+  return 'rested';
+}

@@ -41,7 +41,8 @@ export async function startParams(
   const identity = checkIdentity(req.identity);
   const startDelayMs = msFromDuration(req.workflowStartDelay);
   if (req.cronSchedule) {
-    if (startDelayMs > 0) throw new InvalidArgumentError('CronSchedule and WorkflowStartDelay may not be used together.');
+    if (startDelayMs > 0)
+      throw new InvalidArgumentError('CronSchedule and WorkflowStartDelay may not be used together.');
     if (typeof parseCron(req.cronSchedule) === 'string') throw new InvalidArgumentError('invalid CronSchedule.');
   }
   const workflowRunTimeoutMs = checkDuration(req.workflowRunTimeout, 'WorkflowRunTimeout');

@@ -3,14 +3,7 @@
  * and returns the poll response. Input and header come from the ActivityTaskScheduled event: the event cache,
  * or on a miss one history node (the batch that holds it).
  */
-import {
-  timestampFromMs,
-  toNumber,
-  durationFromMs,
-  type IHistoryEvent,
-  type temporal,
-  type Wire,
-} from '../../proto.js';
+import { timestampFromMs, durationFromMs, type IHistoryEvent, type temporal, type Wire } from '../../proto.js';
 import type { ActivityInfo, ExecutionInfo, MatchingTask, WorkflowKey } from '../../persistence/records.js';
 import type { HistoryContext } from '../context.js';
 import { StaleTaskError } from '../errors.js';

@@ -113,7 +113,12 @@ export async function startWorkflow(ctx: HistoryContext, p: StartParams): Promis
         if (conflict === Conflict.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING) {
           const terminated = await ctx.tx.update(shard, key, (ms) => {
             if (!ms.isRunning()) return false;
-            terminateWorkflow(ms, 'TerminateIfRunning WorkflowIdReusePolicy', terminatedBy(newRunId), 'history-service');
+            terminateWorkflow(
+              ms,
+              'TerminateIfRunning WorkflowIdReusePolicy',
+              terminatedBy(newRunId),
+              'history-service',
+            );
             return true;
           });
           if (terminated) mode = { kind: 'reuse-closed', previousRunId: current.runId };
@@ -131,7 +136,6 @@ export async function startWorkflow(ctx: HistoryContext, p: StartParams): Promis
         mode = { kind: 'reuse-closed', previousRunId: current.runId };
       }
     }
-
 
     const runId = newRunId;
     const ms = newRun(
@@ -162,9 +166,7 @@ export async function startWorkflow(ctx: HistoryContext, p: StartParams): Promis
         lastCompletionResult: undefined,
         continuedFailure: undefined,
         timeScale: ctx.clock.timeScale,
-        ...(p.child
-          ? { parent: p.child.parent, root: p.child.root, deferFirstWorkflowTask: true }
-          : {}),
+        ...(p.child ? { parent: p.child.parent, root: p.child.root, deferFirstWorkflowTask: true } : {}),
         ...(p.cronSchedule ? { cronSchedule: p.cronSchedule } : {}),
         ...(p.userMetadata ? { userMetadata: p.userMetadata } : {}),
         firstWorkflowTaskBackoffMs:

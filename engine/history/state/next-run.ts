@@ -52,7 +52,8 @@ function minBackoff(ms: MutableState, backoffMs: number): number {
 export function retryBackoff(ms: MutableState, failure: IFailure): { backoffMs: number } | { retryState: number } {
   const r = ms.info.retryPolicy;
   if (!r) return { retryState: RetryState.RETRY_STATE_RETRY_POLICY_NOT_SET };
-  if (!retryable(failure, r.nonRetryableErrorTypes)) return { retryState: RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE };
+  if (!retryable(failure, r.nonRetryableErrorTypes))
+    return { retryState: RetryState.RETRY_STATE_NON_RETRYABLE_FAILURE };
   const explicit = msFromDuration(failure.applicationFailureInfo?.nextRetryDelay);
   if (r.maximumAttempts > 0 && ms.info.attempt >= r.maximumAttempts)
     return { retryState: RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED };

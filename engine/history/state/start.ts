@@ -1,6 +1,14 @@
 /** A new run: its first events (WorkflowExecutionStarted, first WorkflowTaskScheduled) and timeout timer. */
 import { randomUUID } from 'node:crypto';
-import { api, durationFromMs, enums, timestampFromMs, type IHistoryEvent, type temporal, type Wire } from '../../proto.js';
+import {
+  api,
+  durationFromMs,
+  enums,
+  timestampFromMs,
+  type IHistoryEvent,
+  type temporal,
+  type Wire,
+} from '../../proto.js';
 import { WorkflowState, type ExecutionInfo, type ParentInfo } from '../../persistence/records.js';
 import { MutableState } from '../mutable-state.js';
 import { retryPolicyInfo, retryPolicyProto } from './activities.js';

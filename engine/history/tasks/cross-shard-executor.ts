@@ -170,7 +170,8 @@ async function startChild(ctx: HistoryContext, shard: Shard, task: HistoryTask, 
       recordChildStartFailed(
         ms,
         current,
-        enums.StartChildWorkflowExecutionFailedCause.START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS,
+        enums.StartChildWorkflowExecutionFailedCause
+          .START_CHILD_WORKFLOW_EXECUTION_FAILED_CAUSE_WORKFLOW_ALREADY_EXISTS,
       );
     });
     return;
@@ -228,7 +229,8 @@ async function signalExternal(ctx: HistoryContext, shard: Shard, task: HistoryTa
   const t = target(a, initiatedEventId);
   const record = (cause: number) =>
     ctx.tx.update(shard, task.key, (ms) => {
-      if (!ms.isRunning() || !ms.info.signalsOut[String(initiatedEventId)]) throw new NotFoundError('signal not pending');
+      if (!ms.isRunning() || !ms.info.signalsOut[String(initiatedEventId)])
+        throw new NotFoundError('signal not pending');
       recordExternalSignal(ms, t, cause);
     });
   if (t.workflowExecution.workflowId === v.info.workflowId) {
@@ -277,7 +279,8 @@ async function cancelExternal(ctx: HistoryContext, shard: Shard, task: HistoryTa
   const t = target(a, initiatedEventId);
   const record = (cause: number) =>
     ctx.tx.update(shard, task.key, (ms) => {
-      if (!ms.isRunning() || !ms.info.cancelsOut[String(initiatedEventId)]) throw new NotFoundError('cancel not pending');
+      if (!ms.isRunning() || !ms.info.cancelsOut[String(initiatedEventId)])
+        throw new NotFoundError('cancel not pending');
       recordExternalCancel(ms, t, cause);
     });
   if (t.workflowExecution.workflowId === v.info.workflowId) {

@@ -23,7 +23,8 @@ export async function executeTimerTask(ctx: HistoryContext, shard: Shard, task: 
       await deleteRun(ctx, shard, task);
       return 'done';
     }
-    const startEvent = body.kind === 'workflow-run-timeout' ? await startEventForNextRun(ctx, shard, task.key) : undefined;
+    const startEvent =
+      body.kind === 'workflow-run-timeout' ? await startEventForNextRun(ctx, shard, task.key) : undefined;
     await ctx.tx.update(shard, task.key, (ms) => {
       if (!ms.isRunning()) return;
       switch (body.kind) {
