@@ -13,7 +13,9 @@ import { ParentClosePolicy } from '@temporalio/workflow';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardFor } from '../engine/util/hash.js';
-import { BACKENDS, testEngine, type TestEngine } from './helpers/engine.js';
+import { openStoreReader, type StoredRun } from '../engine/index.js';
+import { familyProblems } from '../bench/verify/family-check.js';
+import { BACKENDS, testCluster, testEngine, type TestEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
 import { sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
 import type * as workflows from './temporal-sdk/workflows.js';
@@ -431,6 +433,29 @@ describe.each(BACKENDS)('on the %s store', (store) => {
       expect(completed?.workflowTaskCompletedEventAttributes?.workerVersion?.buildId).toBe(BUILD_ID);
     });
   });
+
+  // The store reader `stampede verify` uses, on what these tests left in Cassandra (the memory store has no reader).
+  if (store === 'cassandra')
+    it('finds every parent and child consistent in the store, as stampede verify checks them', async () => {
+      const c = testCluster();
+      const reader = await openStoreReader({
+        cassandra: {
+          contactPoints: c.contactPoints,
+          localDataCenter: c.localDataCenter,
+          keyspace: t.keyspace ?? '',
+          replicationFactor: 1,
+        },
+        numShards: 4,
+      });
+      try {
+        const runs: StoredRun[] = [];
+        for await (const r of reader.runs(() => true)) runs.push(r);
+        expect(runs.filter((r) => r.parent).length).toBeGreaterThanOrEqual(6);
+        expect(familyProblems(runs)).toEqual([]);
+      } finally {
+        await reader.close();
+      }
+    });
 
   it('leaves the SDK nothing to warn about', () => {
     // Expected: the worker warns of each workflow failed on purpose, core of the completion refused for the bad

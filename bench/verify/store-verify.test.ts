@@ -27,6 +27,9 @@ function run(over: Partial<StoredRun> = {}): StoredRun {
     newRunId: '',
     startTimeMs: 0,
     taskQueues: [],
+    parent: null,
+    firstRunId: 'r',
+    pendingChildren: [],
     ...over,
   };
 }

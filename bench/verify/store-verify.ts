@@ -4,7 +4,7 @@
  * reference pointing back at the right event), the mutable state agrees with the history (next event id, open
  * or closed, pending activities and timers, no buffered events left on a closed run), and a completed run left
  * no activity or timer unresolved. Per workflow id: the current-run row names the newest run and at most one
- * run is open. Then the scenario's own invariants, over the same data.
+ * run is open. Parent and child runs agree (family-check.ts). Then the scenario's own invariants, over the same data.
  */
 import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
@@ -16,6 +16,7 @@ import type { OptionValues, OptionSpecs } from '../../scenarios/sdk/option-specs
 import { CLOSE_EVENT_TYPES, historyProblems, num } from './history-check.js';
 import { checkScenario, Problems, REPORTED_PROBLEMS, type VerifyReport } from './read-back.js';
 import { statusName } from './workflow-status.js';
+import { familyProblems } from './family-check.js';
 
 const E = proto.temporal.api.enums.v1.EventType;
 type Event = temporal.api.history.v1.IHistoryEvent;
@@ -144,6 +145,7 @@ export async function verifyFromStore(reader: StoreReader, o: StoreVerifyOptions
         waiting += 1;
     }
   }
+  for (const p of familyProblems([...byWorkflow.values()].flat())) add(p);
   for (const [workflowId, list] of byWorkflow) {
     const open = list.filter((r) => r.state !== 'completed');
     if (open.length > 1)

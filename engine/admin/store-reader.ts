@@ -34,6 +34,11 @@ export interface StoredRun {
   startTimeMs: number;
   /** Task queues the run's pending work is dispatched to (its workflow task's, its activities'). */
   taskQueues: { name: string; type: 'workflow' | 'activity' }[];
+  /** A child run's parent (carried to every run of the child's chain). */
+  parent: { workflowId: string; runId: string; initiatedEventId: number } | null;
+  firstRunId: string;
+  /** Children the run started and has not recorded as closed (a closed parent keeps those it left running). */
+  pendingChildren: { initiatedEventId: number; workflowId: string; startedRunId: string; parentClosePolicy: number }[];
 }
 
 export interface StoreReader {
@@ -110,6 +115,20 @@ export async function openStoreReader(o: { cassandra: CassandraOptions; numShard
                 ...(i.workflowTask ? [{ name: i.workflowTask.taskQueue, type: 'workflow' as const }] : []),
                 ...[...s.activities.values()].map((a) => ({ name: a.taskQueue, type: 'activity' as const })),
               ],
+              parent: i.parent
+                ? {
+                    workflowId: i.parent.workflowId,
+                    runId: i.parent.runId,
+                    initiatedEventId: i.parent.initiatedEventId,
+                  }
+                : null,
+              firstRunId: i.firstRunId,
+              pendingChildren: Object.values(i.children ?? {}).map((c) => ({
+                initiatedEventId: c.initiatedEventId,
+                workflowId: c.workflowId,
+                startedRunId: c.startedRunId,
+                parentClosePolicy: c.parentClosePolicy,
+              })),
             };
           }
           token = page.nextPageToken;

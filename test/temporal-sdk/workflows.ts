@@ -184,8 +184,8 @@ export function failsThenSucceeds(failures: number): Promise<string> {
 
 /** A cron run: returns its run's position in the chain (the previous run's result + 1). */
 export function cronRun(): Promise<number> {
-  const last = wf.workflowInfo().lastResult as number | undefined;
-  return Promise.resolve((last ?? 0) + 1);
+  const last = wf.workflowInfo().lastResult;
+  return Promise.resolve((typeof last === 'number' ? last : 0) + 1);
 }
 
 /** Sends a command the server refuses (a run id that is not a UUID): its workflow task fails on every attempt. */

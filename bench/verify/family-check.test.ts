@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import type { StoredRun } from '../../engine/index.js';
+import { familyProblems } from './family-check.js';
+
+const TERMINATE = 1;
+const ABANDON = 2;
+
+function run(over: Partial<StoredRun>): StoredRun {
+  return {
+    namespaceId: 'ns',
+    workflowId: 'w',
+    runId: 'r',
+    shardId: 1,
+    state: 'completed',
+    status: 2,
+    nextEventId: 6,
+    completionEventId: 5,
+    pendingActivities: [],
+    pendingTimers: [],
+    bufferedEvents: 0,
+    workflowTaskScheduledEventId: 0,
+    workflowType: 't',
+    newRunId: '',
+    startTimeMs: 0,
+    taskQueues: [],
+    parent: null,
+    firstRunId: 'r',
+    pendingChildren: [],
+    ...over,
+  };
+}
+
+const parentRef = { workflowId: 'p', runId: 'pr', initiatedEventId: 5 };
+const pending = (policy: number) => [
+  { initiatedEventId: 5, workflowId: 'c', startedRunId: 'cr', parentClosePolicy: policy },
+];
+
+describe('parent/child consistency', () => {
+  it('accepts a child recorded by its running parent, and one abandoned by a closed parent', () => {
+    const child = run({ workflowId: 'c', runId: 'cr', parent: parentRef });
+    expect(familyProblems([run({ workflowId: 'p', runId: 'pr', state: 'running' }), child])).toEqual([]);
+    const abandoned = run({ workflowId: 'c', runId: 'cr', parent: parentRef, state: 'running' });
+    expect(
+      familyProblems([run({ workflowId: 'p', runId: 'pr', pendingChildren: pending(ABANDON) }), abandoned]),
+    ).toEqual([]);
+  });
+
+  it('finds a closed child its running parent never recorded', () => {
+    const parent = run({ workflowId: 'p', runId: 'pr', state: 'running', pendingChildren: pending(TERMINATE) });
+    const child = run({ workflowId: 'c', runId: 'cr', parent: parentRef });
+    expect(familyProblems([parent, child])).toEqual([expect.stringContaining('still lists it as pending')]);
+  });
+
+  it('finds an orphan: a child left running by a parent closed with TERMINATE', () => {
+    const parent = run({ workflowId: 'p', runId: 'pr', pendingChildren: pending(TERMINATE) });
+    const child = run({ workflowId: 'c', runId: 'cr', parent: parentRef, state: 'running' });
+    expect(familyProblems([parent, child])).toEqual([expect.stringContaining('orphan')]);
+  });
+
+  it('finds a child that names another parent than the one that started it', () => {
+    const parent = run({ workflowId: 'p', runId: 'pr', state: 'running', pendingChildren: pending(TERMINATE) });
+    const child = run({ workflowId: 'c', runId: 'cr', state: 'running', parent: { ...parentRef, runId: 'other' } });
+    expect(familyProblems([parent, child])).toEqual([expect.stringContaining('names another parent')]);
+  });
+});
