@@ -215,3 +215,8 @@ export async function summarizedTimer(): Promise<string> {
   await wf.sleep(10, { summary: 'a short nap' });
   return 'rested';
 }
+
+/** A parent that runs one trivial child to completion (the statement-mix benchmark's parent). */
+export async function parentThatAwaitsChild(childId: string): Promise<string> {
+  return wf.executeChild(childInfo, { workflowId: childId });
+}
