@@ -58,11 +58,9 @@ export async function requestCancelWorkflow(
 ): Promise<void> {
   await updateCurrentOrNamedRun(ctx, p.namespaceId, p.workflowId, p.runId, (ms) => {
     checkOrigin(ms, p.external);
-    if (!ms.isRunning()) {
-      // A workflow asking to cancel one that already closed has succeeded (Temporal's answer to it).
-      if (p.external) return;
-      throw new WorkflowCompletedError();
-    }
+    // Cancelling a workflow that already closed succeeds and changes nothing (Temporal's answer, to clients and to
+    // workflows alike).
+    if (!ms.isRunning()) return;
     // Cancellation is requested once; repeats (the client retried) are accepted and change nothing.
     if (ms.info.cancelRequested) return;
     ms.info.cancelRequested = true;
