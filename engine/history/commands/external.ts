@@ -5,6 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { enums, toNumber, type ICommand } from '../../proto.js';
+import type { ExternalRequestInfo } from '../../persistence/records.js';
+import type { MutableState } from '../mutable-state.js';
 import type { CommandHandler } from './types.js';
 
 const Cause = enums.WorkflowTaskFailedCause;
@@ -13,6 +15,19 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Commands name their namespace; another one needs cross-namespace commands, which Temporal disables by default. */
 export function crossNamespace(requested: string | null | undefined, own: string): boolean {
   return !!requested && !!own && requested !== own;
+}
+
+/** The pending entry (with the request id that deduplicates it on the target) and the transfer task that sends it. */
+function track(
+  ms: MutableState,
+  pending: Record<string, ExternalRequestInfo>,
+  kind: 'signal-external' | 'cancel-external',
+  initiatedEventId: number,
+  batchId: number,
+): void {
+  pending[String(initiatedEventId)] = { initiatedEventId, initiatedEventBatchId: batchId, requestId: randomUUID() };
+  ms.touch();
+  ms.addTransferTask({ kind, initiatedEventId });
 }
 
 function signalAttrs(c: ICommand) {
@@ -53,14 +68,7 @@ export const signalExternalWorkflowExecution: CommandHandler = {
         childWorkflowOnly: a.childWorkflowOnly ?? false,
       },
     });
-    const initiatedEventId = toNumber(event.eventId);
-    ms.info.signalsOut[String(initiatedEventId)] = {
-      initiatedEventId,
-      initiatedEventBatchId: env.batchFirstEventId,
-      requestId: randomUUID(),
-    };
-    ms.touch();
-    ms.addTransferTask({ kind: 'signal-external', initiatedEventId });
+    track(ms, ms.info.signalsOut, 'signal-external', toNumber(event.eventId), env.batchFirstEventId);
   },
 };
 
@@ -90,13 +98,6 @@ export const requestCancelExternalWorkflowExecution: CommandHandler = {
         ...(a.reason ? { reason: a.reason } : {}),
       },
     });
-    const initiatedEventId = toNumber(event.eventId);
-    ms.info.cancelsOut[String(initiatedEventId)] = {
-      initiatedEventId,
-      initiatedEventBatchId: env.batchFirstEventId,
-      requestId: randomUUID(),
-    };
-    ms.touch();
-    ms.addTransferTask({ kind: 'cancel-external', initiatedEventId });
+    track(ms, ms.info.cancelsOut, 'cancel-external', toNumber(event.eventId), env.batchFirstEventId);
   },
 };
