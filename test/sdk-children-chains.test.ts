@@ -126,6 +126,46 @@ describe.each(BACKENDS)('on the %s store', (store) => {
       );
     });
 
+    it('reports a child timed out by its execution timeout (ChildWorkflowExecutionTimedOut, retry state TIMEOUT)', async () => {
+      const parentId = id('parent');
+      const h = await client.workflow.start<typeof workflows.parentOfTimedOut>('parentOfTimedOut', {
+        taskQueue: TQ,
+        workflowId: parentId,
+        args: [idOnOtherShard('slow', parentId)],
+      });
+      expect(await h.result()).toBe('timed out: retryState=TIMEOUT');
+      const timedOut = (await history(h)).find((e) => e.childWorkflowExecutionTimedOutEventAttributes);
+      expect(timedOut?.childWorkflowExecutionTimedOutEventAttributes?.retryState).toBe(RetryState.RETRY_STATE_TIMEOUT);
+    });
+
+    it('reports a child terminated by a client (ChildWorkflowExecutionTerminated)', async () => {
+      const parentId = id('parent');
+      const childId = idOnOtherShard('doomed', parentId);
+      const h = await client.workflow.start<typeof workflows.parentOfTerminated>('parentOfTerminated', {
+        taskQueue: TQ,
+        workflowId: parentId,
+        args: [childId],
+      });
+      const child = client.workflow.getHandle(childId);
+      await expect.poll(async () => (await child.describe().catch(() => undefined))?.status.name).toBe('RUNNING');
+      await child.terminate('by the test');
+      expect(await h.result()).toBe('terminated');
+      expect(eventTypes(await history(h))).toContain('CHILD_WORKFLOW_EXECUTION_TERMINATED');
+    });
+
+    it('signals a child through its handle (childWorkflowOnly)', async () => {
+      const parentId = id('parent');
+      const childId = idOnOtherShard('signalled-child', parentId);
+      const h = await client.workflow.start<typeof workflows.parentSignalsChild>('parentSignalsChild', {
+        taskQueue: TQ,
+        workflowId: parentId,
+        args: [childId],
+      });
+      expect(await h.result()).toBe(42);
+      const initiated = (await history(h)).find((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes);
+      expect(initiated?.signalExternalWorkflowExecutionInitiatedEventAttributes?.childWorkflowOnly).toBe(true);
+    });
+
     it('fails the start of a child whose id is running (WORKFLOW_ALREADY_EXISTS)', async () => {
       const busyId = id('busy');
       const busy = await client.workflow.start<typeof workflows.waitForever>('waitForever', {

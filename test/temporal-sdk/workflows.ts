@@ -220,3 +220,38 @@ export async function summarizedTimer(): Promise<string> {
 export async function parentThatAwaitsChild(childId: string): Promise<string> {
   return wf.executeChild(childInfo, { workflowId: childId });
 }
+
+/** A child with a tiny execution timeout and no retries: the parent sees a TimeoutFailure (retry state TIMEOUT). */
+export async function parentOfTimedOut(childId: string): Promise<string> {
+  try {
+    await wf.executeChild(waitForever, {
+      workflowId: childId,
+      workflowExecutionTimeout: '10ms',
+      retry: { maximumAttempts: 1 },
+    });
+    return 'no timeout';
+  } catch (err) {
+    if (err instanceof wf.ChildWorkflowFailure && err.cause instanceof wf.TimeoutFailure)
+      return `timed out: retryState=${String(err.retryState)}`;
+    throw err;
+  }
+}
+
+/** Signals its child through the child handle (childWorkflowOnly), then returns the child's result. */
+export async function parentSignalsChild(childId: string): Promise<number> {
+  const child = await wf.startChild(accumulate, { workflowId: childId, args: [2] });
+  await child.signal(addSignal, 20);
+  await child.signal(addSignal, 22);
+  return child.result();
+}
+
+/** Waits for its child, which a client terminates: the parent sees a TerminatedFailure. */
+export async function parentOfTerminated(childId: string): Promise<string> {
+  try {
+    await wf.executeChild(waitForever, { workflowId: childId });
+    return 'not terminated';
+  } catch (err) {
+    if (err instanceof wf.ChildWorkflowFailure && err.cause instanceof wf.TerminatedFailure) return 'terminated';
+    throw err;
+  }
+}
