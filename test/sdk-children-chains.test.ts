@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { shardFor } from '../engine/util/hash.js';
 import { openStoreReader, type StoredRun } from '../engine/index.js';
 import { familyProblems } from '../bench/verify/family-check.js';
+import { verifyThroughApi } from '../bench/verify/api-verify.js';
 import { BACKENDS, testCluster, testEngine, type TestEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
 import { sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
@@ -217,6 +218,17 @@ describe.each(BACKENDS)('on the %s store', (store) => {
         );
       }
     });
+  });
+
+  it('passes stampede verify through the API: no child left running by a parent closed with TERMINATE', async () => {
+    const report = await verifyThroughApi(t.client, {
+      namespace: 'default',
+      prefix: 'leaver-',
+      expectClosed: true,
+      sample: 0,
+    });
+    expect(report.runs).toBe(3);
+    expect(report.problems).toEqual([]);
   });
 
   describe('signals and cancels between workflows', () => {

@@ -42,3 +42,47 @@ export function familyProblems(runs: StoredRun[]): string[] {
   }
   return problems;
 }
+
+type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
+const E = proto.temporal.api.enums.v1.EventType;
+
+/**
+ * From a parent's history alone (verification through the API, where mutable state is not visible): the children it
+ * left started and unresolved when it closed under TERMINATE or REQUEST_CANCEL. Each must have been closed by the
+ * policy; one still running is an orphan.
+ */
+export function childrenClosedByPolicy(events: readonly HistoryEvent[]): { workflowId: string; runId: string }[] {
+  const last = events[events.length - 1];
+  if (!last || !CLOSES.has(last.eventType ?? 0)) return [];
+  const initiated = new Map<number, { workflowId: string; policy: number; runId: string }>();
+  for (const e of events) {
+    const id = Number(e.eventId);
+    const a = e.startChildWorkflowExecutionInitiatedEventAttributes;
+    if (a) initiated.set(id, { workflowId: a.workflowId ?? '', policy: a.parentClosePolicy ?? 0, runId: '' });
+    const started = e.childWorkflowExecutionStartedEventAttributes;
+    if (started) {
+      const c = initiated.get(Number(started.initiatedEventId));
+      if (c) c.runId = started.workflowExecution?.runId ?? '';
+    }
+    const resolved =
+      e.startChildWorkflowExecutionFailedEventAttributes ??
+      e.childWorkflowExecutionCompletedEventAttributes ??
+      e.childWorkflowExecutionFailedEventAttributes ??
+      e.childWorkflowExecutionCanceledEventAttributes ??
+      e.childWorkflowExecutionTimedOutEventAttributes ??
+      e.childWorkflowExecutionTerminatedEventAttributes;
+    if (resolved) initiated.delete(Number(resolved.initiatedEventId));
+  }
+  return [...initiated.values()]
+    .filter((c) => c.runId && c.policy !== ABANDON)
+    .map((c) => ({ workflowId: c.workflowId, runId: c.runId }));
+}
+
+const CLOSES = new Set<number>([
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
+  E.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW,
+]);

@@ -51,7 +51,13 @@ export async function checkHistories(
   client: WorkflowServiceClient,
   namespace: string,
   runs: readonly ListedRun[],
-  o: { sample: number; expectClosed: boolean; perRun?: number },
+  o: {
+    sample: number;
+    expectClosed: boolean;
+    perRun?: number;
+    /** Sees every history read (further checks over the same events). */
+    onHistory?: (run: ListedRun, events: Awaited<ReturnType<typeof fullHistory>>) => void;
+  },
   problems: Problems,
 ): Promise<number> {
   let checked = 0;
@@ -59,6 +65,7 @@ export async function checkHistories(
     if (o.sample !== 0 && checked >= o.sample) break;
     const events = await fullHistory(client, namespace, run.workflowId, run.runId);
     checked += 1;
+    o.onHistory?.(run, events);
     const found = historyProblems([...events], { closed: run.status !== RUNNING });
     for (const p of o.perRun === undefined ? found : found.slice(0, o.perRun))
       problems.add(`${run.workflowId}/${run.runId}: ${p}`);
