@@ -56,8 +56,41 @@ function snapshotToRow(s: WorkflowSnapshot): ExecutionRow {
   };
 }
 
+type AddedField =
+  | 'parent'
+  | 'rootWorkflowId'
+  | 'rootRunId'
+  | 'attempt'
+  | 'retryPolicy'
+  | 'cronSchedule'
+  | 'hasUserMetadata'
+  | 'pendingBackoff'
+  | 'children'
+  | 'signalsOut'
+  | 'cancelsOut';
+
+/**
+ * The execution record as stored: fields later versions added may be missing from a run written before them (a
+ * keyspace a benchmark left behind is read back by newer versions of `stampede verify`).
+ */
+type StoredExecutionInfo = Omit<ExecutionInfo, AddedField> & Partial<Pick<ExecutionInfo, AddedField>>;
+
 function rowToSnapshot(row: ExecutionRow): WorkflowSnapshot {
-  const info = decodeRecord<ExecutionInfo>(row.blob);
+  const s = decodeRecord<StoredExecutionInfo>(row.blob);
+  const info: ExecutionInfo = {
+    ...s,
+    parent: s.parent ?? null,
+    rootWorkflowId: s.rootWorkflowId ?? s.workflowId,
+    rootRunId: s.rootRunId ?? s.runId,
+    attempt: s.attempt ?? 1,
+    retryPolicy: s.retryPolicy ?? null,
+    cronSchedule: s.cronSchedule ?? '',
+    hasUserMetadata: s.hasUserMetadata ?? false,
+    pendingBackoff: s.pendingBackoff ?? false,
+    children: s.children ?? {},
+    signalsOut: s.signalsOut ?? {},
+    cancelsOut: s.cancelsOut ?? {},
+  };
   info.nextEventId = row.nextEventId;
   info.state = row.state as WorkflowState;
   info.status = row.status;
