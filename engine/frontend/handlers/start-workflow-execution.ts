@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { msFromDuration, type temporal } from '../../proto.js';
 import { eagerWorkflowTaskResponse, startWorkflow } from '../../history/api/start-workflow.js';
 import type { Frontend, Handler } from '../handler.js';
+import { checkSearchAttributeMapping } from '../search-attribute-check.js';
 import {
   checkConflictPolicy,
   checkDuration,
@@ -50,6 +51,7 @@ export async function startParams(
   checkHeader(req.header, fe.limits.blobSizeLimitBytes);
   checkMemo(req.memo);
   checkSearchAttributes(req.searchAttributes);
+  await checkSearchAttributeMapping(fe, namespace, req.searchAttributes);
   return {
     namespace,
     workflowId,

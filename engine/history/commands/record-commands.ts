@@ -1,5 +1,6 @@
 /** Commands that only record: markers (local activities, patches), search attributes and memo upserts. */
 import { enums } from '../../proto.js';
+import { mergeSearchAttributes } from '../state/search-attributes.js';
 import { encodePayloadB64 } from '../state/start.js';
 import type { CommandHandler } from './types.js';
 
@@ -28,10 +29,15 @@ export const recordMarker: CommandHandler = {
 export const upsertWorkflowSearchAttributes: CommandHandler = {
   cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
   closes: false,
-  validate: (c) =>
-    c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes
-      ? undefined
-      : 'SearchAttributes is not set on UpsertWorkflowSearchAttributesCommand.',
+  validate(c, _ms, seen) {
+    const a = c.upsertWorkflowSearchAttributesCommandAttributes;
+    if (!a)
+      return 'UpsertWorkflowSearchAttributesCommandAttributes is not set on UpsertWorkflowSearchAttributesCommand.';
+    if (!a.searchAttributes) return 'SearchAttributes is not set on UpsertWorkflowSearchAttributesCommand.';
+    const fields = a.searchAttributes.indexedFields ?? {};
+    if (Object.keys(fields).length === 0) return 'IndexedFields is not set on UpsertWorkflowSearchAttributesCommand.';
+    return seen.searchAttributesProblem?.(fields);
+  },
   apply(c, ms, env) {
     const sa = c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes ?? {};
     ms.addEvent(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, {
@@ -40,7 +46,7 @@ export const upsertWorkflowSearchAttributes: CommandHandler = {
         searchAttributes: sa,
       },
     });
-    for (const [k, v] of Object.entries(sa.indexedFields ?? {})) ms.info.searchAttributes[k] = encodePayloadB64(v);
+    mergeSearchAttributes(ms.info.searchAttributes, sa.indexedFields);
     ms.addVisibilityTask({ kind: 'upsert-visibility' });
   },
 };

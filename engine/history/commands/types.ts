@@ -1,4 +1,4 @@
-import type { ICommand, IHistoryEvent } from '../../proto.js';
+import type { ICommand, IHistoryEvent, temporal } from '../../proto.js';
 import type { MutableState } from '../mutable-state.js';
 
 export interface CommandEnv {
@@ -39,4 +39,6 @@ export interface CommandHandler {
 export interface ValidationState {
   activityIds: Set<string>;
   timerIds: Set<string>;
+  /** The namespace's check of search attributes a command sets (unknown names, wrong types), when it has one. */
+  searchAttributesProblem?: (fields: Readonly<Record<string, temporal.api.common.v1.IPayload>>) => string | undefined;
 }

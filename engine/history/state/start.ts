@@ -4,6 +4,7 @@ import { api, durationFromMs, enums, timestampFromMs, type IHistoryEvent, type t
 import { WorkflowState, type ExecutionInfo } from '../../persistence/records.js';
 import { MutableState } from '../mutable-state.js';
 import { StateDefaults } from './config.js';
+import { mergeSearchAttributes } from './search-attributes.js';
 import { scheduleWorkflowTask } from './workflow-task.js';
 
 export interface NewRunParams {
@@ -127,10 +128,7 @@ export function newRun(p: NewRunParams, nowMs: number): MutableState {
   ms.addEvent(enums.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, {
     workflowExecutionStartedEventAttributes: startedAttributes,
   });
-  if (p.searchAttributes?.indexedFields) {
-    for (const [k, v] of Object.entries(p.searchAttributes.indexedFields))
-      info.searchAttributes[k] = encodePayloadB64(v);
-  }
+  mergeSearchAttributes(info.searchAttributes, p.searchAttributes?.indexedFields);
   if (p.memo?.fields) {
     for (const [k, v] of Object.entries(p.memo.fields)) info.memo[k] = encodePayloadB64(v);
   }
