@@ -128,7 +128,7 @@ export function isUnsetPayload(p: temporal.api.common.v1.IPayload): boolean {
 export function typedValue(json: unknown, type: SearchAttributeType): SearchAttributeValue | undefined {
   if (type === 'KeywordList') {
     if (typeof json === 'string') return [json];
-    if (Array.isArray(json) && json.every((x) => typeof x === 'string')) return json as string[];
+    if (Array.isArray(json) && json.every((x) => typeof x === 'string')) return json;
     return undefined;
   }
   const v = Array.isArray(json) ? (json.length === 1 ? (json[0] as unknown) : undefined) : json;
