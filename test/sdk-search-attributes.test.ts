@@ -108,9 +108,10 @@ describe.each(BACKENDS)('on the %s store', (store) => {
         searchAttributes: { TemporalMine: IVT.INDEXED_VALUE_TYPE_KEYWORD },
       }),
     ).rejects.toThrow('Search attribute TemporalMine is reserved by system.');
-    await expect(operator().addSearchAttributes({ namespace: 'default', searchAttributes: { X: 99 } })).rejects.toThrow(
-      'Unknown search attribute type: 99.',
-    );
+    const notAType = 99 as temporal.api.enums.v1.IndexedValueType; // deliberately outside the enum
+    await expect(
+      operator().addSearchAttributes({ namespace: 'default', searchAttributes: { X: notAType } }),
+    ).rejects.toThrow('Unknown search attribute type: 99.');
     await expect(operator().addSearchAttributes({ namespace: 'default', searchAttributes: {} })).rejects.toThrow(
       'SearchAttributes are not set on request.',
     );
