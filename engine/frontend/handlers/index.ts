@@ -25,6 +25,15 @@ import { startWorkflowExecution } from './start-workflow-execution.js';
 import { resetStickyTaskQueue, shutdownWorker } from './sticky.js';
 import { countWorkflowExecutions, listWorkflowExecutions } from './visibility.js';
 import { addSearchAttributes, listSearchAttributes, removeSearchAttributes } from './search-attributes.js';
+import {
+  createSchedule,
+  deleteSchedule,
+  describeSchedule,
+  listScheduleMatchingTimes,
+  listSchedules,
+  patchSchedule,
+  updateSchedule,
+} from './schedules.js';
 
 // Each handler is typed with its own request/response; the table erases them for dispatch by name.
 export type AnyHandler = Handler<never, object>;
@@ -59,6 +68,13 @@ export const HANDLERS: Readonly<Record<string, AnyHandler>> = {
   RecordActivityTaskHeartbeatById: recordActivityTaskHeartbeatById,
   ShutdownWorker: shutdownWorker,
   ResetStickyTaskQueue: resetStickyTaskQueue,
+  CreateSchedule: createSchedule,
+  DescribeSchedule: describeSchedule,
+  UpdateSchedule: updateSchedule,
+  PatchSchedule: patchSchedule,
+  DeleteSchedule: deleteSchedule,
+  ListSchedules: listSchedules,
+  ListScheduleMatchingTimes: listScheduleMatchingTimes,
 };
 
 /** OperatorService method name -> handler; the rest of OperatorService answers UNIMPLEMENTED. */
