@@ -162,6 +162,11 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     const ids: string[] = [];
     for await (const s of client.schedule.list({ query: `CustomKeywordField = 'scheduled'` })) ids.push(s.scheduleId);
     expect(ids).toContain(scheduleId);
+    const counted = await connection.workflowService.countSchedules({
+      namespace: 'default',
+      query: `CustomKeywordField = 'scheduled' AND TemporalSchedulePaused = true`,
+    });
+    expect(Number(counted.count)).toBe(1);
     const all: string[] = [];
     for await (const s of client.schedule.list()) all.push(s.scheduleId);
     expect(all).toContain(scheduleId);

@@ -118,6 +118,10 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     await expect(
       operator().removeSearchAttributes({ namespace: 'default', searchAttributes: ['WorkflowId'] }),
     ).rejects.toThrow('Unable to remove non-custom search attributes: WorkflowId.');
+    // The rest of OperatorService is not served, with a message that says which feature is missing.
+    await expect(operator().listNexusEndpoints({})).rejects.toThrow(
+      'OperatorService/ListNexusEndpoints: Nexus is not supported by the stampede reference engine',
+    );
     await expect(operator().listSearchAttributes({ namespace: '' })).rejects.toThrow(
       'Namespace is not set on request.',
     );

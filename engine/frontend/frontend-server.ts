@@ -3,7 +3,6 @@
  * deadline and cancellation into a CallContext, maps errors through the status table, and counts every call.
  */
 import * as grpc from '@grpc/grpc-js';
-import { UnimplementedError } from '../errors.js';
 import type { CallContext, Frontend } from './handler.js';
 import { HANDLERS, OPERATOR_HANDLERS, type AnyHandler } from './handlers/index.js';
 import {
@@ -17,6 +16,7 @@ import {
 } from './service-definition.js';
 import { toServiceError } from './status.js';
 import { TurnBudget } from './turn-budget.js';
+import { unimplemented } from './unsupported.js';
 
 export interface RpcObserver {
   /** Called once per completed call with its service time in microseconds. */
@@ -58,7 +58,7 @@ export function inProcessCaller(fe: Frontend, observer: RpcObserver): InProcessC
     const type = types.get(method);
     const finish = callTimer(observer, method);
     try {
-      if (!handler || !type) throw new UnimplementedError(`${WORKFLOW_SERVICE}/${method}`);
+      if (!handler || !type) throw unimplemented(WORKFLOW_SERVICE, method);
       const response = await handler(fe, type.fromObject(request) as never, noCancel);
       finish(grpc.status.OK);
       return response;
@@ -106,7 +106,7 @@ function serviceImpl(
     impl[name] = (call: grpc.ServerUnaryCall<object, object>, callback: grpc.sendUnaryData<object>) => {
       const finish = callTimer(observer, name);
       if (!handler) {
-        const err = toServiceError(new UnimplementedError(`${service}/${name}`));
+        const err = toServiceError(unimplemented(service, name));
         finish(err.code ?? grpc.status.UNIMPLEMENTED);
         callback(err);
         return;

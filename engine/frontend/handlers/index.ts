@@ -26,6 +26,7 @@ import { resetStickyTaskQueue, shutdownWorker } from './sticky.js';
 import { countWorkflowExecutions, listWorkflowExecutions } from './visibility.js';
 import { addSearchAttributes, listSearchAttributes, removeSearchAttributes } from './search-attributes.js';
 import {
+  countSchedules,
   createSchedule,
   deleteSchedule,
   describeSchedule,
@@ -75,6 +76,7 @@ export const HANDLERS: Readonly<Record<string, AnyHandler>> = {
   DeleteSchedule: deleteSchedule,
   ListSchedules: listSchedules,
   ListScheduleMatchingTimes: listScheduleMatchingTimes,
+  CountSchedules: countSchedules,
 };
 
 /** OperatorService method name -> handler; the rest of OperatorService answers UNIMPLEMENTED. */

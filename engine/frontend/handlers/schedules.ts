@@ -270,6 +270,25 @@ function scheduleGetter() {
   };
 }
 
+function matchingSchedules(fe: Frontend, ns: NamespaceRecord, text: string | null | undefined): ScheduleRecord[] {
+  const custom = ns.customSearchAttributes ?? {};
+  // ScheduleId in a query is the scheduler's WorkflowId (with Temporal's prefix), as Temporal rewrites it.
+  const query = (text ?? '').replace(/\bScheduleId\s*=\s*(['"])(.*?)\1/g, "WorkflowId = 'temporal-sys-scheduler:$2'");
+  const matches = compileMatcher(compileFilter(query, { custom, allowGroupBy: false }), scheduleGetter());
+  return scheduler(fe)
+    .list(ns.id)
+    .filter(matches)
+    .sort((a, b) => (a.scheduleId < b.scheduleId ? -1 : 1));
+}
+
+export const countSchedules: Handler<
+  temporal.api.workflowservice.v1.ICountSchedulesRequest,
+  temporal.api.workflowservice.v1.ICountSchedulesResponse
+> = async (fe, req) => {
+  const ns = await namespaceOf(fe, req.namespace);
+  return { count: matchingSchedules(fe, ns, req.query).length };
+};
+
 export const listSchedules: Handler<
   temporal.api.workflowservice.v1.IListSchedulesRequest,
   temporal.api.workflowservice.v1.IListSchedulesResponse
@@ -277,16 +296,7 @@ export const listSchedules: Handler<
   const ns = await namespaceOf(fe, req.namespace);
   const custom = ns.customSearchAttributes ?? {};
   const sched = scheduler(fe);
-  // ScheduleId in a query is the scheduler's WorkflowId (with Temporal's prefix), as Temporal rewrites it.
-  const query = (req.query ?? '').replace(
-    /\bScheduleId\s*=\s*(['"])(.*?)\1/g,
-    "WorkflowId = 'temporal-sys-scheduler:$2'",
-  );
-  const matches = compileMatcher(compileFilter(query, { custom, allowGroupBy: false }), scheduleGetter());
-  const all = sched
-    .list(ns.id)
-    .filter(matches)
-    .sort((a, b) => (a.scheduleId < b.scheduleId ? -1 : 1));
+  const all = matchingSchedules(fe, ns, req.query);
   const pageSize = req.maximumPageSize && req.maximumPageSize > 0 ? Math.min(req.maximumPageSize, 1000) : 1000;
   const offset = req.nextPageToken?.length ? Number(Buffer.from(req.nextPageToken).toString('utf8')) || 0 : 0;
   const page = all.slice(offset, offset + pageSize);
