@@ -226,7 +226,7 @@ export interface NamespaceStore {
 export interface ScheduleRow {
   namespaceId: string;
   scheduleId: string;
-  blob: Uint8Array;
+  blob: RecordBlob;
   /** Bumped by every write; updates are conditional on the version read. */
   version: number;
 }

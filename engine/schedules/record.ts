@@ -87,6 +87,6 @@ export function encodeRecord(r: ScheduleRecord): Uint8Array {
   return Buffer.from(JSON.stringify(r), 'utf8');
 }
 
-export function decodeRecord(blob: Uint8Array): ScheduleRecord {
-  return JSON.parse(Buffer.from(blob).toString('utf8')) as ScheduleRecord;
+export function decodeRecord(blob: Uint8Array | string): ScheduleRecord {
+  return JSON.parse(typeof blob === 'string' ? blob : Buffer.from(blob).toString('utf8')) as ScheduleRecord;
 }
