@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { api, durationFromMs, enums } from '../proto.js';
 import { Iteration, type SchedulerActions } from './iteration.js';
-import type { ScheduleRecord } from './record.js';
+import { newScheduleRecord } from './record.js';
 import { canonicalizeSpec, CompiledSpec } from './spec.js';
 
 const Overlap = enums.ScheduleOverlapPolicy;
@@ -14,26 +14,11 @@ function harness(overlapPolicy: number, catchupWindowMs = 0) {
   const started: string[] = [];
   const closed = new Set<string>();
   const terminated: string[] = [];
-  const r: ScheduleRecord = {
-    namespaceId: 'ns',
-    namespace: 'default',
-    scheduleId: 's',
-    schedule: '',
-    memo: '',
-    searchAttributes: '',
-    conflictToken: 1,
-    lastProcessedMs: T0,
-    createTimeMs: T0,
-    updateTimeMs: 0,
-    actionCount: 0,
-    missedCatchupWindow: 0,
-    overlapSkipped: 0,
-    bufferDropped: 0,
-    buffer: [],
-    backfills: [],
-    running: [],
-    recent: [],
-  };
+  const r = newScheduleRecord(
+    { namespaceId: 'ns', namespace: 'default', scheduleId: 's', schedule: '', memo: '', searchAttributes: '' },
+    T0,
+  );
+
   const schedule = api.schedule.v1.Schedule.fromObject({
     spec: canonicalizeSpec({ interval: [{ interval: durationFromMs(MINUTE) }] }),
     action: { startWorkflow: { workflowId: 'wf', workflowType: { name: 't' }, taskQueue: { name: 'q' } } },

@@ -55,6 +55,28 @@ export interface ScheduleRecord {
 
 type Schedule = temporal.api.schedule.v1.ISchedule;
 
+/** A new schedule's record at `nowMs`: token 1, nothing processed before its creation, nothing done yet. */
+export function newScheduleRecord(
+  p: Pick<ScheduleRecord, 'namespaceId' | 'namespace' | 'scheduleId' | 'schedule' | 'memo' | 'searchAttributes'>,
+  nowMs: number,
+): ScheduleRecord {
+  return {
+    ...p,
+    conflictToken: 1,
+    lastProcessedMs: nowMs,
+    createTimeMs: nowMs,
+    updateTimeMs: 0,
+    actionCount: 0,
+    missedCatchupWindow: 0,
+    overlapSkipped: 0,
+    bufferDropped: 0,
+    buffer: [],
+    backfills: [],
+    running: [],
+    recent: [],
+  };
+}
+
 export function encodeSchedule(s: Schedule): string {
   return Buffer.from(api.schedule.v1.Schedule.encode(s).finish()).toString('base64');
 }

@@ -14,6 +14,7 @@ import {
   encodeMemo,
   encodeSchedule,
   encodeSearchAttributes,
+  newScheduleRecord,
   type ScheduleRecord,
 } from '../../schedules/record.js';
 import { ScheduleExists, ScheduleNotFound, type Scheduler } from '../../schedules/scheduler.js';
@@ -79,26 +80,18 @@ export const createSchedule: Handler<
   await checkSchedule(fe, ns, schedule);
   await checkSearchAttributeMapping(fe, ns, req.searchAttributes);
   const now = fe.clock.now();
-  const record: ScheduleRecord = {
-    namespaceId: ns.id,
-    namespace: ns.name,
-    scheduleId,
-    schedule: encodeSchedule(schedule),
-    memo: encodeMemo(req.memo),
-    searchAttributes: encodeSearchAttributes(req.searchAttributes),
-    conflictToken: 1,
-    lastProcessedMs: now,
-    createTimeMs: now,
-    updateTimeMs: 0,
-    actionCount: 0,
-    missedCatchupWindow: 0,
-    overlapSkipped: 0,
-    bufferDropped: 0,
-    buffer: [],
-    backfills: [],
-    running: [],
-    recent: [],
-  };
+  const record = newScheduleRecord(
+    {
+      namespaceId: ns.id,
+      namespace: ns.name,
+      scheduleId,
+      schedule: encodeSchedule(schedule),
+      memo: encodeMemo(req.memo),
+      searchAttributes: encodeSearchAttributes(req.searchAttributes),
+    },
+    now,
+  );
+
   try {
     await scheduler(fe).create(record, (it, nowMs) => applyPatch(it.r, it, nowMs, req.initialPatch, undefined));
   } catch (err) {
