@@ -19,6 +19,7 @@ import { createCassandraStores } from './persistence/cassandra/index.js';
 import type { Stores } from './persistence/store.js';
 import { ENGINE_DEFAULTS, EngineOptionsError, validateEngineOptions, type EngineOptions } from './options.js';
 import { abandonServices, startServices, type EngineServices } from './services.js';
+import { Scheduler } from './schedules/scheduler.js';
 
 const ENGINE_VERSION = '0.1.0';
 
@@ -92,9 +93,20 @@ function bindError(host: string, port: number, err: unknown): EngineOptionsError
 }
 
 /** The gRPC server with the WorkflowService frontend and the admin surface on it (not yet bound). */
-function grpcServer(s: EngineServices): { server: grpc.Server; invoke: Engine['invoke'] } {
+function grpcServer(s: EngineServices): { server: grpc.Server; invoke: Engine['invoke']; scheduler?: Scheduler } {
   const o = s.options;
+  // The scheduler starts workflows through the frontend's own handlers (bound below, once `invoke` exists).
+  let invoke: Engine['invoke'] = () => Promise.reject(new Error('the frontend is not ready'));
+  const scheduler = s.stores.schedules
+    ? new Scheduler(
+        s.stores.schedules,
+        s.clock,
+        (method, request) => invoke(method, request),
+        o.log ?? (() => undefined),
+      )
+    : undefined;
   const fe: Frontend = {
+    ...(scheduler ? { schedules: scheduler } : {}),
     history: s.history,
     matching: s.matching,
     namespaces: s.namespaces,
@@ -120,7 +132,8 @@ function grpcServer(s: EngineServices): { server: grpc.Server; invoke: Engine['i
     () => Promise.resolve(engineStats(s)),
     () => engineSample(s),
   );
-  return { server, invoke: inProcessCaller(fe, rpcObserver) };
+  invoke = inProcessCaller(fe, rpcObserver);
+  return { server, invoke, ...(scheduler ? { scheduler } : {}) };
 }
 
 export async function startEngine(options: Partial<EngineOptions> = {}): Promise<Engine> {
@@ -134,12 +147,19 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
   const stores = await openStores(o);
   const services = await startServices(o, stores, clock, id, log);
   const { matching, history, persistence } = services;
-  const { server, invoke } = grpcServer(services);
+  const { server, invoke, scheduler } = grpcServer(services);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${o.host}:${o.port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
       err ? reject(err) : resolve(p),
     );
   }).catch((err: unknown) => abandonServices(services, bindError(o.host, o.port, err)));
+  if (scheduler) {
+    const namespaces = await services.namespaces.list();
+    await scheduler.start(namespaces.map((n) => n.id)).catch((err: unknown) => {
+      server.forceShutdown();
+      return abandonServices(services, err);
+    });
+  }
   log(`stampede engine ${id} serving on ${o.host}:${port} (store ${stores.backend}, ${o.numShards} shards)`);
   let metrics: { port: number; server: HttpServer } | undefined;
   if (o.metricsPort !== undefined) {
@@ -177,6 +197,7 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
         // Long polls would hold a graceful shutdown for up to a minute: cut them after a grace period.
         setTimeout(() => server.forceShutdown(), 2000).unref();
       });
+      scheduler?.stop();
       matching.stop();
       const drained = await withDeadline(history.stop(), STOP_DRAIN_MS);
       if (!drained) log(`stopping: work still in flight after ${STOP_DRAIN_MS} ms was abandoned`);

@@ -144,7 +144,7 @@ it.each([
     'CountWorkflowExecutions',
     { namespace: 'default', query: "constructor = 'x'" },
     3,
-    "invalid query: invalid expression: column name 'constructor' is not a valid search attribute (unknown or unsupported field; this engine supports WorkflowId, WorkflowType, RunId, TaskQueue, ExecutionStatus)",
+    "invalid query: invalid expression: column name 'constructor' is not a valid search attribute",
   ],
   [
     'a bad page token',

@@ -3,12 +3,20 @@
  * deadline and cancellation into a CallContext, maps errors through the status table, and counts every call.
  */
 import * as grpc from '@grpc/grpc-js';
-import { UnimplementedError } from '../errors.js';
 import type { CallContext, Frontend } from './handler.js';
-import { HANDLERS } from './handlers/index.js';
-import { WORKFLOW_SERVICE, workflowServiceDefinition, workflowServiceMethods } from './service-definition.js';
+import { HANDLERS, OPERATOR_HANDLERS, type AnyHandler } from './handlers/index.js';
+import {
+  OPERATOR_SERVICE,
+  operatorServiceDefinition,
+  operatorServiceMethods,
+  WORKFLOW_SERVICE,
+  workflowServiceDefinition,
+  workflowServiceMethods,
+  type MethodInfo,
+} from './service-definition.js';
 import { toServiceError } from './status.js';
 import { TurnBudget } from './turn-budget.js';
+import { unimplemented } from './unsupported.js';
 
 export interface RpcObserver {
   /** Called once per completed call with its service time in microseconds. */
@@ -50,7 +58,7 @@ export function inProcessCaller(fe: Frontend, observer: RpcObserver): InProcessC
     const type = types.get(method);
     const finish = callTimer(observer, method);
     try {
-      if (!handler || !type) throw new UnimplementedError(`${WORKFLOW_SERVICE}/${method}`);
+      if (!handler || !type) throw unimplemented(WORKFLOW_SERVICE, method);
       const response = await handler(fe, type.fromObject(request) as never, noCancel);
       finish(grpc.status.OK);
       return response;
@@ -62,6 +70,7 @@ export function inProcessCaller(fe: Frontend, observer: RpcObserver): InProcessC
   };
 }
 
+/** Binds WorkflowService and OperatorService (one turn budget for both) on `server`. */
 export function addWorkflowService(
   server: grpc.Server,
   fe: Frontend,
@@ -71,14 +80,33 @@ export function addWorkflowService(
   /** Verbose log: failures that are the engine's or its store's (INTERNAL, UNAVAILABLE), with their message. */
   log?: (line: string) => void,
 ): void {
-  const impl: grpc.UntypedServiceImplementation = {};
   const turns = new TurnBudget(requestsPerTurn);
-  for (const { name } of workflowServiceMethods) {
-    const handler = HANDLERS[name];
+  const bind = { fe, observer, turns, log };
+  server.addService(workflowServiceDefinition, serviceImpl(WORKFLOW_SERVICE, workflowServiceMethods, HANDLERS, bind));
+  server.addService(
+    operatorServiceDefinition,
+    serviceImpl(OPERATOR_SERVICE, operatorServiceMethods, OPERATOR_HANDLERS, bind),
+  );
+}
+
+function serviceImpl(
+  service: string,
+  methods: readonly MethodInfo[],
+  handlers: Readonly<Record<string, AnyHandler>>,
+  {
+    fe,
+    observer,
+    turns,
+    log,
+  }: { fe: Frontend; observer: RpcObserver; turns: TurnBudget; log?: (line: string) => void },
+): grpc.UntypedServiceImplementation {
+  const impl: grpc.UntypedServiceImplementation = {};
+  for (const { name } of methods) {
+    const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
     impl[name] = (call: grpc.ServerUnaryCall<object, object>, callback: grpc.sendUnaryData<object>) => {
       const finish = callTimer(observer, name);
       if (!handler) {
-        const err = toServiceError(new UnimplementedError(`${WORKFLOW_SERVICE}/${name}`));
+        const err = toServiceError(unimplemented(service, name));
         finish(err.code ?? grpc.status.UNIMPLEMENTED);
         callback(err);
         return;
@@ -149,5 +177,5 @@ export function addWorkflowService(
       });
     };
   }
-  server.addService(workflowServiceDefinition, impl);
+  return impl;
 }

@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Wire } from '../proto.js';
 import type { HistoryService } from '../history/history-service.js';
 import type { MatchingService } from '../matching/matching-service.js';
+import type { Scheduler } from '../schedules/scheduler.js';
 import type { VisibilityStore } from '../visibility/visibility-store.js';
 import type { NamespaceRegistry } from './namespace-registry.js';
 
@@ -30,6 +31,8 @@ export interface Frontend {
   readonly matching: MatchingService;
   readonly namespaces: NamespaceRegistry;
   readonly visibility: VisibilityStore;
+  /** Undefined when the store keeps no schedules (the schedule RPCs then answer UNIMPLEMENTED). */
+  readonly schedules?: Scheduler;
   readonly clock: Clock;
   readonly limits: FrontendLimits;
   readonly serverVersion: string;

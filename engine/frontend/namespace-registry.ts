@@ -1,9 +1,10 @@
 /** Namespace registry: names to records, cached, with `default` created at start-up (as Temporal's dev server). */
 import { randomUUID } from 'node:crypto';
 import { NamespaceAlreadyExistsError, NamespaceNotFoundError } from '../errors.js';
-import { AlreadyExistsError } from '../persistence/errors.js';
+import { AlreadyExistsError, ConditionFailedError } from '../persistence/errors.js';
 import type { NamespaceManager } from '../persistence/manager.js';
 import type { NamespaceRecord } from '../persistence/records.js';
+import { DEV_SERVER_DEFAULT_ATTRIBUTES } from '../visibility/search-attributes.js';
 
 export class NamespaceRegistry {
   private readonly byName = new Map<string, NamespaceRecord>();
@@ -18,7 +19,16 @@ export class NamespaceRegistry {
     const existing = await this.store.getNamespaceByName(name);
     if (existing) return this.remember(existing);
     try {
-      return await this.register({ name, description: '', ownerEmail: '', retentionMs, data: {} });
+      // `default` comes with the custom search attributes Temporal's dev server registers there.
+      const customSearchAttributes = name === 'default' ? { ...DEV_SERVER_DEFAULT_ATTRIBUTES } : {};
+      return await this.register({
+        name,
+        description: '',
+        ownerEmail: '',
+        retentionMs,
+        data: {},
+        customSearchAttributes,
+      });
     } catch (err) {
       if (!(err instanceof NamespaceAlreadyExistsError)) throw err;
       // Another engine created it first.
@@ -32,6 +42,7 @@ export class NamespaceRegistry {
     ownerEmail: string;
     retentionMs: number;
     data: Record<string, string>;
+    customSearchAttributes?: Record<string, number>;
   }): Promise<NamespaceRecord> {
     const record: NamespaceRecord = {
       id: randomUUID(),
@@ -43,6 +54,7 @@ export class NamespaceRegistry {
       data: p.data,
       notificationVersion: 1,
       createdAtMs: Date.now(),
+      customSearchAttributes: p.customSearchAttributes ?? {},
     };
     try {
       await this.store.createNamespace(record);
@@ -88,6 +100,42 @@ export class NamespaceRegistry {
       await this.store.createNamespace(fallback);
     } catch (err) {
       if (!(err instanceof AlreadyExistsError)) throw err;
+    }
+  }
+
+  /**
+   * The namespace's custom search attributes as the store has them now (another engine may have changed them):
+   * name -> IndexedValueType.
+   */
+  async customSearchAttributes(name: string): Promise<Record<string, number>> {
+    const record = await this.store.getNamespaceByName(name);
+    if (!record) throw new NamespaceNotFoundError(name);
+    return this.remember(record).customSearchAttributes ?? {};
+  }
+
+  /**
+   * Changes the namespace's custom search attributes with `change` (which may throw to refuse), as one conditional
+   * write on the namespace's notification version, re-read and retried when another writer got there first.
+   */
+  async updateCustomSearchAttributes(
+    name: string,
+    change: (current: Readonly<Record<string, number>>) => Record<string, number>,
+  ): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const record = await this.store.getNamespaceByName(name);
+      if (!record) throw new NamespaceNotFoundError(name);
+      const next: NamespaceRecord = {
+        ...record,
+        customSearchAttributes: change(record.customSearchAttributes ?? {}),
+        notificationVersion: record.notificationVersion + 1,
+      };
+      try {
+        await this.store.updateNamespace(next, record.notificationVersion);
+        this.remember(next);
+        return;
+      } catch (err) {
+        if (!(err instanceof ConditionFailedError) || attempt >= 5) throw err;
+      }
     }
   }
 

@@ -7,6 +7,8 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import { reflection } from '../proto.js';
 
 export const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
+/** Temporal's second service on the same port (search attributes, namespaces, clusters, Nexus endpoints). */
+export const OPERATOR_SERVICE = 'temporal.api.operatorservice.v1.OperatorService';
 
 /** The part of a protobufjs message type used here (kept structural: two protobufjs majors are installed). */
 export interface MessageType {
@@ -34,6 +36,7 @@ function lookupMethods(serviceName: string): MethodInfo[] {
 }
 
 export const workflowServiceMethods: readonly MethodInfo[] = lookupMethods(WORKFLOW_SERVICE);
+export const operatorServiceMethods: readonly MethodInfo[] = lookupMethods(OPERATOR_SERVICE);
 
 function encoder(type: MessageType): (value: object) => Buffer {
   return (value) => {
@@ -66,4 +69,9 @@ function buildServiceDefinition(serviceName: string, methods: readonly MethodInf
 export const workflowServiceDefinition: ServiceDefinition = buildServiceDefinition(
   WORKFLOW_SERVICE,
   workflowServiceMethods,
+);
+
+export const operatorServiceDefinition: ServiceDefinition = buildServiceDefinition(
+  OPERATOR_SERVICE,
+  operatorServiceMethods,
 );

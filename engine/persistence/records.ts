@@ -290,4 +290,9 @@ export interface NamespaceRecord {
   data: Record<string, string>;
   notificationVersion: number;
   createdAtMs: number;
+  /**
+   * Custom search attributes registered through OperatorService: name -> IndexedValueType (Temporal keeps them in
+   * the namespace's config too). Absent in records written before they existed.
+   */
+  customSearchAttributes?: Record<string, number>;
 }

@@ -222,6 +222,25 @@ export interface NamespaceStore {
   listNamespaces(): Promise<NamespaceRow[]>;
 }
 
+/** One schedule's record (its spec, action, policies, state and bookkeeping, serialized by the scheduler). */
+export interface ScheduleRow {
+  namespaceId: string;
+  scheduleId: string;
+  blob: RecordBlob;
+  /** Bumped by every write; updates are conditional on the version read. */
+  version: number;
+}
+
+/** Schedules, one row each, partitioned by namespace. */
+export interface ScheduleStore {
+  /** Fails with AlreadyExistsError when the id is taken. */
+  createSchedule(row: ScheduleRow): Promise<void>;
+  /** Fails with ConditionFailedError unless the stored version is `previousVersion`. */
+  updateSchedule(row: ScheduleRow, previousVersion: number): Promise<void>;
+  deleteSchedule(namespaceId: string, scheduleId: string): Promise<void>;
+  listSchedules(namespaceId: string): Promise<ScheduleRow[]>;
+}
+
 /** Everything a backend provides. */
 export interface Stores {
   readonly backend: string;
@@ -234,6 +253,8 @@ export interface Stores {
   readonly history: HistoryStore;
   readonly tasks: TaskStore;
   readonly namespaces: NamespaceStore;
+  /** Schedules; a backend without them answers the schedule RPCs UNIMPLEMENTED. */
+  readonly schedules?: ScheduleStore;
   /** A cheap read that succeeds when the store answers (probed during an outage). */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,10 +1,13 @@
 /**
  * Basic visibility: one record per run, kept up to date by the shards' visibility tasks, answering
- * List/CountWorkflowExecutions with a small subset of Temporal's SQL-like query language (see query.ts).
- * Kept in memory by every backend here; Temporal's Cassandra visibility is deprecated upstream, and the
- * executions table remains the source of truth (verification reads it directly).
+ * List/CountWorkflowExecutions with Temporal's list filter (query/: parsed, bound to the namespace's search
+ * attributes, evaluated here). Kept in memory by every backend here; Temporal's Cassandra visibility is deprecated
+ * upstream, and the executions table remains the source of truth (verification reads it directly).
  */
-import { compileQuery, type CompiledQuery } from './query.js';
+import { compileFilter, type Attribute, type BoundQuery } from './query/bind.js';
+import { compileMatcher, compileOrder, type Getter } from './query/evaluate.js';
+import { payloadJson, typedValue, type SearchAttributeValue } from './search-attributes.js';
+import { api } from '../proto.js';
 
 export interface VisibilityRecord {
   namespaceId: string;
@@ -25,8 +28,71 @@ export interface VisibilityRecord {
   memo: Record<string, string>;
 }
 
+/** A record with its search attributes' JSON decoded once (queries read them many times). */
+interface Row {
+  record: VisibilityRecord;
+  attributes: ReadonlyMap<string, unknown>;
+}
+
+/** What a query needs to know of the namespace: its custom search attributes (name -> IndexedValueType). */
+export interface QueryScope {
+  custom: Readonly<Record<string, number>>;
+}
+
+const getValue: Getter<Row> = (row, a) => (a.system ? systemValue(row.record, a) : customValue(row, a));
+
+function systemValue(r: VisibilityRecord, a: Attribute): SearchAttributeValue | undefined {
+  const closed = r.closeTimeMs > 0;
+  switch (a.name) {
+    case 'WorkflowId':
+      return r.workflowId;
+    case 'RunId':
+      return r.runId;
+    case 'WorkflowType':
+      return r.workflowType;
+    case 'TaskQueue':
+      return r.taskQueue;
+    case 'ExecutionStatus':
+      return r.status;
+    case 'StartTime':
+      return r.startTimeMs;
+    case 'ExecutionTime':
+      return r.executionTimeMs;
+    case 'CloseTime':
+      return closed ? r.closeTimeMs : undefined;
+    // Temporal's SQL visibility writes these when the execution closes (NULL while it runs).
+    case 'HistoryLength':
+      return closed ? r.historyLength : undefined;
+    case 'HistorySizeBytes':
+      return closed ? r.historySizeBytes : undefined;
+    case 'ExecutionDuration':
+      return closed ? Math.max(0, r.closeTimeMs - r.executionTimeMs) * 1e6 : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function customValue(row: Row, a: Attribute): SearchAttributeValue | undefined {
+  const json = row.attributes.get(a.name);
+  return json === undefined ? undefined : typedValue(json, a.type);
+}
+
+/**
+ * Temporal's list order: open executions first, then by close time descending, start time descending, run id
+ * ascending (its `ORDER BY COALESCE(close_time, max) DESC, start_time DESC, run_id`).
+ */
+function defaultOrder(a: Row, b: Row): number {
+  const closeA = a.record.closeTimeMs || Number.MAX_SAFE_INTEGER;
+  const closeB = b.record.closeTimeMs || Number.MAX_SAFE_INTEGER;
+  return (
+    closeB - closeA ||
+    b.record.startTimeMs - a.record.startTimeMs ||
+    (a.record.runId < b.record.runId ? -1 : a.record.runId > b.record.runId ? 1 : 0)
+  );
+}
+
 export class VisibilityStore {
-  private readonly byNamespace = new Map<string, Map<string, VisibilityRecord>>();
+  private readonly byNamespace = new Map<string, Map<string, Row>>();
 
   upsert(r: VisibilityRecord): void {
     let ns = this.byNamespace.get(r.namespaceId);
@@ -37,8 +103,13 @@ export class VisibilityStore {
     const key = `${r.workflowId}\u0000${r.runId}`;
     // Records of a run only move forward (a rebuild from an older snapshot must not undo a newer update).
     const existing = ns.get(key);
-    if (existing && existing.historyLength > r.historyLength) return;
-    ns.set(key, r);
+    if (existing && existing.record.historyLength > r.historyLength) return;
+    const attributes = new Map<string, unknown>();
+    for (const [name, b64] of Object.entries(r.searchAttributes)) {
+      const json = payloadJson(api.common.v1.Payload.decode(Buffer.from(b64, 'base64')));
+      if (json !== undefined && json !== null) attributes.set(name, json);
+    }
+    ns.set(key, { record: r, attributes });
   }
 
   delete(namespaceId: string, workflowId: string, runId: string): void {
@@ -47,33 +118,33 @@ export class VisibilityStore {
 
   /** Removes every record `match` selects (a shard's records, before they are rebuilt from the store). */
   deleteWhere(match: (r: VisibilityRecord) => boolean): void {
-    for (const ns of this.byNamespace.values()) for (const [key, r] of ns) if (match(r)) ns.delete(key);
+    for (const ns of this.byNamespace.values()) for (const [key, row] of ns) if (match(row.record)) ns.delete(key);
   }
 
-  /** Newest first (by start time), as Temporal lists. */
+  /** In Temporal's list order, or the query's ORDER BY. */
   list(
     namespaceId: string,
     query: string,
+    scope: QueryScope,
     pageSize: number,
     offset: number,
   ): { records: VisibilityRecord[]; nextOffset: number | undefined } {
-    const q = compileQuery(query);
-    const all = this.matching(namespaceId, q).sort(
-      (a, b) => b.startTimeMs - a.startTimeMs || (a.runId < b.runId ? -1 : 1),
-    );
-    const records = all.slice(offset, offset + pageSize);
+    const q = compileFilter(query, { custom: scope.custom, allowGroupBy: false });
+    const all = this.matching(namespaceId, q).sort(compileOrder(q, getValue, defaultOrder));
+    const records = all.slice(offset, offset + pageSize).map((row) => row.record);
     return { records, nextOffset: offset + pageSize < all.length ? offset + pageSize : undefined };
   }
 
   count(
     namespaceId: string,
     query: string,
+    scope: QueryScope,
   ): { count: number; groups: { status: number; count: number }[] | undefined } {
-    const q = compileQuery(query);
+    const q = compileFilter(query, { custom: scope.custom, allowGroupBy: true });
     const rows = this.matching(namespaceId, q);
-    if (!q.groupByStatus) return { count: rows.length, groups: undefined };
+    if (q.groupBy.length === 0) return { count: rows.length, groups: undefined };
     const groups = new Map<number, number>();
-    for (const r of rows) groups.set(r.status, (groups.get(r.status) ?? 0) + 1);
+    for (const row of rows) groups.set(row.record.status, (groups.get(row.record.status) ?? 0) + 1);
     return { count: rows.length, groups: [...groups].map(([status, count]) => ({ status, count })) };
   }
 
@@ -83,9 +154,10 @@ export class VisibilityStore {
     return n;
   }
 
-  private matching(namespaceId: string, q: CompiledQuery): VisibilityRecord[] {
-    const out: VisibilityRecord[] = [];
-    for (const r of this.byNamespace.get(namespaceId)?.values() ?? []) if (q.matches(r)) out.push(r);
+  private matching(namespaceId: string, q: BoundQuery): Row[] {
+    const matches = compileMatcher(q, getValue);
+    const out: Row[] = [];
+    for (const row of this.byNamespace.get(namespaceId)?.values() ?? []) if (matches(row)) out.push(row);
     return out;
   }
 }

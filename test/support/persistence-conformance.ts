@@ -622,6 +622,34 @@ export function persistenceConformance(
       }
     });
 
+    it('schedules: create once, update by version, list by namespace, delete', async () => {
+      const s = await open();
+      try {
+        const schedules = s.schedules;
+        expect(schedules, `${backend} keeps schedules`).toBeDefined();
+        if (!schedules) return;
+        const namespaceId = randomUUID();
+        const row = { namespaceId, scheduleId: 'daily', blob: enc('v1'), version: 1 };
+        await schedules.createSchedule(row);
+        expect(await schedules.createSchedule(row).catch((e: unknown) => (e as Error).name)).toBe('AlreadyExistsError');
+        await schedules.updateSchedule({ ...row, blob: enc('v2'), version: 2 }, 1);
+        expect(
+          await schedules.updateSchedule({ ...row, blob: enc('v3'), version: 3 }, 1).catch((e: unknown) => e),
+        ).toBeInstanceOf(ConditionFailedError);
+        await schedules.createSchedule({ ...row, scheduleId: 'hourly' });
+        const listed = await schedules.listSchedules(namespaceId);
+        expect(listed.map((r) => [r.scheduleId, dec(r.blob), r.version]).sort()).toEqual([
+          ['daily', 'v2', 2],
+          ['hourly', 'v1', 1],
+        ]);
+        expect(await schedules.listSchedules(randomUUID())).toEqual([]);
+        await schedules.deleteSchedule(namespaceId, 'daily');
+        expect((await schedules.listSchedules(namespaceId)).map((r) => r.scheduleId)).toEqual(['hourly']);
+      } finally {
+        await close(s);
+      }
+    });
+
     it('lists the runs of a shard, a page at a time', async () => {
       await withShard(async (s, shardId, rangeId) => {
         const keys = [key(), key(), key()];

@@ -12,7 +12,8 @@ export const getSystemInfo: Handler<
       signalAndQueryHeader: true,
       internalErrorDifferentiation: false,
       activityFailureIncludeHeartbeat: true,
-      supportsSchedules: false,
+      // Only when the store keeps schedules (a store without a schedule store answers their RPCs UNIMPLEMENTED).
+      supportsSchedules: fe.schedules !== undefined,
       encodedFailureAttributes: true,
       // The worker's build id is recorded on WorkflowTaskCompleted (workerVersion), as the SDK expects when this is
       // set; versioning rules and deployments themselves are not implemented.

@@ -24,9 +24,20 @@ import { signalWorkflowExecution } from './signal-workflow-execution.js';
 import { startWorkflowExecution } from './start-workflow-execution.js';
 import { resetStickyTaskQueue, shutdownWorker } from './sticky.js';
 import { countWorkflowExecutions, listWorkflowExecutions } from './visibility.js';
+import { addSearchAttributes, listSearchAttributes, removeSearchAttributes } from './search-attributes.js';
+import {
+  countSchedules,
+  createSchedule,
+  deleteSchedule,
+  describeSchedule,
+  listScheduleMatchingTimes,
+  listSchedules,
+  patchSchedule,
+  updateSchedule,
+} from './schedules.js';
 
 // Each handler is typed with its own request/response; the table erases them for dispatch by name.
-type AnyHandler = Handler<never, object>;
+export type AnyHandler = Handler<never, object>;
 
 export const HANDLERS: Readonly<Record<string, AnyHandler>> = {
   GetSystemInfo: getSystemInfo,
@@ -58,4 +69,19 @@ export const HANDLERS: Readonly<Record<string, AnyHandler>> = {
   RecordActivityTaskHeartbeatById: recordActivityTaskHeartbeatById,
   ShutdownWorker: shutdownWorker,
   ResetStickyTaskQueue: resetStickyTaskQueue,
+  CreateSchedule: createSchedule,
+  DescribeSchedule: describeSchedule,
+  UpdateSchedule: updateSchedule,
+  PatchSchedule: patchSchedule,
+  DeleteSchedule: deleteSchedule,
+  ListSchedules: listSchedules,
+  ListScheduleMatchingTimes: listScheduleMatchingTimes,
+  CountSchedules: countSchedules,
+};
+
+/** OperatorService method name -> handler; the rest of OperatorService answers UNIMPLEMENTED. */
+export const OPERATOR_HANDLERS: Readonly<Record<string, AnyHandler>> = {
+  AddSearchAttributes: addSearchAttributes,
+  RemoveSearchAttributes: removeSearchAttributes,
+  ListSearchAttributes: listSearchAttributes,
 };

@@ -5,7 +5,10 @@ import type { NamespaceRecord } from '../../persistence/records.js';
 import type { Handler } from '../handler.js';
 import { checkDuration, checkLength, requireField } from '../validate.js';
 
-function describe(r: NamespaceRecord): Wire<temporal.api.workflowservice.v1.IDescribeNamespaceResponse> {
+function describe(
+  r: NamespaceRecord,
+  schedules: boolean,
+): Wire<temporal.api.workflowservice.v1.IDescribeNamespaceResponse> {
   return {
     namespaceInfo: {
       name: r.name,
@@ -14,7 +17,7 @@ function describe(r: NamespaceRecord): Wire<temporal.api.workflowservice.v1.IDes
       ownerEmail: r.ownerEmail,
       data: r.data,
       id: r.id,
-      supportsSchedules: false,
+      supportsSchedules: schedules,
     },
     config: { workflowExecutionRetentionTtl: durationFromMs(r.retentionMs) },
     isGlobalNamespace: false,
@@ -65,10 +68,10 @@ export const describeNamespace: Handler<
   const record = req.id
     ? await fe.namespaces.byIdOrThrow(req.id)
     : await fe.namespaces.byNameOrThrow(requireField(req.namespace, 'Namespace not set on request.'));
-  return describe(record);
+  return describe(record, fe.schedules !== undefined);
 };
 
 export const listNamespaces: Handler<
   temporal.api.workflowservice.v1.IListNamespacesRequest,
   temporal.api.workflowservice.v1.IListNamespacesResponse
-> = async (fe) => ({ namespaces: (await fe.namespaces.list()).map(describe) });
+> = async (fe) => ({ namespaces: (await fe.namespaces.list()).map((r) => describe(r, fe.schedules !== undefined)) });

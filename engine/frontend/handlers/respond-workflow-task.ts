@@ -6,6 +6,7 @@ import {
   respondWorkflowTaskFailed as failed,
 } from '../../history/api/respond-workflow-task.js';
 import { decodeTaskToken, type WorkflowTaskToken } from '../../history/task-token.js';
+import { searchAttributesProblem } from '../../visibility/validate.js';
 import type { Frontend, Handler } from '../handler.js';
 import {
   checkDurations,
@@ -22,6 +23,24 @@ function workflowToken(bytes: Uint8Array | null | undefined): WorkflowTaskToken 
   const token = decodeTaskToken(bytes);
   if (token.k !== 'w') throw new InvalidArgumentError('Task token is not a workflow task token.');
   return token;
+}
+
+/**
+ * The namespace's custom search attributes for checking upserts: the cached ones, or the store's when an upsert
+ * names one the cache does not know (another engine may have added it since).
+ */
+async function upsertedAttributeTypes(
+  fe: Frontend,
+  token: WorkflowTaskToken,
+  namespaceName: string,
+  req: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest,
+): Promise<Readonly<Record<string, number>>> {
+  const cached = (await fe.namespaces.byIdOrThrow(token.ns)).customSearchAttributes ?? {};
+  const stale = (req.commands ?? []).some((c) => {
+    const fields = c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields;
+    return fields && searchAttributesProblem(fields, cached, namespaceName)?.includes('has no mapping');
+  });
+  return stale ? fe.namespaces.customSearchAttributes(namespaceName) : cached;
 }
 
 async function checkNamespace(fe: Frontend, token: WorkflowTaskToken): Promise<string> {
@@ -79,7 +98,10 @@ export const respondWorkflowTaskCompleted: Handler<
   const namespaceName = await checkNamespace(fe, token);
   checkIdentity(req.identity);
   checkCommands(fe, req);
-  return completed(fe.history, token, req, namespaceName);
+  const custom = await upsertedAttributeTypes(fe, token, namespaceName, req);
+  return completed(fe.history, token, req, namespaceName, (fields) =>
+    searchAttributesProblem(fields, custom, namespaceName),
+  );
 };
 
 export const respondWorkflowTaskFailed: Handler<

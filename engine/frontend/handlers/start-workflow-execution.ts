@@ -3,6 +3,7 @@ import { msFromDuration, type temporal } from '../../proto.js';
 import { parseCron } from '../../common/cron.js';
 import { eagerWorkflowTaskResponse, startWorkflow } from '../../history/api/start-workflow.js';
 import type { Frontend, Handler } from '../handler.js';
+import { checkSearchAttributeMapping } from '../search-attribute-check.js';
 import {
   checkConflictPolicy,
   checkDuration,
@@ -55,6 +56,7 @@ export async function startParams(
   checkHeader(req.header, fe.limits.blobSizeLimitBytes);
   checkMemo(req.memo);
   checkSearchAttributes(req.searchAttributes);
+  await checkSearchAttributeMapping(fe, namespace, req.searchAttributes);
   return {
     namespace,
     workflowId,

@@ -1,13 +1,17 @@
 /** ListWorkflowExecutions and CountWorkflowExecutions over the basic visibility store. */
 import { InvalidArgumentError } from '../../errors.js';
 import { timestampFromMs, type temporal, type Wire } from '../../proto.js';
-import { statusName } from '../../visibility/query.js';
+import { statusName } from '../../visibility/query/bind.js';
 import { decodePayloadB64 } from '../../history/state/start.js';
+import { typedForOutput } from '../../visibility/search-attributes.js';
 import type { VisibilityRecord } from '../../visibility/visibility-store.js';
 import type { Handler } from '../handler.js';
 import { requireNamespace } from '../validate.js';
 
-function info(r: VisibilityRecord): Wire<temporal.api.workflow.v1.IWorkflowExecutionInfo> {
+function info(
+  r: VisibilityRecord,
+  custom: Readonly<Record<string, number>>,
+): Wire<temporal.api.workflow.v1.IWorkflowExecutionInfo> {
   const payloads = (m: Record<string, string>) =>
     Object.fromEntries(Object.entries(m).map(([k, v]) => [k, decodePayloadB64(v)]));
   return {
@@ -22,7 +26,7 @@ function info(r: VisibilityRecord): Wire<temporal.api.workflow.v1.IWorkflowExecu
     taskQueue: r.taskQueue,
     firstRunId: r.firstRunId,
     memo: { fields: payloads(r.memo) },
-    searchAttributes: { indexedFields: payloads(r.searchAttributes) },
+    searchAttributes: { indexedFields: typedForOutput(payloads(r.searchAttributes), custom) },
   };
 }
 
@@ -41,9 +45,10 @@ export const listWorkflowExecutions: Handler<
 > = async (fe, req) => {
   const ns = await fe.namespaces.byNameOrThrow(requireNamespace(req.namespace));
   const pageSize = req.pageSize && req.pageSize > 0 ? Math.min(req.pageSize, 1000) : 100;
-  const page = fe.visibility.list(ns.id, req.query ?? '', pageSize, offsetOf(req.nextPageToken));
+  const custom = ns.customSearchAttributes ?? {};
+  const page = fe.visibility.list(ns.id, req.query ?? '', { custom }, pageSize, offsetOf(req.nextPageToken));
   return {
-    executions: page.records.map(info),
+    executions: page.records.map((r) => info(r, custom)),
     ...(page.nextOffset !== undefined ? { nextPageToken: Buffer.from(String(page.nextOffset), 'utf8') } : {}),
   };
 };
@@ -53,7 +58,7 @@ export const countWorkflowExecutions: Handler<
   temporal.api.workflowservice.v1.ICountWorkflowExecutionsResponse
 > = async (fe, req) => {
   const ns = await fe.namespaces.byNameOrThrow(requireNamespace(req.namespace));
-  const result = fe.visibility.count(ns.id, req.query ?? '');
+  const result = fe.visibility.count(ns.id, req.query ?? '', { custom: ns.customSearchAttributes ?? {} });
   return {
     count: result.count,
     ...(result.groups
@@ -61,7 +66,7 @@ export const countWorkflowExecutions: Handler<
           groups: result.groups.map((g) => ({
             groupValues: [
               {
-                metadata: { encoding: Buffer.from('json/plain') },
+                metadata: { encoding: Buffer.from('json/plain'), type: Buffer.from('Keyword') },
                 data: Buffer.from(JSON.stringify(statusName(g.status))),
               },
             ],

@@ -46,6 +46,7 @@ export async function respondWorkflowTaskCompleted(
   token: WorkflowTaskToken,
   req: CompletedRequest,
   namespaceName = '',
+  searchAttributesProblem?: ValidationState['searchAttributesProblem'],
 ): Promise<CompletedResponse> {
   const shard = ctx.shardFor(token.ns, token.wid);
   const key = { namespaceId: token.ns, workflowId: token.wid, runId: token.rid };
@@ -60,7 +61,12 @@ export async function respondWorkflowTaskCompleted(
     const wt = requireInFlight(ms, token.sid, token.tid, token.a);
     const commands = req.commands ?? [];
 
-    const seen: ValidationState = { activityIds: new Set(), timerIds: new Set(), childWorkflowIds: new Set() };
+    const seen: ValidationState = {
+      activityIds: new Set(),
+      timerIds: new Set(),
+      childWorkflowIds: new Set(),
+      searchAttributesProblem,
+    };
     for (const c of commands) {
       const type = c.commandType ?? 0;
       const handler = COMMANDS.get(type);

@@ -28,10 +28,15 @@ export const recordMarker: CommandHandler = {
 export const upsertWorkflowSearchAttributes: CommandHandler = {
   cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_BAD_SEARCH_ATTRIBUTES,
   closes: false,
-  validate: (c) =>
-    Object.keys(c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes?.indexedFields ?? {}).length > 0
-      ? undefined
-      : 'IndexedFields is not set on UpsertWorkflowSearchAttributesCommand.',
+  validate(c, _ms, seen) {
+    const a = c.upsertWorkflowSearchAttributesCommandAttributes;
+    if (!a)
+      return 'UpsertWorkflowSearchAttributesCommandAttributes is not set on UpsertWorkflowSearchAttributesCommand.';
+    if (!a.searchAttributes) return 'SearchAttributes is not set on UpsertWorkflowSearchAttributesCommand.';
+    const fields = a.searchAttributes.indexedFields ?? {};
+    if (Object.keys(fields).length === 0) return 'IndexedFields is not set on UpsertWorkflowSearchAttributesCommand.';
+    return seen.searchAttributesProblem?.(fields);
+  },
   apply(c, ms, env) {
     const sa = c.upsertWorkflowSearchAttributesCommandAttributes?.searchAttributes ?? {};
     ms.addEvent(E.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES, {

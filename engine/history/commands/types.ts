@@ -1,4 +1,4 @@
-import type { ICommand, IHistoryEvent } from '../../proto.js';
+import type { ICommand, IHistoryEvent, temporal } from '../../proto.js';
 import type { MutableState } from '../mutable-state.js';
 
 export interface CommandEnv {
@@ -45,4 +45,6 @@ export interface ValidationState {
   timerIds: Set<string>;
   /** Workflow ids of children started by this completion (a RequestCancelExternal of one of them is refused). */
   childWorkflowIds: Set<string>;
+  /** The namespace's check of search attributes a command sets (unknown names, wrong types), when it has one. */
+  searchAttributesProblem?: (fields: Readonly<Record<string, temporal.api.common.v1.IPayload>>) => string | undefined;
 }

@@ -10,6 +10,7 @@ import { CassandraContext } from './context.js';
 import { CassandraExecutionStore } from './executions.js';
 import { CassandraHistoryStore } from './history.js';
 import { CassandraNamespaceStore } from './namespaces.js';
+import { CassandraScheduleStore } from './schedules.js';
 import { verifySchema } from './schema.js';
 import { CassandraShardStore } from './shards.js';
 import { CassandraTaskStore } from './tasks.js';
@@ -39,6 +40,7 @@ export async function createCassandraStores(o: CassandraStoreOptions): Promise<S
     history: new CassandraHistoryStore(cx),
     tasks: new CassandraTaskStore(cx),
     namespaces: new CassandraNamespaceStore(cx),
+    schedules: new CassandraScheduleStore(cx),
     // Straight on the driver (not a statement class of the workload): the coordinator answering is all it asks.
     ping: async () => {
       await conn.client.execute('SELECT release_version FROM system.local');

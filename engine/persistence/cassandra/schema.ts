@@ -5,7 +5,7 @@
  */
 import type cassandra from 'cassandra-driver';
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const LCS = `WITH COMPACTION = { 'class': 'org.apache.cassandra.db.compaction.LeveledCompactionStrategy' }`;
 
@@ -96,6 +96,14 @@ const TABLES: Record<string, { cql: string; columns: string[] }> = {
   PRIMARY KEY (namespaces_partition, name)
 ) ${LCS}`,
     columns: ['namespaces_partition', 'name', 'id', 'detail', 'notification_version'],
+  },
+  // Not Temporal's (its schedules are workflows in the executions table); see docs/temporal.md.
+  schedules: {
+    cql: `CREATE TABLE IF NOT EXISTS schedules (
+  namespace_id uuid, schedule_id text, data blob, data_encoding text, version bigint,
+  PRIMARY KEY ((namespace_id), schedule_id)
+) ${LCS}`,
+    columns: ['namespace_id', 'schedule_id', 'data', 'version'],
   },
   schema_version: {
     cql: `CREATE TABLE IF NOT EXISTS schema_version (keyspace_name text PRIMARY KEY, version int, applied_at timestamp)`,

@@ -10,6 +10,7 @@ import type {
   HistoryNodeRow,
   HistoryTaskRow,
   NamespaceRow,
+  ScheduleRow,
   RecordBlob,
   ShardRow,
   TaskQueueRow,
@@ -45,6 +46,8 @@ export class MemoryDatabase {
   readonly historyTrees = new Map<string, Uint8Array>();
   readonly taskQueues = new Map<string, TaskQueuePartition>();
   readonly namespacesById = new Map<string, NamespaceRow>();
+  /** Schedules by namespace id, then schedule id. */
+  readonly schedules = new Map<string, Map<string, ScheduleRow>>();
   readonly namespaceIdsByName = new Map<string, string>();
 
   partition(shardId: number): Partition {

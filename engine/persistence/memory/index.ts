@@ -6,6 +6,7 @@ import { MemoryDatabase } from './database.js';
 import { MemoryExecutionStore } from './executions.js';
 import { MemoryHistoryStore } from './history.js';
 import { MemoryNamespaceStore } from './namespaces.js';
+import { MemoryScheduleStore } from './schedules.js';
 import { MemoryShardStore } from './shards.js';
 import { MemoryTaskStore } from './tasks.js';
 
@@ -45,6 +46,12 @@ const CLASSES: Record<string, Record<string, [string, boolean]>> = {
     getNamespaceById: ['namespace.get', false],
     listNamespaces: ['namespace.list', false],
   },
+  schedules: {
+    createSchedule: ['schedule.create', true],
+    updateSchedule: ['schedule.update', true],
+    deleteSchedule: ['schedule.delete', false],
+    listSchedules: ['schedule.list', false],
+  },
 };
 
 function instrument<T extends object>(
@@ -69,6 +76,7 @@ export function createMemoryStores(db = new MemoryDatabase()): Stores {
     history: instrument(new MemoryHistoryStore(db), metrics, CLASSES.history ?? {}),
     tasks: instrument(new MemoryTaskStore(db), metrics, CLASSES.tasks ?? {}),
     namespaces: instrument(new MemoryNamespaceStore(db), metrics, CLASSES.namespaces ?? {}),
+    schedules: instrument(new MemoryScheduleStore(db), metrics, CLASSES.schedules ?? {}),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
