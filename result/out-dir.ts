@@ -14,6 +14,7 @@ function reason(err: unknown): string {
   if (code === 'EROFS') return 'read-only file system';
   if (code === 'ENOENT') return 'the file system refuses to create it there';
   if (code === 'ENOSPC') return 'no space left on the device';
+  if (code === 'ENOTDIR') return 'a part of the path is a file, not a folder';
   return typeof code === 'string' ? code : err instanceof Error ? err.message : String(err);
 }
 
@@ -26,11 +27,11 @@ function missingFolders(dir: string, flag: string): string[] {
       isDir = statSync(d).isDirectory();
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'ENOENT' || dirname(d) === d)
-        throw new ResultFileError(`${flag} ${dir} cannot be used: ${reason(err)} (${d})`);
+        throw new ResultFileError(`${flag} ${dir} cannot be written: ${reason(err)} (${d})`);
       missing.unshift(d);
       continue;
     }
-    if (!isDir) throw new ResultFileError(`${flag} ${dir} cannot be used: ${d} is not a folder`);
+    if (!isDir) throw new ResultFileError(`${flag} ${dir} cannot be written: ${d} is a file, not a folder`);
     return missing;
   }
 }
