@@ -70,6 +70,11 @@ export interface EngineOptions {
   historyPageSize: number;
   /** Largest gRPC message received or sent, bytes. @default 64 MiB */
   maxMessageBytes: number;
+  /**
+   * Real ms per summary of failures in the log: the first failure of each class in an interval is logged in full,
+   * the rest counted (engine/log/error-log.ts). @default 10000
+   */
+  errorLogIntervalMs: number;
   /** A clock for tests (overrides timeScale). */
   clock?: Clock;
   /** Stores for tests, e.g. a fault-injecting wrapper (overrides store). */
@@ -99,6 +104,7 @@ export const ENGINE_DEFAULTS: Omit<EngineOptions, 'cassandra' | 'clock' | 'store
   queueConcurrency: 32,
   historyPageSize: 1000,
   maxMessageBytes: 64 * 1024 * 1024,
+  errorLogIntervalMs: 10_000,
 };
 
 /** Options that cannot be used, all of them (a port that cannot be bound is one too). */
@@ -136,6 +142,7 @@ export function validateEngineOptions(o: EngineOptions): string[] {
   if (!(o.injectStoreLatencyMs >= 0 && o.injectStoreLatencyMs <= 10_000))
     problems.push(`inject-store-latency must be within [0, 10 s], got ${o.injectStoreLatencyMs} ms`);
   int(o.maxBufferedTasks, 'max-buffered-tasks', 1);
+  int(o.errorLogIntervalMs, 'error-log-interval-ms', 1);
   int(o.stickyPollerTimeoutMs, 'sticky-poller-timeout-ms', 0);
   int(o.maxTransactionAttempts, 'max-transaction-attempts', 1);
   int(o.timerLookaheadRealMs, 'timer-lookahead-ms', 1);

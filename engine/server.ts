@@ -114,7 +114,7 @@ function grpcServer(s: EngineServices): { server: grpc.Server; invoke: Engine['i
     rpc: (method, code, latencyUs) =>
       s.rpcStats.record(method, grpc.status[code] ?? String(code), code === grpc.status.OK, latencyUs),
   };
-  addWorkflowService(server, fe, rpcObserver, o.requestsPerTurn, o.log);
+  addWorkflowService(server, fe, rpcObserver, o.requestsPerTurn, o.log ? s.errors : undefined);
   addAdminService(
     server,
     () => Promise.resolve(engineStats(s)),
@@ -180,6 +180,7 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
       matching.stop();
       const drained = await withDeadline(history.stop(), STOP_DRAIN_MS);
       if (!drained) log(`stopping: work still in flight after ${STOP_DRAIN_MS} ms was abandoned`);
+      services.errors.stop();
       const closed = await withDeadline(persistence.close(), STOP_CLOSE_MS);
       if (!closed) log(`stopping: the store's connections did not close within ${STOP_CLOSE_MS} ms`);
     },

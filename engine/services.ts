@@ -11,6 +11,7 @@ import { createPersistence, type Persistence } from './persistence/manager.js';
 import type { Stores } from './persistence/store.js';
 import type { EngineOptions } from './options.js';
 import { RpcStats } from './stats.js';
+import { ErrorLog } from './log/error-log.js';
 import { VisibilityStore } from './visibility/visibility-store.js';
 
 export interface EngineServices {
@@ -24,6 +25,8 @@ export interface EngineServices {
   readonly history: HistoryService;
   readonly namespaces: NamespaceRegistry;
   readonly rpcStats: RpcStats;
+  /** Failures of calls and tasks, logged as a rate-limited summary per class. */
+  readonly errors: ErrorLog;
   /** Epoch ms the services started. */
   readonly startedAt: number;
 }
@@ -37,6 +40,7 @@ export async function startServices(
   log: (line: string) => void,
 ): Promise<EngineServices> {
   const persistence: Persistence = createPersistence(stores, { injectLatencyMs: o.injectStoreLatencyMs });
+  const errors = new ErrorLog(log, { intervalMs: o.errorLogIntervalMs, maxClasses: 64 });
   const visibility = new VisibilityStore();
   const matching = new MatchingService(persistence.tasks, {
     maxBufferedTasks: o.maxBufferedTasks,
@@ -64,6 +68,7 @@ export async function startServices(
     visibility,
     id,
     log,
+    errors,
   );
   const namespaces = new NamespaceRegistry(persistence.namespaces, o.defaultRetentionMs);
   // After an outage the store may hold less than this engine caches: re-read it all before trusting memory again.
@@ -91,6 +96,7 @@ export async function startServices(
     history,
     namespaces,
     rpcStats: new RpcStats(),
+    errors,
     startedAt: Date.now(),
   };
   try {

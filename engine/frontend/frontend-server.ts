@@ -4,6 +4,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { UnimplementedError } from '../errors.js';
+import type { ErrorLog } from '../log/error-log.js';
 import type { CallContext, Frontend } from './handler.js';
 import { HANDLERS } from './handlers/index.js';
 import { WORKFLOW_SERVICE, workflowServiceDefinition, workflowServiceMethods } from './service-definition.js';
@@ -68,8 +69,8 @@ export function addWorkflowService(
   observer: RpcObserver,
   /** Requests handled per event-loop turn before the replies so far are written (see TurnBudget). */
   requestsPerTurn: number,
-  /** Verbose log: failures that are the engine's or its store's (INTERNAL, UNAVAILABLE), with their message. */
-  log?: (line: string) => void,
+  /** Failures that are the engine's or its store's (INTERNAL, UNAVAILABLE), summarized per method and status. */
+  errors?: Pick<ErrorLog, 'report'>,
 ): void {
   const impl: grpc.UntypedServiceImplementation = {};
   const turns = new TurnBudget(requestsPerTurn);
@@ -129,8 +130,8 @@ export function addWorkflowService(
             replied = true;
             const se = toServiceError(err);
             finish(se.code ?? grpc.status.INTERNAL);
-            if (log && (se.code === grpc.status.INTERNAL || se.code === grpc.status.UNAVAILABLE))
-              log(`${name}: ${grpc.status[se.code]} ${se.details ?? ''}`);
+            if (errors && (se.code === grpc.status.INTERNAL || se.code === grpc.status.UNAVAILABLE))
+              errors.report(`${name} ${grpc.status[se.code]}`, se.details ?? '');
             callback(se);
           },
         );

@@ -23,6 +23,7 @@ import { executeTransferTask } from './tasks/transfer-executor.js';
 import { executeVisibilityTask, visibilityRecordOf } from './tasks/visibility-executor.js';
 import { cacheKeyOf, Transactions } from './transaction.js';
 import { HistoryWaiters } from './waiters.js';
+import { ErrorLog, errorClassOf } from '../log/error-log.js';
 
 interface ShardQueues {
   transfer: ImmediateQueue;
@@ -76,6 +77,8 @@ export class HistoryService implements HistoryContext {
     readonly visibility: VisibilityStore,
     private readonly owner: string,
     private readonly log: (msg: string) => void = () => undefined,
+    /** Task and reload failures, summarized per class (one line per failure floods the log during an outage). */
+    private readonly errors: Pick<ErrorLog, 'report'> = new ErrorLog(log),
   ) {
     this.eventCache = new LruMap(10_000 * Math.max(1, Math.ceil(config.numShards / 16)));
     this.historyCache = new RunHistoryCache(10_000 * Math.max(1, Math.ceil(config.numShards / 16)));
@@ -113,8 +116,9 @@ export class HistoryService implements HistoryContext {
     });
     const onError = (task: HistoryTask, err: unknown): void => {
       this.taskErrors += 1;
-      this.log(
-        `shard ${shardId}: ${task.category} task ${task.body.kind} for ${task.key.workflowId} failed: ${String(err)}`,
+      this.errors.report(
+        `${task.category} task ${task.body.kind} failed: ${errorClassOf(err)}`,
+        `shard ${shardId}, ${task.key.workflowId}: ${String(err)}`,
       );
     };
     const ex = this.persistence.executions;
@@ -212,7 +216,10 @@ export class HistoryService implements HistoryContext {
           this.log(`shard ${shardId}: reloaded`);
           return;
         } catch (err) {
-          this.log(`shard ${shardId}: reload attempt ${attempt} failed: ${String(err)}`);
+          this.errors.report(
+            `shard reload failed: ${errorClassOf(err)}`,
+            `shard ${shardId}, attempt ${attempt}: ${String(err)}`,
+          );
           await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** (attempt - 1), 5000)).unref());
         }
       }
