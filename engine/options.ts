@@ -4,6 +4,7 @@
  */
 import type { Clock } from './clock.js';
 import type { Stores } from './persistence/store.js';
+import { LIMIT_DEFAULTS, validateLimits, type EngineLimits } from './limits.js';
 
 export type StoreKind = 'memory' | 'cassandra';
 
@@ -37,8 +38,6 @@ export interface EngineOptions {
   defaultRetentionMs: number;
   /** Longest a long poll is held, ms. @default 60000 */
   longPollTimeoutMs: number;
-  /** Largest payload blob accepted, bytes. @default 2 MiB */
-  blobSizeLimitBytes: number;
   /** Cached runs per shard. @default 4096 */
   cacheSizePerShard: number;
   /** How often queues persist ack levels and range-delete completed tasks, ms. @default 30000 */
@@ -68,8 +67,11 @@ export interface EngineOptions {
   queueConcurrency: number;
   /** Events per page in poll responses and history reads. @default 1000 */
   historyPageSize: number;
-  /** Largest gRPC message received or sent, bytes. @default 64 MiB */
-  maxMessageBytes: number;
+  /**
+   * Temporal's limits (blob and history size, history count, pending activities/timers/children/signals/cancel
+   * requests per workflow, gRPC message size), each overriding its default in engine/limits.ts.
+   */
+  limits?: Partial<EngineLimits>;
   /**
    * Real ms per summary of failures in the log: the first failure of each class in an interval is logged in full,
    * the rest counted (engine/log/error-log.ts). @default 10000
@@ -83,29 +85,28 @@ export interface EngineOptions {
   log?: (line: string) => void;
 }
 
-export const ENGINE_DEFAULTS: Omit<EngineOptions, 'cassandra' | 'clock' | 'stores' | 'log' | 'metricsPort'> = {
-  host: '127.0.0.1',
-  port: 7233,
-  store: 'memory',
-  numShards: 4,
-  shardIOConcurrency: 1,
-  timeScale: 1,
-  injectStoreLatencyMs: 0,
-  defaultRetentionMs: 24 * 3600_000,
-  longPollTimeoutMs: 60_000,
-  blobSizeLimitBytes: 2 * 1024 * 1024,
-  cacheSizePerShard: 4096,
-  queueAckIntervalMs: 30_000,
-  requestsPerTurn: 8,
-  maxBufferedTasks: 1000,
-  stickyPollerTimeoutMs: 10_000,
-  maxTransactionAttempts: 5,
-  timerLookaheadRealMs: 10_000,
-  queueConcurrency: 32,
-  historyPageSize: 1000,
-  maxMessageBytes: 64 * 1024 * 1024,
-  errorLogIntervalMs: 10_000,
-};
+export const ENGINE_DEFAULTS: Omit<EngineOptions, 'cassandra' | 'clock' | 'stores' | 'log' | 'metricsPort' | 'limits'> =
+  {
+    host: '127.0.0.1',
+    port: 7233,
+    store: 'memory',
+    numShards: 4,
+    shardIOConcurrency: 1,
+    timeScale: 1,
+    injectStoreLatencyMs: 0,
+    defaultRetentionMs: 24 * 3600_000,
+    longPollTimeoutMs: 60_000,
+    cacheSizePerShard: 4096,
+    queueAckIntervalMs: 30_000,
+    requestsPerTurn: 8,
+    maxBufferedTasks: 1000,
+    stickyPollerTimeoutMs: 10_000,
+    maxTransactionAttempts: 5,
+    timerLookaheadRealMs: 10_000,
+    queueConcurrency: 32,
+    historyPageSize: 1000,
+    errorLogIntervalMs: 10_000,
+  };
 
 /** Options that cannot be used, all of them (a port that cannot be bound is one too). */
 export class EngineOptionsError extends Error {
@@ -143,11 +144,16 @@ export function validateEngineOptions(o: EngineOptions): string[] {
     problems.push(`inject-store-latency must be within [0, 10 s], got ${o.injectStoreLatencyMs} ms`);
   int(o.maxBufferedTasks, 'max-buffered-tasks', 1);
   int(o.errorLogIntervalMs, 'error-log-interval-ms', 1);
+  problems.push(...validateLimits(limitsOf(o)));
   int(o.stickyPollerTimeoutMs, 'sticky-poller-timeout-ms', 0);
   int(o.maxTransactionAttempts, 'max-transaction-attempts', 1);
   int(o.timerLookaheadRealMs, 'timer-lookahead-ms', 1);
   int(o.queueConcurrency, 'queue-concurrency', 1);
   int(o.historyPageSize, 'history-page-size', 1);
-  int(o.maxMessageBytes, 'max-message-bytes', 1024);
   return problems;
+}
+
+/** The limits an engine applies: its options' overrides over Temporal's defaults. */
+export function limitsOf(o: Pick<EngineOptions, 'limits'>): EngineLimits {
+  return { ...LIMIT_DEFAULTS, ...o.limits };
 }

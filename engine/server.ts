@@ -100,12 +100,12 @@ function grpcServer(s: EngineServices): { server: grpc.Server; invoke: Engine['i
     namespaces: s.namespaces,
     visibility: s.visibility,
     clock: s.clock,
-    limits: { blobSizeLimitBytes: o.blobSizeLimitBytes },
+    limits: { ...s.limits, counters: s.limitCounters },
     serverVersion: `stampede-${ENGINE_VERSION}`,
   };
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': o.maxMessageBytes,
-    'grpc.max_send_message_length': o.maxMessageBytes,
+    'grpc.max_receive_message_length': s.limits.maxMessageBytes,
+    'grpc.max_send_message_length': s.limits.maxMessageBytes,
     // Nothing serves channelz here; with it on, grpc-js tracks every call and stream (closures, counters and clock
     // reads per call on the hot path).
     'grpc.enable_channelz': 0,

@@ -92,7 +92,7 @@ export class HistoryService implements HistoryContext {
           this.conflicts += 1;
         },
       },
-      { maxAttempts: config.maxTransactionAttempts },
+      { maxAttempts: config.maxTransactionAttempts, limits: config.limits, counters: config.limitCounters },
     );
   }
 

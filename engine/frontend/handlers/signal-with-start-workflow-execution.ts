@@ -9,7 +9,7 @@ export const signalWithStartWorkflowExecution: Handler<
   temporal.api.workflowservice.v1.ISignalWithStartWorkflowExecutionResponse
 > = async (fe, req) => {
   const signalName = checkId(req.signalName, 'SignalName');
-  checkPayloads(req.signalInput, fe.limits.blobSizeLimitBytes);
+  checkPayloads(req.signalInput, fe.limits);
   // The header is the start's and the signal's: startParams holds it to the blob limit.
   const params = await startParams(fe, req, 'temporal.api.workflowservice.v1.SignalWithStartWorkflowExecutionRequest');
   const result = await startWorkflow(fe.history, {

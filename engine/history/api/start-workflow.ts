@@ -146,6 +146,7 @@ export async function startWorkflow(ctx: HistoryContext, p: StartParams): Promis
         lastCompletionResult: undefined,
         continuedFailure: undefined,
         timeScale: ctx.clock.timeScale,
+        limits: ctx.config.limits,
         ...(p.signal
           ? {
               beforeFirstWorkflowTask: (m: MutableState) =>

@@ -195,6 +195,7 @@ export function continueAsNew(
       lastCompletionResult: attrs.lastCompletionResult,
       continuedFailure: attrs.failure,
       timeScale: ms.timeScale,
+      limits: ms.limits,
     },
     ms.nowMs,
   );

@@ -1,4 +1,5 @@
 /** A new run: its first events (WorkflowExecutionStarted, first WorkflowTaskScheduled) and timeout timer. */
+import type { EngineLimits } from '../../limits.js';
 import { randomUUID } from 'node:crypto';
 import { api, durationFromMs, enums, timestampFromMs, type IHistoryEvent, type temporal } from '../../proto.js';
 import { WorkflowState, type ExecutionInfo } from '../../persistence/records.js';
@@ -32,6 +33,8 @@ export interface NewRunParams {
   lastCompletionResult: temporal.api.common.v1.IPayloads | null | undefined;
   continuedFailure: temporal.api.failure.v1.IFailure | null | undefined;
   timeScale: number;
+  /** The limits the run is held to (default: Temporal's). */
+  limits?: EngineLimits;
   /** Adds events between WorkflowExecutionStarted and the first WorkflowTaskScheduled (signal-with-start). */
   beforeFirstWorkflowTask?: (ms: MutableState) => void;
 }
@@ -97,6 +100,7 @@ export function newRun(p: NewRunParams, nowMs: number): MutableState {
     true,
   );
   ms.timeScale = p.timeScale;
+  if (p.limits) ms.limits = p.limits;
   ms.begin(nowMs);
   const startedAttributes: NonNullable<IHistoryEvent['workflowExecutionStartedEventAttributes']> = {
     workflowType: { name: p.workflowType },

@@ -4,6 +4,7 @@
  * attempts are *transient*: their scheduled/started events are not written until one of them completes, so a
  * workflow stuck on a bad task does not grow its history (Temporal's behaviour).
  */
+import { continueAsNewSuggestion } from '../../limits.js';
 import {
   durationFromMs,
   enums,
@@ -101,7 +102,7 @@ export function startWorkflowTask(
         scheduledEventId,
         identity,
         requestId,
-        historySizeBytes: ms.info.historySizeBytes,
+        ...startedSizeInfo(ms),
       },
     });
     wt.startedEventId = toNumber(event.eventId);
@@ -132,6 +133,23 @@ export function startWorkflowTaskEagerly(ms: MutableState, requestId: string, id
   return startWorkflowTask(ms, scheduledEventId, requestId, identity).wt;
 }
 
+/**
+ * What WorkflowTaskStarted tells the worker about the history's size: the bytes persisted so far, and whether (and
+ * why) it should continue as new (Temporal's getHistorySizeInfo; the SDKs expose it as continueAsNewSuggested).
+ */
+function startedSizeInfo(ms: MutableState): {
+  historySizeBytes: number;
+  suggestContinueAsNew: boolean;
+  suggestContinueAsNewReasons: number[];
+} {
+  const s = continueAsNewSuggestion(ms.info.nextEventId, ms.info.historySizeBytes, ms.limits);
+  return {
+    historySizeBytes: ms.info.historySizeBytes,
+    suggestContinueAsNew: s.suggest,
+    suggestContinueAsNewReasons: s.reasons,
+  };
+}
+
 /** The scheduled/started pair of a transient attempt, as the worker must see them (not yet in history). */
 export function transientEvents(ms: MutableState): IHistoryEvent[] {
   const wt = ms.info.workflowTask;
@@ -151,7 +169,7 @@ export function transientEvents(ms: MutableState): IHistoryEvent[] {
       scheduledEventId: wt.scheduledEventId,
       identity: wt.identity,
       requestId: wt.requestId,
-      historySizeBytes: ms.info.historySizeBytes,
+      ...startedSizeInfo(ms),
     },
   };
   return [scheduled, started];
