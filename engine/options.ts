@@ -5,6 +5,7 @@
 import type { Clock } from './clock.js';
 import type { Stores } from './persistence/store.js';
 import { LIMIT_DEFAULTS, validateLimits, type EngineLimits } from './limits.js';
+import { TRANSPORT_DEFAULTS, validateTransport, type TransportOptions } from './frontend/transport.js';
 
 export type StoreKind = 'memory' | 'cassandra';
 
@@ -72,6 +73,8 @@ export interface EngineOptions {
    * requests per workflow, gRPC message size), each overriding its default in engine/limits.ts.
    */
   limits?: Partial<EngineLimits>;
+  /** Transport bounds (connection cap, idle and age timeouts, keepalive, streams), over engine/frontend/transport.ts's defaults. */
+  transport?: Partial<TransportOptions>;
   /**
    * Real ms per summary of failures in the log: the first failure of each class in an interval is logged in full,
    * the rest counted (engine/log/error-log.ts). @default 10000
@@ -85,28 +88,30 @@ export interface EngineOptions {
   log?: (line: string) => void;
 }
 
-export const ENGINE_DEFAULTS: Omit<EngineOptions, 'cassandra' | 'clock' | 'stores' | 'log' | 'metricsPort' | 'limits'> =
-  {
-    host: '127.0.0.1',
-    port: 7233,
-    store: 'memory',
-    numShards: 4,
-    shardIOConcurrency: 1,
-    timeScale: 1,
-    injectStoreLatencyMs: 0,
-    defaultRetentionMs: 24 * 3600_000,
-    longPollTimeoutMs: 60_000,
-    cacheSizePerShard: 4096,
-    queueAckIntervalMs: 30_000,
-    requestsPerTurn: 8,
-    maxBufferedTasks: 1000,
-    stickyPollerTimeoutMs: 10_000,
-    maxTransactionAttempts: 5,
-    timerLookaheadRealMs: 10_000,
-    queueConcurrency: 32,
-    historyPageSize: 1000,
-    errorLogIntervalMs: 10_000,
-  };
+export const ENGINE_DEFAULTS: Omit<
+  EngineOptions,
+  'cassandra' | 'clock' | 'stores' | 'log' | 'metricsPort' | 'limits' | 'transport'
+> = {
+  host: '127.0.0.1',
+  port: 7233,
+  store: 'memory',
+  numShards: 4,
+  shardIOConcurrency: 1,
+  timeScale: 1,
+  injectStoreLatencyMs: 0,
+  defaultRetentionMs: 24 * 3600_000,
+  longPollTimeoutMs: 60_000,
+  cacheSizePerShard: 4096,
+  queueAckIntervalMs: 30_000,
+  requestsPerTurn: 8,
+  maxBufferedTasks: 1000,
+  stickyPollerTimeoutMs: 10_000,
+  maxTransactionAttempts: 5,
+  timerLookaheadRealMs: 10_000,
+  queueConcurrency: 32,
+  historyPageSize: 1000,
+  errorLogIntervalMs: 10_000,
+};
 
 /** Options that cannot be used, all of them (a port that cannot be bound is one too). */
 export class EngineOptionsError extends Error {
@@ -144,7 +149,7 @@ export function validateEngineOptions(o: EngineOptions): string[] {
     problems.push(`inject-store-latency must be within [0, 10 s], got ${o.injectStoreLatencyMs} ms`);
   int(o.maxBufferedTasks, 'max-buffered-tasks', 1);
   int(o.errorLogIntervalMs, 'error-log-interval-ms', 1);
-  problems.push(...validateLimits(limitsOf(o)));
+  problems.push(...validateLimits(limitsOf(o)), ...validateTransport(transportOf(o)));
   int(o.stickyPollerTimeoutMs, 'sticky-poller-timeout-ms', 0);
   int(o.maxTransactionAttempts, 'max-transaction-attempts', 1);
   int(o.timerLookaheadRealMs, 'timer-lookahead-ms', 1);
@@ -156,4 +161,9 @@ export function validateEngineOptions(o: EngineOptions): string[] {
 /** The limits an engine applies: its options' overrides over Temporal's defaults. */
 export function limitsOf(o: Pick<EngineOptions, 'limits'>): EngineLimits {
   return { ...LIMIT_DEFAULTS, ...o.limits };
+}
+
+/** The transport bounds an engine applies: its options' overrides over the defaults. */
+export function transportOf(o: Pick<EngineOptions, 'transport'>): TransportOptions {
+  return { ...TRANSPORT_DEFAULTS, ...o.transport };
 }
