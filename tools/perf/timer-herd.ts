@@ -34,7 +34,7 @@ const tq = `herd-${randomUUID().slice(0, 8)}`;
 const call = <M extends Parameters<WorkflowServiceClient['call']>[0]>(
   m: M,
   req: Parameters<WorkflowServiceClient['call']>[1],
-) => client.call(m, req as never, { timeoutMs: 120_000 });
+) => client.call(m, req, { timeoutMs: 120_000 });
 
 /** Starts a workflow and answers its first task with `timers` StartTimer commands firing at `fireAtMs`. */
 async function holdTimers(id: string, timers: number, fireAtMs: number): Promise<void> {
