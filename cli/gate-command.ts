@@ -1,11 +1,11 @@
 /** `stampede gate`: pass or fail a result on thresholds and against a baseline; exit 0 pass, 99 fail, 2 usage. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import type { Argv, CommandModule } from 'yargs';
 import { UsageError } from '../bench/errors.js';
 import { bencherBmf, formatGate, githubBenchmark, junitXml, runGate } from '../reports/gate/gate.js';
 import { parseThreshold, type Threshold } from '../reports/gate/threshold.js';
 import { readResult } from '../result/read.js';
+import { ensureWritableFileDir } from '../result/out-dir.js';
 import { parseDurationMs } from '../result/units.js';
 import { show } from '../scenarios/sdk/show.js';
 import { addFlags, resolveRaw, type FlagDecls } from './flags/flag-decls.js';
@@ -61,9 +61,7 @@ function share(flag: string, raw: unknown, problems: string[]): number {
 
 function write(path: unknown, text: string): void {
   if (typeof path !== 'string') return;
-  const file = resolve(path);
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, text);
+  writeFileSync(ensureWritableFileDir(path, 'gate output'), text);
 }
 
 /** A gate that failed: its message only, exit 99 (k6's convention for failed thresholds). */

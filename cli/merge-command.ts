@@ -1,11 +1,12 @@
 /** `stampede merge`: combine the results of one run's segments into one result, interval log and report. */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { renderReport } from '../reports/html/render.js';
 import { mergeResults, type MergeInput } from '../reports/merge.js';
 import { HlogWriter } from '../result/hlog.js';
-import { readResult, resultFile } from '../result/read.js';
+import { readBoundedText, readResult, resultFile } from '../result/read.js';
+import { ensureWritableDir } from '../result/out-dir.js';
 import { addFlags, type FlagDecls } from './flags/flag-decls.js';
 
 const MERGE_FLAGS: FlagDecls = {
@@ -30,7 +31,7 @@ export const mergeCommand: CommandModule = {
       const file = resultFile(p);
       const result = readResult(file);
       const hlogPath = join(dirname(file), result.files.hlog ?? 'intervals.hlog');
-      return { result, hlog: existsSync(hlogPath) ? readFileSync(hlogPath, 'utf8') : undefined, source: p };
+      return { result, hlog: existsSync(hlogPath) ? readBoundedText(hlogPath, 'interval log') : undefined, source: p };
     });
     const { result, intervalHistograms, warnings } = mergeResults(inputs);
     const out = resolve(
@@ -38,7 +39,7 @@ export const mergeCommand: CommandModule = {
         ? args.out
         : join('results', `${new Date().toISOString().replace(/[:.]/g, '-')}-merged`),
     );
-    mkdirSync(out, { recursive: true });
+    ensureWritableDir(out, '--out', true);
     const hlog = new HlogWriter(
       join(out, 'intervals.hlog'),
       result.timing.t0Ms,

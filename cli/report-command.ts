@@ -1,10 +1,11 @@
 /** `stampede report`: one self-contained HTML report from one or more results (several overlay runs). */
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { renderReport } from '../reports/html/render.js';
 import { UsageError } from '../bench/errors.js';
 import { readResult } from '../result/read.js';
+import { ensureWritableFileDir } from '../result/out-dir.js';
 import type { ResultV1 } from '../result/schema.js';
 import { addFlags, type FlagDecls } from './flags/flag-decls.js';
 
@@ -58,8 +59,7 @@ export const reportCommand: CommandModule = {
           ? join(single, 'report.html')
           : join(dirname(single), 'report.html')
         : 'report.html';
-    const out = resolve(typeof args.output === 'string' ? args.output : defaultOut);
-    mkdirSync(dirname(out), { recursive: true });
+    const out = ensureWritableFileDir(typeof args.output === 'string' ? args.output : defaultOut, '--output');
     writeFileSync(out, renderReport(results));
     process.stdout.write(`${out}\n`);
   },

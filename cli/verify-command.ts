@@ -3,7 +3,7 @@
  * engine's API with --target — and check histories, mutable state against history, and the scenario's
  * invariants. Exit 0 when everything holds, 1 on any violation, 2 on usage errors.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
 import { openStoreReader, type CassandraOptions } from '../engine/index.js';
@@ -13,7 +13,7 @@ import { RunFailedError, UsageError } from '../bench/errors.js';
 import { addFlags, resolveRaw, type FlagDecls } from './flags/flag-decls.js';
 import { compileEngineFlags, ENGINE_FLAGS } from './flags/engine-flags.js';
 import { show } from '../scenarios/sdk/show.js';
-import { readResult, resultFile } from '../result/read.js';
+import { readExpected, readResult, resultFile } from '../result/read.js';
 import type { ResultV1 } from '../result/schema.js';
 import { compileOptions } from '../scenarios/sdk/option-specs.js';
 import { verifyThroughApi } from '../bench/verify/api-verify.js';
@@ -127,10 +127,7 @@ export const verifyCommand: CommandModule = {
     let expected = new Map<string, Record<string, number>>();
     if (result && typeof args.result === 'string' && result.files.expected) {
       const file = join(dirname(resultFile(args.result)), result.files.expected);
-      if (existsSync(file))
-        expected = new Map(
-          Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Record<string, number>>),
-        );
+      if (existsSync(file)) expected = readExpected(file);
     }
     const target = flags.target as string | undefined;
     const storeGiven = STORE_KEYS.some((k) => flags[k] !== undefined);

@@ -4,6 +4,8 @@
  */
 import type { Clock } from './clock.js';
 import type { Stores } from './persistence/store.js';
+import { LIMIT_DEFAULTS, validateLimits, type EngineLimits } from './limits.js';
+import { TRANSPORT_DEFAULTS, validateTransport, type TransportOptions } from './frontend/transport.js';
 
 export type StoreKind = 'memory' | 'cassandra';
 
@@ -37,8 +39,6 @@ export interface EngineOptions {
   defaultRetentionMs: number;
   /** Longest a long poll is held, ms. @default 60000 */
   longPollTimeoutMs: number;
-  /** Largest payload blob accepted, bytes. @default 2 MiB */
-  blobSizeLimitBytes: number;
   /** Cached runs per shard. @default 4096 */
   cacheSizePerShard: number;
   /** How often queues persist ack levels and range-delete completed tasks, ms. @default 30000 */
@@ -68,8 +68,18 @@ export interface EngineOptions {
   queueConcurrency: number;
   /** Events per page in poll responses and history reads. @default 1000 */
   historyPageSize: number;
-  /** Largest gRPC message received or sent, bytes. @default 64 MiB */
-  maxMessageBytes: number;
+  /**
+   * Temporal's limits (blob and history size, history count, pending activities/timers/children/signals/cancel
+   * requests per workflow, gRPC message size), each overriding its default in engine/limits.ts.
+   */
+  limits?: Partial<EngineLimits>;
+  /** Transport bounds (connection cap, idle and age timeouts, keepalive, streams), over engine/frontend/transport.ts's defaults. */
+  transport?: Partial<TransportOptions>;
+  /**
+   * Real ms per summary of failures in the log: the first failure of each class in an interval is logged in full,
+   * the rest counted (engine/log/error-log.ts). @default 10000
+   */
+  errorLogIntervalMs: number;
   /** A clock for tests (overrides timeScale). */
   clock?: Clock;
   /** Stores for tests, e.g. a fault-injecting wrapper (overrides store). */
@@ -78,7 +88,10 @@ export interface EngineOptions {
   log?: (line: string) => void;
 }
 
-export const ENGINE_DEFAULTS: Omit<EngineOptions, 'cassandra' | 'clock' | 'stores' | 'log' | 'metricsPort'> = {
+export const ENGINE_DEFAULTS: Omit<
+  EngineOptions,
+  'cassandra' | 'clock' | 'stores' | 'log' | 'metricsPort' | 'limits' | 'transport'
+> = {
   host: '127.0.0.1',
   port: 7233,
   store: 'memory',
@@ -88,7 +101,6 @@ export const ENGINE_DEFAULTS: Omit<EngineOptions, 'cassandra' | 'clock' | 'store
   injectStoreLatencyMs: 0,
   defaultRetentionMs: 24 * 3600_000,
   longPollTimeoutMs: 60_000,
-  blobSizeLimitBytes: 2 * 1024 * 1024,
   cacheSizePerShard: 4096,
   queueAckIntervalMs: 30_000,
   requestsPerTurn: 8,
@@ -98,7 +110,7 @@ export const ENGINE_DEFAULTS: Omit<EngineOptions, 'cassandra' | 'clock' | 'store
   timerLookaheadRealMs: 10_000,
   queueConcurrency: 32,
   historyPageSize: 1000,
-  maxMessageBytes: 64 * 1024 * 1024,
+  errorLogIntervalMs: 10_000,
 };
 
 /** Options that cannot be used, all of them (a port that cannot be bound is one too). */
@@ -136,11 +148,22 @@ export function validateEngineOptions(o: EngineOptions): string[] {
   if (!(o.injectStoreLatencyMs >= 0 && o.injectStoreLatencyMs <= 10_000))
     problems.push(`inject-store-latency must be within [0, 10 s], got ${o.injectStoreLatencyMs} ms`);
   int(o.maxBufferedTasks, 'max-buffered-tasks', 1);
+  int(o.errorLogIntervalMs, 'error-log-interval-ms', 1);
+  problems.push(...validateLimits(limitsOf(o)), ...validateTransport(transportOf(o)));
   int(o.stickyPollerTimeoutMs, 'sticky-poller-timeout-ms', 0);
   int(o.maxTransactionAttempts, 'max-transaction-attempts', 1);
   int(o.timerLookaheadRealMs, 'timer-lookahead-ms', 1);
   int(o.queueConcurrency, 'queue-concurrency', 1);
   int(o.historyPageSize, 'history-page-size', 1);
-  int(o.maxMessageBytes, 'max-message-bytes', 1024);
   return problems;
+}
+
+/** The limits an engine applies: its options' overrides over Temporal's defaults. */
+export function limitsOf(o: Pick<EngineOptions, 'limits'>): EngineLimits {
+  return { ...LIMIT_DEFAULTS, ...o.limits };
+}
+
+/** The transport bounds an engine applies: its options' overrides over the defaults. */
+export function transportOf(o: Pick<EngineOptions, 'transport'>): TransportOptions {
+  return { ...TRANSPORT_DEFAULTS, ...o.transport };
 }

@@ -3,6 +3,7 @@
  * (WorkflowService and the admin surface) and, when asked, Prometheus `/metrics`. The only module that knows which
  * backend is in use.
  */
+import { guardConnections, serverOptions } from './frontend/transport.js';
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
@@ -17,7 +18,13 @@ import { startMetricsServer } from './admin/prometheus.js';
 import { createMemoryStores } from './persistence/memory/index.js';
 import { createCassandraStores } from './persistence/cassandra/index.js';
 import type { Stores } from './persistence/store.js';
-import { ENGINE_DEFAULTS, EngineOptionsError, validateEngineOptions, type EngineOptions } from './options.js';
+import {
+  ENGINE_DEFAULTS,
+  EngineOptionsError,
+  transportOf,
+  validateEngineOptions,
+  type EngineOptions,
+} from './options.js';
 import { abandonServices, startServices, type EngineServices } from './services.js';
 import { Scheduler } from './schedules/scheduler.js';
 
@@ -112,21 +119,15 @@ function grpcServer(s: EngineServices): { server: grpc.Server; invoke: Engine['i
     namespaces: s.namespaces,
     visibility: s.visibility,
     clock: s.clock,
-    limits: { blobSizeLimitBytes: o.blobSizeLimitBytes },
+    limits: { ...s.limits, counters: s.limitCounters },
     serverVersion: `stampede-${ENGINE_VERSION}`,
   };
-  const server = new grpc.Server({
-    'grpc.max_receive_message_length': o.maxMessageBytes,
-    'grpc.max_send_message_length': o.maxMessageBytes,
-    // Nothing serves channelz here; with it on, grpc-js tracks every call and stream (closures, counters and clock
-    // reads per call on the hot path).
-    'grpc.enable_channelz': 0,
-  });
+  const server = new grpc.Server(serverOptions(transportOf(o), s.limits.maxMessageBytes));
   const rpcObserver: RpcObserver = {
     rpc: (method, code, latencyUs) =>
       s.rpcStats.record(method, grpc.status[code] ?? String(code), code === grpc.status.OK, latencyUs),
   };
-  addWorkflowService(server, fe, rpcObserver, o.requestsPerTurn, o.log);
+  addWorkflowService(server, fe, rpcObserver, o.requestsPerTurn, o.log ? s.errors : undefined);
   addAdminService(
     server,
     () => Promise.resolve(engineStats(s)),
@@ -160,6 +161,8 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
       return abandonServices(services, err);
     });
   }
+  if (!guardConnections(server, transportOf(o)))
+    log('transport: the listening servers of this grpc-js cannot be reached; no connection cap or handshake deadline');
   log(`stampede engine ${id} serving on ${o.host}:${port} (store ${stores.backend}, ${o.numShards} shards)`);
   let metrics: { port: number; server: HttpServer } | undefined;
   if (o.metricsPort !== undefined) {
@@ -201,6 +204,7 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
       matching.stop();
       const drained = await withDeadline(history.stop(), STOP_DRAIN_MS);
       if (!drained) log(`stopping: work still in flight after ${STOP_DRAIN_MS} ms was abandoned`);
+      services.errors.stop();
       const closed = await withDeadline(persistence.close(), STOP_CLOSE_MS);
       if (!closed) log(`stopping: the store's connections did not close within ${STOP_CLOSE_MS} ms`);
     },

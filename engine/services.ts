@@ -9,8 +9,10 @@ import { HistoryService } from './history/history-service.js';
 import { MatchingService } from './matching/matching-service.js';
 import { createPersistence, type Persistence } from './persistence/manager.js';
 import type { Stores } from './persistence/store.js';
-import type { EngineOptions } from './options.js';
 import { RpcStats } from './stats.js';
+import { ErrorLog } from './log/error-log.js';
+import { LimitCounters, type EngineLimits } from './limits.js';
+import { limitsOf, type EngineOptions } from './options.js';
 import { VisibilityStore } from './visibility/visibility-store.js';
 
 export interface EngineServices {
@@ -24,6 +26,11 @@ export interface EngineServices {
   readonly history: HistoryService;
   readonly namespaces: NamespaceRegistry;
   readonly rpcStats: RpcStats;
+  /** Temporal's limits as this engine applies them, and what they counted. */
+  readonly limits: EngineLimits;
+  readonly limitCounters: LimitCounters;
+  /** Failures of calls and tasks, logged as a rate-limited summary per class. */
+  readonly errors: ErrorLog;
   /** Epoch ms the services started. */
   readonly startedAt: number;
 }
@@ -37,6 +44,9 @@ export async function startServices(
   log: (line: string) => void,
 ): Promise<EngineServices> {
   const persistence: Persistence = createPersistence(stores, { injectLatencyMs: o.injectStoreLatencyMs });
+  const limits = limitsOf(o);
+  const limitCounters = new LimitCounters();
+  const errors = new ErrorLog(log, { intervalMs: o.errorLogIntervalMs, maxClasses: 64 });
   const visibility = new VisibilityStore();
   const matching = new MatchingService(persistence.tasks, {
     maxBufferedTasks: o.maxBufferedTasks,
@@ -59,11 +69,14 @@ export async function startServices(
       queueConcurrency: o.queueConcurrency,
       historyPageSize: o.historyPageSize,
       longPollTimeoutMs: o.longPollTimeoutMs,
+      limits,
+      limitCounters,
     },
     matching,
     visibility,
     id,
     log,
+    errors,
   );
   const namespaces = new NamespaceRegistry(persistence.namespaces, o.defaultRetentionMs);
   // After an outage the store may hold less than this engine caches: re-read it all before trusting memory again.
@@ -91,6 +104,9 @@ export async function startServices(
     history,
     namespaces,
     rpcStats: new RpcStats(),
+    errors,
+    limits,
+    limitCounters,
     startedAt: Date.now(),
   };
   try {

@@ -44,6 +44,7 @@ export const COUNTER = {
   iterations: 'iterations',
   iterationsFailed: 'iterations_failed',
   dropped: 'dropped',
+  skipped: 'skipped',
   workflowsStarted: 'workflows_started',
   /** Start calls the engine answered UNAVAILABLE and the starter sent again with the same request id (as the SDKs do). */
   startRetries: 'start_retries',
@@ -119,6 +120,11 @@ const CATALOGUE: Record<OpName | MetricName | CounterName, CatalogueEntry> = {
   iterations: { unit: 'count', group: 'generator', describe: 'iterations of the schedule run' },
   iterations_failed: { unit: 'count', group: 'generator', describe: 'iterations whose scenario code threw' },
   dropped: { unit: 'count', group: 'generator', describe: 'iterations dropped at the in-flight cap' },
+  skipped: {
+    unit: 'count',
+    group: 'generator',
+    describe: 'iterations skipped, never started, because the generator fell more than 1 s behind its schedule',
+  },
   workflows_started: { unit: 'count', group: 'workflow', describe: 'workflows started by the starters' },
   start_retries: {
     unit: 'count',

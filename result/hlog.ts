@@ -5,6 +5,8 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import * as hdr from 'hdr-histogram-js';
+import { RESULT_BOUNDS } from './bounds.js';
+import { ResultFileError } from './errors.js';
 import { decodeHistogram, type Histogram, type LatencyKind, type OpLatencies } from './histogram.js';
 
 /** The .hlog tag of an operation's histogram of one latency kind. */
@@ -26,6 +28,7 @@ export function tagOp(into: Map<string, Histogram>, op: string, histograms: OpLa
 export class HlogWriter {
   private readonly stream: WriteStream;
   private readonly writer: hdr.HistogramLogWriter;
+  private failure: Error | undefined;
 
   constructor(
     path: string,
@@ -33,6 +36,10 @@ export class HlogWriter {
     comment: string,
   ) {
     this.stream = createWriteStream(path, { encoding: 'utf8' });
+    // A write that fails (disk full, folder removed) is reported by close(), never as an unhandled 'error' event.
+    this.stream.on('error', (err) => {
+      this.failure ??= err;
+    });
     this.writer = new hdr.HistogramLogWriter((line) => this.stream.write(line));
     this.writer.outputComment(comment);
     this.writer.outputLogFormatVersion();
@@ -51,6 +58,10 @@ export class HlogWriter {
 
   close(): Promise<void> {
     return new Promise((resolve, reject) => {
+      if (this.failure || this.stream.destroyed) {
+        reject(this.failure ?? new Error('the interval log could not be written'));
+        return;
+      }
       this.stream.end((err?: Error | null) => (err ? reject(err) : resolve()));
     });
   }
@@ -69,14 +80,21 @@ export function readHlog(text: string): { startSec: number; durationSec: number;
       rest = rest.slice(comma + 1);
     }
     const [start, duration, , b64] = rest.split(',');
-    if (start === undefined || duration === undefined || b64 === undefined)
-      throw new Error(`malformed hlog line: ${line.slice(0, 60)}`);
-    out.push({
-      startSec: Number(start),
-      durationSec: Number(duration),
-      tag,
-      histogram: decodeHistogram(b64),
-    });
+    const startSec = Number(start);
+    const durationSec = Number(duration);
+    // A corrupt or hostile log is a usage error naming the line, never a crash (merge reads logs it did not write).
+    const bad = (why: string): ResultFileError =>
+      new ResultFileError(`malformed interval log line (${why}): ${JSON.stringify(line.slice(0, 60))}`);
+    if (b64 === undefined || tag.length > 200) throw bad('expected [Tag=..,]start,duration,max,histogram');
+    if (!(startSec >= 0 && startSec < 1e7 && durationSec >= 0 && durationSec < 1e7)) throw bad('start or length');
+    if (b64.length > RESULT_BOUNDS.maxHistogramChars) throw bad('histogram too large');
+    let histogram: Histogram;
+    try {
+      histogram = decodeHistogram(b64);
+    } catch {
+      throw bad('not an encoded HdrHistogram');
+    }
+    out.push({ startSec, durationSec, tag, histogram });
   }
   return out;
 }

@@ -200,3 +200,32 @@ it('stops within its bound when the store never finishes closing', async () => {
   // The bound is engine/server.ts's: 1 s for the metrics server, 2 s for gRPC, 5 s of draining, 3 s for the store.
   expect(Date.now() - t0).toBeLessThan(12_000);
 });
+
+it('during an outage the log holds a summary per error class and interval, not one line per failed call', async () => {
+  const s = switchable();
+  const lines: string[] = [];
+  t = await testEngine({ stores: s.stores, numShards: 1, log: (l) => lines.push(l), errorLogIntervalMs: 1000 });
+  const e = t;
+  await start(e, 'before');
+  const before = lines.length;
+  s.down = true;
+  const codes = await Promise.all(Array.from({ length: 300 }, (_, i) => code(start(e, `during-${i}`))));
+  expect(codes.every((c) => c === grpc.status.UNAVAILABLE)).toBe(true);
+  // The summary comes when the interval ends: it counts every failed call, by method and status.
+  await expect
+    .poll(
+      () =>
+        lines.slice(before).find((l) => /failures in the last 1 s: \d+ × StartWorkflowExecution UNAVAILABLE/.test(l)),
+      {
+        timeout: 5000,
+      },
+    )
+    .toBeDefined();
+  const logged = lines.slice(before);
+  const summary = logged.find((l) => l.includes('× StartWorkflowExecution UNAVAILABLE')) ?? '';
+  expect(Number(/(\d+) × StartWorkflowExecution UNAVAILABLE/.exec(summary)?.[1])).toBe(300);
+  // 300 failed calls: the outage notice, the first failure of each class in full, and the summary; nothing per call.
+  expect(logged.filter((l) => l.startsWith('StartWorkflowExecution UNAVAILABLE:'))).toHaveLength(1);
+  expect(logged.length).toBeLessThan(10);
+  s.down = false;
+});

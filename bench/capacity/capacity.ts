@@ -6,7 +6,7 @@
  * partial.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startEngine, type Engine, type EngineStats } from '../../engine/index.js';
@@ -18,6 +18,7 @@ import type { CapacityResult, CapacityStep, ResultV1 } from '../../result/schema
 import { embeddedEngineOptions } from '../run/embedded-engine.js';
 import { compileOptions } from '../../scenarios/sdk/option-specs.js';
 import { formatDuration } from '../../result/units.js';
+import { ensureWritableDir } from '../../result/out-dir.js';
 import { assembleCapacity } from './assemble.js';
 import { formatCapacitySummary, formatStepLine } from './format.js';
 import { judgeStep } from './judge.js';
@@ -109,7 +110,7 @@ class Search {
     // memory store starts empty with each engine, so each step gets a fresh one.
     let shared: Engine | undefined;
     try {
-      mkdirSync(join(this.outDir, 'steps'), { recursive: true });
+      ensureWritableDir(join(this.outDir, 'steps'), '--out', true);
       if (!base.target && (base.engine.store ?? 'memory') !== 'memory')
         shared = await startEngine({ ...embeddedEngineOptions(base, suggestedScale), host: '127.0.0.1', port: 0 });
       return await this.search(closes, shared);

@@ -3,7 +3,7 @@ import { parseDurationMs } from '../../result/units.js';
 import { planConstantArrivalRate } from './constant-arrival-rate.js';
 import { planConstantConcurrency } from './constant-concurrency.js';
 import { parseStages, planRampingArrivalRate } from './ramping-arrival-rate.js';
-import { closedShare, openIndices, type OpenSchedule } from './schedule.js';
+import { closedShare, nextDueIndex, openIndices, remainingIndices, type OpenSchedule } from './schedule.js';
 
 function indicesOf(s: OpenSchedule, first: number, stride: number): number[] {
   const out: number[] = [];
@@ -93,5 +93,27 @@ describe('constant-concurrency', () => {
     }
     expect(vus).toBe(10);
     expect(its).toBe(103);
+  });
+});
+
+describe('a generator that fell behind skips ahead, never replays the schedule late', () => {
+  const s = planConstantArrivalRate({ ratePerSec: 1_000_000, durationMs: 3000, warmupMs: 0, iterations: undefined });
+  if (Array.isArray(s)) throw new Error(s.join());
+
+  it('finds the first index of a partition due at or after a time, and the indices skipped are exact', () => {
+    // Partition 1 of 4 (indices 1, 5, 9, ...), 1.5 s late at k = 1: the next due is the first index >= 1.5e6.
+    const next = nextDueIndex(s, 1, 4, 1500);
+    expect(next).toBe(1_500_001);
+    expect(s.offsetMs(next as number)).toBeGreaterThanOrEqual(1500);
+    expect(s.offsetMs((next as number) - 4)).toBeLessThan(1500);
+    // Past the end of the schedule there is nothing left to run.
+    expect(nextDueIndex(s, 1, 4, 3000)).toBeUndefined();
+  });
+
+  it('counts what is left of a partition, whatever its size', () => {
+    expect(remainingIndices(s, 0, 1)).toBe(3_000_000);
+    expect(remainingIndices(s, 1, 4)).toBe(750_000);
+    expect(remainingIndices(s, 2_999_999, 1)).toBe(1);
+    expect(remainingIndices(s, 3_000_000, 1)).toBe(0);
   });
 });

@@ -51,3 +51,31 @@ export function closedShare(s: ClosedSchedule, p: Partition): { vus: number; ite
     iterations: s.totalIterations === undefined ? undefined : share(s.totalIterations, index, parts),
   };
 }
+
+/** The least n >= 0 for which `pred(n)` holds, for a predicate that stays true once it is (exponential, then binary search). */
+function leastTrue(pred: (n: number) => boolean): number {
+  if (pred(0)) return 0;
+  let hi = 1;
+  while (!pred(hi)) hi *= 2;
+  let lo = hi / 2;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (pred(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/**
+ * The first index of this partition (k + n * stride) whose intended start is at or after `atMs`, or undefined
+ * when the schedule ends before (offsets only grow with the index).
+ */
+export function nextDueIndex(schedule: OpenSchedule, k: number, stride: number, atMs: number): number | undefined {
+  const next = k + stride * leastTrue((n) => (schedule.offsetMs(k + n * stride) ?? Infinity) >= atMs);
+  return schedule.offsetMs(next) === undefined ? undefined : next;
+}
+
+/** Indices of this partition from k (included) to the schedule's end. */
+export function remainingIndices(schedule: OpenSchedule, k: number, stride: number): number {
+  return leastTrue((n) => schedule.offsetMs(k + n * stride) === undefined);
+}

@@ -86,7 +86,12 @@ export function assembleResult(r: RunRecord): ResultV1 {
     counters: Object.fromEntries(r.totals.counters),
     errors: Object.fromEntries(r.totals.errors),
     intervals: r.intervals,
-    health: generatorHealth(r.intervals, r.totals.counters.get(COUNTER.dropped) ?? 0, r.peakRssBytes),
+    health: generatorHealth(
+      r.intervals,
+      r.totals.counters.get(COUNTER.dropped) ?? 0,
+      r.totals.counters.get(COUNTER.skipped) ?? 0,
+      r.peakRssBytes,
+    ),
     ...(r.engineStats ? { engine: r.engineStats } : {}),
     ...(r.contention ? { contention: r.contention } : {}),
     verification: r.verification,
@@ -101,7 +106,12 @@ export function assembleResult(r: RunRecord): ResultV1 {
 }
 
 /** Saturation: a generator thread busy > 90 % of an interval, or iterations starting > 10 ms late, says so. */
-function generatorHealth(intervals: IntervalResult[], dropped: number, peakRss: number): ResultV1['health'] {
+function generatorHealth(
+  intervals: IntervalResult[],
+  dropped: number,
+  skipped: number,
+  peakRss: number,
+): ResultV1['health'] {
   const measured = intervals.filter((i) => i.phase !== 'warmup');
   const maxElu = Math.max(0, ...measured.map((i) => i.health.maxElu));
   const lag = Math.max(0, ...measured.map((i) => i.health.scheduleLagMaxUs));
@@ -118,9 +128,13 @@ function generatorHealth(intervals: IntervalResult[], dropped: number, peakRss: 
       `iterations started > 10 ms behind schedule in ${late} intervals (max ${Math.round(lag / 1000)} ms): the generator could not keep the rate`,
     );
   if (dropped > 0) warnings.push(`${dropped} iterations dropped at the in-flight cap: the target did not keep up`);
+  if (skipped > 0)
+    warnings.push(
+      `${skipped} iterations skipped: the generator fell more than 1 s behind its schedule and did not replay it late; lower the rate or add --starters`,
+    );
   const cpu = measured.map((i) => i.health.processCpuCores);
   return {
-    saturated: busy > 0 || late > measured.length * 0.1,
+    saturated: busy > 0 || late > measured.length * 0.1 || skipped > 0,
     warnings,
     maxElu,
     eventLoopDelayP99Us: eld,

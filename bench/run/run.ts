@@ -4,12 +4,13 @@
  * interval log and report.html. Orchestration only: plan.ts decides what runs, thread-inits.ts describes the
  * threads, assemble-result.ts builds the result. Returns the result; the CLI turns its verdict into an exit code.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Engine } from '../../engine/index.js';
 import { renderReport } from '../../reports/html/render.js';
 import { COUNTER } from '../../result/catalogue.js';
 import { HlogWriter } from '../../result/hlog.js';
+import { ensureWritableDir } from '../../result/out-dir.js';
 import type { IntervalResult, Phase, ResultV1, Verification } from '../../result/schema.js';
 import { EngineAdminClient } from '../client/admin-client.js';
 import { WorkflowServiceClient } from '../client/workflow-service.js';
@@ -82,6 +83,8 @@ async function run(
   hooks: RunHooks,
 ): Promise<{ result: ResultV1; outDir: string }> {
   const plan = planRun(o);
+  // Refused before the engine starts: results that cannot be written would be found out only at the end.
+  ensureWritableDir(plan.outDir, '--out', false);
   let engine: Engine | undefined = hooks.engine;
   let target = o.target ?? hooks.engine?.address;
   if (!target) {
@@ -138,7 +141,7 @@ class Run {
     const { o, plan, coordinator } = this;
     const { serverVersion, retentionVirtualMs } = await this.connect();
     // Made only once the target answers, so a run that cannot start leaves no empty folder behind.
-    mkdirSync(plan.outDir, { recursive: true });
+    ensureWritableDir(plan.outDir, '--out', true);
     // Engine counters for every interval: in-process when embedded, over the admin surface otherwise.
     const admin = this.engine ? undefined : new EngineAdminClient(this.target);
     this.sampler = new EngineSampler(this.engine, admin, o.intervalMs);

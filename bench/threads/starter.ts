@@ -8,7 +8,9 @@ import { compileOptions } from '../../scenarios/sdk/option-specs.js';
 import { planSchedule } from '../executors/index.js';
 import {
   closedShare,
+  nextDueIndex,
   openIndices,
+  remainingIndices,
   type ClosedSchedule,
   type OpenSchedule,
   type Partition,
@@ -19,6 +21,9 @@ import { EagerActivitySlots } from './activity-task.js';
 import { starterContext, type EagerWorker } from './starter-context.js';
 import { handleWorkflowTask, type WorkerContext } from './answer-workflow-task.js';
 import { COUNTER, ERROR_SOURCE, METRIC } from '../../result/catalogue.js';
+
+/** How far behind its schedule the open-model loop may run before overdue iterations are skipped. */
+const MAX_LAG_MS = 1000;
 
 /** Eager workflow tasks (and, separately, eager activities) a starter thread runs at once. */
 const EAGER_SLOTS = 64;
@@ -121,9 +126,21 @@ async function runOpen(
     const offset = schedule.offsetMs(k);
     if (offset === undefined) break;
     const due = t0 + offset;
-    const wait = due - nowMs();
+    const now = nowMs();
+    const wait = due - now;
     if (wait > 1) {
       await sleep(Math.min(wait, 250));
+      continue;
+    }
+    // Fallen behind (the generator could not keep the rate): the schedule is not replayed late — what is more
+    // than MAX_LAG_MS overdue is skipped and counted, and nothing starts after the schedule's end, so a run ends
+    // at its duration plus the drain whatever the rate.
+    if (-wait > MAX_LAG_MS || now - t0 > schedule.endMs + MAX_LAG_MS) {
+      const next = now - t0 > schedule.endMs ? undefined : nextDueIndex(schedule, k, stride, now - t0);
+      const skipped = next === undefined ? remainingIndices(schedule, k, stride) : (next - k) / stride;
+      rt.recorder.count(COUNTER.skipped, skipped);
+      if (next === undefined) break;
+      k = next;
       continue;
     }
     const lagUs = Math.max(0, -wait * 1000);

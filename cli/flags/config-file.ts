@@ -4,7 +4,7 @@
  * (STAMPEDE_*) < flags, and every problem names where the offending value came from: the file, the line and the
  * key, or the environment variable. Relative paths inside a file are relative to the current directory, as flags.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { OptionSpecs } from '../../scenarios/sdk/option-specs.js';
 import { envName, fromEnv, kebab, nearest, type FlagDecl, type FlagDecls, type RawSources } from './flag-decls.js';
@@ -47,16 +47,71 @@ function kind(v: unknown): string {
   return typeof v === 'string' ? `"${v}"` : show(v);
 }
 
+/**
+ * Bounds on a config file, checked before it is parsed: a config file is a page of options, and a hostile one (200
+ * KB of nested `[` once exhausted V8's heap in the YAML parser; an alias bomb expands exponentially) must get one
+ * line, not a crash.
+ */
+export const CONFIG_BOUNDS = { maxBytes: 1024 * 1024, maxDepth: 64, maxAliasCount: 100 } as const;
+
+/**
+ * The deepest nesting of a YAML or JSON text: flow brackets outside quotes and comments, and block nesting by
+ * indentation and `- ` markers (a level costs at least one column, so columns bound the depth). A first pass
+ * that sees every character once, so that the parser never meets a text nested past the bound.
+ */
+export function nestingDepth(text: string): number {
+  let max = 0;
+  let depth = 0;
+  let quote: string | undefined;
+  let lineStart = true;
+  let blockColumns = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    if (c === '\n') {
+      lineStart = true;
+      blockColumns = 0;
+      continue;
+    }
+    if (lineStart) {
+      if (c === ' ' || c === '\t' || ((c === '-' || c === '?') && /\s/.test(text[i + 1] ?? '\n'))) {
+        blockColumns += 1;
+        max = Math.max(max, Math.ceil(blockColumns / 2));
+        continue;
+      }
+      lineStart = false;
+    }
+    if (quote) {
+      if (c === '\\' && quote === '"') i += 1;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1] as string))) {
+      while (i + 1 < text.length && text[i + 1] !== '\n') i += 1;
+    } else if (c === '[' || c === '{') max = Math.max(max, ++depth);
+    else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return max;
+}
+
 /** Reads and parses a config file; problems name the file (and the line of a syntax error). */
 export function readConfigFile(path: string): { file?: ConfigFile; problems: string[] } {
   if (path.trim() === '') return { problems: ['--config needs a file name'] };
   const where = `config file ${path}`;
   let text: string;
   try {
+    const size = statSync(path).size;
+    if (size > CONFIG_BOUNDS.maxBytes)
+      return {
+        problems: [`${where}: ${size} bytes is more than a config file holds (at most ${CONFIG_BOUNDS.maxBytes})`],
+      };
     text = readFileSync(path, 'utf8');
   } catch (err) {
     return { problems: [`${where}: cannot read it (${readProblem(err)})`] };
   }
+  if (text.length > CONFIG_BOUNDS.maxBytes)
+    return { problems: [`${where}: more than a config file holds (at most ${CONFIG_BOUNDS.maxBytes} bytes)`] };
+  const depth = nestingDepth(text);
+  if (depth > CONFIG_BOUNDS.maxDepth)
+    return { problems: [`${where}: nested ${depth} levels deep (at most ${CONFIG_BOUNDS.maxDepth})`] };
   const json = /\.json$/i.test(path);
   if (json) {
     try {
@@ -83,12 +138,12 @@ export function readConfigFile(path: string): { file?: ConfigFile; problems: str
     return { file: { path, values: {}, lines: {} }, problems: [] };
   }
   if (!isMap(top)) {
-    const got = isSeq(top) ? 'a list' : kind(doc.toJS());
+    const got = isSeq(top) ? 'a list' : kind(doc.toJS({ maxAliasCount: CONFIG_BOUNDS.maxAliasCount }));
     return { problems: [`${where}: expected a mapping of option names to values, got ${got}`] };
   }
   let values: Record<string, unknown>;
   try {
-    values = doc.toJS() as Record<string, unknown>;
+    values = doc.toJS({ maxAliasCount: CONFIG_BOUNDS.maxAliasCount }) as Record<string, unknown>;
   } catch (err) {
     return { problems: [`${where}: ${err instanceof Error ? err.message : String(err)}`] };
   }

@@ -2,7 +2,7 @@
 import type { RunOptions } from '../../bench/run/run-options.js';
 import { EXECUTORS, type ExecutorName } from '../../bench/executors/index.js';
 import { parseStages, type Stage } from '../../bench/executors/ramping-arrival-rate.js';
-import { parseDurationMs, parseRatePerSec } from '../../result/units.js';
+import { formatDuration, parseDurationMs, parseRatePerSec } from '../../result/units.js';
 import { compileEngineFlags } from './engine-flags.js';
 import type { FlagDecls } from './flag-decls.js';
 import { show } from '../../scenarios/sdk/show.js';
@@ -129,6 +129,38 @@ export const RUN_FLAGS = {
   report: { type: 'boolean', default: true, describe: 'write report.html (--no-report to skip)', group: O },
 } satisfies FlagDecls;
 
+const DAY_MS = 86_400_000;
+const MAX_RUN_MS = 30 * DAY_MS;
+const MIN_INTERVAL_MS = 100;
+const THREAD_WHY = 'each thread is a V8 isolate of ~10 MB or more; a few per core saturate the machine';
+
+/**
+ * The bounds of `stampede run`: what a machine can hold, so that an absurd value is refused with its reason instead
+ * of exhausting memory or never ending (--concurrency 10000000 once ignored SIGINT for minutes while it spawned).
+ */
+export const RUN_BOUNDS = {
+  maxRatePerSec: 10_000_000,
+  maxSegments: 10_000,
+  counts: {
+    concurrency: { max: 100_000, why: 'each virtual user holds a loop and its calls in memory' },
+    maxInFlight: { max: 1_000_000, why: 'each iteration in flight holds its calls in memory' },
+    connections: { max: 1_000_000, why: 'each iteration in flight holds its calls in memory' },
+    starters: { max: 64, why: THREAD_WHY },
+    pollers: { max: 64, why: THREAD_WHY },
+    workflowPollers: { max: 10_000, why: 'each poll holds a call open on the target' },
+    activityPollers: { max: 10_000, why: 'each poll holds a call open on the target' },
+    verifySample: { max: 1_000_000, why: 'each history is read back in full' },
+    iterations: { max: Number.MAX_SAFE_INTEGER, why: 'the largest exact integer' },
+    seed: { max: 2 ** 32 - 1, why: 'a 32-bit seed' },
+  } as Record<string, { max: number; why: string } | undefined>,
+  durationsMs: {
+    duration: { ms: MAX_RUN_MS, why: 'longer than a timer can wait; run a soak as several runs' },
+    warmup: { ms: DAY_MS, why: 'a warm-up longer than a day is a run of its own' },
+    drainTimeout: { ms: DAY_MS, why: 'a drain longer than a day is a stuck run' },
+    interval: { ms: 3_600_000, why: 'a run reports at least once an hour' },
+  } as Record<string, { ms: number; why: string } | undefined>,
+};
+
 export function compileRunOptions(
   raw: Record<string, unknown>,
   given: (name: string) => boolean,
@@ -142,18 +174,32 @@ export function compileRunOptions(
       problems.push(`--${flag} must be a ${allowZero ? '' : 'positive '}duration like 30s, got ${show(raw[name])}`);
       return 0;
     }
+    const max = RUN_BOUNDS.durationsMs[name];
+    if (max !== undefined && ms > max.ms) {
+      problems.push(`--${flag} must be at most ${formatDuration(max.ms)} (${max.why}), got ${show(raw[name])}`);
+      return 0;
+    }
     return ms;
   };
   const int = (name: string, flag: string, min: number): number => {
     const v = Number(raw[name]);
+    const max = RUN_BOUNDS.counts[name];
     if (!Number.isInteger(v) || v < min)
       problems.push(`--${flag} must be an integer >= ${min}, got ${show(raw[name])}`);
+    else if (max !== undefined && v > max.max)
+      problems.push(
+        `--${flag} must be at most ${max.max.toLocaleString('en-US')} (${max.why}), got ${show(raw[name])}`,
+      );
     return v;
   };
 
   const rate = parseRatePerSec(show(raw.rate));
   if (rate === undefined || !(rate > 0))
     problems.push(`--rate must be a positive number of iterations per second, got ${show(raw.rate)}`);
+  else if (rate > RUN_BOUNDS.maxRatePerSec)
+    problems.push(
+      `--rate must be at most ${RUN_BOUNDS.maxRatePerSec.toLocaleString('en-US')}/s (more than one machine generates; split with --segment), got ${show(raw.rate)}`,
+    );
   const startRate = parseRatePerSec(show(raw.startRate));
   if (startRate === undefined || startRate < 0) problems.push(`--start-rate must be >= 0, got ${show(raw.startRate)}`);
   const executor = show(raw.executor) as ExecutorName;
@@ -162,6 +208,11 @@ export function compileRunOptions(
     const parsed = parseStages(show(raw.stages), parseDurationMs);
     if (typeof parsed === 'string') problems.push(`--stages: ${parsed}`);
     else stages = parsed;
+    const stagesMs = stages.reduce((sum, st) => sum + st.durationMs, 0);
+    if (stagesMs > MAX_RUN_MS)
+      problems.push(`--stages must last at most ${formatDuration(MAX_RUN_MS)} in all, got ${formatDuration(stagesMs)}`);
+    if (stages.some((st) => st.targetPerSec > RUN_BOUNDS.maxRatePerSec))
+      problems.push(`--stages rates must be at most ${RUN_BOUNDS.maxRatePerSec.toLocaleString('en-US')}/s`);
   } else if (executor === 'ramping-arrival-rate') {
     problems.push('--executor ramping-arrival-rate needs --stages, e.g. --stages 30s:100,1m:500');
   }
@@ -169,13 +220,17 @@ export function compileRunOptions(
   // With only --iterations given, the count bounds the run, not the default duration.
   const durationMs = iterations !== undefined && !given('duration') ? Infinity : dur('duration', 'duration', false);
   const intervalMs = dur('interval', 'interval', false);
+  if (intervalMs > 0 && intervalMs < MIN_INTERVAL_MS)
+    problems.push(
+      `--interval must be at least ${MIN_INTERVAL_MS}ms (each interval is a message from every thread), got ${show(raw.interval)}`,
+    );
   let warmupMs = dur('warmup', 'warmup', true);
   // Warm-up ends on an interval boundary so that no interval mixes warm-up and measurement.
   if (intervalMs > 0) warmupMs = Math.ceil(warmupMs / intervalMs) * intervalMs;
   const segMatch = /^(\d+)\/(\d+)$/.exec(show(raw.segment));
   const segment = segMatch ? { index: Number(segMatch[1]), count: Number(segMatch[2]) } : { index: 0, count: 1 };
-  if (!segMatch || segment.count < 1 || segment.index >= segment.count) {
-    problems.push(`--segment must be i/n with 0 <= i < n, got ${show(raw.segment)}`);
+  if (!segMatch || segment.count < 1 || segment.index >= segment.count || segment.count > RUN_BOUNDS.maxSegments) {
+    problems.push(`--segment must be i/n with 0 <= i < n <= ${RUN_BOUNDS.maxSegments}, got ${show(raw.segment)}`);
   }
   const target = raw.target === undefined ? undefined : show(raw.target);
   if (target !== undefined && !/^[^\s:]+:\d{1,5}$/.test(target))

@@ -5,6 +5,7 @@
  */
 import type { EngineServices } from '../services.js';
 import type { MetricsSource } from './prometheus.js';
+import { limitEntries } from '../limits.js';
 
 /** CPU time of the whole process (every thread), in seconds. */
 function cpuSeconds(): number {
@@ -56,6 +57,26 @@ export function engineMetrics(s: EngineServices): MetricsSource {
           help: 'Tasks written to a task queue backlog.',
           value: m.persisted,
         },
+        stampede_limit_blob_size_warnings_total: {
+          help: 'Payloads accepted above limit.blobSize.warn.',
+          value: s.limitCounters.blobSizeWarnings,
+        },
+        stampede_limit_history_size_warnings_total: {
+          help: 'Workflow updates whose history was above limit.historySize.warn.',
+          value: s.limitCounters.historySizeWarnings,
+        },
+        stampede_limit_history_count_warnings_total: {
+          help: 'Workflow updates whose history was above limit.historyCount.warn.',
+          value: s.limitCounters.historyCountWarnings,
+        },
+        stampede_limit_history_terminations_total: {
+          help: 'Runs terminated for passing limit.historySize.error or limit.historyCount.error.',
+          value: s.limitCounters.historyLimitTerminations,
+        },
+        stampede_limit_pending_failures_total: {
+          help: 'Workflow tasks failed for reaching a pending activity/timer/child/signal/cancel-request limit.',
+          value: s.limitCounters.pendingLimitFailures,
+        },
         stampede_process_cpu_seconds_total: {
           help: 'User and system CPU time of the engine process, seconds (rate() = cores busy).',
           value: cpuSeconds(),
@@ -85,6 +106,12 @@ export function engineMetrics(s: EngineServices): MetricsSource {
         stampede_visibility_records: [{ help: 'Runs in the visibility store.', value: s.visibility.size() }],
         stampede_process_resident_memory_bytes: [{ help: 'Resident set size of the engine process.', value: mem.rss }],
         stampede_process_heap_used_bytes: [{ help: 'V8 heap in use.', value: mem.heapUsed }],
+        // Each limit as configured, labelled with its key in Temporal's dynamic config (engine/limits.ts).
+        stampede_limit: limitEntries(s.limits).map(({ key, value }) => ({
+          help: "The engine's limits, by their key in Temporal's dynamic config.",
+          value,
+          labels: { key },
+        })),
       };
     },
   };

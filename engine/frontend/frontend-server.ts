@@ -3,6 +3,7 @@
  * deadline and cancellation into a CallContext, maps errors through the status table, and counts every call.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { ErrorLog } from '../log/error-log.js';
 import type { CallContext, Frontend } from './handler.js';
 import { HANDLERS, OPERATOR_HANDLERS, type AnyHandler } from './handlers/index.js';
 import {
@@ -77,11 +78,11 @@ export function addWorkflowService(
   observer: RpcObserver,
   /** Requests handled per event-loop turn before the replies so far are written (see TurnBudget). */
   requestsPerTurn: number,
-  /** Verbose log: failures that are the engine's or its store's (INTERNAL, UNAVAILABLE), with their message. */
-  log?: (line: string) => void,
+  /** Failures that are the engine's or its store's (INTERNAL, UNAVAILABLE), summarized per method and status. */
+  errors?: Pick<ErrorLog, 'report'>,
 ): void {
   const turns = new TurnBudget(requestsPerTurn);
-  const bind = { fe, observer, turns, log };
+  const bind = { fe, observer, turns, errors };
   server.addService(workflowServiceDefinition, serviceImpl(WORKFLOW_SERVICE, workflowServiceMethods, HANDLERS, bind));
   server.addService(
     operatorServiceDefinition,
@@ -97,8 +98,8 @@ function serviceImpl(
     fe,
     observer,
     turns,
-    log,
-  }: { fe: Frontend; observer: RpcObserver; turns: TurnBudget; log?: (line: string) => void },
+    errors,
+  }: { fe: Frontend; observer: RpcObserver; turns: TurnBudget; errors?: Pick<ErrorLog, 'report'> },
 ): grpc.UntypedServiceImplementation {
   const impl: grpc.UntypedServiceImplementation = {};
   for (const { name } of methods) {
@@ -157,8 +158,8 @@ function serviceImpl(
             replied = true;
             const se = toServiceError(err);
             finish(se.code ?? grpc.status.INTERNAL);
-            if (log && (se.code === grpc.status.INTERNAL || se.code === grpc.status.UNAVAILABLE))
-              log(`${name}: ${grpc.status[se.code]} ${se.details ?? ''}`);
+            if (errors && (se.code === grpc.status.INTERNAL || se.code === grpc.status.UNAVAILABLE))
+              errors.report(`${name} ${grpc.status[se.code]}`, se.details ?? '');
             callback(se);
           },
         );

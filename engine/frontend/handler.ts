@@ -6,6 +6,7 @@ import type { MatchingService } from '../matching/matching-service.js';
 import type { Scheduler } from '../schedules/scheduler.js';
 import type { VisibilityStore } from '../visibility/visibility-store.js';
 import type { NamespaceRegistry } from './namespace-registry.js';
+import type { EngineLimits, LimitCounters } from '../limits.js';
 
 export interface CallContext {
   /** Epoch ms of the client's gRPC deadline, if it set one. */
@@ -21,9 +22,9 @@ export interface CallContext {
   onCancel(fn: () => void): () => void;
 }
 
-export interface FrontendLimits {
-  /** Largest single payload blob accepted (Temporal's BlobSizeLimitError, default 2 MiB). */
-  blobSizeLimitBytes: number;
+/** The limits the frontend applies (engine/limits.ts), and where it counts what came near them. */
+export interface FrontendLimits extends EngineLimits {
+  counters: LimitCounters;
 }
 
 export interface Frontend {

@@ -283,20 +283,28 @@ export function checkDurations(typeName: string, message: object | null | undefi
 // ---------------------------------------------------------------------------------------------------------------
 // Sizes.
 
-export function checkPayloads(payloads: IPayloads | null | undefined, limitBytes: number, what = 'Blob'): void {
+/** The blob limits (engine/limits.ts): refused over the error limit, counted over the warn limit. */
+export interface BlobLimits {
+  blobSizeErrorBytes: number;
+  blobSizeWarnBytes: number;
+  counters?: { blobSizeWarnings: number };
+}
+
+export function checkPayloads(payloads: IPayloads | null | undefined, limits: BlobLimits, what = 'Blob'): void {
   if (!payloads?.payloads) return;
   let size = 0;
   for (const p of payloads.payloads) size += p.data?.length ?? 0;
-  if (size > limitBytes) throw new InvalidArgumentError(`${what} data size exceeds limit.`);
+  if (size > limits.blobSizeErrorBytes) throw new InvalidArgumentError(`${what} data size exceeds limit.`);
+  if (size > limits.blobSizeWarnBytes && limits.counters) limits.counters.blobSizeWarnings += 1;
 }
 
 /** A map of Payloads (a marker's details): each entry against the blob limit, as Temporal checks it. */
 export function checkPayloadsMap(
   map: Record<string, IPayloads> | null | undefined,
-  limitBytes: number,
+  limits: BlobLimits,
   what = 'Blob',
 ): void {
-  for (const payloads of Object.values(map ?? {})) checkPayloads(payloads, limitBytes, what);
+  for (const payloads of Object.values(map ?? {})) checkPayloads(payloads, limits, what);
 }
 
 /**
@@ -346,10 +354,12 @@ export function checkSearchAttributes(sa: temporal.api.common.v1.ISearchAttribut
  * A header (start, signal, query, activity, continue-as-new): Temporal records its size but bounds it only by the
  * message size; here it is held to the payload blob limit, as the event it lands in is.
  */
-export function checkHeader(header: temporal.api.common.v1.IHeader | null | undefined, limitBytes: number): void {
+export function checkHeader(header: temporal.api.common.v1.IHeader | null | undefined, limits: BlobLimits): void {
   if (!header?.fields) return;
   const size = api.common.v1.Header.encode(header).finish().byteLength;
-  if (size > limitBytes) {
-    throw new InvalidArgumentError(`Header size exceeds limit (${size} bytes, limit.blobSize.error is ${limitBytes}).`);
+  if (size > limits.blobSizeErrorBytes) {
+    throw new InvalidArgumentError(
+      `Header size exceeds limit (${size} bytes, limit.blobSize.error is ${limits.blobSizeErrorBytes}).`,
+    );
   }
 }

@@ -1,5 +1,6 @@
 /** What every history operation gets: shards, the transaction path, matching, caches and registries. */
 import type { Clock } from '../clock.js';
+import type { EngineLimits, LimitCounters } from '../limits.js';
 import type { IHistoryEvent } from '../proto.js';
 import type { Persistence } from '../persistence/manager.js';
 import type { MatchingTask, TaskQueueType } from '../persistence/records.js';
@@ -47,6 +48,9 @@ export interface HistoryConfig {
   /** Events per page in poll responses and history reads. */
   historyPageSize: number;
   longPollTimeoutMs: number;
+  /** Temporal's limits (engine/limits.ts), and where warnings, terminations and failed tasks are counted. */
+  limits: EngineLimits;
+  limitCounters: LimitCounters;
 }
 
 export interface HistoryContext {

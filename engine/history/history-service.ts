@@ -37,6 +37,7 @@ const CACHED_EVENTS = new Set<number>([
   enums.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED,
   enums.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT,
 ]);
+import { ErrorLog, errorClassOf } from '../log/error-log.js';
 
 interface ShardQueues {
   transfer: ImmediateQueue;
@@ -91,6 +92,8 @@ export class HistoryService implements HistoryContext {
     readonly visibility: VisibilityStore,
     private readonly owner: string,
     private readonly log: (msg: string) => void = () => undefined,
+    /** Task and reload failures, summarized per class (one line per failure floods the log during an outage). */
+    private readonly errors: Pick<ErrorLog, 'report'> = new ErrorLog(log),
   ) {
     this.eventCache = new LruMap(10_000 * Math.max(1, Math.ceil(config.numShards / 16)));
     this.historyCache = new RunHistoryCache(10_000 * Math.max(1, Math.ceil(config.numShards / 16)));
@@ -104,7 +107,7 @@ export class HistoryService implements HistoryContext {
           this.conflicts += 1;
         },
       },
-      { maxAttempts: config.maxTransactionAttempts },
+      { maxAttempts: config.maxTransactionAttempts, limits: config.limits, counters: config.limitCounters },
     );
   }
 
@@ -128,8 +131,9 @@ export class HistoryService implements HistoryContext {
     });
     const onError = (task: HistoryTask, err: unknown): void => {
       this.taskErrors += 1;
-      this.log(
-        `shard ${shardId}: ${task.category} task ${task.body.kind} for ${task.key.workflowId} failed: ${String(err)}`,
+      this.errors.report(
+        `${task.category} task ${task.body.kind} failed: ${errorClassOf(err)}`,
+        `shard ${shardId}, ${task.key.workflowId}: ${String(err)}`,
       );
     };
     const ex = this.persistence.executions;
@@ -227,7 +231,10 @@ export class HistoryService implements HistoryContext {
           this.log(`shard ${shardId}: reloaded`);
           return;
         } catch (err) {
-          this.log(`shard ${shardId}: reload attempt ${attempt} failed: ${String(err)}`);
+          this.errors.report(
+            `shard reload failed: ${errorClassOf(err)}`,
+            `shard ${shardId}, attempt ${attempt}: ${String(err)}`,
+          );
           await new Promise((r) => setTimeout(r, Math.min(200 * 2 ** (attempt - 1), 5000)).unref());
         }
       }

@@ -3,6 +3,7 @@
  * transaction has changed (new events, buffered events, tasks, map upserts and deletes). The state
  * machines (workflow-task.ts, activities.ts, timers.ts, close.ts) mutate it; transaction.ts persists it.
  */
+import { LIMIT_DEFAULTS, type EngineLimits } from '../limits.js';
 import { enums, timestampFromMs, toNumber, type EventType, type IHistoryEvent } from '../proto.js';
 import type { WorkflowMutation, WorkflowSnapshot } from '../persistence/manager.js';
 import {
@@ -91,6 +92,8 @@ export class MutableState {
   isNew: boolean;
   /** Virtual ms per real ms of the shard's clock: real-time timeouts are scheduled as `realMs * timeScale`. */
   timeScale = 1;
+  /** The limits the run is held to (engine/limits.ts): the continue-as-new suggestion reads them. */
+  limits: EngineLimits = LIMIT_DEFAULTS;
 
   // ---- what the current transaction changed ----
   nowMs = 0;

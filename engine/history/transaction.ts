@@ -7,7 +7,9 @@
  * outcome is unknown first fences the shard (range id + 1) so the retry sees the truth.
  */
 import type { Clock } from '../clock.js';
-import { UnavailableError } from '../errors.js';
+import { InvalidArgumentError, UnavailableError } from '../errors.js';
+import { HISTORY_LIMIT_REASON, historyLimitCheck, type EngineLimits, type LimitCounters } from '../limits.js';
+import { terminateWorkflow } from './state/close.js';
 import { toNumber, type IHistoryEvent } from '../proto.js';
 import { isConditionFailure, ShardOwnershipLostError, StoreError } from '../persistence/errors.js';
 import type { Persistence } from '../persistence/manager.js';
@@ -34,7 +36,13 @@ export interface CommitHooks {
 export interface TransactionOptions {
   /** Attempts of a mutation whose write hit a condition failure before giving up with UNAVAILABLE. */
   maxAttempts: number;
+  /** History size and count limits, checked before every update is persisted (as Temporal's context does). */
+  limits: EngineLimits;
+  counters: LimitCounters;
 }
+
+/** Who terminates a run that passed a limit (Temporal's consts.IdentityHistoryService). */
+export const HISTORY_SERVICE_IDENTITY = 'history-service';
 
 export function cacheKeyOf(key: WorkflowKey): string {
   return `${key.namespaceId}/${key.workflowId}/${key.runId}`;
@@ -66,6 +74,7 @@ export class Transactions {
     if (!snapshot) throw new WorkflowNotFoundError(key.workflowId, key.runId);
     const ms = new MutableState(snapshot, false);
     ms.timeScale = this.clock.timeScale;
+    ms.limits = this.opts.limits;
     return ms;
   }
 
@@ -100,6 +109,13 @@ export class Transactions {
           throw err;
         }
         if (ms.hasChanges()) {
+          const over = this.historyLimit(ms);
+          if (over) {
+            ctx.ms = undefined;
+            await this.terminateOverLimit(shard, key, over);
+            ctx.ms = undefined;
+            throw new InvalidArgumentError(HISTORY_LIMIT_REASON[over]);
+          }
           try {
             await this.persist(shard, ms, undefined);
           } catch (err) {
@@ -119,6 +135,33 @@ export class Transactions {
         ctx.lock.release();
       }
     }
+  }
+
+  /**
+   * A running run whose update would take its history past an error limit (Temporal's enforceHistorySizeCheck and
+   * enforceHistoryCountCheck): which one. Size is what is persisted so far, count includes the update's events.
+   */
+  private historyLimit(ms: MutableState): 'size' | 'count' | undefined {
+    if (!ms.isRunning()) return undefined;
+    const { limits, counters } = this.opts;
+    const check = historyLimitCheck(ms.info.nextEventId - 1, ms.info.historySizeBytes, limits);
+    if (check.warnSize) counters.historySizeWarnings += 1;
+    if (check.warnCount) counters.historyCountWarnings += 1;
+    return check.terminate;
+  }
+
+  /**
+   * The update is discarded and the run, read back from the store, is terminated instead by the history service
+   * with Temporal's reason (a workflow task in flight is failed first with FORCE_CLOSE_COMMAND); the caller gets
+   * InvalidArgument with the same reason, as Temporal's callers do.
+   */
+  private async terminateOverLimit(shard: Shard, key: WorkflowKey, over: 'size' | 'count'): Promise<void> {
+    const fresh = await this.load(shard, key);
+    fresh.begin(this.clock.now());
+    if (!fresh.isRunning()) return;
+    terminateWorkflow(fresh, HISTORY_LIMIT_REASON[over], undefined, HISTORY_SERVICE_IDENTITY);
+    await this.persist(shard, fresh, undefined);
+    this.opts.counters.historyLimitTerminations += 1;
   }
 
   /** Persists a brand-new run built by the caller (start, signal-with-start). */

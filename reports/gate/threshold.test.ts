@@ -26,6 +26,13 @@ describe('threshold expressions', () => {
     expect(ok('counter(cancels_sent)>0')).toMatchObject({ stat: 'counter', target: 'cancels_sent' });
   });
 
+  it('refuse limits no statistic can take: negative, or a share above 100 %', () => {
+    expect(parseThreshold('p99(start)>-5ms')).toMatch(/must be >= 0/);
+    expect(parseThreshold('errors<-1')).toMatch(/must be >= 0/);
+    expect(parseThreshold('throughput>=-0.5*target')).toMatch(/must be >= 0/);
+    expect(parseThreshold('errors<150%')).toMatch(/at most 100/);
+  });
+
   it('reject malformed expressions with a reason', () => {
     expect(parseThreshold('p99(start) fast')).toMatch(/is not of the form/);
     expect(parseThreshold('p99<5ms')).toMatch(/needs an operation or metric/);

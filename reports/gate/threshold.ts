@@ -70,6 +70,10 @@ export function parseThreshold(source: string): Threshold | string {
   if (stat === 'error_rate') stat = 'errors';
   if (stat === 'capacity' || stat === 'accepted') stat = 'accepted_rate';
   const value = Number(g.num);
+  // Every statistic a gate reads is a latency, a count, a share or a rate: a negative limit is a typo that would
+  // make the threshold always pass (or always fail), so it is refused.
+  if (value < 0) return `threshold "${source}": the limit must be >= 0 (${stat} is never negative)`;
+  if (g.unit === '%' && value > 100) return `threshold "${source}": a percentage must be at most 100`;
   const base = { source, stat, target: g.target, op: g.op, ofTarget: Boolean(g.of) };
   if (LATENCY_STATS.has(stat)) {
     if (!g.target) return `threshold "${source}": ${stat} needs an operation or metric, e.g. ${stat}(start)<50ms`;

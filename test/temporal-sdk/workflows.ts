@@ -255,3 +255,16 @@ export async function parentOfTerminated(childId: string): Promise<string> {
     throw err;
   }
 }
+
+/**
+ * Sleeps in a loop until the server suggests continue-as-new (workflowInfo().continueAsNewSuggested, from
+ * WorkflowTaskStarted), then continues as new once: the pattern Temporal's docs recommend for long histories.
+ */
+export async function untilSuggested(continued: boolean): Promise<string> {
+  if (continued) return 'continued';
+  for (let i = 0; i < 100; i++) {
+    if (wf.workflowInfo().continueAsNewSuggested) return wf.continueAsNew<typeof untilSuggested>(true);
+    await wf.sleep(1);
+  }
+  return 'never suggested';
+}

@@ -14,8 +14,8 @@ export const queryWorkflow: Handler<
   const workflowId = checkId(req.execution?.workflowId, 'WorkflowId');
   const q = requireField(req.query, 'Query is not set on request.');
   checkId(q.queryType, 'QueryType');
-  checkPayloads(q.queryArgs, fe.limits.blobSizeLimitBytes);
-  checkHeader(q.header, fe.limits.blobSizeLimitBytes);
+  checkPayloads(q.queryArgs, fe.limits);
+  checkHeader(q.header, fe.limits);
   return query(fe.history, {
     namespaceId: ns.id,
     workflowId,

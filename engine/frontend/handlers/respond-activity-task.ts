@@ -35,7 +35,7 @@ export const respondActivityTaskCompleted: Handler<
   temporal.api.workflowservice.v1.IRespondActivityTaskCompletedRequest,
   temporal.api.workflowservice.v1.IRespondActivityTaskCompletedResponse
 > = async (fe, req) => {
-  checkPayloads(req.result, fe.limits.blobSizeLimitBytes);
+  checkPayloads(req.result, fe.limits);
   await respondActivityCompleted(fe.history, await byToken(fe, req.taskToken), req.result, checkIdentity(req.identity));
   return {};
 };
@@ -44,7 +44,7 @@ export const respondActivityTaskCompletedById: Handler<
   temporal.api.workflowservice.v1.IRespondActivityTaskCompletedByIdRequest,
   temporal.api.workflowservice.v1.IRespondActivityTaskCompletedByIdResponse
 > = async (fe, req) => {
-  checkPayloads(req.result, fe.limits.blobSizeLimitBytes);
+  checkPayloads(req.result, fe.limits);
   await respondActivityCompleted(fe.history, await byId(fe, req), req.result, checkIdentity(req.identity));
   return {};
 };
@@ -100,7 +100,7 @@ export const recordActivityTaskHeartbeat: Handler<
   temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatRequest,
   temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatResponse
 > = async (fe, req) => {
-  checkPayloads(req.details, fe.limits.blobSizeLimitBytes);
+  checkPayloads(req.details, fe.limits);
   const cancelRequested = await recordActivityHeartbeat(fe.history, await byToken(fe, req.taskToken), req.details);
   return { cancelRequested };
 };
@@ -109,7 +109,7 @@ export const recordActivityTaskHeartbeatById: Handler<
   temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatByIdRequest,
   temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatByIdResponse
 > = async (fe, req) => {
-  checkPayloads(req.details, fe.limits.blobSizeLimitBytes);
+  checkPayloads(req.details, fe.limits);
   const cancelRequested = await recordActivityHeartbeat(fe.history, await byId(fe, req), req.details);
   return { cancelRequested };
 };

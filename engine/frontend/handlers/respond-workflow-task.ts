@@ -54,7 +54,7 @@ async function checkNamespace(fe: Frontend, token: WorkflowTaskToken): Promise<s
  * limit is refused here and the task stays as it was (the worker may retry it, or it times out).
  */
 function checkCommands(fe: Frontend, req: temporal.api.workflowservice.v1.IRespondWorkflowTaskCompletedRequest): void {
-  const blob = fe.limits.blobSizeLimitBytes;
+  const blob = fe.limits;
   for (const c of req.commands ?? []) {
     const activity = c.scheduleActivityTaskCommandAttributes;
     if (activity) {

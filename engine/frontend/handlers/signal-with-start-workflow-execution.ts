@@ -14,7 +14,7 @@ export const signalWithStartWorkflowExecution: Handler<
     throw new InvalidArgumentError(
       'Invalid WorkflowIDConflictPolicy: WORKFLOW_ID_CONFLICT_POLICY_FAIL is not supported for this operation.',
     );
-  checkPayloads(req.signalInput, fe.limits.blobSizeLimitBytes);
+  checkPayloads(req.signalInput, fe.limits);
   // The header is the start's and the signal's: startParams holds it to the blob limit.
   const params = await startParams(fe, req, 'temporal.api.workflowservice.v1.SignalWithStartWorkflowExecutionRequest');
   const result = await startWorkflow(fe.history, {

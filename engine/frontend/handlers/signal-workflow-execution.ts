@@ -12,8 +12,8 @@ export const signalWorkflowExecution: Handler<
   const signalName = checkId(req.signalName, 'SignalName');
   const requestId = checkLength(req.requestId, 'RequestId');
   const identity = checkIdentity(req.identity);
-  checkPayloads(req.input, fe.limits.blobSizeLimitBytes);
-  checkHeader(req.header, fe.limits.blobSizeLimitBytes);
+  checkPayloads(req.input, fe.limits);
+  checkHeader(req.header, fe.limits);
   await signalWorkflow(fe.history, {
     namespaceId: ns.id,
     workflowId,

@@ -52,8 +52,8 @@ export async function startParams(
   checkDurations(requestType, req); // the rest: retry policy intervals, start delay
   const reusePolicy = checkReusePolicy(req.workflowIdReusePolicy);
   const conflictPolicy = checkConflictPolicy(req.workflowIdConflictPolicy);
-  checkPayloads(req.input, fe.limits.blobSizeLimitBytes);
-  checkHeader(req.header, fe.limits.blobSizeLimitBytes);
+  checkPayloads(req.input, fe.limits);
+  checkHeader(req.header, fe.limits);
   checkMemo(req.memo);
   checkSearchAttributes(req.searchAttributes);
   await checkSearchAttributeMapping(fe, namespace, req.searchAttributes);

@@ -12,6 +12,7 @@ import { StateDefaults } from '../state/config.js';
 import type { HistoryContext } from '../context.js';
 import { COMMANDS, UNSUPPORTED_CAUSE, type CommandEnv, type ValidationState } from '../commands/index.js';
 import type { MutableState } from '../mutable-state.js';
+import { PendingCounts } from '../commands/pending-limits.js';
 import {
   completeWorkflowTask,
   failWorkflowTask,
@@ -67,12 +68,19 @@ export async function respondWorkflowTaskCompleted(
       childWorkflowIds: new Set(),
       searchAttributesProblem,
     };
+    const pending = new PendingCounts(ms, ctx.config.limits);
     for (const c of commands) {
       const type = c.commandType ?? 0;
       const handler = COMMANDS.get(type);
       const problem = handler
         ? handler.validate(c, ms, seen, namespaceName)
         : `${enums.CommandType[type] ?? `command type ${type}`} is not supported by the stampede reference engine`;
+      const overLimit = problem === undefined ? pending.check(c, ms) : undefined;
+      if (overLimit) {
+        ctx.config.limitCounters.pendingLimitFailures += 1;
+        failWorkflowTask(ms, wt, overLimit.cause, { message: overLimit.message, source: 'Server' }, identity);
+        return { rejected: overLimit.message, pendingTask: true, taskQueue: ms.info.taskQueue };
+      }
       if (problem !== undefined) {
         const cause =
           handler?.cause ?? UNSUPPORTED_CAUSE.get(type) ?? Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;

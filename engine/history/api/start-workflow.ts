@@ -173,6 +173,7 @@ export async function startWorkflow(ctx: HistoryContext, p: StartParams): Promis
           cron && typeof cron !== 'string'
             ? cronBackoffMs(cron, ctx.clock.now(), ctx.clock.now())
             : (p.startDelayMs ?? 0),
+        limits: ctx.config.limits,
         ...(p.signal
           ? {
               beforeFirstWorkflowTask: (m: MutableState) =>

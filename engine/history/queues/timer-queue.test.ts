@@ -174,3 +174,55 @@ describe('timer queue', () => {
     await q.stop();
   });
 });
+
+describe('a herd of due timers', () => {
+  function herdTimer(id: number, workflowId: string, fireAt: number): HistoryTask {
+    return { ...timer(id, fireAt), key: { namespaceId: 'n', workflowId, runId: 'r' } };
+  }
+
+  it('is fired in bounded, fair batches: another workflow due at the same time is not served after the whole herd', async () => {
+    const clock = new ManualClock(1_000_000);
+    // 3,000 timers of one workflow and 10 of another, all due at once (the herd stored first).
+    const stored = [
+      ...Array.from({ length: 3000 }, (_, i) => herdTimer(i + 1, 'herd', 1_000_100)),
+      ...Array.from({ length: 10 }, (_, i) => herdTimer(10_000 + i, 'other', 1_000_100)),
+    ];
+    const order: string[] = [];
+    let running = 0;
+    let maxQueued = 0;
+    const q: TimerQueue = new TimerQueue({
+      shardId: 1,
+      clock,
+      load: (from, to, pageSize, after) =>
+        Promise.resolve(
+          stored
+            .filter((t) => t.visibilityTimeMs >= from && t.visibilityTimeMs < to)
+            .filter((t) => !after || t.taskId > after.taskId)
+            .slice(0, pageSize),
+        ),
+      execute: async (t) => {
+        running += 1;
+        // Never more at once than the queue's concurrency.
+        maxQueued = Math.max(maxQueued, running);
+        order.push(t.key.workflowId);
+        await new Promise((r) => setImmediate(r));
+        running -= 1;
+        return 'done';
+      },
+      ack: () => Promise.resolve(),
+      lowestUnfinishedFireTimeMs: () => Infinity,
+      initialAckLevelMs: 0,
+      lookaheadMs: 1_000_000,
+      ackIntervalMs: 60_000,
+      concurrency: 4,
+      onError: () => undefined,
+    });
+    await q.start();
+    clock.advance(100);
+    await vi.waitFor(() => expect(q.fired).toBe(3010), { timeout: 10_000 });
+    // The other workflow's 10 timers all ran in the first batch, not after the herd's 3,000.
+    expect(order.lastIndexOf('other')).toBeLessThan(300);
+    expect(maxQueued).toBeLessThanOrEqual(4);
+    await q.stop();
+  });
+});

@@ -7,9 +7,22 @@
 import { BTree } from '../../util/btree.js';
 import type { Clock, TimerHandle } from '../../clock.js';
 import type { HistoryTask } from '../../persistence/records.js';
+import { RoundRobin } from './round-robin.js';
 import { TaskRunner, type TaskOutcome } from './task-runner.js';
 
 type Key = [number, number];
+
+/**
+ * Due tasks queued in the runner at most (beyond its concurrency). Small: on a store that answers at once (memory)
+ * a batch runs in one event-loop turn, so the batch bounds how long other clients wait (tools/perf/timer-herd.ts).
+ */
+const FIRE_BATCH = 32;
+/** Due tasks moved out of the fire-time index per event-loop turn. */
+const MOVE_CHUNK = 4096;
+
+function runOf(t: HistoryTask): string {
+  return `${t.key.namespaceId}/${t.key.workflowId}/${t.key.runId}`;
+}
 
 function compare(a: Key, b: Key): number {
   return a[0] - b[0] || a[1] - b[1];
@@ -62,6 +75,11 @@ export class TimerQueue {
   private reading: Promise<void> | undefined;
   private persistedAckMs: number;
   private stopped = false;
+  /** Due, handed over, waiting for the runner: served round-robin across runs. */
+  private readonly ready = new RoundRobin<HistoryTask>();
+  /** Due tasks remain that did not fit the last batch. */
+  private behind = false;
+  private pumpQueued = false;
   fired = 0;
 
   constructor(private readonly deps: TimerQueueDeps) {
@@ -74,8 +92,12 @@ export class TimerQueue {
       done: (t) => {
         this.executing.delete([t.visibilityTimeMs, t.taskId]);
         this.fired += 1;
+        this.onRunnerProgress();
       },
-      onError: (t, err) => deps.onError(t, err),
+      onError: (t, err) => {
+        deps.onError(t, err);
+        this.onRunnerProgress();
+      },
     });
   }
 
@@ -158,18 +180,48 @@ export class TimerQueue {
     });
   }
 
+  /**
+   * Moves due tasks (at most MOVE_CHUNK per turn, so a herd of 100k is not moved in one event-loop turn) to the
+   * round-robin of runs, and hands them to the runner one run after another, never more than FIRE_BATCH waiting
+   * there: the runner's queue, and the shard's IO queue behind it, never hold more than a batch ahead of other work.
+   * The rest follows as the runner drains, on later turns, so RPCs and other shards' queues run in between.
+   */
   private fireDue(): void {
     this.armed = undefined;
+    if (this.stopped) return;
     const now = this.deps.clock.now();
+    let moved = 0;
     for (;;) {
       const key = this.waiting.minKey();
-      if (!key || key[0] > now) break;
+      if (!key || key[0] > now || moved >= MOVE_CHUNK) break;
       const task = this.waiting.get(key) as HistoryTask;
       this.waiting.delete(key);
+      // Handed over: it holds back the ack level until it completes.
       this.executing.set(key, task);
-      this.runner.submit(task);
+      this.ready.push(runOf(task), task);
+      moved += 1;
     }
-    this.arm();
+    while (this.ready.size > 0 && this.runner.backlog < FIRE_BATCH)
+      this.runner.submit(this.ready.take() as HistoryTask);
+    const next = this.waiting.minKey();
+    const dueLeft = next !== undefined && next[0] <= now;
+    this.behind = this.ready.size > 0 || dueLeft;
+    if (dueLeft && moved >= MOVE_CHUNK) this.continueSoon();
+    if (!this.behind) this.arm();
+  }
+
+  /** Called as the runner finishes a task: more of a herd goes in once half a batch has room. */
+  private onRunnerProgress(): void {
+    if (this.behind && this.runner.backlog <= FIRE_BATCH / 2) this.continueSoon();
+  }
+
+  private continueSoon(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.fireDue();
+    });
   }
 
   /** Everything strictly before this (fireTime, taskId) has fired and completed. */
@@ -200,6 +252,7 @@ export class TimerQueue {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.ready.clear();
     this.armed?.handle.cancel();
     this.windowTimer?.cancel();
     if (this.ackTimer) clearInterval(this.ackTimer);

@@ -267,6 +267,7 @@ export function continueAsNew(
       parent: ms.info.parent,
       ...(ms.info.parent ? { root: { workflowId: ms.info.rootWorkflowId, runId: ms.info.rootRunId } } : {}),
       ...(ms.info.cronSchedule ? { cronSchedule: ms.info.cronSchedule } : {}),
+      limits: ms.limits,
     },
     ms.nowMs,
   );

@@ -1,4 +1,5 @@
 /** A new run: its first events (WorkflowExecutionStarted, first WorkflowTaskScheduled) and timeout timer. */
+import type { EngineLimits } from '../../limits.js';
 import { randomUUID } from 'node:crypto';
 import {
   api,
@@ -56,6 +57,8 @@ export interface NewRunParams {
    */
   deferFirstWorkflowTask?: boolean;
   userMetadata?: Wire<temporal.api.sdk.v1.IUserMetadata> | null;
+  /** The limits the run is held to (default: Temporal's). */
+  limits?: EngineLimits;
   /** Adds events between WorkflowExecutionStarted and the first WorkflowTaskScheduled (signal-with-start). */
   beforeFirstWorkflowTask?: (ms: MutableState) => void;
 }
@@ -131,6 +134,7 @@ export function newRun(p: NewRunParams, nowMs: number): MutableState {
     true,
   );
   ms.timeScale = p.timeScale;
+  if (p.limits) ms.limits = p.limits;
   ms.begin(nowMs);
   const startedAttributes: NonNullable<IHistoryEvent['workflowExecutionStartedEventAttributes']> = {
     workflowType: { name: p.workflowType },

@@ -4,6 +4,7 @@
  * attempts are *transient*: their scheduled/started events are not written until one of them completes, so a
  * workflow stuck on a bad task does not grow its history (Temporal's behaviour).
  */
+import { continueAsNewSuggestion } from '../../limits.js';
 import {
   durationFromMs,
   enums,
@@ -75,20 +76,12 @@ export function startToCloseTimeoutMs(defaultMs: number, attempt: number): numbe
   return defaultMs + Math.round(delayMs * (0.8 + Math.random() * 0.2));
 }
 
-/** Temporal's defaults (limit.historyCount / historySize .suggestContinueAsNew). */
-const SUGGEST_CAN_EVENTS = 4096;
-const SUGGEST_CAN_BYTES = 4 * 1024 * 1024;
-
 /** WorkflowTaskStarted's history size and continue-as-new suggestion, from the history already persisted. */
 function historySizeInfo(ms: MutableState, startedEventId: number) {
-  const reasons: number[] = [];
-  const R = enums.SuggestContinueAsNewReason;
-  if (ms.info.historySizeBytes >= SUGGEST_CAN_BYTES)
-    reasons.push(R.SUGGEST_CONTINUE_AS_NEW_REASON_HISTORY_SIZE_TOO_LARGE);
-  if (startedEventId >= SUGGEST_CAN_EVENTS) reasons.push(R.SUGGEST_CONTINUE_AS_NEW_REASON_TOO_MANY_HISTORY_EVENTS);
+  const s = continueAsNewSuggestion(startedEventId, ms.info.historySizeBytes, ms.limits);
   return {
     historySizeBytes: ms.info.historySizeBytes,
-    ...(reasons.length > 0 ? { suggestContinueAsNew: true, suggestContinueAsNewReasons: reasons } : {}),
+    ...(s.suggest ? { suggestContinueAsNew: true, suggestContinueAsNewReasons: s.reasons } : {}),
   };
 }
 
@@ -161,6 +154,10 @@ export function startWorkflowTaskEagerly(ms: MutableState, requestId: string, id
   return startWorkflowTask(ms, scheduledEventId, requestId, identity).wt;
 }
 
+/**
+ * What WorkflowTaskStarted tells the worker about the history's size: the bytes persisted so far, and whether (and
+ * why) it should continue as new (Temporal's getHistorySizeInfo; the SDKs expose it as continueAsNewSuggested).
+ */
 /** The scheduled/started pair of a transient attempt, as the worker must see them (not yet in history). */
 export function transientEvents(ms: MutableState): IHistoryEvent[] {
   const wt = ms.info.workflowTask;
