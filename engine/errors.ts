@@ -16,6 +16,7 @@ export type EngineErrorCode =
   | 'DEADLINE_EXCEEDED'
   | 'CANCELLED'
   | 'FAILED_PRECONDITION'
+  | 'PERMISSION_DENIED'
   | 'INTERNAL';
 
 export class EngineError extends Error {

@@ -120,6 +120,12 @@ export interface ExecutionInfo {
   children: Record<string, ChildExecutionInfo>;
   signalsOut: Record<string, ExternalRequestInfo>;
   cancelsOut: Record<string, ExternalRequestInfo>;
+  /**
+   * Workflow updates this run accepted (Temporal's UpdateInfos): the UpdateAccepted event, and once completed the
+   * UpdateCompleted event with the node (batch) that holds it, where the outcome is read back. Rejected and
+   * merely admitted updates leave nothing here. Absent on runs that never took an update.
+   */
+  updateInfos?: Record<string, UpdateInfo>;
 }
 
 /** The parent of a child run (Temporal's ParentExecutionInfo). */
@@ -156,6 +162,13 @@ export interface ExternalRequestInfo {
   initiatedEventBatchId: number;
   /** Deduplicates the request on the target. */
   requestId: string;
+}
+
+export interface UpdateInfo {
+  acceptedEventId: number;
+  /** 0 while accepted and not yet completed. */
+  completedEventId: number;
+  completedBatchId: number;
 }
 
 export interface ActivityInfo {

@@ -24,6 +24,8 @@ import { signalWorkflowExecution } from './signal-workflow-execution.js';
 import { startWorkflowExecution } from './start-workflow-execution.js';
 import { resetStickyTaskQueue, shutdownWorker } from './sticky.js';
 import { countWorkflowExecutions, listWorkflowExecutions } from './visibility.js';
+import { pollWorkflowExecutionUpdate } from './poll-workflow-execution-update.js';
+import { updateWorkflowExecution } from './update-workflow-execution.js';
 
 // Each handler is typed with its own request/response; the table erases them for dispatch by name.
 type AnyHandler = Handler<never, object>;
@@ -58,4 +60,6 @@ export const HANDLERS: Readonly<Record<string, AnyHandler>> = {
   RecordActivityTaskHeartbeatById: recordActivityTaskHeartbeatById,
   ShutdownWorker: shutdownWorker,
   ResetStickyTaskQueue: resetStickyTaskQueue,
+  UpdateWorkflowExecution: updateWorkflowExecution,
+  PollWorkflowExecutionUpdate: pollWorkflowExecutionUpdate,
 };

@@ -1,0 +1,53 @@
+/** Workflows with update handlers, for the Workflow Update integration tests (bundled by the real worker). */
+import * as wf from '@temporalio/workflow';
+
+export const add = wf.defineUpdate<number, [number]>('add');
+export const addAfter = wf.defineUpdate<number, [number, number]>('addAfter');
+export const fail = wf.defineUpdate<never, [string]>('fail');
+export const finish = wf.defineSignal('finish');
+export const total = wf.defineQuery<number>('total');
+
+/**
+ * A counter changed by updates: `add` (validated: no negatives) answers in the task it arrives in, `addAfter`
+ * sleeps first (accepted in one task, completed in a later one), `fail` throws. Returns the total on `finish`.
+ */
+export async function counter(start = 0): Promise<number> {
+  let sum = start;
+  let done = false;
+  wf.setHandler(
+    add,
+    (n) => {
+      sum += n;
+      return sum;
+    },
+    {
+      validator: (n) => {
+        if (n < 0) throw new Error(`negative amount ${n}`);
+      },
+    },
+  );
+  wf.setHandler(addAfter, async (n, ms) => {
+    await wf.sleep(ms);
+    sum += n;
+    return sum;
+  });
+  wf.setHandler(fail, (message) => {
+    throw wf.ApplicationFailure.nonRetryable(message, 'UpdateFailed');
+  });
+  wf.setHandler(finish, () => {
+    done = true;
+  });
+  wf.setHandler(total, () => sum);
+  await wf.condition(() => done && wf.allHandlersFinished());
+  return sum;
+}
+
+/** Returns at once: an update sent later finds the workflow closed. */
+export async function quick(): Promise<string> {
+  return 'done';
+}
+
+/** Has no update handlers: every update is rejected by the SDK. */
+export async function noHandlers(): Promise<void> {
+  await wf.condition(() => false);
+}
