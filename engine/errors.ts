@@ -104,3 +104,17 @@ export class StickyWorkerUnavailableError extends EngineError {
     this.name = 'StickyWorkerUnavailableError';
   }
 }
+
+/**
+ * Update-with-start failed: one error (or undefined for an operation that succeeded, null for one aborted because
+ * of the other's error) per operation, reported as Temporal's MultiOperationExecutionFailure.
+ */
+export class MultiOperationError extends EngineError {
+  constructor(readonly operations: (Error | null | undefined)[]) {
+    const first = operations.find((e): e is Error => e instanceof Error);
+    super(first instanceof EngineError ? first.code : 'INTERNAL', 'Update-with-Start could not be executed.', {
+      cause: first,
+    });
+    this.name = 'MultiOperationError';
+  }
+}

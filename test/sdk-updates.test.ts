@@ -129,7 +129,7 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
       waitForStage: WorkflowUpdateStage.ACCEPTED,
     });
     expect(u.updateId).toBe('slow');
-    expect(await h.getUpdateHandle<number>('slow', h.workflowId).result()).toBe(7);
+    expect(await h.getUpdateHandle<number>('slow').result()).toBe(7);
     expect(await u.result()).toBe(7);
     await h.signal(wfs.finish);
     expect(await h.result()).toBe(7);
@@ -216,7 +216,7 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
       startWorkflowOperation: second,
     });
     expect(await u.result()).toBe(13);
-    expect((await second.workflowHandle()).firstExecutionRunId).toBe(h.firstExecutionRunId);
+    expect((await (await second.workflowHandle()).describe()).runId).toBe((await h.describe()).runId);
     await h.signal(wfs.finish);
     expect(await h.result()).toBe(13);
     const types = eventTypes(await history(h, true));

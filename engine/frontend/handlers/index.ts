@@ -26,6 +26,7 @@ import { resetStickyTaskQueue, shutdownWorker } from './sticky.js';
 import { countWorkflowExecutions, listWorkflowExecutions } from './visibility.js';
 import { pollWorkflowExecutionUpdate } from './poll-workflow-execution-update.js';
 import { updateWorkflowExecution } from './update-workflow-execution.js';
+import { executeMultiOperation } from './execute-multi-operation.js';
 
 // Each handler is typed with its own request/response; the table erases them for dispatch by name.
 type AnyHandler = Handler<never, object>;
@@ -62,4 +63,5 @@ export const HANDLERS: Readonly<Record<string, AnyHandler>> = {
   ResetStickyTaskQueue: resetStickyTaskQueue,
   UpdateWorkflowExecution: updateWorkflowExecution,
   PollWorkflowExecutionUpdate: pollWorkflowExecutionUpdate,
+  ExecuteMultiOperation: executeMultiOperation,
 };
