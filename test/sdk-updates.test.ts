@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
   WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateStage,
@@ -222,6 +223,47 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
     const types = eventTypes(await history(h, true));
     expect(types.slice(0, 3)).toEqual(['WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED']);
     expect(types.filter((x) => x === 'WORKFLOW_EXECUTION_UPDATE_COMPLETED')).toHaveLength(2);
+  });
+
+  it('update-with-start with conflict policy FAIL on a running workflow fails both operations as already started', async () => {
+    const h = await startCounter();
+    const op = new WithStartWorkflowOperation(wfs.counter, {
+      workflowId: h.workflowId,
+      taskQueue: TQ,
+      workflowIdConflictPolicy: 'FAIL',
+    });
+    const err = await client.workflow
+      .executeUpdateWithStart(wfs.add, { args: [1], startWorkflowOperation: op })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    await expect(op.workflowHandle()).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
+    const bad = new WithStartWorkflowOperation(wfs.counter, {
+      workflowId: 'x'.repeat(1001),
+      taskQueue: TQ,
+      workflowIdConflictPolicy: 'FAIL',
+    });
+    const invalid = await client.workflow
+      .executeUpdateWithStart(wfs.add, { args: [1], startWorkflowOperation: bad })
+      .catch((e: unknown) => e);
+    expect((invalid as { code?: number }).code).toBe(3);
+    expect((invalid as Error).message).toMatch(/workflowid.*length/i);
+    await h.terminate('done');
+    const types = eventTypes(await history(h, true));
+    expect(types).not.toContain('WORKFLOW_EXECUTION_UPDATE_ACCEPTED');
+  });
+
+  it('gives an accepted update whose workflow closed first Temporal\'s failure outcome', async () => {
+    const h = await startCounter();
+    const u = await h.startUpdate(wfs.addAfter, { args: [1, 60_000], waitForStage: WorkflowUpdateStage.ACCEPTED });
+    await h.terminate('closing under the update');
+    const err = await u.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((err as WorkflowUpdateFailedError).cause?.message).toBe(
+      'Workflow Update failed because the Workflow completed before the Update completed.',
+    );
+    const types = eventTypes(await history(h, true));
+    expect(types).toContain('WORKFLOW_EXECUTION_UPDATE_ACCEPTED');
+    expect(types).not.toContain('WORKFLOW_EXECUTION_UPDATE_COMPLETED');
   });
 
   it('logs no SDK warnings', () => {
