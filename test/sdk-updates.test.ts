@@ -221,7 +221,11 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
     await h.signal(wfs.finish);
     expect(await h.result()).toBe(13);
     const types = eventTypes(await history(h, true));
-    expect(types.slice(0, 3)).toEqual(['WORKFLOW_EXECUTION_STARTED', 'WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED']);
+    expect(types.slice(0, 3)).toEqual([
+      'WORKFLOW_EXECUTION_STARTED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+    ]);
     expect(types.filter((x) => x === 'WORKFLOW_EXECUTION_UPDATE_COMPLETED')).toHaveLength(2);
   });
 
@@ -252,7 +256,7 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
     expect(types).not.toContain('WORKFLOW_EXECUTION_UPDATE_ACCEPTED');
   });
 
-  it('gives an accepted update whose workflow closed first Temporal\'s failure outcome', async () => {
+  it("gives an accepted update whose workflow closed first Temporal's failure outcome", async () => {
     const h = await startCounter();
     const u = await h.startUpdate(wfs.addAfter, { args: [1, 60_000], waitForStage: WorkflowUpdateStage.ACCEPTED });
     await h.terminate('closing under the update');

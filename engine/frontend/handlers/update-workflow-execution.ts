@@ -4,7 +4,15 @@ import { EngineError } from '../../errors.js';
 import { enums, type temporal } from '../../proto.js';
 import { updateWorkflow } from '../../history/api/update-workflow.js';
 import type { Frontend, Handler } from '../handler.js';
-import { checkHeader, checkId, checkIdentity, checkLength, checkPayloads, requireField, requireNamespace } from '../validate.js';
+import {
+  checkHeader,
+  checkId,
+  checkIdentity,
+  checkLength,
+  checkPayloads,
+  requireField,
+  requireNamespace,
+} from '../validate.js';
 
 const Stage = enums.UpdateWorkflowExecutionLifecycleStage;
 

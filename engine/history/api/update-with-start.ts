@@ -49,7 +49,10 @@ export async function updateWithStart(ctx: HistoryContext, p: UpdateWithStartPar
       { startWorkflow: { runId: applied.runId, started: applied.started, status: applied.status } },
       {
         updateWorkflow: {
-          updateRef: { workflowExecution: { workflowId, runId: applied.runId }, updateId: p.request.meta?.updateId ?? '' },
+          updateRef: {
+            workflowExecution: { workflowId, runId: applied.runId },
+            updateId: p.request.meta?.updateId ?? '',
+          },
           stage: reached.stage,
           ...(reached.outcome ? { outcome: reached.outcome } : {}),
         },
@@ -67,24 +70,26 @@ async function apply(ctx: HistoryContext, p: UpdateWithStartParams): Promise<App
     const current = await ctx.persistence.executions.getCurrentExecution(shard.id, nsId, start.workflowId);
     if (current) {
       const key = { namespaceId: nsId, workflowId: start.workflowId, runId: current.runId };
-      const existing = await ctx.tx.update(shard, key, (ms): Applied | undefined => {
-        const applied = (found: FoundUpdate): Applied => ({
-          found,
-          runId: ms.info.runId,
-          started: false,
-          status: ms.info.status,
+      const existing = await ctx.tx
+        .update(shard, key, (ms): Applied | undefined => {
+          const applied = (found: FoundUpdate): Applied => ({
+            found,
+            runId: ms.info.runId,
+            started: false,
+            status: ms.info.status,
+          });
+          const found = findUpdate(ctx, ms, updateId);
+          if (found && found.kind !== 'pending') return applied(found);
+          const useExisting =
+            found !== undefined ||
+            ms.info.createRequestId === start.requestId ||
+            start.conflictPolicy === Conflict.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING;
+          if (ms.isRunning() && useExisting) return applied(admitUpdate(ctx, ms, p.request));
+          return undefined;
+        })
+        .catch((err: unknown) => {
+          throw new MultiOperationError([null, err instanceof Error ? err : new Error(String(err))]);
         });
-        const found = findUpdate(ctx, ms, updateId);
-        if (found && found.kind !== 'pending') return applied(found);
-        const useExisting =
-          found !== undefined ||
-          ms.info.createRequestId === start.requestId ||
-          start.conflictPolicy === Conflict.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING;
-        if (ms.isRunning() && useExisting) return applied(admitUpdate(ctx, ms, p.request));
-        return undefined;
-      }).catch((err: unknown) => {
-        throw new MultiOperationError([null, err instanceof Error ? err : new Error(String(err))]);
-      });
       if (existing) return existing;
     }
     let found: FoundUpdate | undefined;
@@ -100,5 +105,8 @@ async function apply(ctx: HistoryContext, p: UpdateWithStartParams): Promise<App
     if (!result.started || !found) continue;
     return { found, runId: result.runId, started: true, status: Status.WORKFLOW_EXECUTION_STATUS_RUNNING };
   }
-  throw new MultiOperationError([new UnavailableError('Workflow was not started: the workflow id kept changing hands'), null]);
+  throw new MultiOperationError([
+    new UnavailableError('Workflow was not started: the workflow id kept changing hands'),
+    null,
+  ]);
 }

@@ -79,7 +79,8 @@ export class UpdateMessages {
       }
       if (c.decoded.kind === 'response' && c.decoded.body.meta?.updateId !== c.update.id)
         return `invalid *update.Response: meta.update_id does not match the update ${c.update.id}`;
-      if (c.decoded.kind === 'response' && !c.decoded.body.outcome) return 'invalid *update.Response: outcome is not set';
+      if (c.decoded.kind === 'response' && !c.decoded.body.outcome)
+        return 'invalid *update.Response: outcome is not set';
       states.set(c.update.id, next);
     }
     return out;
@@ -101,7 +102,9 @@ export class UpdateMessages {
     const answered = new Set([...this.byId.values()].map((c) => c.update.id));
     for (const u of this.ctx.updates.inFlight(cacheKeyOf(ms.key))) {
       if (u.state === 'sent' && !answered.has(u.id)) {
-        ms.onCommit(() => this.ctx.updates.complete(u, { failure: UNPROCESSED_UPDATE_FAILURE }, UNPROCESSED_UPDATE_FAILURE));
+        ms.onCommit(() =>
+          this.ctx.updates.complete(u, { failure: UNPROCESSED_UPDATE_FAILURE }, UNPROCESSED_UPDATE_FAILURE),
+        );
       }
     }
   }

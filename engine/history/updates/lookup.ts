@@ -21,7 +21,11 @@ export function findUpdate(ctx: HistoryContext, ms: MutableState, updateId: stri
   const info = ms.info.updateInfos?.[updateId];
   if (!info) return undefined;
   if (info.completedEventId > 0) {
-    return { kind: 'completed', info: { ...info }, branch: { treeId: ms.info.treeId, branchId: ms.info.branchId, runKey } };
+    return {
+      kind: 'completed',
+      info: { ...info },
+      branch: { treeId: ms.info.treeId, branchId: ms.info.branchId, runKey },
+    };
   }
   // Accepted, not completed, and not in memory: the engine restarted since. A closed run can no longer complete it.
   if (!ms.isRunning()) return { kind: 'outcome', outcome: { failure: ACCEPTED_UPDATE_COMPLETED_WORKFLOW_FAILURE } };

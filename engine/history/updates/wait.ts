@@ -60,7 +60,8 @@ export async function waitForStage(
   if (stage >= Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED || u.accepted.settled) {
     const a = await until(u.accepted, deadlineMs, signal);
     if (a.done) {
-      if (a.value) return { stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED, outcome: { failure: a.value } };
+      if (a.value)
+        return { stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED, outcome: { failure: a.value } };
       if (u.outcome.settled && u.outcome.value)
         return { stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED, outcome: u.outcome.value };
       return { stage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED };
