@@ -19,7 +19,9 @@ import {
 import { bundleWorkflowCode, type NativeConnection, type Worker } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, testEngine, type TestEngine } from './helpers/engine.js';
+import { openStoreReader } from '../engine/index.js';
+import { verifyFromStore } from '../bench/verify/store-verify.js';
+import { BACKENDS, testCluster, testEngine, type TestEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
 import { installRuntime, sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
 import * as wfs from './temporal-sdk/update-workflows.js';
@@ -35,6 +37,8 @@ function updateBundle(): Promise<{ code: string }> {
   return bundle;
 }
 
+const SHARDS = 4;
+
 describe.each(BACKENDS)('workflow update on the %s store', (store) => {
   const TQ = 'sdk-updates';
   let t: TestEngine;
@@ -45,7 +49,7 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
   let clientConnection: Connection;
 
   beforeAll(async () => {
-    t = await testEngine({ store });
+    t = await testEngine({ store, numShards: SHARDS });
     ({ worker, connection: workerConnection } = await sdkWorker(t.engine.address, TQ, {
       workflowBundle: await updateBundle(),
     }));
@@ -231,6 +235,8 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
 
   it('update-with-start with conflict policy FAIL on a running workflow fails both operations as already started', async () => {
     const h = await startCounter();
+    // Its first workflow task done (so the terminate below races no task in flight).
+    expect(await h.query(wfs.total)).toBe(0);
     const op = new WithStartWorkflowOperation(wfs.counter, {
       workflowId: h.workflowId,
       taskQueue: TQ,
@@ -269,6 +275,33 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
     expect(types).toContain('WORKFLOW_EXECUTION_UPDATE_ACCEPTED');
     expect(types).not.toContain('WORKFLOW_EXECUTION_UPDATE_COMPLETED');
   });
+
+  // stampede verify's store check reads Cassandra directly (the memory store has no reader outside the engine).
+  if (store === 'cassandra')
+    it('leaves runs that stampede verify finds consistent, update outcomes included', async () => {
+      const c = testCluster();
+      const reader = await openStoreReader({
+        cassandra: {
+          contactPoints: c.contactPoints,
+          localDataCenter: c.localDataCenter,
+          keyspace: t.keyspace ?? '',
+          replicationFactor: 1,
+        },
+        numShards: SHARDS,
+      });
+      try {
+        const report = await verifyFromStore(reader, {
+          namespace: 'default',
+          prefix: '',
+          expectClosed: false,
+          sample: 0,
+        });
+        expect(report.problems).toEqual([]);
+        expect(report.historiesChecked).toBeGreaterThanOrEqual(10);
+      } finally {
+        await reader.close();
+      }
+    });
 
   it('logs no SDK warnings', () => {
     expect(sdkWarnings()).toEqual([]);
