@@ -27,6 +27,8 @@ import { countWorkflowExecutions, listWorkflowExecutions } from './visibility.js
 import { pollWorkflowExecutionUpdate } from './poll-workflow-execution-update.js';
 import { updateWorkflowExecution } from './update-workflow-execution.js';
 import { executeMultiOperation } from './execute-multi-operation.js';
+import { describeTaskQueue } from './describe-task-queue.js';
+import { resetWorkflowExecution } from './reset-workflow-execution.js';
 
 // Each handler is typed with its own request/response; the table erases them for dispatch by name.
 type AnyHandler = Handler<never, object>;
@@ -64,4 +66,6 @@ export const HANDLERS: Readonly<Record<string, AnyHandler>> = {
   UpdateWorkflowExecution: updateWorkflowExecution,
   PollWorkflowExecutionUpdate: pollWorkflowExecutionUpdate,
   ExecuteMultiOperation: executeMultiOperation,
+  DescribeTaskQueue: describeTaskQueue,
+  ResetWorkflowExecution: resetWorkflowExecution,
 };

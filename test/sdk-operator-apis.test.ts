@@ -1,0 +1,146 @@
+/**
+ * Operator APIs with the real @temporalio/worker and @temporalio/client against the engine, on the memory store and
+ * on Cassandra: DescribeTaskQueue (the worker's pollers, the queue's status) and ResetWorkflowExecution (a new run
+ * from a workflow task's end, the old run terminated), asserting the histories Temporal writes.
+ */
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, type NativeConnection, type Worker } from '@temporalio/worker';
+import proto from '@temporalio/proto';
+import Long from 'long';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BACKENDS, testEngine, type TestEngine } from './helpers/engine.js';
+import { eventTypes, historyProblems } from './helpers/history.js';
+import { installRuntime, sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
+import * as wfs from './temporal-sdk/update-workflows.js';
+
+const { TaskQueueType, WorkflowTaskFailedCause } = proto.temporal.api.enums.v1;
+
+describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
+  const TQ = 'sdk-operator-apis';
+  const IDENTITY = 'operator-apis-worker@test';
+  let t: TestEngine;
+  let worker: Worker;
+  let workerConnection: NativeConnection;
+  let running: Promise<void>;
+  let client: Client;
+  let clientConnection: Connection;
+
+  beforeAll(async () => {
+    t = await testEngine({ store });
+    installRuntime();
+    const workflowBundle = await bundleWorkflowCode({
+      workflowsPath: fileURLToPath(new URL('./temporal-sdk/update-workflows.ts', import.meta.url)),
+    });
+    ({ worker, connection: workerConnection } = await sdkWorker(t.engine.address, TQ, {
+      workflowBundle,
+      identity: IDENTITY,
+    }));
+    running = worker.run();
+    ({ client, connection: clientConnection } = await sdkClient(t.engine.address));
+  }, 120_000);
+
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await workerConnection?.close();
+    await clientConnection?.close();
+    await t?.close();
+  });
+
+  const id = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+  it('DescribeTaskQueue lists the polling worker with its last access time, and the queue status on request', async () => {
+    // One workflow through, so the worker has polled both queue types.
+    const h = await client.workflow.start(wfs.counter, { taskQueue: TQ, workflowId: id('describe'), args: [0] });
+    await h.signal(wfs.finish);
+    await h.result();
+    const before = Date.now();
+    const d = await client.workflowService.describeTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: TQ },
+      taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+      includeTaskQueueStatus: true,
+      reportStats: true,
+    });
+    const poller = d.pollers.find((p) => p.identity === IDENTITY);
+    expect(poller).toBeDefined();
+    const at = Number(poller?.lastAccessTime?.seconds) * 1000;
+    expect(at).toBeGreaterThan(before - 120_000);
+    expect(poller?.ratePerSecond).toBe(100_000);
+    expect(d.taskQueueStatus).toBeTruthy();
+    expect(Number(d.stats?.approximateBacklogCount)).toBe(0);
+    const none = await client.workflowService.describeTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: 'nobody-polls-this' },
+    });
+    expect(none.pollers).toEqual([]);
+  });
+
+  it('ResetWorkflowExecution starts a new run from a workflow task and terminates the old one', async () => {
+    const h = await client.workflow.start(wfs.counter, { taskQueue: TQ, workflowId: id('reset'), args: [0] });
+    expect(await h.executeUpdate(wfs.add, { args: [5] })).toBe(5);
+    const base = (await h.fetchHistory()).events ?? [];
+    const firstCompleted = base.find((e) => e.workflowTaskCompletedEventAttributes);
+    const { runId } = await client.workflowService.resetWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: h.workflowId },
+      workflowTaskFinishEventId: firstCompleted?.eventId,
+      reason: 'undo the update',
+      requestId: randomUUID(),
+    });
+    expect(runId).toBeTruthy();
+    // The new run is the workflow's current run.
+    expect((await client.workflow.getHandle(h.workflowId).describe()).runId).toBe(runId);
+    const reset = client.workflow.getHandle(h.workflowId, runId);
+    // The update applied after the reset point is gone from the new run.
+    expect(await reset.query(wfs.total)).toBe(0);
+    await reset.signal(wfs.finish);
+    expect(await reset.result()).toBe(0);
+
+    const events = (await reset.fetchHistory()).events ?? [];
+    expect(historyProblems(events, { closed: true })).toEqual([]);
+    const types = eventTypes(events);
+    expect(types.slice(0, 5)).toEqual([
+      'WORKFLOW_EXECUTION_STARTED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_FAILED',
+      'WORKFLOW_TASK_SCHEDULED',
+    ]);
+    expect(types).not.toContain('WORKFLOW_EXECUTION_UPDATE_ACCEPTED');
+    const failed = events[3]?.workflowTaskFailedEventAttributes;
+    expect(failed?.cause).toBe(WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW);
+    expect(failed?.newRunId).toBe(runId);
+    expect(failed?.failure?.message).toBe('undo the update');
+    // Copied verbatim: the started event is the base run's.
+    expect(events[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId).toBe(
+      base[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId,
+    );
+
+    const baseRun = client.workflow.getHandle(h.workflowId, firstRunId(base));
+    expect((await baseRun.describe()).status.name).toBe('TERMINATED');
+    const baseTypes = eventTypes((await baseRun.fetchHistory()).events ?? []);
+    expect(baseTypes.at(-1)).toBe('WORKFLOW_EXECUTION_TERMINATED');
+
+    const bad = await client.workflowService
+      .resetWorkflowExecution({
+        namespace: 'default',
+        workflowExecution: { workflowId: h.workflowId, runId },
+        workflowTaskFinishEventId: Long.fromNumber(1),
+        reason: 'too early',
+        requestId: randomUUID(),
+      })
+      .catch((e: unknown) => e);
+    expect((bad as { code?: number }).code).toBe(3);
+  });
+
+  it('logs no SDK warnings', () => {
+    expect(sdkWarnings()).toEqual([]);
+  });
+});
+
+function firstRunId(events: proto.temporal.api.history.v1.IHistoryEvent[]): string {
+  return events[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId ?? '';
+}
