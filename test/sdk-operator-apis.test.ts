@@ -4,15 +4,15 @@
  * from a workflow task's end, the old run terminated), asserting the histories Temporal writes.
  */
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import type { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, type NativeConnection, type Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import Long from 'long';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS, testEngine, type TestEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
-import { installRuntime, sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
+import { sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
+import { updateWorkflowsBundle } from './helpers/update-bundle.js';
 import * as wfs from './temporal-sdk/update-workflows.js';
 
 const { TaskQueueType, WorkflowTaskFailedCause } = proto.temporal.api.enums.v1;
@@ -29,12 +29,8 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
 
   beforeAll(async () => {
     t = await testEngine({ store });
-    installRuntime();
-    const workflowBundle = await bundleWorkflowCode({
-      workflowsPath: fileURLToPath(new URL('./temporal-sdk/update-workflows.ts', import.meta.url)),
-    });
     ({ worker, connection: workerConnection } = await sdkWorker(t.engine.address, TQ, {
-      workflowBundle,
+      workflowBundle: await updateWorkflowsBundle(),
       identity: IDENTITY,
     }));
     running = worker.run();

@@ -5,7 +5,6 @@
  * the UpdateAccepted / UpdateCompleted events Temporal writes (and that a rejection writes none).
  */
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
@@ -16,26 +15,18 @@ import {
   type Connection,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { bundleWorkflowCode, type NativeConnection, type Worker } from '@temporalio/worker';
-import proto from '@temporalio/proto';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import type proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStoreReader } from '../engine/index.js';
 import { verifyFromStore } from '../bench/verify/store-verify.js';
 import { BACKENDS, testCluster, testEngine, type TestEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
-import { installRuntime, sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
+import { sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
+import { updateWorkflowsBundle } from './helpers/update-bundle.js';
 import * as wfs from './temporal-sdk/update-workflows.js';
 
 type Event = proto.temporal.api.history.v1.IHistoryEvent;
-
-let bundle: Promise<{ code: string }> | undefined;
-function updateBundle(): Promise<{ code: string }> {
-  installRuntime();
-  bundle ??= bundleWorkflowCode({
-    workflowsPath: fileURLToPath(new URL('./temporal-sdk/update-workflows.ts', import.meta.url)),
-  });
-  return bundle;
-}
 
 const SHARDS = 4;
 
@@ -51,7 +42,7 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
   beforeAll(async () => {
     t = await testEngine({ store, numShards: SHARDS });
     ({ worker, connection: workerConnection } = await sdkWorker(t.engine.address, TQ, {
-      workflowBundle: await updateBundle(),
+      workflowBundle: await updateWorkflowsBundle(),
     }));
     running = worker.run();
     ({ client, connection: clientConnection } = await sdkClient(t.engine.address));

@@ -123,6 +123,24 @@ export class MutableState {
     this.isNew = isNew;
   }
 
+  /** The state of a run being created: `info` and nothing pending, its events to be added at `nowMs`. */
+  static fresh(info: ExecutionInfo, timeScale: number, nowMs: number): MutableState {
+    const ms = new MutableState(
+      {
+        info,
+        dbRecordVersion: 0,
+        activities: new Map(),
+        timers: new Map(),
+        signalRequestedIds: new Set(),
+        bufferedEvents: [],
+      },
+      true,
+    );
+    ms.timeScale = timeScale;
+    ms.begin(nowMs);
+    return ms;
+  }
+
   get key(): WorkflowKey {
     return { namespaceId: this.info.namespaceId, workflowId: this.info.workflowId, runId: this.info.runId };
   }

@@ -42,11 +42,6 @@ export async function counter(start = 0): Promise<number> {
   return sum;
 }
 
-/** Returns at once: an update sent later finds the workflow closed. */
-export async function quick(): Promise<string> {
-  return 'done';
-}
-
 /** Has no update handlers: every update is rejected by the SDK. */
 export async function noHandlers(): Promise<void> {
   await wf.condition(() => false);

@@ -99,32 +99,16 @@ export function scheduleActivity(
       retryPolicy: retryPolicyProto(retry),
     },
   });
-  const info: ActivityInfo = {
+  const info = pendingActivity({
     scheduledEventId: toNumber(event.eventId),
     scheduledEventBatchId: batchFirstEventId,
     activityId: attrs.activityId ?? '',
     activityType: attrs.activityType?.name ?? '',
     taskQueue,
     scheduledTimeMs: ms.nowMs,
-    attemptScheduledTimeMs: ms.nowMs,
-    startedTimeMs: 0,
-    started: false,
-    startedIdentity: '',
-    requestId: '',
-    attempt: 1,
-    scheduleToCloseTimeoutMs: timeouts.scheduleToCloseMs,
-    scheduleToStartTimeoutMs: timeouts.scheduleToStartMs,
-    startToCloseTimeoutMs: timeouts.startToCloseMs,
-    heartbeatTimeoutMs: timeouts.heartbeatMs,
-    lastHeartbeatTimeMs: 0,
-    heartbeatDetails: '',
-    cancelRequested: false,
-    cancelRequestedEventId: 0,
+    timeouts,
     retry,
-    lastFailure: '',
-    lastWorkerIdentity: '',
-    timerTaskStatus: 0,
-  };
+  });
   ms.putActivity(info);
   // An eager activity is started by the caller in this same transaction: no matching, no schedule-to-start.
   if (!opts.eager) dispatchAttempt(ms, info);
@@ -140,6 +124,45 @@ export function scheduleActivity(
     );
   }
   return info;
+}
+
+/** A scheduled activity's record before its first attempt starts. */
+export function pendingActivity(p: {
+  scheduledEventId: number;
+  scheduledEventBatchId: number;
+  activityId: string;
+  activityType: string;
+  taskQueue: string;
+  scheduledTimeMs: number;
+  timeouts: { scheduleToCloseMs: number; scheduleToStartMs: number; startToCloseMs: number; heartbeatMs: number };
+  retry: RetryPolicyInfo | null;
+}): ActivityInfo {
+  return {
+    scheduledEventId: p.scheduledEventId,
+    scheduledEventBatchId: p.scheduledEventBatchId,
+    activityId: p.activityId,
+    activityType: p.activityType,
+    taskQueue: p.taskQueue,
+    scheduledTimeMs: p.scheduledTimeMs,
+    attemptScheduledTimeMs: p.scheduledTimeMs,
+    startedTimeMs: 0,
+    started: false,
+    startedIdentity: '',
+    requestId: '',
+    attempt: 1,
+    scheduleToCloseTimeoutMs: p.timeouts.scheduleToCloseMs,
+    scheduleToStartTimeoutMs: p.timeouts.scheduleToStartMs,
+    startToCloseTimeoutMs: p.timeouts.startToCloseMs,
+    heartbeatTimeoutMs: p.timeouts.heartbeatMs,
+    lastHeartbeatTimeMs: 0,
+    heartbeatDetails: '',
+    cancelRequested: false,
+    cancelRequestedEventId: 0,
+    retry: p.retry,
+    lastFailure: '',
+    lastWorkerIdentity: '',
+    timerTaskStatus: 0,
+  };
 }
 
 /** Sends the current attempt to matching and arms its schedule-to-start timeout. */

@@ -20,7 +20,7 @@ import {
   type UpdateInfo,
 } from '../../persistence/records.js';
 import { MutableState } from '../mutable-state.js';
-import { retryPolicyInfo } from './activities.js';
+import { pendingActivity, retryPolicyInfo } from './activities.js';
 import { scheduleWorkflowTask } from './workflow-task.js';
 
 const E = enums.EventType;
@@ -50,34 +50,25 @@ function replay(events: IHistoryEvent[], nowMs: number) {
     const id = toNumber(e.eventId);
     const s = e.activityTaskScheduledEventAttributes;
     if (s) {
-      const retry = retryPolicyInfo(s.retryPolicy);
-      activities.set(id, {
-        scheduledEventId: id,
-        // The copied events form the new branch's first (and only) node.
-        scheduledEventBatchId: 1,
-        activityId: s.activityId ?? '',
-        activityType: s.activityType?.name ?? '',
-        taskQueue: s.taskQueue?.name ?? '',
-        scheduledTimeMs: nowMs,
-        attemptScheduledTimeMs: nowMs,
-        startedTimeMs: 0,
-        started: false,
-        startedIdentity: '',
-        requestId: '',
-        attempt: 1,
-        scheduleToCloseTimeoutMs: msFromDuration(s.scheduleToCloseTimeout),
-        scheduleToStartTimeoutMs: msFromDuration(s.scheduleToStartTimeout),
-        startToCloseTimeoutMs: msFromDuration(s.startToCloseTimeout),
-        heartbeatTimeoutMs: msFromDuration(s.heartbeatTimeout),
-        lastHeartbeatTimeMs: 0,
-        heartbeatDetails: '',
-        cancelRequested: false,
-        cancelRequestedEventId: 0,
-        retry,
-        lastFailure: '',
-        lastWorkerIdentity: '',
-        timerTaskStatus: 0,
-      });
+      activities.set(
+        id,
+        pendingActivity({
+          scheduledEventId: id,
+          // The copied events form the new branch's first (and only) node.
+          scheduledEventBatchId: 1,
+          activityId: s.activityId ?? '',
+          activityType: s.activityType?.name ?? '',
+          taskQueue: s.taskQueue?.name ?? '',
+          scheduledTimeMs: nowMs,
+          timeouts: {
+            scheduleToCloseMs: msFromDuration(s.scheduleToCloseTimeout),
+            scheduleToStartMs: msFromDuration(s.scheduleToStartTimeout),
+            startToCloseMs: msFromDuration(s.startToCloseTimeout),
+            heartbeatMs: msFromDuration(s.heartbeatTimeout),
+          },
+          retry: retryPolicyInfo(s.retryPolicy),
+        }),
+      );
     }
     const closed =
       e.activityTaskCompletedEventAttributes ??
@@ -160,19 +151,7 @@ export function resetRun(p: ResetParams): MutableState {
     historySizeBytes: 0,
     updateInfos: state.updates,
   };
-  const ms = new MutableState(
-    {
-      info,
-      dbRecordVersion: 0,
-      activities: new Map(),
-      timers: new Map(),
-      signalRequestedIds: new Set(),
-      bufferedEvents: [],
-    },
-    true,
-  );
-  ms.timeScale = p.timeScale;
-  ms.begin(p.nowMs);
+  const ms = MutableState.fresh(info, p.timeScale, p.nowMs);
   ms.newEvents.push(...copied.map((e) => ({ ...e })));
 
   // The workflow task in flight at the reset point fails, so the worker replays up to it and carries on from there.
