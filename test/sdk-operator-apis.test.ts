@@ -13,6 +13,7 @@ import { BACKENDS, testEngine, type TestEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
 import { sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
 import { updateWorkflowsBundle } from './helpers/update-bundle.js';
+import * as pausableActivities from './temporal-sdk/pausable-activities.js';
 import * as wfs from './temporal-sdk/update-workflows.js';
 
 const { TaskQueueType, WorkflowTaskFailedCause } = proto.temporal.api.enums.v1;
@@ -31,6 +32,7 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
     t = await testEngine({ store });
     ({ worker, connection: workerConnection } = await sdkWorker(t.engine.address, TQ, {
       workflowBundle: await updateWorkflowsBundle(),
+      activities: pausableActivities,
       identity: IDENTITY,
     }));
     running = worker.run();
@@ -130,6 +132,44 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
       })
       .catch((e: unknown) => e);
     expect((bad as { code?: number }).code).toBe(3);
+  });
+
+  it('PauseActivity holds back the next attempt of a running activity until UnpauseActivity', async () => {
+    const h = await client.workflow.start(wfs.runsPausable, { taskQueue: TQ, workflowId: id('pause') });
+    const execution = { workflowId: h.workflowId };
+    // Wait for the first attempt to run (it heartbeats until stopped).
+    for (let i = 0; i < 100; i++) {
+      const pending = (await h.describe()).raw.pendingActivities ?? [];
+      if (pending[0]?.state === proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await client.workflowService.pauseActivity({
+      namespace: 'default',
+      execution,
+      type: 'pausable',
+      reason: 'hold it',
+      requestId: randomUUID(),
+      identity: 'operator',
+    });
+    const again = await client.workflowService
+      .pauseActivity({ namespace: 'default', execution, type: 'pausable', requestId: randomUUID() })
+      .catch((e: unknown) => e);
+    expect((again as { code?: number }).code).toBe(9);
+    // The heartbeat tells the worker, the attempt fails, and no retry follows while paused (unpaused, the 100 ms
+    // backoff would have completed the workflow long before).
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await h.describe()).status.name).toBe('RUNNING');
+    await client.workflowService.unpauseActivity({ namespace: 'default', execution, type: 'pausable' });
+    expect(await h.result()).toBe('done on attempt 2');
+    const events = (await h.fetchHistory()).events ?? [];
+    expect(historyProblems(events, { closed: true })).toEqual([]);
+    const started = events.filter((e) => e.activityTaskStartedEventAttributes);
+    expect(started).toHaveLength(1);
+    expect(started[0]?.activityTaskStartedEventAttributes?.attempt).toBe(2);
+    const missing = await client.workflowService
+      .pauseActivity({ namespace: 'default', execution, id: 'nope' })
+      .catch((e: unknown) => e);
+    expect((missing as { code?: number }).code).toBe(5);
   });
 
   it('logs no SDK warnings', () => {

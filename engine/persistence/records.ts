@@ -202,6 +202,8 @@ export interface ActivityInfo {
   lastWorkerIdentity: string;
   /** Bitmask of timeout timer tasks already created (so each is created once per attempt). */
   timerTaskStatus: number;
+  /** PauseActivity: no new attempt is dispatched while set (absent on activities never paused). */
+  pause?: { pauseTimeMs: number; identity: string; reason: string; requestId: string };
 }
 
 export interface RetryPolicyInfo {

@@ -46,3 +46,14 @@ export async function counter(start = 0): Promise<number> {
 export async function noHandlers(): Promise<void> {
   await wf.condition(() => false);
 }
+
+const pausableActivities = wf.proxyActivities<{ pausable(): Promise<string> }>({
+  startToCloseTimeout: '30s',
+  heartbeatTimeout: '1s',
+  retry: { initialInterval: '100ms', backoffCoefficient: 1, maximumAttempts: 5 },
+});
+
+/** Runs the pausable activity (test/temporal-sdk/pausable-activities.ts) for the PauseActivity tests. */
+export async function runsPausable(): Promise<string> {
+  return pausableActivities.pausable();
+}

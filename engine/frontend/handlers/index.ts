@@ -29,6 +29,8 @@ import { updateWorkflowExecution } from './update-workflow-execution.js';
 import { executeMultiOperation } from './execute-multi-operation.js';
 import { describeTaskQueue } from './describe-task-queue.js';
 import { resetWorkflowExecution } from './reset-workflow-execution.js';
+import { pauseActivity } from './pause-activity.js';
+import { unpauseActivity } from './unpause-activity.js';
 
 // Each handler is typed with its own request/response; the table erases them for dispatch by name.
 type AnyHandler = Handler<never, object>;
@@ -68,4 +70,6 @@ export const HANDLERS: Readonly<Record<string, AnyHandler>> = {
   ExecuteMultiOperation: executeMultiOperation,
   DescribeTaskQueue: describeTaskQueue,
   ResetWorkflowExecution: resetWorkflowExecution,
+  PauseActivity: pauseActivity,
+  UnpauseActivity: unpauseActivity,
 };

@@ -211,6 +211,8 @@ export function startActivity(
     if (a.requestId === requestId) return { activity: a, duplicate: true };
     throw new StaleTaskError('Activity task already started.');
   }
+  // Dispatched before PauseActivity: dropped; UnpauseActivity dispatches the attempt again.
+  if (a.pause) throw new StaleTaskError('Activity is paused.');
   a.started = true;
   a.startedTimeMs = ms.nowMs;
   a.requestId = requestId;
@@ -349,6 +351,8 @@ export function failActivityAttempt(
     a.lastWorkerIdentity = identity;
     a.attemptScheduledTimeMs = ms.nowMs + delay;
     ms.putActivity(a);
+    // Paused: the next attempt waits for UnpauseActivity, which dispatches it.
+    if (a.pause) return true;
     ms.addTimerTask(
       { kind: 'activity-retry', scheduledEventId: a.scheduledEventId, attempt: a.attempt },
       ms.nowMs + delay,
@@ -402,11 +406,21 @@ export function timeoutFailure(a: ActivityInfo, timeout: TimeoutKind): IFailure 
   };
 }
 
-export function recordHeartbeat(ms: MutableState, a: ActivityInfo, details: IPayloads | null | undefined): boolean {
+/** What a heartbeat tells the worker: the activity's cancellation was requested, or it was paused. */
+export interface HeartbeatAnswer {
+  cancelRequested: boolean;
+  activityPaused: boolean;
+}
+
+export function recordHeartbeat(
+  ms: MutableState,
+  a: ActivityInfo,
+  details: IPayloads | null | undefined,
+): HeartbeatAnswer {
   a.lastHeartbeatTimeMs = ms.nowMs;
   if (details) a.heartbeatDetails = encodePayloadsB64(details);
   ms.putActivity(a);
-  return a.cancelRequested;
+  return { cancelRequested: a.cancelRequested, activityPaused: a.pause !== undefined };
 }
 
 export function requestCancelActivity(ms: MutableState, a: ActivityInfo, workflowTaskCompletedEventId: number): void {

@@ -68,7 +68,7 @@ export async function executeTimerTask(ctx: HistoryContext, shard: Shard, task: 
         }
         case 'activity-retry': {
           const a = ms.activities.get(body.scheduledEventId);
-          if (a && a.attempt === body.attempt && !a.started) retryActivity(ms, a);
+          if (a && a.attempt === body.attempt && !a.started && !a.pause) retryActivity(ms, a);
           return;
         }
         case 'workflow-run-timeout': {
