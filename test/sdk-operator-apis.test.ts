@@ -158,7 +158,12 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
     // The heartbeat tells the worker, the attempt fails, and no retry follows while paused (unpaused, the 100 ms
     // backoff would have completed the workflow long before).
     await new Promise((r) => setTimeout(r, 3000));
-    expect((await h.describe()).status.name).toBe('RUNNING');
+    const held = await h.describe();
+    expect(held.status.name).toBe('RUNNING');
+    const pending = held.raw.pendingActivities?.[0];
+    expect(pending?.state).toBe(proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_PAUSED);
+    expect(pending?.attempt).toBe(2);
+    expect(pending?.pauseInfo?.manual?.reason).toBe('hold it');
     await client.workflowService.unpauseActivity({ namespace: 'default', execution, type: 'pausable' });
     expect(await h.result()).toBe('done on attempt 2');
     const events = (await h.fetchHistory()).events ?? [];
