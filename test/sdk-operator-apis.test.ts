@@ -4,7 +4,7 @@
  * from a workflow task's end, the old run terminated), asserting the histories Temporal writes.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client, Connection } from '@temporalio/client';
+import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import proto from '@temporalio/proto';
 import Long from 'long';
@@ -138,11 +138,7 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
     const h = await client.workflow.start(wfs.runsPausable, { taskQueue: TQ, workflowId: id('pause') });
     const execution = { workflowId: h.workflowId };
     // Wait for the first attempt to run (it heartbeats until stopped).
-    for (let i = 0; i < 100; i++) {
-      const pending = (await h.describe()).raw.pendingActivities ?? [];
-      if (pending[0]?.state === proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await startedActivity(h);
     await client.workflowService.pauseActivity({
       namespace: 'default',
       execution,
@@ -177,6 +173,32 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
     expect((missing as { code?: number }).code).toBe(5);
   });
 
+  it("UpdateActivityOptions shortens a running activity's start-to-close timeout", async () => {
+    const h = await client.workflow.start(wfs.runsSlow, { taskQueue: TQ, workflowId: id('options') });
+    await startedActivity(h);
+    const response = await client.workflowService.updateActivityOptions({
+      namespace: 'default',
+      execution: { workflowId: h.workflowId },
+      type: 'slow',
+      activityOptions: { startToCloseTimeout: { seconds: Long.fromNumber(1) } },
+      updateMask: { paths: ['start_to_close_timeout'] },
+    });
+    expect(Number(response.activityOptions?.startToCloseTimeout?.seconds)).toBe(1);
+    // Cut off at one second instead of finishing its three.
+    expect(await h.result()).toBe('timed out');
+    const types = eventTypes((await h.fetchHistory()).events ?? []);
+    expect(types).toContain('ACTIVITY_TASK_TIMED_OUT');
+    const noMask = await client.workflowService
+      .updateActivityOptions({
+        namespace: 'default',
+        execution: { workflowId: h.workflowId },
+        type: 'slow',
+        activityOptions: {},
+      })
+      .catch((e: unknown) => e);
+    expect((noMask as Error).message).toContain('UpdateMask is not provided');
+  });
+
   it('logs no SDK warnings', () => {
     expect(sdkWarnings()).toEqual([]);
   });
@@ -184,4 +206,14 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
 
 function firstRunId(events: proto.temporal.api.history.v1.IHistoryEvent[]): string {
   return events[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId ?? '';
+}
+
+/** Waits until the workflow's first pending activity has started. */
+async function startedActivity(h: WorkflowHandle): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    const pending = (await h.describe()).raw.pendingActivities ?? [];
+    if (pending[0]?.state === proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no activity of ${h.workflowId} started`);
 }

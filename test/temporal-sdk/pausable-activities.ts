@@ -13,3 +13,9 @@ export async function pausable(): Promise<string> {
     await ctx.sleep(100);
   }
 }
+
+/** Sleeps three seconds (for UpdateActivityOptions: a shorter start-to-close timeout cuts it off). */
+export async function slow(): Promise<string> {
+  await Context.current().sleep(3000);
+  return 'slept';
+}

@@ -57,3 +57,17 @@ const pausableActivities = wf.proxyActivities<{ pausable(): Promise<string> }>({
 export async function runsPausable(): Promise<string> {
   return pausableActivities.pausable();
 }
+
+/** Runs the slow activity once; reports whether it finished or timed out. */
+export async function runsSlow(): Promise<string> {
+  const { slow } = wf.proxyActivities<{ slow(): Promise<string> }>({
+    startToCloseTimeout: '30s',
+    retry: { maximumAttempts: 1 },
+  });
+  try {
+    return await slow();
+  } catch (err) {
+    if (err instanceof wf.ActivityFailure && err.cause instanceof wf.TimeoutFailure) return 'timed out';
+    throw err;
+  }
+}

@@ -31,6 +31,7 @@ import { describeTaskQueue } from './describe-task-queue.js';
 import { resetWorkflowExecution } from './reset-workflow-execution.js';
 import { pauseActivity } from './pause-activity.js';
 import { unpauseActivity } from './unpause-activity.js';
+import { updateActivityOptions } from './update-activity-options.js';
 
 // Each handler is typed with its own request/response; the table erases them for dispatch by name.
 type AnyHandler = Handler<never, object>;
@@ -72,4 +73,5 @@ export const HANDLERS: Readonly<Record<string, AnyHandler>> = {
   ResetWorkflowExecution: resetWorkflowExecution,
   PauseActivity: pauseActivity,
   UnpauseActivity: unpauseActivity,
+  UpdateActivityOptions: updateActivityOptions,
 };

@@ -22,7 +22,7 @@ export interface ActivityTarget {
   all: boolean;
 }
 
-function select(ms: MutableState, t: ActivityTarget): ActivityInfo[] {
+export function selectActivities(ms: MutableState, t: ActivityTarget): ActivityInfo[] {
   if (!ms.isRunning()) throw new WorkflowCompletedError();
   const found = [...ms.activities.values()].filter(
     (a) => t.all || (t.activityId ? a.activityId === t.activityId : a.activityType === t.activityType),
@@ -36,7 +36,7 @@ export async function pauseActivity(
   t: ActivityTarget & { identity: string; reason: string; requestId: string },
 ): Promise<void> {
   await updateCurrentOrNamedRun(ctx, t.namespaceId, t.workflowId, t.runId, (ms) => {
-    for (const a of select(ms, t)) {
+    for (const a of selectActivities(ms, t)) {
       if (a.pause) {
         if (a.pause.requestId !== t.requestId || !t.requestId)
           throw new EngineError('FAILED_PRECONDITION', 'activity is already paused');
@@ -53,7 +53,7 @@ export async function unpauseActivity(
   t: ActivityTarget & { resetHeartbeat: boolean },
 ): Promise<void> {
   await updateCurrentOrNamedRun(ctx, t.namespaceId, t.workflowId, t.runId, (ms) => {
-    for (const a of select(ms, t)) {
+    for (const a of selectActivities(ms, t)) {
       if (!a.pause) continue;
       delete a.pause;
       if (t.resetHeartbeat) a.heartbeatDetails = '';
