@@ -199,6 +199,22 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
     expect((noMask as Error).message).toContain('UpdateMask is not provided');
   });
 
+  it("ResetActivity restarts a running activity at attempt 1, past its retry policy's single attempt", async () => {
+    const h = await client.workflow.start(wfs.runsResettable, { taskQueue: TQ, workflowId: id('reset-activity') });
+    await startedActivity(h);
+    await client.workflowService.resetActivity({
+      namespace: 'default',
+      execution: { workflowId: h.workflowId },
+      type: 'resettable',
+    });
+    // The heartbeat tells the worker, the attempt ends, and the activity starts over (keeping its heartbeat details).
+    expect(await h.result()).toBe('restarted at attempt 1');
+    const events = (await h.fetchHistory()).events ?? [];
+    expect(historyProblems(events, { closed: true })).toEqual([]);
+    const started = events.filter((e) => e.activityTaskStartedEventAttributes);
+    expect(started.map((e) => e.activityTaskStartedEventAttributes?.attempt)).toEqual([1]);
+  });
+
   it('logs no SDK warnings', () => {
     expect(sdkWarnings()).toEqual([]);
   });

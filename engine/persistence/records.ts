@@ -204,6 +204,8 @@ export interface ActivityInfo {
   timerTaskStatus: number;
   /** PauseActivity: no new attempt is dispatched while set (absent on activities never paused). */
   pause?: { pauseTimeMs: number; identity: string; reason: string; requestId: string };
+  /** ResetActivity on a running attempt: its heartbeat says so, and when it ends the activity restarts at attempt 1. */
+  resetRequested?: boolean;
 }
 
 export interface RetryPolicyInfo {

@@ -19,3 +19,13 @@ export async function slow(): Promise<string> {
   await Context.current().sleep(3000);
   return 'slept';
 }
+
+/** Heartbeats until stopped; an attempt that finds heartbeat details from an earlier one reports its attempt. */
+export async function resettable(): Promise<string> {
+  const ctx = Context.current();
+  if (ctx.info.heartbeatDetails !== undefined) return `restarted at attempt ${ctx.info.attempt}`;
+  for (let i = 0; ; i++) {
+    ctx.heartbeat(i);
+    await ctx.sleep(100);
+  }
+}

@@ -71,3 +71,13 @@ export async function runsSlow(): Promise<string> {
     throw err;
   }
 }
+
+/** Runs the resettable activity with a single attempt allowed: only ResetActivity gives it another. */
+export async function runsResettable(): Promise<string> {
+  const { resettable } = wf.proxyActivities<{ resettable(): Promise<string> }>({
+    startToCloseTimeout: '30s',
+    heartbeatTimeout: '1s',
+    retry: { maximumAttempts: 1 },
+  });
+  return resettable();
+}

@@ -32,6 +32,7 @@ import { resetWorkflowExecution } from './reset-workflow-execution.js';
 import { pauseActivity } from './pause-activity.js';
 import { unpauseActivity } from './unpause-activity.js';
 import { updateActivityOptions } from './update-activity-options.js';
+import { resetActivity } from './reset-activity.js';
 
 // Each handler is typed with its own request/response; the table erases them for dispatch by name.
 type AnyHandler = Handler<never, object>;
@@ -74,4 +75,5 @@ export const HANDLERS: Readonly<Record<string, AnyHandler>> = {
   PauseActivity: pauseActivity,
   UnpauseActivity: unpauseActivity,
   UpdateActivityOptions: updateActivityOptions,
+  ResetActivity: resetActivity,
 };

@@ -1,5 +1,5 @@
 /**
- * PauseActivity and UnpauseActivity (Temporal 1.27+ activity operator calls). A paused activity gets no new attempt:
+ * PauseActivity, UnpauseActivity and ResetActivity (Temporal 1.27+ activity operator calls). A paused activity gets no new attempt:
  * one waiting to start is not handed to a worker, a running one learns of the pause from its next heartbeat
  * (`activityPaused`), and when that attempt fails no retry is scheduled. Unpausing dispatches the waiting attempt.
  * Neither writes a history event (Temporal's do not).
@@ -60,6 +60,30 @@ export async function unpauseActivity(
       ms.putActivity(a);
       // Not running: its attempt was held back (not dispatched, or failed while paused): send it now.
       if (!a.started) retryActivity(ms, a);
+    }
+  });
+}
+
+/**
+ * ResetActivity: the activity starts over at attempt 1. One waiting for its next attempt is dispatched again at once;
+ * a running one learns of the reset from its next heartbeat (`activityReset`) and restarts when that attempt ends.
+ * Unpaused unless `keepPaused`.
+ */
+export async function resetActivity(
+  ctx: HistoryContext,
+  t: ActivityTarget & { resetHeartbeat: boolean; keepPaused: boolean },
+): Promise<void> {
+  await updateCurrentOrNamedRun(ctx, t.namespaceId, t.workflowId, t.runId, (ms) => {
+    for (const a of selectActivities(ms, t)) {
+      if (!t.keepPaused) delete a.pause;
+      if (t.resetHeartbeat) a.heartbeatDetails = '';
+      if (a.started) {
+        a.resetRequested = true;
+      } else {
+        a.attempt = 1;
+        if (!a.pause) retryActivity(ms, a);
+      }
+      ms.putActivity(a);
     }
   });
 }

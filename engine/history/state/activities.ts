@@ -338,12 +338,17 @@ export function failActivityAttempt(
   const app = failure.applicationFailureInfo;
   const retryable =
     'failed' in kind || kind.timeout === TimeoutKind.StartToClose || kind.timeout === TimeoutKind.Heartbeat;
-  const decision = retryable
-    ? nextRetry(ms, a, app?.type ?? '', app?.nonRetryable ?? false, msFromDuration(app?.nextRetryDelay))
-    : { retryState: RetryState.RETRY_STATE_TIMEOUT };
+  const reset = a.resetRequested === true && retryable;
+  const decision: RetryDecision = reset
+    ? { delayMs: 0 }
+    : retryable
+      ? nextRetry(ms, a, app?.type ?? '', app?.nonRetryable ?? false, msFromDuration(app?.nextRetryDelay))
+      : { retryState: RetryState.RETRY_STATE_TIMEOUT };
   if ('delayMs' in decision) {
     const delay = decision.delayMs;
-    a.attempt += 1;
+    // ResetActivity: the activity starts over, at attempt 1 and without backoff.
+    a.attempt = reset ? 1 : a.attempt + 1;
+    delete a.resetRequested;
     a.started = false;
     a.startedTimeMs = 0;
     a.requestId = '';
@@ -406,10 +411,11 @@ export function timeoutFailure(a: ActivityInfo, timeout: TimeoutKind): IFailure 
   };
 }
 
-/** What a heartbeat tells the worker: the activity's cancellation was requested, or it was paused. */
+/** What a heartbeat tells the worker: the activity's cancellation was requested, or it was paused or reset. */
 export interface HeartbeatAnswer {
   cancelRequested: boolean;
   activityPaused: boolean;
+  activityReset: boolean;
 }
 
 export function recordHeartbeat(
@@ -420,7 +426,11 @@ export function recordHeartbeat(
   a.lastHeartbeatTimeMs = ms.nowMs;
   if (details) a.heartbeatDetails = encodePayloadsB64(details);
   ms.putActivity(a);
-  return { cancelRequested: a.cancelRequested, activityPaused: a.pause !== undefined };
+  return {
+    cancelRequested: a.cancelRequested,
+    activityPaused: a.pause !== undefined,
+    activityReset: a.resetRequested === true,
+  };
 }
 
 export function requestCancelActivity(ms: MutableState, a: ActivityInfo, workflowTaskCompletedEventId: number): void {
