@@ -176,6 +176,7 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
   it("UpdateActivityOptions shortens a running activity's start-to-close timeout", async () => {
     const h = await client.workflow.start(wfs.runsSlow, { taskQueue: TQ, workflowId: id('options') });
     await startedActivity(h);
+    const startedAt = Date.now();
     const response = await client.workflowService.updateActivityOptions({
       namespace: 'default',
       execution: { workflowId: h.workflowId },
@@ -197,6 +198,9 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
       })
       .catch((e: unknown) => e);
     expect((noMask as Error).message).toContain('UpdateMask is not provided');
+    // The worker finishes the cut-off attempt after its three seconds and is told NOT_FOUND (Temporal's answer too);
+    // wait for that here, so the warning it logs is known before the warnings are checked.
+    await new Promise((r) => setTimeout(r, Math.max(0, startedAt + 3500 - Date.now())));
   });
 
   it("ResetActivity restarts a running activity at attempt 1, past its retry policy's single attempt", async () => {
@@ -215,8 +219,10 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
     expect(started.map((e) => e.activityTaskStartedEventAttributes?.attempt)).toEqual([1]);
   });
 
-  it('logs no SDK warnings', () => {
-    expect(sdkWarnings()).toEqual([]);
+  it('logs no SDK warnings (but the completion of the attempt UpdateActivityOptions cut off)', () => {
+    const cutOff = (w: string): boolean =>
+      w.includes('Activity not found on completion') && tokenWorkflowIds(w).some((wid) => wid.startsWith('options-'));
+    expect(sdkWarnings().filter((w) => !cutOff(w))).toEqual([]);
   });
 });
 
@@ -232,4 +238,16 @@ async function startedActivity(h: WorkflowHandle): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`no activity of ${h.workflowId} started`);
+}
+
+/** Workflow ids in the engine's task tokens (base64 JSON) that a warning line quotes. */
+function tokenWorkflowIds(line: string): string[] {
+  return [...line.matchAll(/TaskToken\(([A-Za-z0-9+/=_-]+)\)/g)].flatMap((m) => {
+    try {
+      const token = JSON.parse(Buffer.from(m[1] ?? '', 'base64').toString('utf8')) as { wid?: unknown };
+      return typeof token.wid === 'string' ? [token.wid] : [];
+    } catch {
+      return [];
+    }
+  });
 }
