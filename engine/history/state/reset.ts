@@ -125,6 +125,11 @@ export function resetRun(p: ResetParams): MutableState {
     );
   }
   const state = replay(copied, p.nowMs);
+  if (copied.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)) {
+    throw new InvalidArgumentError(
+      'Resetting a workflow that had started child workflows by the reset point is not supported by the stampede reference engine.',
+    );
+  }
   const info: ExecutionInfo = {
     ...p.base,
     runId: p.newRunId,
@@ -150,6 +155,12 @@ export function resetRun(p: ResetParams): MutableState {
     lastFirstEventId: 0,
     historySizeBytes: 0,
     updateInfos: state.updates,
+    // What the base run had pending at its end is not what was pending at the reset point: the reset run starts
+    // with no children or external requests in flight (the engine does not rebuild those from history).
+    pendingBackoff: false,
+    children: {},
+    signalsOut: {},
+    cancelsOut: {},
   };
   const ms = MutableState.fresh(info, p.timeScale, p.nowMs);
   ms.newEvents.push(...copied.map((e) => ({ ...e })));
