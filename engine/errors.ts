@@ -16,6 +16,7 @@ export type EngineErrorCode =
   | 'DEADLINE_EXCEEDED'
   | 'CANCELLED'
   | 'FAILED_PRECONDITION'
+  | 'PERMISSION_DENIED'
   | 'INTERNAL';
 
 export class EngineError extends Error {
@@ -101,5 +102,19 @@ export class StickyWorkerUnavailableError extends EngineError {
   constructor(queue: string) {
     super('UNAVAILABLE', `sticky worker unavailable, please use original task queue (sticky queue ${queue})`);
     this.name = 'StickyWorkerUnavailableError';
+  }
+}
+
+/**
+ * Update-with-start failed: one error (or undefined for an operation that succeeded, null for one aborted because
+ * of the other's error) per operation, reported as Temporal's MultiOperationExecutionFailure.
+ */
+export class MultiOperationError extends EngineError {
+  constructor(readonly operations: (Error | null | undefined)[]) {
+    const first = operations.find((e): e is Error => e instanceof Error);
+    super(first instanceof EngineError ? first.code : 'INTERNAL', 'Update-with-Start could not be executed.', {
+      cause: first,
+    });
+    this.name = 'MultiOperationError';
   }
 }

@@ -27,6 +27,7 @@ function run(over: Partial<StoredRun>): StoredRun {
     parent: null,
     firstRunId: 'r',
     pendingChildren: [],
+    updates: {},
     ...over,
   };
 }

@@ -5,6 +5,7 @@
  */
 import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
+import { updateProblems } from './update-check.js';
 
 const E = proto.temporal.api.enums.v1.EventType;
 type Event = temporal.api.history.v1.IHistoryEvent;
@@ -115,6 +116,7 @@ export function historyProblems(events: Event[], opts: { closed?: boolean } = {}
   if (events[0] && events[0].eventType !== E.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED)
     problems.push('the first event is not WorkflowExecutionStarted');
   if (opts.closed && closeAt < 0) problems.push('the history has no close event');
+  problems.push(...updateProblems(events, closeAt >= 0 ? (types.get(closeAt) ?? 0) : undefined));
   return problems;
 }
 

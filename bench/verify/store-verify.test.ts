@@ -30,6 +30,7 @@ function run(over: Partial<StoredRun> = {}): StoredRun {
     parent: null,
     firstRunId: 'r',
     pendingChildren: [],
+    updates: {},
     ...over,
   };
 }
@@ -86,5 +87,33 @@ describe('isStuck: an open run with pending work must have a persisted task that
     expect(isStuck(run(), new Set([key]))).toBe(false);
     expect(isStuck(run({ pendingActivities: [] }), new Set())).toBe(false);
     expect(isStuck(run({ state: 'completed' }), new Set())).toBe(false);
+  });
+});
+
+describe('updates in mutable state against history', () => {
+  const withUpdate = [
+    ...open,
+    {
+      eventId: 6,
+      eventType: E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED,
+      workflowExecutionUpdateAcceptedEventAttributes: { protocolInstanceId: 'u' },
+    },
+    {
+      eventId: 7,
+      eventType: E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+      workflowExecutionUpdateCompletedEventAttributes: { meta: { updateId: 'u' }, acceptedEventId: 6 },
+    },
+  ] as unknown as Event[];
+
+  it('agrees when the run records the update as history has it', () => {
+    const r = run({ nextEventId: 8, updates: { u: { acceptedEventId: 6, completedEventId: 7 } } });
+    expect(stateProblems(r, withUpdate)).toEqual([]);
+  });
+
+  it('finds a completion the mutable state does not record', () => {
+    const r = run({ nextEventId: 8, updates: { u: { acceptedEventId: 6, completedEventId: 0 } } });
+    expect(stateProblems(r, withUpdate)).toEqual([
+      'updates in mutable state [["u",{"acceptedEventId":6,"completedEventId":0}]] but in history [["u",{"acceptedEventId":6,"completedEventId":7}]]',
+    ]);
   });
 });

@@ -72,8 +72,14 @@ export function stateProblems(run: StoredRun, events: Event[]): string[] {
 
   const scheduled = new Set<number>();
   const timers = new Set<number>();
+  const updates: Record<string, { acceptedEventId: number; completedEventId: number }> = {};
   for (const e of events) {
     const id = num(e.eventId);
+    const accepted = e.workflowExecutionUpdateAcceptedEventAttributes;
+    if (accepted) updates[accepted.protocolInstanceId ?? ''] = { acceptedEventId: id, completedEventId: 0 };
+    const updated = e.workflowExecutionUpdateCompletedEventAttributes;
+    const u = updates[updated?.meta?.updateId ?? ''];
+    if (updated && u) u.completedEventId = id;
     if (e.eventType === E.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) scheduled.add(id);
     if (e.eventType === E.EVENT_TYPE_TIMER_STARTED) timers.add(id);
     const resolved =
@@ -85,6 +91,10 @@ export function stateProblems(run: StoredRun, events: Event[]): string[] {
     const timerEnd = e.timerFiredEventAttributes ?? e.timerCanceledEventAttributes;
     if (timerEnd) timers.delete(num(timerEnd.startedEventId));
   }
+  // Each update's acceptance and completion, as the mutable state records them (what dedup answers from).
+  const recorded = JSON.stringify(Object.entries(run.updates).sort(([a], [b]) => a.localeCompare(b)));
+  const inHistory = JSON.stringify(Object.entries(updates).sort(([a], [b]) => a.localeCompare(b)));
+  if (recorded !== inHistory) problems.push(`updates in mutable state ${recorded} but in history ${inHistory}`);
   if (run.state === 'running') {
     const pa = run.pendingActivities.join(',');
     const ha = [...scheduled].sort((a, b) => a - b).join(',');

@@ -39,6 +39,8 @@ export interface StoredRun {
   firstRunId: string;
   /** Children the run started and has not recorded as closed (a closed parent keeps those it left running). */
   pendingChildren: { initiatedEventId: number; workflowId: string; startedRunId: string; parentClosePolicy: number }[];
+  /** Updates the mutable state records (accepted, and completed: completedEventId > 0), by update id. */
+  updates: Record<string, { acceptedEventId: number; completedEventId: number }>;
 }
 
 export interface StoreReader {
@@ -129,6 +131,12 @@ export async function openStoreReader(o: { cassandra: CassandraOptions; numShard
                 startedRunId: c.startedRunId,
                 parentClosePolicy: c.parentClosePolicy,
               })),
+              updates: Object.fromEntries(
+                Object.entries(i.updateInfos ?? {}).map(([id, u]) => [
+                  id,
+                  { acceptedEventId: u.acceptedEventId, completedEventId: u.completedEventId },
+                ]),
+              ),
             };
           }
           token = page.nextPageToken;

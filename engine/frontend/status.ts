@@ -3,7 +3,13 @@
  * `grpc-status-details-bin` carrying the errordetails message), so SDKs that read them see what they expect.
  */
 import { Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
-import { EngineError, NamespaceNotFoundError, WorkflowAlreadyStartedError, type EngineErrorCode } from '../errors.js';
+import {
+  EngineError,
+  MultiOperationError,
+  NamespaceNotFoundError,
+  WorkflowAlreadyStartedError,
+  type EngineErrorCode,
+} from '../errors.js';
 import { api, root } from '../proto.js';
 import { InvariantViolationError } from '../persistence/manager.js';
 import { StoreError } from '../persistence/errors.js';
@@ -22,47 +28,69 @@ const CODES: Record<EngineErrorCode, Status> = {
   DEADLINE_EXCEEDED: Status.DEADLINE_EXCEEDED,
   CANCELLED: Status.CANCELLED,
   FAILED_PRECONDITION: Status.FAILED_PRECONDITION,
+  PERMISSION_DENIED: Status.PERMISSION_DENIED,
   INTERNAL: Status.INTERNAL,
 };
 
-function details(typeName: string, value: Uint8Array, code: Status, message: string): Metadata {
-  const statusBytes = root.google.rpc.Status.encode({
-    code,
-    message,
-    details: [{ type_url: `type.googleapis.com/${typeName}`, value }],
-  }).finish();
+interface AnyDetail {
+  type_url: string;
+  value: Uint8Array;
+}
+
+function anyOf(typeName: string, value: Uint8Array): AnyDetail {
+  return { type_url: `type.googleapis.com/${typeName}`, value };
+}
+
+function details(detail: AnyDetail, code: Status, message: string): Metadata {
+  const statusBytes = root.google.rpc.Status.encode({ code, message, details: [detail] }).finish();
   const md = new Metadata();
   md.set('grpc-status-details-bin', Buffer.from(statusBytes));
   return md;
 }
 
+/** The errordetails message Temporal attaches to an error, if any. */
+function detailOf(err: EngineError): AnyDetail | undefined {
+  if (err instanceof WorkflowAlreadyStartedError) {
+    const value = api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure.encode({
+      startRequestId: err.startRequestId,
+      runId: err.runId,
+    }).finish();
+    return anyOf('temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure', value);
+  }
+  if (err instanceof NamespaceNotFoundError) {
+    const value = api.errordetails.v1.NamespaceNotFoundFailure.encode({ namespace: err.namespace }).finish();
+    return anyOf('temporal.api.errordetails.v1.NamespaceNotFoundFailure', value);
+  }
+  return undefined;
+}
+
+/** One operation's status in a MultiOperationExecutionFailure: OK, aborted (null), or its own error. */
+function operationStatus(err: Error | null | undefined): { code: number; message: string; details: AnyDetail[] } {
+  if (err === undefined) return { code: Status.OK, message: '', details: [] };
+  if (err === null) {
+    const aborted = anyOf(
+      'temporal.api.failure.v1.MultiOperationExecutionAborted',
+      api.failure.v1.MultiOperationExecutionAborted.encode({}).finish(),
+    );
+    return { code: Status.ABORTED, message: 'Operation was aborted.', details: [aborted] };
+  }
+  const e = toServiceError(err);
+  const detail = err instanceof EngineError ? detailOf(err) : undefined;
+  return { code: e.code ?? Status.INTERNAL, message: e.details ?? '', details: detail ? [detail] : [] };
+}
+
 export function toServiceError(err: unknown): Partial<ServiceError> {
+  if (err instanceof MultiOperationError) {
+    const statuses = err.operations.map(operationStatus);
+    const code = statuses.find((s) => s.code !== Status.OK && s.code !== Status.ABORTED)?.code ?? Status.ABORTED;
+    const value = api.errordetails.v1.MultiOperationExecutionFailure.encode({ statuses }).finish();
+    const detail = anyOf('temporal.api.errordetails.v1.MultiOperationExecutionFailure', value);
+    return { code, details: err.message, metadata: details(detail, code, err.message) };
+  }
   if (err instanceof EngineError) {
     const code = CODES[err.code];
-    if (err instanceof WorkflowAlreadyStartedError) {
-      const value = api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure.encode({
-        startRequestId: err.startRequestId,
-        runId: err.runId,
-      }).finish();
-      return {
-        code,
-        details: err.message,
-        metadata: details(
-          'temporal.api.errordetails.v1.WorkflowExecutionAlreadyStartedFailure',
-          value,
-          code,
-          err.message,
-        ),
-      };
-    }
-    if (err instanceof NamespaceNotFoundError) {
-      const value = api.errordetails.v1.NamespaceNotFoundFailure.encode({ namespace: err.namespace }).finish();
-      return {
-        code,
-        details: err.message,
-        metadata: details('temporal.api.errordetails.v1.NamespaceNotFoundFailure', value, code, err.message),
-      };
-    }
+    const detail = detailOf(err);
+    if (detail) return { code, details: err.message, metadata: details(detail, code, err.message) };
     return { code, details: err.message };
   }
   if (err instanceof StoreError) {

@@ -10,6 +10,7 @@ import type { RunHistoryCache } from './history-cache.js';
 import type { QueryRegistry } from './queries.js';
 import type { Shard } from './shard.js';
 import type { Transactions } from './transaction.js';
+import type { UpdateRegistry } from './updates/registry.js';
 import type { HistoryWaiters } from './waiters.js';
 import type { HistoryClient } from './history-client.js';
 
@@ -62,6 +63,8 @@ export interface HistoryContext {
   readonly visibility: VisibilityStore;
   readonly waiters: HistoryWaiters;
   readonly queries: QueryRegistry;
+  /** Workflow updates admitted and not yet completed, per run. */
+  readonly updates: UpdateRegistry;
   /** Recently written events that later operations need (activity scheduled events), by `${runKey}#${eventId}`. */
   readonly eventCache: LruMap<string, IHistoryEvent>;
   /** Committed histories of recently active runs, by run key: poll responses are built from it when it covers them. */

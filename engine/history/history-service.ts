@@ -22,6 +22,7 @@ import { executeTimerTask } from './tasks/timer-executor.js';
 import { executeTransferTask } from './tasks/transfer-executor.js';
 import { executeVisibilityTask, visibilityRecordOf } from './tasks/visibility-executor.js';
 import { cacheKeyOf, Transactions } from './transaction.js';
+import { UpdateRegistry } from './updates/registry.js';
 import { HistoryWaiters } from './waiters.js';
 import { LocalHistoryClient, type HistoryClient } from './history-client.js';
 
@@ -71,6 +72,7 @@ export class HistoryService implements HistoryContext {
   readonly tx: Transactions;
   readonly waiters = new HistoryWaiters();
   readonly queries = new QueryRegistry();
+  readonly updates = new UpdateRegistry();
   readonly eventCache: LruMap<string, IHistoryEvent>;
   readonly historyCache: RunHistoryCache;
   readonly historyClient: HistoryClient = new LocalHistoryClient(this);
@@ -252,6 +254,7 @@ export class HistoryService implements HistoryContext {
   private forget(shardId: number): void {
     const n = this.config.numShards;
     this.visibility.deleteWhere((r) => shardFor(r.namespaceId, r.workflowId, n) === shardId);
+    this.updates.abortWhere((k) => shardFor(k.namespaceId, k.workflowId, n) === shardId);
     this.historyCache.clear();
     this.eventCache.clear();
   }
@@ -280,6 +283,8 @@ export class HistoryService implements HistoryContext {
     this.enqueue(shard, tasks);
     const key = cacheKeyOf(ms.key);
     this.historyCache.committed(key, events, !ms.isRunning());
+    // Updates still in flight on a run that closed end now (accepted ones with Temporal's failure outcome).
+    if (!ms.isRunning()) this.updates.abortRun(key, ms.info.newRunId ? 'workflow-continuing' : 'workflow-completed');
     for (const e of events) {
       if (CACHED_EVENTS.has(e.eventType ?? 0)) this.eventCache.set(`${key}#${toNumber(e.eventId)}`, e);
     }

@@ -110,6 +110,11 @@ export class MutableState {
   infoChanged = false;
   /** Continue-as-new creates the next run in the same transaction. */
   newRun: MutableState | undefined;
+  /**
+   * In-memory effects of this transaction (workflow update registry changes) that must happen only if it commits:
+   * run after the write lands, under the run's lock; dropped with the transaction when it fails.
+   */
+  afterCommit: (() => void)[] = [];
 
   constructor(snapshot: WorkflowSnapshot, isNew: boolean) {
     this.info = snapshot.info;
@@ -119,6 +124,24 @@ export class MutableState {
     this.bufferedEvents = snapshot.bufferedEvents;
     this.dbRecordVersion = snapshot.dbRecordVersion;
     this.isNew = isNew;
+  }
+
+  /** The state of a run being created: `info` and nothing pending, its events to be added at `nowMs`. */
+  static fresh(info: ExecutionInfo, timeScale: number, nowMs: number): MutableState {
+    const ms = new MutableState(
+      {
+        info,
+        dbRecordVersion: 0,
+        activities: new Map(),
+        timers: new Map(),
+        signalRequestedIds: new Set(),
+        bufferedEvents: [],
+      },
+      true,
+    );
+    ms.timeScale = timeScale;
+    ms.begin(nowMs);
+    return ms;
   }
 
   get key(): WorkflowKey {
@@ -161,6 +184,18 @@ export class MutableState {
       this.addedSignalIds.length > 0 ||
       this.removedSignalIds.length > 0
     );
+  }
+
+  /** Defers an in-memory effect until this transaction commits (or runs now if it writes nothing). */
+  onCommit(effect: () => void): void {
+    this.afterCommit.push(effect);
+  }
+
+  /** Takes the deferred effects (the transaction committed, or had nothing to write). */
+  takeAfterCommit(): (() => void)[] {
+    const effects = this.afterCommit;
+    this.afterCommit = [];
+    return effects;
   }
 
   touch(): void {
@@ -352,6 +387,7 @@ export class MutableState {
     this.removedSignalIds = [];
     this.infoChanged = false;
     this.newRun = undefined;
+    this.afterCommit = [];
   }
 }
 

@@ -122,6 +122,9 @@ export class Transactions {
             ctx.ms = undefined;
             throw err;
           }
+        } else {
+          // Nothing to write: the deferred in-memory effects stand as they are.
+          for (const effect of ms.takeAfterCommit()) effect();
         }
         return result;
       } catch (err) {
@@ -288,10 +291,13 @@ export class Transactions {
 
   private committed(shard: Shard, runs: MutableState[], tasksByRun: Map<MutableState, HistoryTask[]>): void {
     const committed = runs.map((run) => ({ run, events: run.newEvents, tasks: tasksByRun.get(run) ?? [] }));
+    const effects: (() => void)[] = [];
     for (const run of runs) {
       this.contention.bufferedEvents += run.newBufferedEvents.length;
+      effects.push(...run.takeAfterCommit());
       run.commit();
     }
+    for (const effect of effects) effect();
     for (const c of committed) this.hooks.committed(shard, c.run, c.events, c.tasks);
   }
 

@@ -37,6 +37,11 @@ export class MatchingService {
     return q;
   }
 
+  /** The queue if this engine has it in memory (DescribeTaskQueue must not lease a queue nobody uses). */
+  existing(namespaceId: string, name: string, type: TaskQueueType): TaskQueue | undefined {
+    return this.queues.get(`${namespaceId}\u0000${name}\u0000${type}`);
+  }
+
   addTask(
     namespaceId: string,
     taskQueue: string,

@@ -29,6 +29,9 @@ interface Waiter {
   resolve(t: DeliveredTask | undefined): void;
 }
 
+/** Pollers remembered per queue (Temporal keeps a bounded poller history too). */
+const MAX_POLLER_HISTORY = 1000;
+
 export interface TaskQueueOptions {
   maxBufferedTasks: number;
   ackIntervalMs: number;
@@ -101,6 +104,44 @@ export class TaskQueue {
 
   get pollerCount(): number {
     return this.waiters.length;
+  }
+
+  /** Who polled this queue lately: identity -> last poll (epoch ms, the engine's clock), for DescribeTaskQueue. */
+  private readonly pollerHistory = new Map<string, number>();
+
+  notePoller(identity: string, atMs: number): void {
+    // Re-inserted so the map stays in last-access order (oldest first), which makes expiry a walk from the front.
+    this.pollerHistory.delete(identity);
+    this.pollerHistory.set(identity, atMs);
+    if (this.pollerHistory.size > MAX_POLLER_HISTORY) {
+      const oldest = this.pollerHistory.keys().next().value;
+      if (oldest !== undefined) this.pollerHistory.delete(oldest);
+    }
+  }
+
+  /** Pollers seen within `ttlMs` of `nowMs`, most recent first. */
+  recentPollers(nowMs: number, ttlMs: number): { identity: string; lastAccessMs: number }[] {
+    for (const [identity, at] of this.pollerHistory) {
+      if (nowMs - at <= ttlMs) break;
+      this.pollerHistory.delete(identity);
+    }
+    return [...this.pollerHistory].map(([identity, lastAccessMs]) => ({ identity, lastAccessMs })).reverse();
+  }
+
+  /** What DescribeTaskQueue's status reports: backlog hint, read and ack levels, the id block leased. */
+  status(): { backlogCountHint: number; readLevel: number; ackLevel: number; startId: number; endId: number } {
+    return {
+      backlogCountHint: this.backlogSize,
+      readLevel: this.readLevel,
+      ackLevel: this.persistedAckLevel,
+      startId: this.maxTaskId > 0 ? this.maxTaskId - RANGE_SIZE : 0,
+      endId: this.maxTaskId > 0 ? this.maxTaskId - 1 : 0,
+    };
+  }
+
+  /** Creation time of the oldest task waiting in memory (0 when none), for the backlog's age. */
+  oldestBufferedMs(): number {
+    return this.buffer[0]?.createdTimeMs ?? 0;
   }
 
   /** A sticky queue is usable while its worker polls. */

@@ -120,6 +120,12 @@ export interface ExecutionInfo {
   children: Record<string, ChildExecutionInfo>;
   signalsOut: Record<string, ExternalRequestInfo>;
   cancelsOut: Record<string, ExternalRequestInfo>;
+  /**
+   * Workflow updates this run accepted (Temporal's UpdateInfos): the UpdateAccepted event, and once completed the
+   * UpdateCompleted event with the node (batch) that holds it, where the outcome is read back. Rejected and
+   * merely admitted updates leave nothing here. Absent on runs that never took an update.
+   */
+  updateInfos?: Record<string, UpdateInfo>;
 }
 
 /** The parent of a child run (Temporal's ParentExecutionInfo). */
@@ -158,6 +164,13 @@ export interface ExternalRequestInfo {
   requestId: string;
 }
 
+export interface UpdateInfo {
+  acceptedEventId: number;
+  /** 0 while accepted and not yet completed. */
+  completedEventId: number;
+  completedBatchId: number;
+}
+
 export interface ActivityInfo {
   scheduledEventId: number;
   /** Node id of the history batch holding the scheduled event (one node read on an event-cache miss). */
@@ -189,6 +202,10 @@ export interface ActivityInfo {
   lastWorkerIdentity: string;
   /** Bitmask of timeout timer tasks already created (so each is created once per attempt). */
   timerTaskStatus: number;
+  /** PauseActivity: no new attempt is dispatched while set (absent on activities never paused). */
+  pause?: { pauseTimeMs: number; identity: string; reason: string; requestId: string };
+  /** ResetActivity on a running attempt: its heartbeat says so, and when it ends the activity restarts at attempt 1. */
+  resetRequested?: boolean;
 }
 
 export interface RetryPolicyInfo {

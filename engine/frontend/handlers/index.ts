@@ -35,6 +35,15 @@ import {
   patchSchedule,
   updateSchedule,
 } from './schedules.js';
+import { pollWorkflowExecutionUpdate } from './poll-workflow-execution-update.js';
+import { updateWorkflowExecution } from './update-workflow-execution.js';
+import { executeMultiOperation } from './execute-multi-operation.js';
+import { describeTaskQueue } from './describe-task-queue.js';
+import { resetWorkflowExecution } from './reset-workflow-execution.js';
+import { pauseActivity } from './pause-activity.js';
+import { unpauseActivity } from './unpause-activity.js';
+import { updateActivityOptions } from './update-activity-options.js';
+import { resetActivity } from './reset-activity.js';
 
 // Each handler is typed with its own request/response; the table erases them for dispatch by name.
 export type AnyHandler = Handler<never, object>;
@@ -77,6 +86,15 @@ export const HANDLERS: Readonly<Record<string, AnyHandler>> = {
   ListSchedules: listSchedules,
   ListScheduleMatchingTimes: listScheduleMatchingTimes,
   CountSchedules: countSchedules,
+  UpdateWorkflowExecution: updateWorkflowExecution,
+  PollWorkflowExecutionUpdate: pollWorkflowExecutionUpdate,
+  ExecuteMultiOperation: executeMultiOperation,
+  DescribeTaskQueue: describeTaskQueue,
+  ResetWorkflowExecution: resetWorkflowExecution,
+  PauseActivity: pauseActivity,
+  UnpauseActivity: unpauseActivity,
+  UpdateActivityOptions: updateActivityOptions,
+  ResetActivity: resetActivity,
 };
 
 /** OperatorService method name -> handler; the rest of OperatorService answers UNIMPLEMENTED. */

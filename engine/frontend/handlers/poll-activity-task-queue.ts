@@ -12,6 +12,7 @@ export const pollActivityTaskQueue: Handler<
   const { name } = checkTaskQueue(req.taskQueue);
   const queue = fe.matching.queue(ns.id, name, 'activity', 'normal');
   const identity = checkIdentity(req.identity);
+  queue.notePoller(identity, fe.clock.now());
   const response = await fe.matching.poll(queue, call.deadlineMs, call, randomUUID(), (task, requestId) =>
     recordActivityTaskStarted(fe.history, task, { identity, requestId, namespaceName: ns.name }),
   );

@@ -14,6 +14,7 @@ export const pollWorkflowTaskQueue: Handler<
   const kind = tq.kind === enums.TaskQueueKind.TASK_QUEUE_KIND_STICKY ? 'sticky' : 'normal';
   const queue = fe.matching.queue(ns.id, tq.name, 'workflow', kind);
   const identity = checkIdentity(req.identity);
+  queue.notePoller(identity, fe.clock.now());
   const response = await fe.matching.poll(queue, call.deadlineMs, call, randomUUID(), (task, requestId) =>
     recordWorkflowTaskStarted(fe.history, task, { identity, requestId, backlogCountHint: queue.backlogSize }),
   );

@@ -101,8 +101,7 @@ export const recordActivityTaskHeartbeat: Handler<
   temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatResponse
 > = async (fe, req) => {
   checkPayloads(req.details, fe.limits);
-  const cancelRequested = await recordActivityHeartbeat(fe.history, await byToken(fe, req.taskToken), req.details);
-  return { cancelRequested };
+  return recordActivityHeartbeat(fe.history, await byToken(fe, req.taskToken), req.details);
 };
 
 export const recordActivityTaskHeartbeatById: Handler<
@@ -110,6 +109,5 @@ export const recordActivityTaskHeartbeatById: Handler<
   temporal.api.workflowservice.v1.IRecordActivityTaskHeartbeatByIdResponse
 > = async (fe, req) => {
   checkPayloads(req.details, fe.limits);
-  const cancelRequested = await recordActivityHeartbeat(fe.history, await byId(fe, req), req.details);
-  return { cancelRequested };
+  return recordActivityHeartbeat(fe.history, await byId(fe, req), req.details);
 };

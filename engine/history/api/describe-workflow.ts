@@ -1,5 +1,6 @@
 /** DescribeWorkflowExecution: configuration, status and pending work of a run, from its mutable state. */
 import { durationFromMs, enums, timestampFromMs, type temporal, type Wire } from '../../proto.js';
+import type { ActivityInfo } from '../../persistence/records.js';
 import type { HistoryContext } from '../context.js';
 import { decodeFailure, decodePayloadsB64, retryPolicyProto } from '../state/activities.js';
 import { decodePayloadB64 } from '../state/start.js';
@@ -25,11 +26,7 @@ export async function describeWorkflow(
     (a) => ({
       activityId: a.activityId,
       activityType: { name: a.activityType },
-      state: a.cancelRequested
-        ? enums.PendingActivityState.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED
-        : a.started
-          ? enums.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED
-          : enums.PendingActivityState.PENDING_ACTIVITY_STATE_SCHEDULED,
+      state: activityState(a),
       attempt: a.attempt,
       maximumAttempts: a.retry?.maximumAttempts ?? 0,
       scheduledTime: timestampFromMs(a.attemptScheduledTimeMs),
@@ -40,6 +37,15 @@ export async function describeWorkflow(
       ...(a.lastHeartbeatTimeMs ? { lastHeartbeatTime: timestampFromMs(a.lastHeartbeatTimeMs) } : {}),
       ...(a.lastFailure ? { lastFailure: decodeFailure(a.lastFailure) } : {}),
       ...(a.retry ? { retryPolicy: retryPolicyProto(a.retry) } : {}),
+      ...(a.pause
+        ? {
+            paused: true,
+            pauseInfo: {
+              pauseTime: timestampFromMs(a.pause.pauseTimeMs),
+              manual: { identity: a.pause.identity, reason: a.pause.reason },
+            },
+          }
+        : {}),
     }),
   );
   const wt = i.workflowTask;
@@ -98,4 +104,12 @@ export async function describeWorkflow(
         }
       : {}),
   };
+}
+
+/** Temporal's pending-activity state: a pause shows as PAUSE_REQUESTED while the attempt still runs. */
+function activityState(a: ActivityInfo): number {
+  const S = enums.PendingActivityState;
+  if (a.cancelRequested) return S.PENDING_ACTIVITY_STATE_CANCEL_REQUESTED;
+  if (a.pause) return a.started ? S.PENDING_ACTIVITY_STATE_PAUSE_REQUESTED : S.PENDING_ACTIVITY_STATE_PAUSED;
+  return a.started ? S.PENDING_ACTIVITY_STATE_STARTED : S.PENDING_ACTIVITY_STATE_SCHEDULED;
 }

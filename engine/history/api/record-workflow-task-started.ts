@@ -9,6 +9,7 @@ import type { HistoryContext } from '../context.js';
 import { StaleTaskError } from '../errors.js';
 import { startWorkflowTask, transientEvents } from '../state/workflow-task.js';
 import { cacheKeyOf } from '../transaction.js';
+import { deliverUpdates } from '../updates/deliver.js';
 import { queryTaskResponse } from './query-workflow.js';
 import { workflowTaskResponse, type WorkflowTaskView } from './workflow-task-response.js';
 import { isMissing } from '../tasks/missing.js';
@@ -32,6 +33,7 @@ export async function recordWorkflowTaskStarted(
         wt: { ...wt },
         previousStartedEventId: ms.info.lastCompletedWorkflowTaskStartedEventId,
         transient: transientEvents(ms),
+        messages: deliverUpdates(ctx, ms, wt.startedEventId, true),
       };
     });
   } catch (err) {

@@ -11,6 +11,7 @@ import {
   failActivityAttempt,
   findActivityById,
   recordHeartbeat,
+  type HeartbeatAnswer,
   requireStarted,
 } from '../state/activities.js';
 import type { MutableState } from '../mutable-state.js';
@@ -76,11 +77,11 @@ export function respondActivityCanceled(
   return onActivity(ctx, ref, (ms, a) => cancelActivity(ms, a, details, identity));
 }
 
-/** Returns whether cancellation was requested (the worker should stop the activity). */
+/** Whether cancellation was requested or the activity paused (the worker should stop the activity). */
 export function recordActivityHeartbeat(
   ctx: HistoryContext,
   ref: ActivityRef,
   details: IPayloads | null | undefined,
-): Promise<boolean> {
+): Promise<HeartbeatAnswer> {
   return onActivity(ctx, ref, (ms, a) => recordHeartbeat(ms, a, details));
 }

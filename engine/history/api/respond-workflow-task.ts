@@ -23,6 +23,8 @@ import {
 } from '../state/workflow-task.js';
 import type { WorkflowTaskToken } from '../task-token.js';
 import { cacheKeyOf } from '../transaction.js';
+import { BAD_UPDATE_MESSAGE_CAUSE, UpdateMessages } from '../updates/completion.js';
+import { deliverUpdates } from '../updates/deliver.js';
 import { dispatchQueryTask } from './query-workflow.js';
 import { startEventForNextRun } from '../event-reader.js';
 import { activityTaskResponse } from './record-activity-task-started.js';
@@ -61,7 +63,20 @@ export async function respondWorkflowTaskCompleted(
   const outcome = await ctx.tx.update(shard, key, (ms): Outcome => {
     const wt = requireInFlight(ms, token.sid, token.tid, token.a);
     const commands = req.commands ?? [];
+    const runKey = cacheKeyOf(key);
+    const fail = (cause: number, problem: string): Outcome => {
+      const message = `${causeShorthand(cause)}: ${problem}`;
+      // Temporal persists only the first failure of a task that keeps failing; later attempts change nothing and
+      // are left to time out, so a stuck workflow costs one attempt per (stretched) task timeout, not a hot loop.
+      if (wt.attempt > 1) throw new InvalidArgumentError(message);
+      failWorkflowTask(ms, wt, cause, { message, serverFailureInfo: { nonRetryable: false } }, identity);
+      // Temporal's abort on a task failed by the server: updates sent on it fail, admitted ones are retried.
+      ms.onCommit(() => ctx.updates.abortRun(runKey, 'workflow-task-failed'));
+      return { rejected: message, pendingTask: true, taskQueue: ms.info.taskQueue };
+    };
 
+    const updates = UpdateMessages.check(ctx, ms, req.messages ?? [], commands);
+    if (typeof updates === 'string') return fail(BAD_UPDATE_MESSAGE_CAUSE, updates);
     const seen: ValidationState = {
       activityIds: new Set(),
       timerIds: new Set(),
@@ -71,6 +86,7 @@ export async function respondWorkflowTaskCompleted(
     const pending = new PendingCounts(ms, ctx.config.limits);
     for (const c of commands) {
       const type = c.commandType ?? 0;
+      if (type === enums.CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE) continue;
       const handler = COMMANDS.get(type);
       const problem = handler
         ? handler.validate(c, ms, seen, namespaceName)
@@ -84,12 +100,7 @@ export async function respondWorkflowTaskCompleted(
       if (problem !== undefined) {
         const cause =
           handler?.cause ?? UNSUPPORTED_CAUSE.get(type) ?? Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND;
-        const message = `${causeShorthand(cause)}: ${problem}`;
-        // Temporal persists only the first failure of a task that keeps failing; later attempts change nothing and
-        // are left to time out, so a stuck workflow costs one attempt per (stretched) task timeout, not a hot loop.
-        if (wt.attempt > 1) throw new InvalidArgumentError(message);
-        failWorkflowTask(ms, wt, cause, { message, serverFailureInfo: { nonRetryable: false } }, identity);
-        return { rejected: message, pendingTask: true, taskQueue: ms.info.taskQueue };
+        return fail(cause, problem);
       }
     }
     const closing = commands.some((c) => COMMANDS.get(c.commandType ?? 0)?.closes);
@@ -136,6 +147,11 @@ export async function respondWorkflowTaskCompleted(
         : {}),
     };
     for (const c of commands) {
+      if (c.commandType === enums.CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE) {
+        // Update acceptances and responses are written where their command stands, among the others' events.
+        updates.applyCommand(ms, c, env.batchFirstEventId);
+        continue;
+      }
       const handler = COMMANDS.get(c.commandType ?? 0);
       if (!handler) continue;
       const before = ms.newEvents.length;
@@ -145,11 +161,14 @@ export async function respondWorkflowTaskCompleted(
       if (c.userMetadata && produced) produced.userMetadata = c.userMetadata;
       if (handler.closes) break;
     }
+    updates.finish(ms, env.batchFirstEventId, req.forceCreateNewWorkflowTask === true);
 
     let newTask: WorkflowTaskView | undefined;
     if (ms.isRunning()) {
       const flushed = ms.flushBufferedEvents();
-      if (flushed.length > 0 || env.needsWorkflowTask || req.forceCreateNewWorkflowTask) {
+      // Updates admitted while this task ran wait for the next one.
+      const admitted = ctx.updates.inFlight(runKey).some((u) => u.state === 'admitted');
+      if (flushed.length > 0 || env.needsWorkflowTask || req.forceCreateNewWorkflowTask || admitted) {
         const scheduled = scheduleWorkflowTask(ms);
         if (scheduled && req.returnNewWorkflowTask) {
           const { wt: started } = startWorkflowTask(ms, scheduled.scheduledEventId, randomUUID(), identity);
@@ -158,6 +177,7 @@ export async function respondWorkflowTaskCompleted(
             wt: { ...started },
             previousStartedEventId: ms.info.lastCompletedWorkflowTaskStartedEventId,
             transient: transientEvents(ms),
+            messages: deliverUpdates(ctx, ms, started.startedEventId, false),
           };
         }
       }

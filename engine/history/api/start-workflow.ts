@@ -50,6 +50,8 @@ export interface StartParams {
   userMetadata?: Wire<temporal.api.sdk.v1.IUserMetadata> | null;
   /** A child's start: its parent and root, and no first workflow task until the parent records the start. */
   child?: { parent: ParentInfo; root: { workflowId: string; runId: string } };
+  /** Update-with-start: admits the update into the run this call creates, in the same transaction. */
+  onCreate?: (ms: MutableState) => void;
   /** Signal-with-start: the signal is the run's second event (or goes to the running run). */
   signal?: {
     name: string;
@@ -183,6 +185,7 @@ export async function startWorkflow(ctx: HistoryContext, p: StartParams): Promis
       },
       ctx.clock.now(),
     );
+    p.onCreate?.(ms);
     let eagerTask: WorkflowTaskView | undefined;
     if (p.eager) {
       const wt = startWorkflowTaskEagerly(ms, p.requestId, p.identity);

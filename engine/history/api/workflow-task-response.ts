@@ -6,6 +6,7 @@
 import { enums, timestampFromMs, toNumber, type IHistoryEvent, type temporal, type Wire } from '../../proto.js';
 import type { ExecutionInfo, WorkflowTaskInfo } from '../../persistence/records.js';
 import type { HistoryContext } from '../context.js';
+import type { ProtocolMessage } from '../updates/protocol.js';
 import { encodeTaskToken } from '../task-token.js';
 import { cacheKeyOf } from '../transaction.js';
 
@@ -18,6 +19,8 @@ export interface WorkflowTaskView {
   transient: IHistoryEvent[];
   /** The run's whole history when the caller holds it (a run created in this call): no read back. */
   events?: IHistoryEvent[];
+  /** Workflow update requests delivered with this task. */
+  messages?: ProtocolMessage[];
 }
 
 export async function workflowTaskResponse(
@@ -83,5 +86,6 @@ export async function workflowTaskResponse(
     scheduledTime: timestampFromMs(wt.scheduledTimeMs),
     startedTime: timestampFromMs(wt.startedTimeMs),
     ...(queries ? { queries } : {}),
+    ...(view.messages?.length ? { messages: view.messages } : {}),
   };
 }

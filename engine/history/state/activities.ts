@@ -99,32 +99,16 @@ export function scheduleActivity(
       retryPolicy: retryPolicyProto(retry),
     },
   });
-  const info: ActivityInfo = {
+  const info = pendingActivity({
     scheduledEventId: toNumber(event.eventId),
     scheduledEventBatchId: batchFirstEventId,
     activityId: attrs.activityId ?? '',
     activityType: attrs.activityType?.name ?? '',
     taskQueue,
     scheduledTimeMs: ms.nowMs,
-    attemptScheduledTimeMs: ms.nowMs,
-    startedTimeMs: 0,
-    started: false,
-    startedIdentity: '',
-    requestId: '',
-    attempt: 1,
-    scheduleToCloseTimeoutMs: timeouts.scheduleToCloseMs,
-    scheduleToStartTimeoutMs: timeouts.scheduleToStartMs,
-    startToCloseTimeoutMs: timeouts.startToCloseMs,
-    heartbeatTimeoutMs: timeouts.heartbeatMs,
-    lastHeartbeatTimeMs: 0,
-    heartbeatDetails: '',
-    cancelRequested: false,
-    cancelRequestedEventId: 0,
+    timeouts,
     retry,
-    lastFailure: '',
-    lastWorkerIdentity: '',
-    timerTaskStatus: 0,
-  };
+  });
   ms.putActivity(info);
   // An eager activity is started by the caller in this same transaction: no matching, no schedule-to-start.
   if (!opts.eager) dispatchAttempt(ms, info);
@@ -140,6 +124,45 @@ export function scheduleActivity(
     );
   }
   return info;
+}
+
+/** A scheduled activity's record before its first attempt starts. */
+export function pendingActivity(p: {
+  scheduledEventId: number;
+  scheduledEventBatchId: number;
+  activityId: string;
+  activityType: string;
+  taskQueue: string;
+  scheduledTimeMs: number;
+  timeouts: { scheduleToCloseMs: number; scheduleToStartMs: number; startToCloseMs: number; heartbeatMs: number };
+  retry: RetryPolicyInfo | null;
+}): ActivityInfo {
+  return {
+    scheduledEventId: p.scheduledEventId,
+    scheduledEventBatchId: p.scheduledEventBatchId,
+    activityId: p.activityId,
+    activityType: p.activityType,
+    taskQueue: p.taskQueue,
+    scheduledTimeMs: p.scheduledTimeMs,
+    attemptScheduledTimeMs: p.scheduledTimeMs,
+    startedTimeMs: 0,
+    started: false,
+    startedIdentity: '',
+    requestId: '',
+    attempt: 1,
+    scheduleToCloseTimeoutMs: p.timeouts.scheduleToCloseMs,
+    scheduleToStartTimeoutMs: p.timeouts.scheduleToStartMs,
+    startToCloseTimeoutMs: p.timeouts.startToCloseMs,
+    heartbeatTimeoutMs: p.timeouts.heartbeatMs,
+    lastHeartbeatTimeMs: 0,
+    heartbeatDetails: '',
+    cancelRequested: false,
+    cancelRequestedEventId: 0,
+    retry: p.retry,
+    lastFailure: '',
+    lastWorkerIdentity: '',
+    timerTaskStatus: 0,
+  };
 }
 
 /** Sends the current attempt to matching and arms its schedule-to-start timeout. */
@@ -188,6 +211,8 @@ export function startActivity(
     if (a.requestId === requestId) return { activity: a, duplicate: true };
     throw new StaleTaskError('Activity task already started.');
   }
+  // Dispatched before PauseActivity: dropped; UnpauseActivity dispatches the attempt again.
+  if (a.pause) throw new StaleTaskError('Activity is paused.');
   a.started = true;
   a.startedTimeMs = ms.nowMs;
   a.requestId = requestId;
@@ -313,12 +338,17 @@ export function failActivityAttempt(
   const app = failure.applicationFailureInfo;
   const retryable =
     'failed' in kind || kind.timeout === TimeoutKind.StartToClose || kind.timeout === TimeoutKind.Heartbeat;
-  const decision = retryable
-    ? nextRetry(ms, a, app?.type ?? '', app?.nonRetryable ?? false, msFromDuration(app?.nextRetryDelay))
-    : { retryState: RetryState.RETRY_STATE_TIMEOUT };
+  const reset = a.resetRequested === true && retryable;
+  const decision: RetryDecision = reset
+    ? { delayMs: 0 }
+    : retryable
+      ? nextRetry(ms, a, app?.type ?? '', app?.nonRetryable ?? false, msFromDuration(app?.nextRetryDelay))
+      : { retryState: RetryState.RETRY_STATE_TIMEOUT };
   if ('delayMs' in decision) {
     const delay = decision.delayMs;
-    a.attempt += 1;
+    // ResetActivity: the activity starts over, at attempt 1 and without backoff.
+    a.attempt = reset ? 1 : a.attempt + 1;
+    delete a.resetRequested;
     a.started = false;
     a.startedTimeMs = 0;
     a.requestId = '';
@@ -326,6 +356,8 @@ export function failActivityAttempt(
     a.lastWorkerIdentity = identity;
     a.attemptScheduledTimeMs = ms.nowMs + delay;
     ms.putActivity(a);
+    // Paused: the next attempt waits for UnpauseActivity, which dispatches it.
+    if (a.pause) return true;
     ms.addTimerTask(
       { kind: 'activity-retry', scheduledEventId: a.scheduledEventId, attempt: a.attempt },
       ms.nowMs + delay,
@@ -379,11 +411,26 @@ export function timeoutFailure(a: ActivityInfo, timeout: TimeoutKind): IFailure 
   };
 }
 
-export function recordHeartbeat(ms: MutableState, a: ActivityInfo, details: IPayloads | null | undefined): boolean {
+/** What a heartbeat tells the worker: the activity's cancellation was requested, or it was paused or reset. */
+export interface HeartbeatAnswer {
+  cancelRequested: boolean;
+  activityPaused: boolean;
+  activityReset: boolean;
+}
+
+export function recordHeartbeat(
+  ms: MutableState,
+  a: ActivityInfo,
+  details: IPayloads | null | undefined,
+): HeartbeatAnswer {
   a.lastHeartbeatTimeMs = ms.nowMs;
   if (details) a.heartbeatDetails = encodePayloadsB64(details);
   ms.putActivity(a);
-  return a.cancelRequested;
+  return {
+    cancelRequested: a.cancelRequested,
+    activityPaused: a.pause !== undefined,
+    activityReset: a.resetRequested === true,
+  };
 }
 
 export function requestCancelActivity(ms: MutableState, a: ActivityInfo, workflowTaskCompletedEventId: number): void {

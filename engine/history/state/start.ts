@@ -122,20 +122,8 @@ export function newRun(p: NewRunParams, nowMs: number): MutableState {
     signalsOut: {},
     cancelsOut: {},
   };
-  const ms = new MutableState(
-    {
-      info,
-      dbRecordVersion: 0,
-      activities: new Map(),
-      timers: new Map(),
-      signalRequestedIds: new Set(),
-      bufferedEvents: [],
-    },
-    true,
-  );
-  ms.timeScale = p.timeScale;
+  const ms = MutableState.fresh(info, p.timeScale, nowMs);
   if (p.limits) ms.limits = p.limits;
-  ms.begin(nowMs);
   const startedAttributes: NonNullable<IHistoryEvent['workflowExecutionStartedEventAttributes']> = {
     workflowType: { name: p.workflowType },
     taskQueue: { name: p.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },

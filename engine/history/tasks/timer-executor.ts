@@ -46,14 +46,20 @@ export async function executeTimerTask(ctx: HistoryContext, shard: Shard, task: 
         case 'activity-timeout': {
           const a = ms.activities.get(body.scheduledEventId);
           if (!a) return;
+          // A deadline UpdateActivityOptions moved later is covered by the timer it armed, not by this one.
+          // (Measured against this task's own fire time too, so a task is never judged early against its own deadline.)
+          const now = Math.max(ms.nowMs, task.visibilityTimeMs);
+          const due = (fromMs: number, timeoutMs: number): boolean => fromMs + timeoutMs * ms.timeScale <= now;
           if (body.timeout === TimeoutKind.ScheduleToClose) {
-            failActivityAttempt(ms, a, timeoutFailure(a, body.timeout), '', { timeout: body.timeout });
+            if (due(a.scheduledTimeMs, a.scheduleToCloseTimeoutMs))
+              failActivityAttempt(ms, a, timeoutFailure(a, body.timeout), '', { timeout: body.timeout });
             return;
           }
           if (a.attempt !== body.attempt) return;
           if (body.timeout === TimeoutKind.ScheduleToStart && !a.started) {
             failActivityAttempt(ms, a, timeoutFailure(a, body.timeout), '', { timeout: body.timeout });
           } else if (body.timeout === TimeoutKind.StartToClose && a.started) {
+            if (!due(a.startedTimeMs, a.startToCloseTimeoutMs)) return;
             failActivityAttempt(ms, a, timeoutFailure(a, body.timeout), '', { timeout: body.timeout });
           } else if (body.timeout === TimeoutKind.Heartbeat && a.started) {
             const deadline = a.lastHeartbeatTimeMs + a.heartbeatTimeoutMs * ms.timeScale;
@@ -68,7 +74,7 @@ export async function executeTimerTask(ctx: HistoryContext, shard: Shard, task: 
         }
         case 'activity-retry': {
           const a = ms.activities.get(body.scheduledEventId);
-          if (a && a.attempt === body.attempt && !a.started) retryActivity(ms, a);
+          if (a && a.attempt === body.attempt && !a.started && !a.pause) retryActivity(ms, a);
           return;
         }
         case 'workflow-run-timeout': {
