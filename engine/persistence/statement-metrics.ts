@@ -61,7 +61,14 @@ export class StatementMetrics {
   private get(name: string): ClassStats {
     let c = this.classes.get(name);
     if (!c) {
-      c = { count: 0, errors: 0, throttled: 0, hist: newLatencyHistogram(), outcomes: undefined, batchBytes: undefined };
+      c = {
+        count: 0,
+        errors: 0,
+        throttled: 0,
+        hist: newLatencyHistogram(),
+        outcomes: undefined,
+        batchBytes: undefined,
+      };
       this.classes.set(name, c);
     }
     return c;
