@@ -57,6 +57,8 @@ export interface StatementCounts {
   outcomes?: Record<string, number>;
   /** Attempts refused for the store's rate (throttled), conditional or not. */
   throttled?: number;
+  /** Batches refused for their size, conditional or not. */
+  batchTooLarge?: number;
 }
 
 export interface PersistenceStatementStats {
@@ -68,6 +70,8 @@ export interface PersistenceStatementStats {
   outcomes?: Record<string, number>;
   /** Attempts refused for the store's rate (throttled). */
   throttled?: number;
+  /** Batches refused for their size (a batch-size guardrail). */
+  batchTooLarge?: number;
   /** Encoded HDR histogram of the size in bytes of each logged batch of this class (batch classes only). */
   batchBytes?: string;
 }

@@ -49,6 +49,8 @@ interface ClassStats {
   errors: number;
   /** Attempts refused for the store's rate (every statement, conditional or not). */
   throttled: number;
+  /** Batches refused for their size (every batch, conditional or not). */
+  batchTooLarge: number;
   hist: hdr.Histogram;
   outcomes: Map<StatementOutcome, number> | undefined;
   /** Size in bytes of each logged batch of this class (its bound values), when the class is a batch. */
@@ -65,6 +67,7 @@ export class StatementMetrics {
         count: 0,
         errors: 0,
         throttled: 0,
+        batchTooLarge: 0,
         hist: newLatencyHistogram(),
         outcomes: undefined,
         batchBytes: undefined,
@@ -82,6 +85,7 @@ export class StatementMetrics {
       c.errors += 1;
     c.hist.recordValue(Math.max(1, Math.round(latencyUs)));
     if (err instanceof StoreError && err.code === 'THROTTLED') c.throttled += 1;
+    if (err instanceof StoreError && err.code === 'BATCH_TOO_LARGE') c.batchTooLarge += 1;
     if (conditional) {
       c.outcomes ??= new Map();
       const o: StatementOutcome = err === undefined ? 'applied' : outcomeOf(err);
@@ -130,6 +134,7 @@ export class StatementMetrics {
         latencyUs: hdr.encodeIntoCompressedBase64(c.hist),
         ...(c.outcomes ? { outcomes: Object.fromEntries(c.outcomes) } : {}),
         ...(c.throttled > 0 ? { throttled: c.throttled } : {}),
+        ...(c.batchTooLarge > 0 ? { batchTooLarge: c.batchTooLarge } : {}),
         ...(c.batchBytes ? { batchBytes: hdr.encodeIntoCompressedBase64(c.batchBytes) } : {}),
       };
     }
@@ -144,6 +149,7 @@ export class StatementMetrics {
         count: c.count,
         ...(c.outcomes ? { outcomes: Object.fromEntries(c.outcomes) } : {}),
         ...(c.throttled > 0 ? { throttled: c.throttled } : {}),
+        ...(c.batchTooLarge > 0 ? { batchTooLarge: c.batchTooLarge } : {}),
       };
     return out;
   }

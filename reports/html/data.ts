@@ -157,8 +157,15 @@ export function lwtOutcomeRows(results: ResultV1[], labels: string[]): Row[] {
       labels[i] ?? r.label,
       (s) => {
         const out: Record<string, number> = {};
-        for (const st of Object.values(s.statements))
+        for (const st of Object.values(s.statements)) {
           for (const [k, n] of Object.entries(st.outcomes ?? {})) out[k] = (out[k] ?? 0) + n;
+          // Refusals of unconditional statements (a history batch too large, a throttled insert) sit beside them:
+          // they are writes that did not apply either.
+          if (st.outcomes) continue;
+          if (st.throttled) out['throttled (unconditional)'] = (out['throttled (unconditional)'] ?? 0) + st.throttled;
+          if (st.batchTooLarge)
+            out['batch_too_large (unconditional)'] = (out['batch_too_large (unconditional)'] ?? 0) + st.batchTooLarge;
+        }
         return out;
       },
       false,

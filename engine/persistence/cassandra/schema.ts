@@ -8,6 +8,7 @@
  * Serverless accepts only UCS (a table created with another class is refused by its guardrail).
  */
 import type cassandra from 'cassandra-driver';
+import { StoreUnavailableError } from '../errors.js';
 
 const SCHEMA_VERSION = 1;
 
@@ -166,8 +167,18 @@ export async function createSchema(
   log: (s: string) => void = () => undefined,
 ): Promise<void> {
   for (const cql of schemaStatements(o)) {
-    log(cql.split('\n')[0] ?? cql);
-    await client.execute(cql);
+    const head = cql.split('\n')[0] ?? cql;
+    log(head);
+    try {
+      await client.execute(cql);
+    } catch (err) {
+      // A statement the cluster refuses (a guardrail, a compaction class it lacks) is the environment, not a bug:
+      // one line naming the statement and the cluster's reason.
+      throw new StoreUnavailableError(
+        `the cluster refused ${head.replace(/ \($/, '')}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
   }
   await client.execute(
     `INSERT INTO ${o.keyspace}.schema_version (keyspace_name, version, applied_at) VALUES (?, ?, ?)`,
