@@ -86,7 +86,7 @@ async function run(label: string, extra: string[]): Promise<{ result: ResultV1; 
 }
 
 describe('Astra DB through the stand-in', () => {
-  it('schema create refuses nothing it sends: UCS tables in an existing keyspace, over TLS with SNI and the token', async () => {
+  it('schema create and verify through the bundle and token: UCS tables, no CREATE KEYSPACE, TLS with SNI; guardrails refuse the rest', async () => {
     const missing = await stampede(
       ['schema', 'create', '--astra-bundle', astra.bundle, '--keyspace', 'not_made_in_the_ui'],
       { env, timeoutMs: 60_000 },
