@@ -1,8 +1,17 @@
 /** `stampede schema create|verify`: the Cassandra/Astra schema the engine writes to. */
 import type { Argv, CommandModule } from 'yargs';
-import { createCassandraSchema, schemaPlan, verifyCassandraSchema, type SchemaAdminOptions } from '../engine/index.js';
+import {
+  BundleError,
+  createCassandraSchema,
+  readSecureConnectBundle,
+  SCHEMA_TARGETS,
+  schemaPlan,
+  verifyCassandraSchema,
+  type SchemaAdminOptions,
+  type SchemaTarget,
+} from '../engine/index.js';
 import { UsageError } from '../bench/errors.js';
-import { addFlags, resolveRaw, type FlagDecls } from './flags/flag-decls.js';
+import { addFlags, checkChoices, resolveRaw, type FlagDecls } from './flags/flag-decls.js';
 import { astraToken } from './flags/engine-flags.js';
 import { show } from '../scenarios/sdk/show.js';
 import { existsSync } from 'node:fs';
@@ -35,12 +44,25 @@ export const SCHEMA_FLAGS: FlagDecls = {
     group: G,
   },
   cassandraUser: { type: 'string', describe: 'username (password from STAMPEDE_CASSANDRA_PASSWORD)', group: G },
-  dryRun: { type: 'boolean', default: false, describe: 'print the CQL create would run, without connecting', group: G },
+  schemaTarget: {
+    type: 'string',
+    default: 'auto',
+    choices: ['auto', 'astra', 'ucs', 'lcs'],
+    describe:
+      'schema for: auto (a bundle means Astra; else Cassandra 5.0+ gets UCS, 2.1-4.x LCS), astra (UCS, no CREATE KEYSPACE), ucs, lcs',
+    group: G,
+  },
+  dryRun: {
+    type: 'boolean',
+    default: false,
+    describe: 'print the CQL create would run, without connecting (a bundle is only read)',
+    group: G,
+  },
 };
 
 function compile(args: Record<string, unknown>): SchemaAdminOptions & { dryRun: boolean } {
   const raw = resolveRaw(SCHEMA_FLAGS, { flags: args, env: process.env, file: {} });
-  const problems: string[] = [];
+  const problems: string[] = checkChoices(SCHEMA_FLAGS, raw);
   const keyspace = show(raw.keyspace);
   if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(keyspace))
     problems.push(`--keyspace must be a valid CQL identifier, got ${keyspace}`);
@@ -56,6 +78,14 @@ function compile(args: Record<string, unknown>): SchemaAdminOptions & { dryRun: 
   if (!dryRun && contactPoints.length === 0 && !bundle)
     problems.push('give --contact-points host[:port] or --astra-bundle <zip>');
   if (bundle && !existsSync(bundle)) problems.push(`--astra-bundle: no file at ${bundle}`);
+  else if (bundle) {
+    try {
+      readSecureConnectBundle(bundle);
+    } catch (err) {
+      if (!(err instanceof BundleError)) throw err;
+      problems.push(`--astra-bundle: ${err.message}`);
+    }
+  }
   let replication: SchemaAdminOptions['replication'];
   if (raw.replication !== undefined) {
     const dataCenters: Record<string, number> = {};
@@ -78,6 +108,7 @@ function compile(args: Record<string, unknown>): SchemaAdminOptions & { dryRun: 
     keyspace,
     replication,
     dryRun,
+    schemaTarget: schemaTargetOf(show(raw.schemaTarget)),
   };
   if (bundle) {
     o.secureConnectBundle = bundle;
@@ -92,6 +123,11 @@ function compile(args: Record<string, unknown>): SchemaAdminOptions & { dryRun: 
   }
   if (problems.length > 0) throw UsageError.of(problems);
   return o;
+}
+
+function schemaTargetOf(value: string): SchemaTarget | 'auto' {
+  // (compile has checked the choices.)
+  return value === 'astra' || value === 'ucs' || value === 'lcs' ? value : 'auto';
 }
 
 export const schemaCommand: CommandModule = {
@@ -116,12 +152,16 @@ export const schemaCommand: CommandModule = {
   handler: async (args) => {
     const o = compile(args);
     if (o.dryRun) {
-      process.stdout.write(`${schemaPlan(o).join(';\n\n')};\n`);
+      const plan = schemaPlan(o);
+      process.stdout.write(`-- ${SCHEMA_TARGETS[plan.target].name}: ${plan.because}\n`);
+      process.stdout.write(`${plan.statements.join(';\n\n')};\n`);
       return;
     }
     if (args.action === 'create') {
       const r = await createCassandraSchema(o, (line) => process.stdout.write(`  ${line}\n`));
-      process.stdout.write(`schema ready in keyspace ${o.keyspace} (Cassandra ${r.releaseVersion})\n`);
+      process.stdout.write(
+        `schema ready in keyspace ${o.keyspace} for ${SCHEMA_TARGETS[r.target].name} (release ${r.releaseVersion})\n`,
+      );
       return;
     }
     const r = await verifyCassandraSchema(o);

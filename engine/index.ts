@@ -13,5 +13,8 @@ export {
   verifyCassandraSchema,
   schemaPlan,
   type SchemaAdminOptions,
+  type SchemaPlan,
 } from './persistence/cassandra/admin.js';
+export { SCHEMA_TARGETS, type SchemaTarget } from './persistence/cassandra/schema.js';
+export { readSecureConnectBundle, BundleError } from './persistence/cassandra/bundle.js';
 export { openStoreReader, type StoreReader, type StoredRun } from './admin/store-reader.js';

@@ -268,6 +268,9 @@ export interface CapacityStepMeasurements {
     lwtPerWorkflow?: number;
     lwtNotAppliedShare: number;
     conflictsPerTransaction: number;
+    /** Statements the store refused for its rate (throttled) per second, and their share of all statements. */
+    throttledPerSec?: number;
+    throttledShare?: number;
   };
 }
 
@@ -314,6 +317,7 @@ export interface CapacityCurvePoint {
 
 export type BottleneckKind =
   | 'generator'
+  | 'store-rate-limit'
   | 'shard-serialization'
   | 'persistence'
   | 'lwt-contention'

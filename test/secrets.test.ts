@@ -1,7 +1,8 @@
 /**
  * An Astra token (or Cassandra password) never appears in output, errors, results or reports. A fake token goes
  * through every path that could log it: schema create/verify, engine start, run (failing to connect, and a real
- * run whose options carried a password), JSON output and result files.
+ * run whose options carried a password), JSON output and result files. Runs through an Astra stand-in, with a
+ * token it accepts, are checked the same way in astra.test.ts (output, result.json, interval log, report).
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,7 @@ function clean(text: string): void {
 
 it.each([
   ['schema create (token from env)', ['schema', 'create', '--astra-bundle', bundle, '--keyspace', 'ks']],
+  ['schema create --dry-run with a bundle', ['schema', 'create', '--dry-run', '--astra-bundle', bundle]],
   ['schema verify (token from file)', ['schema', 'verify', '--astra-bundle', bundle, '--astra-token-file', tokenFile]],
   ['engine', ['engine', '--store', 'cassandra', '--astra-bundle', bundle, '--verbose', '--port', '0']],
   ['run', ['run', '--store', 'cassandra', '--astra-bundle', bundle, '--duration', '1s', '--json']],

@@ -4,6 +4,7 @@
  * with its numbers; the first in this order is the summary:
  *
  *   generator            the load generator could not keep the schedule: the capacity found is a lower bound
+ *   store-rate-limit     ≥ 1 % of statements were throttled by the store (Astra's rate limit, an overloaded node)
  *   shard-serialization  transactions/s per shard × mean shard write-path time ≈ 1: the per-shard path is full
  *   persistence          the write path's statement latency rose ≥ 2× over the low-rate step: the store is loaded
  *   lwt-contention       conditional writes not applied / conflicts retried above 1 %
@@ -18,6 +19,7 @@ import { formatMicros } from '../../result/units.js';
 export const SHARD_SATURATED = 0.8;
 const LATENCY_RISE = 2;
 const CONTENTION = 0.01;
+const THROTTLED = 0.01;
 const ENGINE_BUSY = 0.85;
 const HOST_BUSY = 0.9;
 const WORKER_WAIT_MIN_US = 100_000;
@@ -46,6 +48,11 @@ function findings(
       evidence: `${at} the generator did not keep the schedule: ${gen.map((c) => c.detail).join('; ')} (busiest thread ${pct(m.generator.maxElu)} busy); the capacity found is a lower bound — add --starters/--pollers or generator machines`,
     });
   const p = m.persistence;
+  if (p && (p.throttledShare ?? 0) >= THROTTLED)
+    out.push({
+      kind: 'store-rate-limit',
+      evidence: `${at} ${pct(p.throttledShare ?? 0)} of statements (${Math.round(p.throttledPerSec ?? 0)}/s) were throttled by the ${p.store} store's rate limit (overloaded / "Rate limit reached"): the database's operations-per-second limit, not the engine, sets this capacity — raise the limit (Astra: ask support) or lower statements per workflow`,
+    });
   if (p && p.shardUtilisation >= SHARD_SATURATED)
     out.push({
       kind: 'shard-serialization',

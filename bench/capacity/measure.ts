@@ -42,6 +42,16 @@ function slope(points: { x: number; y: number }[]): number {
   return den > 0 ? num / den : 0;
 }
 
+function statementTotals(s: EngineSample): { all: number; throttled: number } {
+  let all = 0;
+  let throttled = 0;
+  for (const st of Object.values(s.statements)) {
+    all += st.count;
+    throttled += st.throttled ?? 0;
+  }
+  return { all, throttled };
+}
+
 function lwtTotals(s: EngineSample): { all: number; applied: number } {
   let all = 0;
   let applied = 0;
@@ -177,6 +187,10 @@ export function measureStep(
       const lwtA = lwtTotals(a);
       const lwtB = lwtTotals(b);
       const lwtAll = lwtB.all - lwtA.all;
+      const statementsA = statementTotals(a);
+      const statementsB = statementTotals(b);
+      const statementsAll = statementsB.all - statementsA.all;
+      const throttled = statementsB.throttled - statementsA.throttled;
       out.persistence = {
         store: r.engine.store,
         shards,
@@ -194,6 +208,8 @@ export function measureStep(
           : {}),
         lwtNotAppliedShare: lwtAll > 0 ? (lwtAll - (lwtB.applied - lwtA.applied)) / lwtAll : 0,
         conflictsPerTransaction: r.contention && transactions > 0 ? r.contention.conflicts / transactions : 0,
+        throttledPerSec: throttled / seconds,
+        throttledShare: statementsAll > 0 ? throttled / statementsAll : 0,
       };
     }
   }

@@ -70,6 +70,14 @@ describe('bottleneck and sizing', () => {
     expect(b.summary).toContain('utilisation 1.00');
   });
 
+  it("names the store's rate limit when throttled statements stopped the search, before the shards it also filled", () => {
+    const throttledSteps = [step(1, 10, 'pass'), step(2, 20, 'fail', { throttledShare: 0.12, throttledPerSec: 90 })];
+    const b = findBottleneck(throttledSteps, 10);
+    expect(b.kind).toBe('store-rate-limit');
+    expect(b.summary).toContain('12 % of statements (90/s) were throttled');
+    expect(b.findings.map((f) => f.kind)).toContain('shard-serialization');
+  });
+
   it('projects shards and nodes with the utilisation measured where the SLO held', () => {
     const b = findBottleneck(steps, 16);
     const { sizing } = projectSizing(steps[1] as CapacityStep, b, {

@@ -217,7 +217,18 @@ export class ThreadRuntime {
 }
 
 /** An error's type for counting: the gRPC status name, or the error's class. */
+/**
+ * A batch the store refused for its size (Cassandra's batch_size_fail_threshold, Astra's 50 KB guardrail): the
+ * engine answers UNAVAILABLE as Temporal does, with this in the details; counted as its own error type.
+ */
+export const BATCH_TOO_LARGE_TYPE = 'UNAVAILABLE/BATCH_TOO_LARGE';
+
+export function isBatchTooLarge(err: unknown): boolean {
+  return isServiceError(err) && err.code === grpc.status.UNAVAILABLE && /batch too large/i.test(err.details);
+}
+
 export function errorType(err: unknown): string {
+  if (isBatchTooLarge(err)) return BATCH_TOO_LARGE_TYPE;
   if (isServiceError(err)) return grpc.status[err.code] ?? `GRPC_${err.code}`;
   if (err instanceof Error) return err.name;
   return 'Error';

@@ -9,7 +9,7 @@ import type { StarterContext } from '../../scenarios/sdk/scenario.js';
 import { fromPayloads, toPayload, toPayloads } from '../../scenarios/sdk/payloads.js';
 import { nowUs } from '../recorder/wall-clock.js';
 import { grpc, isServiceError } from '../client/workflow-service.js';
-import { errorType, type ThreadRuntime } from './runtime.js';
+import { errorType, isBatchTooLarge, type ThreadRuntime } from './runtime.js';
 import { workflowIdPrefix } from '../coordinator/protocol.js';
 import { COUNTER, ERROR_SOURCE, OP } from '../../result/catalogue.js';
 
@@ -45,6 +45,8 @@ async function startCall<T>(rt: ThreadRuntime, send: (requestId: string) => Prom
       return await send(requestId);
     } catch (err) {
       const code = isServiceError(err) ? err.code : undefined;
+      // A batch refused for its size was not written, and the same start would be refused again.
+      if (isBatchTooLarge(err)) throw err;
       if (code === grpc.status.UNAVAILABLE && attempt < START_ATTEMPTS) {
         rt.recorder.count(COUNTER.startRetries);
         await sleep(Math.min(START_RETRY_MAX_MS, START_RETRY_FIRST_MS * 2 ** (attempt - 1)));

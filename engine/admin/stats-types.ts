@@ -42,13 +42,23 @@ export interface EngineSample {
   conflicts: number;
   lockWaits: number;
   bufferedEvents: number;
-  statements: Record<string, { count: number; outcomes?: Record<string, number> }>;
+  statements: Record<string, StatementCounts>;
   transferBacklog: number;
   timerBacklog: number;
   matchingBacklog: number;
   cpuUserUs: number;
   cpuSystemUs: number;
   rssBytes: number;
+}
+
+/** Running totals of one statement class, sampled per interval. */
+export interface StatementCounts {
+  count: number;
+  outcomes?: Record<string, number>;
+  /** Attempts refused for the store's rate (throttled), conditional or not. */
+  throttled?: number;
+  /** Batches refused for their size, conditional or not. */
+  batchTooLarge?: number;
 }
 
 export interface PersistenceStatementStats {
@@ -58,4 +68,10 @@ export interface PersistenceStatementStats {
   latencyUs: string;
   /** For conditional writes: applied, not applied by condition kind, timeouts, unavailable, other. */
   outcomes?: Record<string, number>;
+  /** Attempts refused for the store's rate (throttled). */
+  throttled?: number;
+  /** Batches refused for their size (a batch-size guardrail). */
+  batchTooLarge?: number;
+  /** Encoded HDR histogram of the size in bytes of each logged batch of this class (batch classes only). */
+  batchBytes?: string;
 }

@@ -93,6 +93,25 @@ export function toServiceError(err: unknown): Partial<ServiceError> {
     if (detail) return { code, details: err.message, metadata: details(detail, code, err.message) };
     return { code, details: err.message };
   }
+  if (err instanceof StoreError && err.code === 'THROTTLED') {
+    // Temporal's gocql ConvertError: an overloaded coordinator is ResourceExhausted (cause SYSTEM_OVERLOADED).
+    const message = `persistence: ${err.message}`;
+    const value = api.errordetails.v1.ResourceExhaustedFailure.encode({
+      cause: api.enums.v1.ResourceExhaustedCause.RESOURCE_EXHAUSTED_CAUSE_SYSTEM_OVERLOADED,
+      scope: api.enums.v1.ResourceExhaustedScope.RESOURCE_EXHAUSTED_SCOPE_SYSTEM,
+    }).finish();
+    const code = Status.RESOURCE_EXHAUSTED;
+    return {
+      code,
+      details: message,
+      metadata: details(anyOf('temporal.api.errordetails.v1.ResourceExhaustedFailure', value), code, message),
+    };
+  }
+  if (err instanceof StoreError && err.code === 'BATCH_TOO_LARGE') {
+    // Temporal's gocql ConvertError maps an invalid request (which a batch refused for its size is) to Unavailable;
+    // the message names the guardrail so that clients and the harness can tell it from an outage.
+    return { code: Status.UNAVAILABLE, details: `persistence: batch too large: ${err.message}` };
+  }
   if (err instanceof StoreError) {
     // Reached the API unhandled: the store is failing or contended; the client should retry.
     return { code: Status.UNAVAILABLE, details: `persistence: ${err.message}` };

@@ -13,7 +13,24 @@ export interface RetryPolicy {
 }
 
 function retryable(err: unknown): boolean {
-  return err instanceof StoreError && err.applied === 'no' && (err.code === 'UNAVAILABLE' || err.code === 'TIMEOUT');
+  return (
+    err instanceof StoreError &&
+    err.applied === 'no' &&
+    (err.code === 'UNAVAILABLE' || err.code === 'TIMEOUT' || err.code === 'THROTTLED')
+  );
+}
+
+/**
+ * A throttled attempt waits at least as long as Temporal's throttle retry policy says (common/backoff/retry.go:
+ * ResourceExhausted backs off max(the policy's interval, 1 s doubling up to 10 s)): retrying a rate limit sooner only
+ * spends more of the rate.
+ */
+export const THROTTLE_BACKOFF = { initialMs: 1000, maxMs: 10_000 };
+
+export function backoffMs(policy: RetryPolicy, retry: number, err: unknown): number {
+  const base = Math.min(policy.initialBackoffMs * 2 ** (retry - 1), policy.maxBackoffMs);
+  if (!(err instanceof StoreError && err.code === 'THROTTLED')) return base;
+  return Math.max(base, Math.min(THROTTLE_BACKOFF.initialMs * 2 ** (retry - 1), THROTTLE_BACKOFF.maxMs));
 }
 
 /** Wraps every method of `target` (own and inherited) with `around`. */
@@ -57,7 +74,7 @@ export function withRetries<T extends object>(target: T, policy: RetryPolicy): T
     let err = first;
     for (let n = 1; ; n++) {
       if (!retryable(err) || n >= policy.attempts) throw err;
-      const backoff = Math.min(policy.initialBackoffMs * 2 ** (n - 1), policy.maxBackoffMs);
+      const backoff = backoffMs(policy, n, err);
       await new Promise((r) => setTimeout(r, backoff * (0.5 + Math.random() / 2)));
       try {
         return await call();

@@ -12,6 +12,8 @@ export type StoreErrorCode =
   | 'ALREADY_EXISTS'
   | 'TIMEOUT'
   | 'UNAVAILABLE'
+  | 'THROTTLED'
+  | 'BATCH_TOO_LARGE'
   | 'NOT_FOUND'
   | 'INTERNAL';
 
@@ -119,6 +121,28 @@ export class StoreUnavailableError extends StoreError {
   constructor(message: string, options?: StoreErrorOptions) {
     super('UNAVAILABLE', message, 'no', options);
     this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * The store refused the request for its rate (Cassandra's OverloadedException; Astra DB's "Rate limit reached"):
+ * certainly not applied. Temporal maps it to ResourceExhausted (cause SYSTEM_OVERLOADED) and backs off longer.
+ */
+export class StoreThrottledError extends StoreError {
+  constructor(message: string, options?: StoreErrorOptions) {
+    super('THROTTLED', message, 'no', options);
+    this.name = 'StoreThrottledError';
+  }
+}
+
+/**
+ * A logged batch refused for its size (`batch_size_fail_threshold_in_kb`, Astra's 50 KB guardrail): certainly not
+ * applied, and the same batch would be refused again, so it is never retried.
+ */
+export class StoreBatchTooLargeError extends StoreError {
+  constructor(message: string, options?: StoreErrorOptions) {
+    super('BATCH_TOO_LARGE', message, 'no', options);
+    this.name = 'StoreBatchTooLargeError';
   }
 }
 

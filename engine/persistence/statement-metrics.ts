@@ -4,7 +4,7 @@
  * cassandra-stress counts every LWT as a success; this is what it leaves out.
  */
 import * as hdr from 'hdr-histogram-js';
-import type { PersistenceStatementStats } from '../admin/stats-types.js';
+import type { PersistenceStatementStats, StatementCounts } from '../admin/stats-types.js';
 import { newLatencyHistogram } from '../stats.js';
 import { StoreError, type StoreErrorCode } from './errors.js';
 
@@ -19,6 +19,8 @@ export type StatementOutcome =
   | 'cas_timeout'
   | 'timeout'
   | 'unavailable'
+  | 'throttled'
+  | 'batch_too_large'
   | 'other';
 
 const OUTCOME_BY_CODE: Partial<Record<StoreErrorCode, StatementOutcome>> = {
@@ -29,6 +31,8 @@ const OUTCOME_BY_CODE: Partial<Record<StoreErrorCode, StatementOutcome>> = {
   TASK_QUEUE_LEASE_LOST: 'lease_lost',
   ALREADY_EXISTS: 'already_exists',
   UNAVAILABLE: 'unavailable',
+  THROTTLED: 'throttled',
+  BATCH_TOO_LARGE: 'batch_too_large',
 };
 
 /** The outcome a failed statement counts as. */
@@ -43,8 +47,14 @@ function outcomeOf(err: unknown): StatementOutcome {
 interface ClassStats {
   count: number;
   errors: number;
+  /** Attempts refused for the store's rate (every statement, conditional or not). */
+  throttled: number;
+  /** Batches refused for their size (every batch, conditional or not). */
+  batchTooLarge: number;
   hist: hdr.Histogram;
   outcomes: Map<StatementOutcome, number> | undefined;
+  /** Size in bytes of each logged batch of this class (its bound values), when the class is a batch. */
+  batchBytes: hdr.Histogram | undefined;
 }
 
 export class StatementMetrics {
@@ -53,7 +63,15 @@ export class StatementMetrics {
   private get(name: string): ClassStats {
     let c = this.classes.get(name);
     if (!c) {
-      c = { count: 0, errors: 0, hist: newLatencyHistogram(), outcomes: undefined };
+      c = {
+        count: 0,
+        errors: 0,
+        throttled: 0,
+        batchTooLarge: 0,
+        hist: newLatencyHistogram(),
+        outcomes: undefined,
+        batchBytes: undefined,
+      };
       this.classes.set(name, c);
     }
     return c;
@@ -66,11 +84,20 @@ export class StatementMetrics {
     if (err !== undefined && !(conditional && err instanceof StoreError && err.applied === 'no' && isCondition(err)))
       c.errors += 1;
     c.hist.recordValue(Math.max(1, Math.round(latencyUs)));
+    if (err instanceof StoreError && err.code === 'THROTTLED') c.throttled += 1;
+    if (err instanceof StoreError && err.code === 'BATCH_TOO_LARGE') c.batchTooLarge += 1;
     if (conditional) {
       c.outcomes ??= new Map();
       const o: StatementOutcome = err === undefined ? 'applied' : outcomeOf(err);
       c.outcomes.set(o, (c.outcomes.get(o) ?? 0) + 1);
     }
+  }
+
+  /** The size of one logged batch of class `name`, in bytes (sent, whether or not it was then applied). */
+  recordBatchBytes(name: string, bytes: number): void {
+    const c = this.get(name);
+    c.batchBytes ??= newSizeHistogram();
+    c.batchBytes.recordValue(Math.max(1, Math.round(bytes)));
   }
 
   /** Times `fn` as one statement of class `name` (a synchronous throw counts, and is returned as a rejection). */
@@ -106,16 +133,24 @@ export class StatementMetrics {
         errors: c.errors,
         latencyUs: hdr.encodeIntoCompressedBase64(c.hist),
         ...(c.outcomes ? { outcomes: Object.fromEntries(c.outcomes) } : {}),
+        ...(c.throttled > 0 ? { throttled: c.throttled } : {}),
+        ...(c.batchTooLarge > 0 ? { batchTooLarge: c.batchTooLarge } : {}),
+        ...(c.batchBytes ? { batchBytes: hdr.encodeIntoCompressedBase64(c.batchBytes) } : {}),
       };
     }
     return out;
   }
 
   /** Counts only (cheap, for per-interval sampling). */
-  counts(): Record<string, { count: number; outcomes?: Record<string, number> }> {
-    const out: Record<string, { count: number; outcomes?: Record<string, number> }> = {};
+  counts(): Record<string, StatementCounts> {
+    const out: Record<string, StatementCounts> = {};
     for (const [name, c] of this.classes)
-      out[name] = { count: c.count, ...(c.outcomes ? { outcomes: Object.fromEntries(c.outcomes) } : {}) };
+      out[name] = {
+        count: c.count,
+        ...(c.outcomes ? { outcomes: Object.fromEntries(c.outcomes) } : {}),
+        ...(c.throttled > 0 ? { throttled: c.throttled } : {}),
+        ...(c.batchTooLarge > 0 ? { batchTooLarge: c.batchTooLarge } : {}),
+      };
     return out;
   }
 
@@ -125,6 +160,18 @@ export class StatementMetrics {
   > {
     return this.classes.entries();
   }
+}
+
+/** Batch sizes from 1 byte to 16 MiB (Cassandra's default native frame limit is 256 MB; 16 MiB is far past any guardrail). */
+function newSizeHistogram(): hdr.Histogram {
+  return hdr.build({
+    bitBucketSize: 32,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 16 * 1024 * 1024,
+    numberOfSignificantValueDigits: 3,
+    autoResize: true,
+    useWebAssembly: false,
+  });
 }
 
 function isCondition(err: StoreError): boolean {

@@ -157,13 +157,54 @@ export function lwtOutcomeRows(results: ResultV1[], labels: string[]): Row[] {
       labels[i] ?? r.label,
       (s) => {
         const out: Record<string, number> = {};
-        for (const st of Object.values(s.statements))
+        for (const st of Object.values(s.statements)) {
           for (const [k, n] of Object.entries(st.outcomes ?? {})) out[k] = (out[k] ?? 0) + n;
+          // Refusals of unconditional statements (a history batch too large, a throttled insert) sit beside them:
+          // they are writes that did not apply either.
+          if (st.outcomes) continue;
+          if (st.throttled) out['throttled (unconditional)'] = (out['throttled (unconditional)'] ?? 0) + st.throttled;
+          if (st.batchTooLarge)
+            out['batch_too_large (unconditional)'] = (out['batch_too_large (unconditional)'] ?? 0) + st.batchTooLarge;
+        }
         return out;
       },
       false,
     ),
   );
+}
+
+/** Statements refused for the store's rate (throttled) per interval, by statement class, conditional or not. */
+export function throttledRows(results: ResultV1[], labels: string[]): Row[] {
+  return results.flatMap((r, i) =>
+    engineDeltas(
+      r,
+      labels[i] ?? r.label,
+      (s) => Object.fromEntries(Object.entries(s.statements).map(([k, v]) => [k, v.throttled ?? 0])),
+      false,
+    ),
+  );
+}
+
+export interface BatchSize {
+  run: string;
+  statement: string;
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/** The size in bytes of the logged batches of each batch statement class, over the whole run. */
+export function batchSizes(results: ResultV1[], labels: string[]): BatchSize[] {
+  const out: BatchSize[] = [];
+  results.forEach((r, i) => {
+    for (const [statement, st] of Object.entries(r.engine?.persistence ?? {})) {
+      if (st.batchBytes === undefined) continue;
+      const s = summarizeEncoded(st.batchBytes);
+      out.push({ run: labels[i] ?? r.label, statement, count: s.n, p50: s.p50Us, p99: s.p99Us, max: s.maxUs });
+    }
+  });
+  return out.sort((a, b) => a.statement.localeCompare(b.statement) || a.run.localeCompare(b.run));
 }
 
 /** Persistence statements per second by statement class. */

@@ -13,6 +13,8 @@ import {
   spectrumSeries,
   statementLatencies,
   statementRateRows,
+  throttledRows,
+  batchSizes,
   throughputRows,
   workflowMetricNames,
   workflowMetricRows,
@@ -25,6 +27,7 @@ import {
   errorTable,
   healthTable,
   statementTable,
+  batchSizeTable,
   summaryTables,
 } from './tables.js';
 
@@ -113,14 +116,18 @@ function persistence({ results, labels, multi }: Runs): Section | undefined {
   const lwt = lwtOutcomeRows(results, labels);
   const rates = statementRateRows(results, labels);
   const latencies = statementLatencies(results, labels);
+  const throttled = throttledRows(results, labels);
   if (lwt.length === 0 && rates.length === 0 && latencies.length === 0) return undefined;
   return {
     id: 'persistence',
     title: 'Persistence: LWT outcomes and statements',
     intro:
-      'What the engine did to its store, sampled every interval: conditional writes (LWTs) by outcome — applied, not applied by which condition, CAS write timeouts (outcome unknown), unavailable — and every statement class by rate, with its latency over the whole run.',
+      'What the engine did to its store, sampled every interval: conditional writes (LWTs) by outcome — applied, not applied by which condition, CAS write timeouts (outcome unknown), throttled (the store’s rate limit), batch too large (a size guardrail), unavailable — every statement refused for the store’s rate, every statement class by rate with its latency over the whole run, and the size of the logged batches.',
     charts: [
       ...(lwt.length ? [stackedBars('conditional writes per interval, by outcome', lwt, 'LWTs', multi)] : []),
+      ...(throttled.length
+        ? [stackedBars('throttled statements per interval, by class', throttled, 'statements', multi)]
+        : []),
       ...(rates.length
         ? [
             timeSeries('statements per second, by class', rates, 'statements/s', multi, {
@@ -132,7 +139,7 @@ function persistence({ results, labels, multi }: Runs): Section | undefined {
         : []),
       ...(latencies.length ? [statementLatencyDots(latencies, multi)] : []),
     ],
-    html: statementTable(latencies) + contentionTable(results, labels),
+    html: statementTable(latencies) + batchSizeTable(batchSizes(results, labels)) + contentionTable(results, labels),
   };
 }
 

@@ -5,7 +5,7 @@
 import { COUNTER, isGeneratorMetric, isPoll } from '../../result/catalogue.js';
 import type { LatencyStats, ResultV1 } from '../../result/schema.js';
 import { formatMicros } from '../../result/units.js';
-import type { StatementLatency } from './data.js';
+import type { BatchSize, StatementLatency } from './data.js';
 import { esc, table } from './page.js';
 
 function latencyRow(
@@ -75,6 +75,20 @@ export function statementTable(latencies: StatementLatency[]): string {
         .join(', '),
     ]),
     { numericFrom: 2 },
+  );
+}
+
+/** Logged batch sizes per statement class, against the guardrails that refuse them (5 KB warn, 50 KB fail). */
+export function batchSizeTable(sizes: BatchSize[]): string {
+  if (sizes.length === 0) return '';
+  const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
+  return (
+    '<h3>Logged batch sizes</h3>' +
+    table(
+      ['batch statement', 'run', 'batches', 'p50', 'p99', 'max'],
+      sizes.map((b) => [b.statement, b.run, b.count, kb(b.p50), kb(b.p99), kb(b.max)]),
+      { numericFrom: 2 },
+    )
   );
 }
 

@@ -11,6 +11,7 @@
  * as Cassandra would.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 
 export type StatementOpcode = 'QUERY' | 'PREPARE' | 'EXECUTE' | 'BATCH';
 
@@ -93,11 +94,32 @@ export interface CqlProxy {
   /** While on, every frame in both directions is dropped and connections stay open: a node that hangs. */
   setBlackhole(on: boolean): void;
   readonly stats: ProxyStats;
+  /** The SNI server names TLS clients asked for (empty without TLS). */
+  readonly serverNames: ReadonlySet<string>;
   stop(): Promise<void>;
 }
 
-export async function startCqlProxy(opts: { target: string; seed?: number }): Promise<CqlProxy> {
-  const proxy = new FaultProxy(parseHostPort(opts.target), opts.seed ?? DEFAULT_SEED);
+/**
+ * A server in front of the proxy's rules, per client connection: it answers requests itself (refusals, an auth
+ * exchange), forwards them rewritten, or replaces Cassandra's responses (test/support/cql-proxy-astra.ts makes
+ * Astra DB's behaviour this way).
+ */
+export interface ConnectionInterceptor {
+  request(frame: Frame, statement: Statement | undefined): { forward: Buffer } | { reply: Buffer };
+  response(frame: Frame): Buffer;
+}
+
+export interface CqlProxyOptions {
+  target: string;
+  seed?: number;
+  /** Serve TLS (with SNI: the server names clients asked for are kept in `serverNames`) instead of plain TCP. */
+  tls?: tls.TlsOptions;
+  /** Made for every client connection. */
+  interceptor?: () => ConnectionInterceptor;
+}
+
+export async function startCqlProxy(opts: CqlProxyOptions): Promise<CqlProxy> {
+  const proxy = new FaultProxy(parseHostPort(opts.target), opts.seed ?? DEFAULT_SEED, opts.tls, opts.interceptor);
   await proxy.listen();
   return proxy;
 }
@@ -128,7 +150,7 @@ const MAX_BODY_LENGTH = 256 * 1024 * 1024;
 /** Batch types 0, 1, 2 (logged, unlogged, counter), as a write timeout names them. */
 const BATCH_WRITE_TYPES: readonly WriteType[] = ['BATCH', 'UNLOGGED_BATCH', 'COUNTER'];
 
-interface Frame {
+export interface Frame {
   /** The protocol version, without the response bit. */
   version: number;
   flags: number;
@@ -140,8 +162,10 @@ interface Frame {
 }
 
 /** What a rule can match in a request. */
-interface Statement {
+export interface Statement {
   opcode: StatementOpcode;
+  /** The bytes of the values bound to it (all statements of a batch): what batch-size guardrails measure. */
+  valueBytes: number;
   /** The texts known for it (an EXECUTE of an id the proxy never saw prepared has none). */
   queries: string[];
   consistency: number;
@@ -218,9 +242,10 @@ class BodyReader {
   }
 
   /** A [bytes] or [value]: a negative length is null (or unset) and has no content. */
-  skipValue(): void {
+  skipValue(): number {
     const length = this.int();
     if (length > 0) this.advance(length);
+    return Math.max(0, length);
   }
 
   skipStringList(): void {
@@ -252,13 +277,13 @@ function readStatement(frame: Frame, preparedQueries: ReadonlyMap<string, string
     switch (opcode) {
       case 'QUERY': {
         const query = body.longString();
-        return { opcode, queries: [query], consistency: body.short() };
+        return { opcode, queries: [query], consistency: body.short(), valueBytes: 0 };
       }
       case 'PREPARE':
-        return { opcode, queries: [body.longString()], consistency: CONSISTENCY_CODES.ONE };
+        return { opcode, queries: [body.longString()], consistency: CONSISTENCY_CODES.ONE, valueBytes: 0 };
       case 'EXECUTE': {
         const query = preparedQueries.get(body.shortBytes().toString('hex'));
-        return { opcode, queries: query === undefined ? [] : [query], consistency: body.short() };
+        return { opcode, queries: query === undefined ? [] : [query], consistency: body.short(), valueBytes: 0 };
       }
       case 'BATCH':
         return readBatch(body, preparedQueries);
@@ -275,14 +300,15 @@ function readStatement(frame: Frame, preparedQueries: ReadonlyMap<string, string
 function readBatch(body: BodyReader, preparedQueries: ReadonlyMap<string, string>): Statement {
   const batchType = body.byte();
   const queries: string[] = [];
+  let valueBytes = 0;
   for (let n = body.short(); n > 0; n--) {
     const kind = body.byte();
     if (kind !== 0 && kind !== 1) throw new RangeError(`unknown batch statement kind ${kind}`);
     const query = kind === 0 ? body.longString() : preparedQueries.get(body.shortBytes().toString('hex'));
     if (query !== undefined) queries.push(query);
-    for (let values = body.short(); values > 0; values--) body.skipValue();
+    for (let values = body.short(); values > 0; values--) valueBytes += body.skipValue();
   }
-  return { opcode: 'BATCH', queries, consistency: body.short(), batchType };
+  return { opcode: 'BATCH', queries, consistency: body.short(), batchType, valueBytes };
 }
 
 /** The id in a RESULT of kind Prepared, or undefined for any other response. */
@@ -305,25 +331,40 @@ function encodeShort(value: number): Buffer {
   return buffer;
 }
 
-function encodeInt(value: number): Buffer {
+export function encodeInt(value: number): Buffer {
   const buffer = Buffer.alloc(4);
   buffer.writeInt32BE(value);
   return buffer;
 }
 
-function encodeString(value: string): Buffer {
+export function encodeString(value: string): Buffer {
   const bytes = Buffer.from(value, 'utf8');
   return Buffer.concat([encodeShort(bytes.length), bytes]);
 }
 
 /** An ERROR response to `request`: `<code><message>` then the code's own fields. */
-function errorResponse(request: Frame, code: number, message: string, fields: Buffer[]): Buffer {
-  const body = Buffer.concat([encodeInt(code), encodeString(message), ...fields]);
-  const header = Buffer.alloc(headerLength(request.version));
-  header.writeUInt8(request.version | RESPONSE_BIT, 0);
-  if (request.version >= 3) header.writeInt16BE(request.stream, 2);
-  else header.writeInt8(request.stream, 2);
-  header.writeUInt8(OPCODE_ERROR, header.length - 5);
+export function errorResponse(request: Frame, code: number, message: string, fields: Buffer[] = []): Buffer {
+  return responseFrame(request, OPCODE_ERROR, Buffer.concat([encodeInt(code), encodeString(message), ...fields]));
+}
+
+/** A response frame to `request` (same version and stream) with this opcode and body. */
+export function responseFrame(request: Frame, opcode: number, body: Buffer): Buffer {
+  return frameBytes(request.version | RESPONSE_BIT, request.stream, opcode, body);
+}
+
+/** `request` with a new body (a rewritten statement), as bytes to forward. */
+export function withBody(request: Frame, body: Buffer): Buffer {
+  return frameBytes(request.version, request.stream, request.opcode, body, request.flags);
+}
+
+function frameBytes(versionByte: number, stream: number, opcode: number, body: Buffer, flags = 0): Buffer {
+  const version = versionByte & ~RESPONSE_BIT;
+  const header = Buffer.alloc(headerLength(version));
+  header.writeUInt8(versionByte, 0);
+  header.writeUInt8(flags, 1);
+  if (version >= 3) header.writeInt16BE(stream, 2);
+  else header.writeInt8(stream, 2);
+  header.writeUInt8(opcode, header.length - 5);
   header.writeInt32BE(body.length, header.length - 4);
   return Buffer.concat([header, body]);
 }
@@ -437,7 +478,9 @@ class FaultProxy implements CqlProxy {
   blackholed = false;
   /** Prepared ids (hex) and their query texts, as learnt from PREPARE exchanges on every connection. */
   readonly preparedQueries = new Map<string, string>();
-  private readonly server = net.createServer((client) => this.accept(client));
+  private readonly server: net.Server;
+  /** The SNI server names TLS clients asked for. */
+  readonly serverNames = new Set<string>();
   private readonly connections = new Set<ProxiedConnection>();
   private readonly rules: ActiveRule[] = [];
   private readonly random: () => number;
@@ -448,8 +491,16 @@ class FaultProxy implements CqlProxy {
   constructor(
     private readonly target: { host: string; port: number },
     seed: number,
+    tlsOptions: tls.TlsOptions | undefined,
+    private readonly interceptor: (() => ConnectionInterceptor) | undefined,
   ) {
     this.random = seededRandom(seed);
+    this.server = tlsOptions
+      ? tls.createServer(tlsOptions, (client) => {
+          if (typeof client.servername === 'string') this.serverNames.add(client.servername);
+          this.accept(client);
+        })
+      : net.createServer((client) => this.accept(client));
   }
 
   get address(): string {
@@ -518,7 +569,9 @@ class FaultProxy implements CqlProxy {
   private accept(client: net.Socket): void {
     this.accepted += 1;
     const server = net.connect(this.target);
-    const connection = new ProxiedConnection(client, server, this, () => this.connections.delete(connection));
+    const connection = new ProxiedConnection(client, server, this, this.interceptor?.(), () =>
+      this.connections.delete(connection),
+    );
     this.connections.add(connection);
   }
 }
@@ -539,6 +592,7 @@ class ProxiedConnection {
     private readonly client: net.Socket,
     private readonly server: net.Socket,
     private readonly proxy: FaultProxy,
+    private readonly interceptor: ConnectionInterceptor | undefined,
     private readonly onClosed: () => void,
   ) {
     this.toClient = new DelayedWriter(client, () => proxy.latencyMs);
@@ -576,10 +630,23 @@ class ProxiedConnection {
     }
   }
 
-  private onRequest(frame: Frame): void {
+  private onRequest(received: Frame): void {
     this.proxy.countFrame();
     if (this.proxy.blackholed) return;
-    const statement = readStatement(frame, this.proxy.preparedQueries);
+    let frame = received;
+    let statement = readStatement(frame, this.proxy.preparedQueries);
+    if (this.interceptor) {
+      const answer = this.interceptor.request(frame, statement);
+      if ('reply' in answer) {
+        this.toClient.write(answer.reply);
+        return;
+      }
+      if (answer.forward !== frame.bytes) {
+        const header = headerLength(frame.version);
+        frame = { ...frame, bytes: answer.forward, body: answer.forward.subarray(header) };
+        statement = readStatement(frame, this.proxy.preparedQueries);
+      }
+    }
     const fault = statement && this.proxy.pickFault(statement);
     if (!statement || !fault) {
       this.forward(frame, statement);
@@ -620,7 +687,7 @@ class ProxiedConnection {
     const replacement = this.replacements.get(frame.stream);
     this.replacements.delete(frame.stream);
     if (this.proxy.blackholed) return;
-    this.toClient.write(replacement ?? frame.bytes);
+    this.toClient.write(replacement ?? this.interceptor?.response(frame) ?? frame.bytes);
   }
 
   private learnPrepared(frame: Frame): void {

@@ -45,3 +45,34 @@ describe('classifyDriverError', () => {
     expect(outage(unavailable)).toBe(true);
   });
 });
+
+describe('throttling and guardrails', () => {
+  const codes = cassandra.types.responseErrorCodes;
+
+  it("classifies Astra's rate limit (an OverloadedException) as throttled, certainly not applied", () => {
+    const e = classifyDriverError(
+      new cassandra.errors.ResponseError(codes.overloaded, 'Rate limit reached'),
+      true,
+      true,
+    );
+    expect((e as StoreError).code).toBe('THROTTLED');
+    expect((e as StoreError).applied).toBe('no');
+    expect((e as StoreError).outage).toBe(false);
+  });
+
+  it('classifies a batch refused for its size as batch too large, and other invalid requests as internal', () => {
+    const tooLarge = classifyDriverError(
+      new cassandra.errors.ResponseError(codes.invalid, 'Batch too large'),
+      true,
+      true,
+    );
+    expect((tooLarge as StoreError).code).toBe('BATCH_TOO_LARGE');
+    expect((tooLarge as StoreError).applied).toBe('no');
+    const other = classifyDriverError(
+      new cassandra.errors.ResponseError(codes.invalid, 'unknown column x'),
+      true,
+      true,
+    );
+    expect((other as StoreError).code).toBe('INTERNAL');
+  });
+});

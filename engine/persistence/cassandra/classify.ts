@@ -8,7 +8,9 @@ import {
   ConditionFailedError,
   CurrentWorkflowConditionFailedError,
   ShardOwnershipLostError,
+  StoreBatchTooLargeError,
   StoreError,
+  StoreThrottledError,
   StoreTimeoutError,
   StoreUnavailableError,
   WorkflowConditionFailedError,
@@ -18,6 +20,7 @@ import { CURRENT_RUN_ID, RowType } from './constants.js';
 const codes = cassandra.types.responseErrorCodes;
 /** What cassandra-driver's host connection pool throws (as a plain Error) when it has no connection to lend. */
 const NO_CONNECTION = 'No connection available';
+const BATCH_TOO_LARGE = /batch too large|batch_size_fail_threshold/i;
 
 /** A driver error as a store error. `write`: the statement changes data (so a timeout leaves it unknown). */
 export function classifyDriverError(err: unknown, write: boolean, conditional: boolean): Error {
@@ -40,7 +43,13 @@ export function classifyDriverError(err: unknown, write: boolean, conditional: b
       // Not enough replicas alive, or the node is still starting: the store is (partly) down.
       return new StoreUnavailableError(e.message, { cause: err, outage: true });
     }
-    if (e.code === codes.overloaded) return new StoreUnavailableError(e.message, { cause: err });
+    // Overloaded is how a coordinator sheds load, and how Astra DB refuses requests over the database's rate limit
+    // ("Rate limit reached"): throttled, certainly not applied.
+    if (e.code === codes.overloaded) return new StoreThrottledError(e.message, { cause: err });
+    // Invalid request, refused before anything was written. Cassandra says "Batch too large"; Astra names the
+    // guardrail (batch_size_fail_threshold).
+    if (e.code === codes.invalid && BATCH_TOO_LARGE.test(e.message))
+      return new StoreBatchTooLargeError(e.message, { cause: err });
     if (e.code === codes.writeFailure)
       return new StoreTimeoutError(`write failure: ${e.message}`, conditional, { cause: err });
     return new StoreError('INTERNAL', e.message, 'no', { cause: err });

@@ -1,6 +1,7 @@
 /** What every Cassandra store shares: the session, statement timing with classification, and feature flags. */
 import type cassandra from 'cassandra-driver';
 import type { StatementMetrics } from '../statement-metrics.js';
+import { batchBytes } from './batch-size.js';
 import { classifyDriverError } from './classify.js';
 
 export type Params = unknown[];
@@ -58,6 +59,7 @@ export class CassandraContext {
     queries: { query: string; params: Params }[],
     conditional: boolean,
   ): Promise<cassandra.types.ResultSet> {
+    this.metrics.recordBatchBytes(name, batchBytes(queries));
     const t0 = performance.now();
     try {
       const rs = await this.client.batch(

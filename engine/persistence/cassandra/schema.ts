@@ -2,16 +2,42 @@
  * The CQL schema: Temporal's table shapes (schema/cassandra/temporal/schema.cql) for the tables the engine uses,
  * valid on Apache Cassandra 2.1 through 5.0 and Astra DB. `createSchema` makes the keyspace (not on Astra) and
  * the tables; `verifySchema` checks that every table and column is there.
+ *
+ * Compaction depends on the target: Temporal's schema asks for LeveledCompactionStrategy, which Apache Cassandra
+ * 2.1–4.x should get; Cassandra 5.0 has UnifiedCompactionStrategy (UCS), which replaces LCS/STCS there; Astra DB
+ * Serverless accepts only UCS (a table created with another class is refused by its guardrail).
  */
 import type cassandra from 'cassandra-driver';
+import { StoreUnavailableError } from '../errors.js';
 
 const SCHEMA_VERSION = 2;
 
-const LCS = `WITH COMPACTION = { 'class': 'org.apache.cassandra.db.compaction.LeveledCompactionStrategy' }`;
+const COMPACTION_CLASS = {
+  lcs: 'org.apache.cassandra.db.compaction.LeveledCompactionStrategy',
+  ucs: 'UnifiedCompactionStrategy',
+} as const;
+export type Compaction = keyof typeof COMPACTION_CLASS;
 
-const TABLES: Record<string, { cql: string; columns: string[] }> = {
+/** Where the schema goes: Astra DB, Apache Cassandra 5.0+ (UCS), or Apache Cassandra 2.1–4.x (LCS). */
+export type SchemaTarget = 'astra' | 'ucs' | 'lcs';
+
+export const SCHEMA_TARGETS: Record<SchemaTarget, { compaction: Compaction; createKeyspace: boolean; name: string }> = {
+  astra: { compaction: 'ucs', createKeyspace: false, name: 'Astra DB (UCS, keyspace made in the Astra UI)' },
+  ucs: { compaction: 'ucs', createKeyspace: true, name: 'Apache Cassandra 5.0+ (UCS)' },
+  lcs: { compaction: 'lcs', createKeyspace: true, name: 'Apache Cassandra 2.1–4.x (LCS)' },
+};
+
+/** The target a connected cluster is: a bundle means Astra; else Cassandra 5.0+ gets UCS, older releases LCS. */
+export function detectSchemaTarget(astra: boolean, releaseVersion: string): SchemaTarget {
+  if (astra) return 'astra';
+  const major = Number(/^(\d+)\./.exec(releaseVersion)?.[1] ?? 0);
+  return major >= 5 ? 'ucs' : 'lcs';
+}
+
+/** Each table's CREATE statement (given the compaction clause) and the columns `verify` checks. */
+const TABLES: Record<string, { cql: (compaction: string) => string; columns: string[] }> = {
   executions: {
-    cql: `CREATE TABLE IF NOT EXISTS executions (
+    cql: (c) => `CREATE TABLE IF NOT EXISTS executions (
   shard_id int, type int, namespace_id uuid, workflow_id text, run_id uuid, current_run_id uuid,
   visibility_ts timestamp, task_id bigint,
   shard blob, shard_encoding text,
@@ -27,7 +53,7 @@ const TABLES: Record<string, { cql: string; columns: string[] }> = {
   checksum blob, checksum_encoding text,
   db_record_version bigint,
   PRIMARY KEY (shard_id, type, namespace_id, workflow_id, run_id, visibility_ts, task_id)
-) ${LCS}`,
+) WITH ${c}`,
     columns: [
       'shard_id',
       'type',
@@ -54,26 +80,26 @@ const TABLES: Record<string, { cql: string; columns: string[] }> = {
     ],
   },
   history_node: {
-    cql: `CREATE TABLE IF NOT EXISTS history_node (
+    cql: (c) => `CREATE TABLE IF NOT EXISTS history_node (
   tree_id uuid, branch_id uuid, node_id bigint, txn_id bigint, prev_txn_id bigint, data blob, data_encoding text,
   PRIMARY KEY ((tree_id), branch_id, node_id, txn_id)
 ) WITH CLUSTERING ORDER BY (branch_id ASC, node_id ASC, txn_id DESC)
-  AND COMPACTION = { 'class': 'org.apache.cassandra.db.compaction.LeveledCompactionStrategy' }`,
+  AND ${c}`,
     columns: ['tree_id', 'branch_id', 'node_id', 'txn_id', 'prev_txn_id', 'data', 'data_encoding'],
   },
   history_tree: {
-    cql: `CREATE TABLE IF NOT EXISTS history_tree (
+    cql: (c) => `CREATE TABLE IF NOT EXISTS history_tree (
   tree_id uuid, branch_id uuid, branch blob, branch_encoding text,
   PRIMARY KEY ((tree_id), branch_id)
-) ${LCS}`,
+) WITH ${c}`,
     columns: ['tree_id', 'branch_id', 'branch', 'branch_encoding'],
   },
   tasks: {
-    cql: `CREATE TABLE IF NOT EXISTS tasks (
+    cql: (c) => `CREATE TABLE IF NOT EXISTS tasks (
   namespace_id uuid, task_queue_name text, task_queue_type int, type int, task_id bigint, range_id bigint,
   task blob, task_encoding text, task_queue blob, task_queue_encoding text,
   PRIMARY KEY ((namespace_id, task_queue_name, task_queue_type), type, task_id)
-) ${LCS}`,
+) WITH ${c}`,
     columns: [
       'namespace_id',
       'task_queue_name',
@@ -86,27 +112,28 @@ const TABLES: Record<string, { cql: string; columns: string[] }> = {
     ],
   },
   namespaces_by_id: {
-    cql: `CREATE TABLE IF NOT EXISTS namespaces_by_id (id uuid, name text, PRIMARY KEY (id)) ${LCS}`,
+    cql: (c) => `CREATE TABLE IF NOT EXISTS namespaces_by_id (id uuid, name text, PRIMARY KEY (id)) WITH ${c}`,
     columns: ['id', 'name'],
   },
   namespaces: {
-    cql: `CREATE TABLE IF NOT EXISTS namespaces (
+    cql: (c) => `CREATE TABLE IF NOT EXISTS namespaces (
   namespaces_partition int, name text, id uuid, detail blob, detail_encoding text,
   is_global_namespace boolean, notification_version bigint,
   PRIMARY KEY (namespaces_partition, name)
-) ${LCS}`,
+) WITH ${c}`,
     columns: ['namespaces_partition', 'name', 'id', 'detail', 'notification_version'],
   },
   // Not Temporal's (its schedules are workflows in the executions table); see docs/temporal.md.
   schedules: {
-    cql: `CREATE TABLE IF NOT EXISTS schedules (
+    cql: (c) => `CREATE TABLE IF NOT EXISTS schedules (
   namespace_id uuid, schedule_id text, data blob, data_encoding text, version bigint,
   PRIMARY KEY ((namespace_id), schedule_id)
-) ${LCS}`,
+) WITH ${c}`,
     columns: ['namespace_id', 'schedule_id', 'data', 'version'],
   },
   schema_version: {
-    cql: `CREATE TABLE IF NOT EXISTS schema_version (keyspace_name text PRIMARY KEY, version int, applied_at timestamp)`,
+    cql: () =>
+      `CREATE TABLE IF NOT EXISTS schema_version (keyspace_name text PRIMARY KEY, version int, applied_at timestamp)`,
     columns: ['keyspace_name', 'version'],
   },
 };
@@ -115,6 +142,7 @@ const UDT = `CREATE TYPE IF NOT EXISTS serialized_event_batch (encoding_type tex
 
 export interface SchemaOptions {
   keyspace: string;
+  compaction: Compaction;
   /** Create the keyspace (SimpleStrategy with this replication factor, or NetworkTopologyStrategy per DC). */
   createKeyspace: boolean;
   replication:
@@ -134,9 +162,10 @@ function keyspaceCql(o: SchemaOptions): string {
 
 /** Statements that create the schema, in order (printed by `stampede schema create --dry-run`). */
 export function schemaStatements(o: SchemaOptions): string[] {
+  const clause = `COMPACTION = { 'class': '${COMPACTION_CLASS[o.compaction]}' }`;
   const q = (cql: string): string =>
     cql.replace(/CREATE (TABLE|TYPE) IF NOT EXISTS (\w+)/, `CREATE $1 IF NOT EXISTS ${o.keyspace}.$2`);
-  return [...(o.createKeyspace ? [keyspaceCql(o)] : []), q(UDT), ...Object.values(TABLES).map((t) => q(t.cql))];
+  return [...(o.createKeyspace ? [keyspaceCql(o)] : []), q(UDT), ...Object.values(TABLES).map((t) => q(t.cql(clause)))];
 }
 
 /** Creates what is missing; idempotent. */
@@ -146,8 +175,18 @@ export async function createSchema(
   log: (s: string) => void = () => undefined,
 ): Promise<void> {
   for (const cql of schemaStatements(o)) {
-    log(cql.split('\n')[0] ?? cql);
-    await client.execute(cql);
+    const head = cql.split('\n')[0] ?? cql;
+    log(head);
+    try {
+      await client.execute(cql);
+    } catch (err) {
+      // A statement the cluster refuses (a guardrail, a compaction class it lacks) is the environment, not a bug:
+      // one line naming the statement and the cluster's reason.
+      throw new StoreUnavailableError(
+        `the cluster refused ${head.replace(/ \($/, '')}: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
   }
   await client.execute(
     `INSERT INTO ${o.keyspace}.schema_version (keyspace_name, version, applied_at) VALUES (?, ?, ?)`,
