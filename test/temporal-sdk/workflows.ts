@@ -204,7 +204,9 @@ export async function memoUpsert(): Promise<string> {
 /** Grows history past Temporal's 4096-event suggestion with short timers, then reports continueAsNewSuggested. */
 export async function growsHistory(timers: number): Promise<string> {
   const before = wf.workflowInfo().continueAsNewSuggested;
-  await Promise.all(Array.from({ length: timers }, () => wf.sleep(1)));
+  // In rounds of at most 1,000: the engine holds a run to 2,000 pending timers (engine/limits.ts).
+  for (let left = timers; left > 0; left -= 1000)
+    await Promise.all(Array.from({ length: Math.min(left, 1000) }, () => wf.sleep(1)));
   await wf.sleep(1);
   const i = wf.workflowInfo();
   return `before=${String(before)} after=${String(i.continueAsNewSuggested)} length=${i.historyLength}`;
