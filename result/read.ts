@@ -62,10 +62,11 @@ function validateResult(r: unknown): string[] {
     }
   }
   if (typeOf(o.files) === 'object') {
-    // Names of files beside result.json that readers open: plain names, never a path out of the folder.
+    // Files in result.json's folder that readers open (capacity's point into a step's subfolder): relative paths
+    // whose every segment starts with a word character, so never absolute and never `..` out of the folder.
     for (const [k, v] of Object.entries(o.files as Record<string, unknown>)) {
-      if (typeof v !== 'string' || !/^[\w][\w.-]{0,200}$/.test(v))
-        problems.push(`files.${k} must be a plain file name`);
+      if (typeof v !== 'string' || !/^(?:\w[\w.-]{0,200}\/){0,8}\w[\w.-]{0,200}$/.test(v))
+        problems.push(`files.${k} must be a file name inside the result's folder`);
     }
   }
   if (Array.isArray(o.intervals)) {

@@ -290,7 +290,7 @@ describe('stampede capacity', () => {
 
       // gate thresholds the accepted rate; the verdict of a complete search passes.
       const pass = await stampede(['gate', '--current', out, '--threshold', `accepted_rate>=${c.acceptedRatePerSec}`]);
-      expect(pass.code, pass.stdout).toBe(0);
+      expect(pass.code, pass.stdout + pass.stderr).toBe(0);
       const fail = await stampede([
         'gate',
         '--current',

@@ -132,7 +132,7 @@ describe('hostile result files are refused with their reason, in process (what e
     [
       'a file name that leaves the folder',
       () => edited('escape', (r) => ((r.files as Record<string, string>).hlog = '../../etc/passwd')),
-      /files.hlog must be a plain file name/,
+      /files.hlog must be a file name inside the result's folder/,
     ],
   ];
   it.each(cases)('%s', (_name, make, pattern) => {
