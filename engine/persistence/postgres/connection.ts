@@ -10,6 +10,8 @@ import { classifyPgError } from './classify.js';
 export interface PostgresConnectOptions {
   /** postgres://user[:password]@host[:port]/database[?sslmode=...] */
   url: string;
+  /** Overrides a password in the URL; else node-postgres falls back to PGPASSWORD / ~/.pgpass. */
+  password?: string;
   /** Connections in the pool. @default 16 */
   poolSize?: number;
   /** Server-side statement timeout, ms. @default 10000 */
@@ -30,6 +32,27 @@ export function describeTarget(url: string): string {
   }
 }
 
+/** Splits a URL's password off, so that the URL can be shown and recorded and the password kept apart. */
+export function splitPassword(url: string): { url: string; password: string | undefined } {
+  try {
+    const u = new URL(url);
+    if (!u.password) return { url, password: undefined };
+    const password = decodeURIComponent(u.password);
+    u.password = '';
+    return { url: u.toString(), password };
+  } catch {
+    return { url, password: undefined };
+  }
+}
+
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined || password === '') return url;
+  const u = new URL(url);
+  if (u.password) return url;
+  u.password = encodeURIComponent(password);
+  return u.toString();
+}
+
 /** A problem with the URL (undefined when usable). Never echoes the URL itself: it may hold a password. */
 export function urlProblem(url: string): string | undefined {
   let u: URL;
@@ -48,7 +71,8 @@ export async function openPool(o: PostgresConnectOptions): Promise<{ pool: pg.Po
   const problem = urlProblem(o.url);
   if (problem) throw new StoreUnavailableError(problem);
   const pool = new pg.Pool({
-    connectionString: o.url,
+    // (A password in the config would lose to the URL's empty one: node-postgres lets the URL win.)
+    connectionString: withPassword(o.url, o.password ?? process.env.PGPASSWORD),
     max: o.poolSize ?? DEFAULT_POOL_SIZE,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     keepAlive: true,

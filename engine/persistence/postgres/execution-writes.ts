@@ -150,7 +150,7 @@ export async function insertTasks(tx: Queryable, shardId: number, tasks: History
   if (scheduled.length > 0)
     await tx.query(
       'tasks.scheduled.insert',
-      `INSERT INTO history_scheduled_tasks (shard_id, category_id, visibility_timestamp, task_id, data, data_encoding) SELECT $1, ${CATEGORY.timer}, TIMESTAMP 'epoch' + t.ms * INTERVAL '1 millisecond', t.id, t.data, $5 FROM unnest($2::bigint[], $3::bigint[], $4::bytea[]) AS t(ms, id, data)`,
+      `INSERT INTO history_scheduled_tasks (shard_id, category_id, visibility_timestamp, task_id, data, data_encoding) SELECT $1, ${CATEGORY.timer}, TIMESTAMP 'epoch' + t.ms * INTERVAL '1 millisecond', t.id, t.data, $5 FROM unnest($2::float8[], $3::bigint[], $4::bytea[]) AS t(ms, id, data)`,
       [
         shardId,
         scheduled.map((t) => t.visibilityTimeMs),

@@ -26,7 +26,7 @@ import { msFromTs, num, tsFromMs } from './values.js';
 const COMPLETED_STATE = 3;
 const CURRENT = 'shard_id = $1 AND namespace_id = $2 AND workflow_id = $3';
 
-type CurrentDbRow = { run_id: string; create_request_id: string; state: number; status: number; start_ms: string | null };
+type CurrentDbRow = { run_id: string; create_request_id: string; state: number; status: number; start_ms: number | null };
 const CURRENT_COLS = `run_id, create_request_id, state, status, ${msFromTs('start_time')} AS start_ms`;
 
 function toCurrent(r: CurrentDbRow): CurrentRow {
@@ -224,7 +224,7 @@ export class PgExecutionStore implements ExecutionStore {
 
   async getTimerTasks(shardId: number, range: TimerRange): Promise<HistoryTaskRow[]> {
     const base = `SELECT ${msFromTs('visibility_timestamp')} AS ms, task_id, data FROM history_scheduled_tasks WHERE shard_id = $1 AND category_id = ${CATEGORY.timer} AND visibility_timestamp >= ${tsFromMs(2)} AND visibility_timestamp < ${tsFromMs(3)}`;
-    type Row = { ms: string; task_id: string; data: Buffer };
+    type Row = { ms: number; task_id: string; data: Buffer };
     const r = range.after
       ? await this.cx.query<Row>(
           'tasks.timer.read',

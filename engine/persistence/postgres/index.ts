@@ -50,6 +50,6 @@ export async function createPostgresStores(o: PostgresStoreOptions): Promise<Pos
   };
 }
 
-export { describeTarget, urlProblem, type PostgresConnectOptions } from './connection.js';
+export { describeTarget, splitPassword, urlProblem, type PostgresConnectOptions } from './connection.js';
 export { createPostgresSchema, verifyPostgresSchema } from './admin.js';
 export { schemaStatements } from './schema.js';

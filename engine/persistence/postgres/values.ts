@@ -12,7 +12,10 @@ export function buf(b: RecordBlob): Buffer {
   return typeof b === 'string' ? Buffer.from(b, 'utf8') : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
-/** SQL for a TIMESTAMP from epoch ms in parameter `$n`, exact to the millisecond. */
-export const tsFromMs = (n: number): string => `(TIMESTAMP 'epoch' + $${n}::bigint * INTERVAL '1 millisecond')`;
-/** SQL for epoch ms from a TIMESTAMP column. */
-export const msFromTs = (col: string): string => `(EXTRACT(EPOCH FROM ${col}) * 1000)::bigint`;
+/**
+ * SQL for a TIMESTAMP from epoch ms in parameter `$n`. Virtual-clock times carry fractions of a millisecond;
+ * TIMESTAMP keeps microseconds, so they survive to the microsecond.
+ */
+export const tsFromMs = (n: number): string => `(TIMESTAMP 'epoch' + $${n}::float8 * INTERVAL '1 millisecond')`;
+/** SQL for epoch ms (with its microseconds as a fraction) from a TIMESTAMP column. */
+export const msFromTs = (col: string): string => `(EXTRACT(EPOCH FROM ${col}) * 1000)::float8`;
