@@ -31,4 +31,5 @@ export {
   urlProblem as postgresUrlProblem,
   describeTarget as describePostgresTarget,
 } from './persistence/postgres/index.js';
+export { type BackendOptions } from './persistence/open-stores.js';
 export { openStoreReader, type StoreReader, type StoredRun } from './admin/store-reader.js';
