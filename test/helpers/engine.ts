@@ -12,6 +12,7 @@ import {
   type StoreKind,
 } from '../../engine/index.js';
 import { WorkflowServiceClient } from '../../bench/client/workflow-service.js';
+import { freshPostgres } from './postgres.js';
 
 export interface TestEngine {
   engine: Engine;
@@ -50,6 +51,7 @@ export async function testEngine(options: Partial<EngineOptions> & { keyspace?: 
   const store: StoreKind = options.store ?? 'memory';
   let keyspace: string | undefined;
   const extra: Partial<EngineOptions> = {};
+  if (store === 'postgres') extra.postgres = { url: await freshPostgres('engine'), poolSize: 16 };
   if (store === 'cassandra') {
     const c = testCluster();
     keyspace = options.keyspace ?? (await freshKeyspace());
