@@ -116,6 +116,7 @@ function grpcServer(s: EngineServices): { server: grpc.Server; invoke: Engine['i
     matching: s.matching,
     namespaces: s.namespaces,
     visibility: s.visibility,
+    durableVisibility: s.persistence.visibility,
     clock: s.clock,
     limits: { ...s.limits, counters: s.limitCounters },
     serverVersion: `stampede-${ENGINE_VERSION}`,

@@ -14,6 +14,7 @@ import { PgNamespaceStore } from './namespaces.js';
 import { verifySchema } from './schema.js';
 import { PgShardStore } from './shards.js';
 import { PgTaskStore } from './tasks.js';
+import { PgVisibilityStore } from './visibility.js';
 
 export type PostgresStoreOptions = PostgresConnectOptions;
 
@@ -43,6 +44,7 @@ export async function createPostgresStores(o: PostgresStoreOptions): Promise<Pos
     history: new PgHistoryStore(cx),
     tasks: new PgTaskStore(cx),
     namespaces: new PgNamespaceStore(cx),
+    visibility: new PgVisibilityStore(cx),
     ping: async () => {
       await pool.query('SELECT 1');
     },
