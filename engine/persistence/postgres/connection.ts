@@ -77,6 +77,9 @@ export async function openPool(o: PostgresConnectOptions): Promise<{ pool: pg.Po
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     keepAlive: true,
     statement_timeout: o.statementTimeoutMs ?? 10_000,
+    // Client-side bound as well: a connection that went silent (no RST, a frozen server) must not hold a shard's
+    // transaction forever. It fails as 'Query read timeout', a connection loss (in doubt for a write).
+    query_timeout: (o.statementTimeoutMs ?? 10_000) + 5_000,
     application_name: 'stampede',
   });
   pool.on('error', () => undefined);

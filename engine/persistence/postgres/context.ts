@@ -84,6 +84,13 @@ export class PgContext implements Queryable {
     }
     let phase: Phase = 'rolled-back';
     let broken = false;
+    // A connection that dies between statements (terminated while idle in the transaction) emits 'error' on the
+    // client, which the pool only listens for while the client is idle: listen while it is ours. The next
+    // statement fails with the connection error and classifies it.
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
     const tx: Queryable = {
       query: async <R extends pg.QueryResultRow>(name: string, text: string, params: Params) => {
         const s0 = performance.now();
@@ -113,6 +120,7 @@ export class PgContext implements Queryable {
       throw e;
     } finally {
       // A connection that failed under us is destroyed, not handed to the next caller.
+      client.off('error', onError);
       client.release(broken ? true : undefined);
     }
   }
