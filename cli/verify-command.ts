@@ -6,7 +6,12 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { openStoreReader, type CassandraOptions, type PostgresOptions, describePostgresTarget } from '../engine/index.js';
+import {
+  openStoreReader,
+  type CassandraOptions,
+  type PostgresOptions,
+  describePostgresTarget,
+} from '../engine/index.js';
 import { SCENARIOS } from '../scenarios/index.js';
 import { WorkflowServiceClient } from '../bench/client/workflow-service.js';
 import { RunFailedError, UsageError } from '../bench/errors.js';

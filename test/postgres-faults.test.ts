@@ -62,7 +62,16 @@ async function runWithFaults(
   tail: () => string,
 ): Promise<ResultV1> {
   const out = path.join(work, name);
-  const run = harness(target(), out, ['--scenario', 'hello', '--rate', '30', '--duration', '8s', '--drain-timeout', '60s']);
+  const run = harness(target(), out, [
+    '--scenario',
+    'hello',
+    '--rate',
+    '30',
+    '--duration',
+    '8s',
+    '--drain-timeout',
+    '60s',
+  ]);
   await faults();
   const r = await run;
   const result = readResult(out, r);
@@ -130,39 +139,47 @@ describe('PostgreSQL faults under a running engine', () => {
     await engine.stop(15_000);
   });
 
-  it('PostgreSQL restarted mid-run (fast shutdown, 1 s down): the engine reloads, nothing lost', { timeout: 180_000 }, async () => {
-    const url = await freshPostgres('restart', server.url);
-    const engine = await engineOn(url);
-    await runWithFaults(
-      url,
-      'restart',
-      () => engine.address,
-      async () => {
-        await sleep(3000);
-        await server.restart(1000);
-      },
-      () => engine.tail(),
-    );
-    expect(engine.output()).toContain('reloading shards and task queues');
-    await engine.stop(15_000);
-  });
+  it(
+    'PostgreSQL restarted mid-run (fast shutdown, 1 s down): the engine reloads, nothing lost',
+    { timeout: 180_000 },
+    async () => {
+      const url = await freshPostgres('restart', server.url);
+      const engine = await engineOn(url);
+      await runWithFaults(
+        url,
+        'restart',
+        () => engine.address,
+        async () => {
+          await sleep(3000);
+          await server.restart(1000);
+        },
+        () => engine.tail(),
+      );
+      expect(engine.output()).toContain('reloading shards and task queues');
+      await engine.stop(15_000);
+    },
+  );
 
-  it('the engine SIGKILLed mid-run and started again on the same database: every workflow completes', { timeout: 180_000 }, async () => {
-    const url = await freshPostgres('enginekill', server.url);
-    const port = await freePort();
-    let engine = await engineOn(url, port);
-    await runWithFaults(
-      url,
-      'enginekill',
-      () => `127.0.0.1:${port}`,
-      async () => {
-        await sleep(3000);
-        engine.child.kill('SIGKILL');
-        expect((await engine.exit).signal).toBe('SIGKILL');
-        engine = await engineOn(url, port);
-      },
-      () => engine.tail(),
-    );
-    await engine.stop(15_000);
-  });
+  it(
+    'the engine SIGKILLed mid-run and started again on the same database: every workflow completes',
+    { timeout: 180_000 },
+    async () => {
+      const url = await freshPostgres('enginekill', server.url);
+      const port = await freePort();
+      let engine = await engineOn(url, port);
+      await runWithFaults(
+        url,
+        'enginekill',
+        () => `127.0.0.1:${port}`,
+        async () => {
+          await sleep(3000);
+          engine.child.kill('SIGKILL');
+          expect((await engine.exit).signal).toBe('SIGKILL');
+          engine = await engineOn(url, port);
+        },
+        () => engine.tail(),
+      );
+      await engine.stop(15_000);
+    },
+  );
 });

@@ -77,7 +77,7 @@ describe('visibility in PostgreSQL', () => {
     type CountReply = { count?: number | Long; groups?: { groupValues?: { data?: Uint8Array }[]; count?: number }[] };
     type Long = { toNumber(): number };
     const count = async (query: string): Promise<CountReply> =>
-      (await engine.invoke('CountWorkflowExecutions', { namespace: 'default', query })) as CountReply;
+      engine.invoke('CountWorkflowExecutions', { namespace: 'default', query });
     const n = (v: number | Long | undefined): number => (typeof v === 'object' ? v.toNumber() : (v ?? 0));
     // Visibility tasks run after the transactions: wait until the terminate has reached the table.
     const deadline = Date.now() + 20_000;
@@ -130,9 +130,19 @@ describe('stampede run and verify on PostgreSQL', () => {
     const url = await freshPostgres('verify');
     const out = join(dir, 'run');
     const r = await stampede(
-      ['run', '--store', 'postgres', '--postgres-url', url, '--rate', '20', '--duration', '1s', '--warmup', '0s'].concat(
-        ['--out', out, '--no-report', '--quiet'],
-      ),
+      [
+        'run',
+        '--store',
+        'postgres',
+        '--postgres-url',
+        url,
+        '--rate',
+        '20',
+        '--duration',
+        '1s',
+        '--warmup',
+        '0s',
+      ].concat(['--out', out, '--no-report', '--quiet']),
       { timeoutMs: 120_000 },
     );
     expect(r.code, r.stdout + r.stderr).toBe(0);

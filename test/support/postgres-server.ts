@@ -63,7 +63,7 @@ export function postgresBinDir(): string {
   const major = majors[0];
   if (major === undefined)
     throw new Error(
-      'no PostgreSQL server binaries under /usr/lib/postgresql/*/bin: install Debian\'s postgresql package (bash scripts/ensure-system-deps.sh), or set STAMPEDE_TEST_POSTGRES to a server URL',
+      "no PostgreSQL server binaries under /usr/lib/postgresql/*/bin: install Debian's postgresql package (bash scripts/ensure-system-deps.sh), or set STAMPEDE_TEST_POSTGRES to a server URL",
     );
   return path.join(root, major, 'bin');
 }
@@ -160,7 +160,8 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Te
         await c.end();
         return;
       } catch {
-        if (Date.now() > deadline) throw new Error(`postgres not ready after ${READY_TIMEOUT_MS} ms:\n${tail.join('\n')}`);
+        if (Date.now() > deadline)
+          throw new Error(`postgres not ready after ${READY_TIMEOUT_MS} ms:\n${tail.join('\n')}`);
         await new Promise((r) => setTimeout(r, READY_POLL_MS));
       }
     }

@@ -28,7 +28,15 @@ const CONNECTION_MESSAGES = [
   'timeout exceeded when trying to connect',
   'Query read timeout',
 ];
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
@@ -51,7 +59,9 @@ export function classifyPgError(err: unknown, phase: Phase, conditional = false)
   if (!(err instanceof Error)) return new Error(String(err));
   const state = sqlState(err);
   if (state === SERIALIZATION_FAILURE)
-    return new TransactionConflictError('serialization_failure', `serialization failure: ${err.message}`, { cause: err });
+    return new TransactionConflictError('serialization_failure', `serialization failure: ${err.message}`, {
+      cause: err,
+    });
   if (state === DEADLOCK) return new TransactionConflictError('deadlock', `deadlock: ${err.message}`, { cause: err });
   if (isConnectionLoss(err)) {
     const message = `connection failure: ${err.message}`;
@@ -65,8 +75,11 @@ export function classifyPgError(err: unknown, phase: Phase, conditional = false)
       ? new StoreTimeoutError(`statement timeout: ${err.message}`, conditional, { cause: err })
       : new StoreUnavailableError(`statement timeout: ${err.message}`, { cause: err });
   }
-  if (state?.startsWith('53')) return new StoreUnavailableError(`insufficient resources: ${err.message}`, { cause: err });
+  if (state?.startsWith('53'))
+    return new StoreUnavailableError(`insufficient resources: ${err.message}`, { cause: err });
   if (state === UNDEFINED_TABLE)
-    return new StoreUnavailableError(`${err.message} (run: stampede schema create --store postgres ...)`, { cause: err });
+    return new StoreUnavailableError(`${err.message} (run: stampede schema create --store postgres ...)`, {
+      cause: err,
+    });
   return new StoreError('INTERNAL', err.message, 'no', { cause: err });
 }

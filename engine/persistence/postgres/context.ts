@@ -26,7 +26,11 @@ function statementName(text: string): string {
 
 export interface Queryable {
   /** Runs one statement as statement class `cls`. */
-  query<R extends pg.QueryResultRow = pg.QueryResultRow>(cls: string, text: string, params: Params): Promise<pg.QueryResult<R>>;
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    cls: string,
+    text: string,
+    params: Params,
+  ): Promise<pg.QueryResult<R>>;
 }
 
 const ms = (t0: number): number => (performance.now() - t0) * 1000;

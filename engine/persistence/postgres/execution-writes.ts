@@ -116,10 +116,11 @@ export async function applyMutation(
     );
   await upsertTimers(tx, k, m.upsertTimers);
   if (m.deleteTimers.length > 0)
-    await tx.query('execution.timers.delete', `DELETE FROM timer_info_maps WHERE ${RUN} AND timer_id = ANY($5::varchar[])`, [
-      ...k,
-      m.deleteTimers,
-    ]);
+    await tx.query(
+      'execution.timers.delete',
+      `DELETE FROM timer_info_maps WHERE ${RUN} AND timer_id = ANY($5::varchar[])`,
+      [...k, m.deleteTimers],
+    );
   await addSignals(tx, k, m.addSignalRequested);
   if (m.deleteSignalRequested.length > 0)
     await tx.query(

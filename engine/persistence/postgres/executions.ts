@@ -26,7 +26,13 @@ import { msFromTs, num, tsFromMs } from './values.js';
 const COMPLETED_STATE = 3;
 const CURRENT = 'shard_id = $1 AND namespace_id = $2 AND workflow_id = $3';
 
-type CurrentDbRow = { run_id: string; create_request_id: string; state: number; status: number; start_ms: number | null };
+type CurrentDbRow = {
+  run_id: string;
+  create_request_id: string;
+  state: number;
+  status: number;
+  start_ms: number | null;
+};
 const CURRENT_COLS = `run_id, create_request_id, state, status, ${msFromTs('start_time')} AS start_ms`;
 
 function toCurrent(r: CurrentDbRow): CurrentRow {
@@ -149,7 +155,8 @@ export class PgExecutionStore implements ExecutionStore {
       }
       await lockAndCheckExecution(tx, shardId, key, req.mutation.dbRecordVersion - 1);
       await applyMutation(tx, shardId, key, req.mutation, req.current);
-      if (req.newRun) await insertExecution(tx, shardId, req.newRun.key, req.newRun.execution, req.newRun.current, true);
+      if (req.newRun)
+        await insertExecution(tx, shardId, req.newRun.key, req.newRun.execution, req.newRun.current, true);
       if (req.mode === 'update-current' && req.current) {
         const next = req.newRun ? req.newRun.current : req.current;
         await writeCurrent(tx, shardId, key, next, false);
@@ -229,7 +236,14 @@ export class PgExecutionStore implements ExecutionStore {
       ? await this.cx.query<Row>(
           'tasks.timer.read',
           `${base} AND (visibility_timestamp, task_id) > (${tsFromMs(4)}, $5) ORDER BY visibility_timestamp, task_id LIMIT $6`,
-          [shardId, range.minFireTimeMs, range.maxFireTimeMs, range.after.fireTimeMs, range.after.taskId, range.pageSize],
+          [
+            shardId,
+            range.minFireTimeMs,
+            range.maxFireTimeMs,
+            range.after.fireTimeMs,
+            range.after.taskId,
+            range.pageSize,
+          ],
         )
       : await this.cx.query<Row>('tasks.timer.read', `${base} ORDER BY visibility_timestamp, task_id LIMIT $4`, [
           shardId,
@@ -237,7 +251,12 @@ export class PgExecutionStore implements ExecutionStore {
           range.maxFireTimeMs,
           range.pageSize,
         ]);
-    return r.rows.map((x) => ({ category: 'timer', taskId: num(x.task_id), visibilityTimeMs: num(x.ms), blob: x.data }));
+    return r.rows.map((x) => ({
+      category: 'timer',
+      taskId: num(x.task_id),
+      visibilityTimeMs: num(x.ms),
+      blob: x.data,
+    }));
   }
 
   async rangeCompleteTransferTasks(

@@ -96,7 +96,8 @@ export class PgHistoryStore implements HistoryStore {
     const last = r.rows[r.rows.length - 1];
     return {
       nodes,
-      nextPageToken: last && r.rows.length === req.pageSize ? encodeToken(num(last.node_id), num(last.txn_id)) : undefined,
+      nextPageToken:
+        last && r.rows.length === req.pageSize ? encodeToken(num(last.node_id), num(last.txn_id)) : undefined,
     };
   }
 

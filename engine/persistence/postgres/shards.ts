@@ -54,12 +54,11 @@ export class PgShardStore implements ShardStore {
       );
       const actual = r.rows[0] === undefined ? undefined : num(r.rows[0].range_id);
       if (actual !== previousRangeId) throw new ShardOwnershipLostError(row.shardId, previousRangeId, actual);
-      await tx.query('shard.write', 'UPDATE shards SET range_id = $2, data = $3, data_encoding = $4 WHERE shard_id = $1', [
-        row.shardId,
-        row.rangeId,
-        buf(row.blob),
-        ENCODING,
-      ]);
+      await tx.query(
+        'shard.write',
+        'UPDATE shards SET range_id = $2, data = $3, data_encoding = $4 WHERE shard_id = $1',
+        [row.shardId, row.rangeId, buf(row.blob), ENCODING],
+      );
     });
   }
 }

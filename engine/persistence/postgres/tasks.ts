@@ -97,11 +97,10 @@ export class PgTaskStore implements TaskStore {
   }
 
   async completeTasksLessThan(key: TaskQueueKey, exclusiveMaxTaskId: number): Promise<number> {
-    const r = await this.cx.query(
-      'matching.tasks.range_delete',
-      `DELETE FROM tasks WHERE ${QUEUE} AND task_id < $3`,
-      [...pk(key), exclusiveMaxTaskId],
-    );
+    const r = await this.cx.query('matching.tasks.range_delete', `DELETE FROM tasks WHERE ${QUEUE} AND task_id < $3`, [
+      ...pk(key),
+      exclusiveMaxTaskId,
+    ]);
     return r.rowCount ?? 0;
   }
 }

@@ -84,10 +84,11 @@ export class PgVisibilityStore implements VisibilityBackend {
   }
 
   async delete(namespaceId: string, _workflowId: string, runId: string): Promise<void> {
-    await this.cx.query('visibility.delete', 'DELETE FROM executions_visibility WHERE namespace_id = $1 AND run_id = $2', [
-      namespaceId,
-      runId,
-    ]);
+    await this.cx.query(
+      'visibility.delete',
+      'DELETE FROM executions_visibility WHERE namespace_id = $1 AND run_id = $2',
+      [namespaceId, runId],
+    );
   }
 
   async list(
