@@ -76,7 +76,7 @@ export const TABLES: ReadonlyMap<string, string> = new Map([
   ],
   [
     'executions_visibility',
-    `CREATE TABLE IF NOT EXISTS executions_visibility (namespace_id ${ID}, run_id ${ID}, _version BIGINT NOT NULL DEFAULT 0, start_time TIMESTAMP NOT NULL, execution_time TIMESTAMP NOT NULL, workflow_id ${ID}, workflow_type_name VARCHAR(255) NOT NULL, status INTEGER NOT NULL, close_time TIMESTAMP NULL, history_length BIGINT NULL, history_size_bytes BIGINT NULL, memo JSONB NULL, encoding VARCHAR(64) NOT NULL, task_queue VARCHAR(255) NOT NULL DEFAULT '', search_attributes JSONB NULL, first_run_id VARCHAR(255) NOT NULL DEFAULT '', PRIMARY KEY (namespace_id, run_id))`,
+    `CREATE TABLE IF NOT EXISTS executions_visibility (namespace_id ${ID}, run_id ${ID}, _version BIGINT NOT NULL DEFAULT 0, start_time TIMESTAMP NOT NULL, execution_time TIMESTAMP NOT NULL, workflow_id ${ID}, workflow_type_name VARCHAR(255) NOT NULL, status INTEGER NOT NULL, close_time TIMESTAMP NULL, history_length BIGINT NULL, history_size_bytes BIGINT NULL, memo JSONB NULL, encoding VARCHAR(64) NOT NULL, task_queue VARCHAR(255) NOT NULL DEFAULT '', search_attributes JSONB NULL, search_attribute_payloads JSONB NULL, search_attribute_times JSONB NULL, first_run_id VARCHAR(255) NOT NULL DEFAULT '', PRIMARY KEY (namespace_id, run_id))`,
   ],
 ]);
 
