@@ -46,19 +46,24 @@ export class PgContext implements Queryable {
     cls: string,
     text: string,
     params: Params,
+    prepare = true,
   ): Promise<pg.QueryResult<R>> {
-    return client.query<R>({ name: statementName(text), text, values: params });
+    return client.query<R>(prepare ? { name: statementName(text), text, values: params } : { text, values: params });
   }
 
-  /** A statement on its own (autocommit). A write that loses its connection in flight is in doubt. */
+  /**
+   * A statement on its own (autocommit). A write that loses its connection in flight is in doubt. `prepare: false`
+   * for texts built from user input (list filters): each would otherwise stay prepared on every connection.
+   */
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     cls: string,
     text: string,
     params: Params,
+    options: { prepare?: boolean } = {},
   ): Promise<pg.QueryResult<R>> {
     const t0 = performance.now();
     try {
-      const r = await this.run<R>(this.pool, cls, text, params);
+      const r = await this.run<R>(this.pool, cls, text, params, options.prepare ?? true);
       this.metrics.record(cls, ms(t0), false);
       return r;
     } catch (err) {

@@ -11,6 +11,7 @@ import { PgContext } from './context.js';
 import { PgExecutionStore } from './executions.js';
 import { PgHistoryStore } from './history.js';
 import { PgNamespaceStore } from './namespaces.js';
+import { PgScheduleStore } from './schedules.js';
 import { verifySchema } from './schema.js';
 import { PgShardStore } from './shards.js';
 import { PgTaskStore } from './tasks.js';
@@ -44,6 +45,7 @@ export async function createPostgresStores(o: PostgresStoreOptions): Promise<Pos
     history: new PgHistoryStore(cx),
     tasks: new PgTaskStore(cx),
     namespaces: new PgNamespaceStore(cx),
+    schedules: new PgScheduleStore(cx),
     visibility: new PgVisibilityStore(cx),
     ping: async () => {
       await pool.query('SELECT 1');

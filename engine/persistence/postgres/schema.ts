@@ -75,6 +75,11 @@ export const TABLES: ReadonlyMap<string, string> = new Map([
     `CREATE TABLE IF NOT EXISTS history_tree (tree_id ${ID}, branch_id ${ID}, data BYTEA NOT NULL, data_encoding VARCHAR(16) NOT NULL, PRIMARY KEY (tree_id, branch_id))`,
   ],
   [
+    // Not in Temporal's SQL schema (its schedules are workflows); this engine keeps a schedule as one record.
+    'schedules',
+    `CREATE TABLE IF NOT EXISTS schedules (namespace_id ${ID}, schedule_id ${ID}, data BYTEA NOT NULL, data_encoding VARCHAR(16) NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (namespace_id, schedule_id))`,
+  ],
+  [
     'executions_visibility',
     `CREATE TABLE IF NOT EXISTS executions_visibility (namespace_id ${ID}, run_id ${ID}, _version BIGINT NOT NULL DEFAULT 0, start_time TIMESTAMP NOT NULL, execution_time TIMESTAMP NOT NULL, workflow_id ${ID}, workflow_type_name VARCHAR(255) NOT NULL, status INTEGER NOT NULL, close_time TIMESTAMP NULL, history_length BIGINT NULL, history_size_bytes BIGINT NULL, memo JSONB NULL, encoding VARCHAR(64) NOT NULL, task_queue VARCHAR(255) NOT NULL DEFAULT '', search_attributes JSONB NULL, search_attribute_payloads JSONB NULL, search_attribute_times JSONB NULL, first_run_id VARCHAR(255) NOT NULL DEFAULT '', PRIMARY KEY (namespace_id, run_id))`,
   ],

@@ -60,6 +60,9 @@ function toRecord(r: Row): VisibilityRecord {
   };
 }
 
+/** List and Count texts follow the user's filter: run unnamed, not prepared on every connection for good. */
+const UNPREPARED = { prepare: false };
+
 export class PgVisibilityStore implements VisibilityBackend {
   constructor(private readonly cx: PgContext) {}
 
@@ -122,6 +125,7 @@ export class PgVisibilityStore implements VisibilityBackend {
       'visibility.list',
       `SELECT ${COLS} FROM executions_visibility WHERE namespace_id = $1${sql.where} ORDER BY ${sql.orderBy} LIMIT $${n} OFFSET $${n + 1}`,
       [namespaceId, ...sql.params, pageSize + 1, offset],
+      UNPREPARED,
     );
     const records = r.rows.slice(0, pageSize).map(toRecord);
     return { records, nextOffset: r.rows.length > pageSize ? offset + pageSize : undefined };
@@ -144,6 +148,7 @@ export class PgVisibilityStore implements VisibilityBackend {
         'visibility.count',
         `SELECT count(*) AS n FROM executions_visibility WHERE namespace_id = $1${sql.where}`,
         [namespaceId, ...sql.params],
+        UNPREPARED,
       );
       return { count: num(r.rows[0]?.n ?? 0), groups: undefined };
     }
@@ -151,6 +156,7 @@ export class PgVisibilityStore implements VisibilityBackend {
       'visibility.count',
       `SELECT status, count(*) AS n FROM executions_visibility WHERE namespace_id = $1${sql.where} GROUP BY status ORDER BY status`,
       [namespaceId, ...sql.params],
+      UNPREPARED,
     );
     const groups = r.rows.map((x) => ({ status: x.status, count: num(x.n) }));
     return { count: groups.reduce((a, g) => a + g.count, 0), groups };
