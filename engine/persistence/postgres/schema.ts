@@ -88,6 +88,12 @@ export const TABLES: ReadonlyMap<string, string> = new Map([
 /** Indexes (Temporal's visibility indexes: by namespace and close/start time, by workflow id, type, status). */
 export const INDEXES: ReadonlyMap<string, string> = new Map([
   [
+    // Temporal's default_idx: List's default order (open runs first, close time, start time, run id), so a page
+    // is read from the index rather than sorted (visibility-sql.ts DEFAULT_ORDER).
+    'by_close_time',
+    'CREATE INDEX IF NOT EXISTS by_close_time ON executions_visibility (namespace_id, close_time DESC, start_time DESC, run_id COLLATE "C")',
+  ],
+  [
     'by_start_time',
     'CREATE INDEX IF NOT EXISTS by_start_time ON executions_visibility (namespace_id, start_time DESC, run_id)',
   ],

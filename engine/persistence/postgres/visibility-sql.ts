@@ -49,8 +49,14 @@ export function toSql(q: BoundQuery, firstParam: number): SqlQuery | undefined {
   const t = new Translator(bind);
   try {
     const conditions: string[] = [];
+    // Runs of another division (a Keyword value) are left out unless the filter names it. Written as the value's
+    // JSON type being other than string — the same condition as the typed value IS NULL — which the planner
+    // estimates as nearly always true (a CASE ... IS NULL it estimates at 0.5 %, and then sorts rather than
+    // paging the default-order index).
     if (!q.mentionsNamespaceDivision)
-      conditions.push(`${t.column({ name: 'TemporalNamespaceDivision', type: 'Keyword', system: false })} IS NULL`);
+      conditions.push(
+        `jsonb_typeof(search_attributes -> ${bind('TemporalNamespaceDivision', 'text')}) IS DISTINCT FROM 'string'`,
+      );
     if (q.where) conditions.push(t.expr(q.where));
     const order = q.orderBy.map((o) => {
       if (o.column.type === 'KeywordList' || o.column.type === 'Text') throw new Untranslatable();
