@@ -28,7 +28,7 @@ const boundaries = {
     { target: './engine', from: others('./engine'), message: 'engine/ depends on nothing outside engine/.' },
     {
       target: ['./engine/history', './engine/matching', './engine/frontend', './engine/visibility'],
-      from: ['./engine/persistence/memory', './engine/persistence/cassandra'],
+      from: ['./engine/persistence/memory', './engine/persistence/cassandra', './engine/persistence/postgres'],
       message: 'Services use persistence interfaces; only engine/server.ts picks a backend.',
     },
     { target: './result', from: others('./result', './engine'), message: 'result/ is the bottom of the harness.' },

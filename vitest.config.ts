@@ -20,8 +20,8 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Integration tests start servers (and a Cassandra); run files one at a time on 2-core machines.
           fileParallelism: false,
-          // One test Cassandra for the whole run (or the external cluster STAMPEDE_TEST_CASSANDRA names).
-          globalSetup: ['./test/support/cassandra-global-setup.ts'],
+          // One test Cassandra and one PostgreSQL for the whole run (or STAMPEDE_TEST_CASSANDRA / STAMPEDE_TEST_POSTGRES).
+          globalSetup: ['./test/support/cassandra-global-setup.ts', './test/support/postgres-global-setup.ts'],
         },
       },
     ],

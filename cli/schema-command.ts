@@ -1,24 +1,35 @@
-/** `stampede schema create|verify`: the Cassandra/Astra schema the engine writes to. */
+/** `stampede schema create|verify`: the Cassandra/Astra or PostgreSQL schema the engine writes to. */
 import type { Argv, CommandModule } from 'yargs';
 import {
   BundleError,
   createCassandraSchema,
+  createPostgresSchema,
+  postgresSchemaStatements,
   readSecureConnectBundle,
   SCHEMA_TARGETS,
   schemaPlan,
   verifyCassandraSchema,
+  verifyPostgresSchema,
   type SchemaAdminOptions,
   type SchemaTarget,
 } from '../engine/index.js';
 import { UsageError } from '../bench/errors.js';
 import { addFlags, checkChoices, resolveRaw, type FlagDecls } from './flags/flag-decls.js';
-import { astraToken } from './flags/engine-flags.js';
+import { POSTGRES_URL_FLAG, astraToken, compilePostgres } from './flags/engine-flags.js';
 import { show } from '../scenarios/sdk/show.js';
 import { existsSync } from 'node:fs';
 
 const G = 'Cassandra:';
 
 export const SCHEMA_FLAGS: FlagDecls = {
+  store: {
+    type: 'string',
+    choices: ['cassandra', 'postgres'],
+    default: 'cassandra',
+    describe: 'which database',
+    group: 'Store:',
+  },
+  postgresUrl: { ...POSTGRES_URL_FLAG, group: 'PostgreSQL:' },
   contactPoints: { type: 'string', describe: 'contact points, comma-separated host[:port]', group: G },
   localDataCenter: { type: 'string', default: 'dc1', describe: 'local data center', group: G },
   keyspace: { type: 'string', default: 'stampede', describe: 'keyspace', group: G },
@@ -55,7 +66,7 @@ export const SCHEMA_FLAGS: FlagDecls = {
   dryRun: {
     type: 'boolean',
     default: false,
-    describe: 'print the CQL create would run, without connecting (a bundle is only read)',
+    describe: 'print the CQL (or SQL) create would run, without connecting (a bundle is only read)',
     group: G,
   },
 };
@@ -132,7 +143,7 @@ function schemaTargetOf(value: string): SchemaTarget | 'auto' {
 
 export const schemaCommand: CommandModule = {
   command: 'schema <action>',
-  describe: 'create or verify the Cassandra / Astra DB schema (keyspace and tables)',
+  describe: 'create or verify the Cassandra / Astra DB (keyspace and tables) or PostgreSQL schema',
   builder: (y: Argv) =>
     addFlags(
       y.positional('action', {
@@ -148,8 +159,16 @@ export const schemaCommand: CommandModule = {
       .example(
         'ASTRA_DB_APPLICATION_TOKEN=... $0 schema create --astra-bundle secure-connect.zip --keyspace stampede',
         'tables in an Astra keyspace',
+      )
+      .example(
+        'STAMPEDE_POSTGRES_PASSWORD=... $0 schema create --store postgres --postgres-url postgres://temporal@127.0.0.1:5432/stampede',
+        "PostgreSQL tables in Temporal's SQL shape",
       ),
   handler: async (args) => {
+    if (resolveRaw(SCHEMA_FLAGS, { flags: args, env: process.env, file: {} }).store === 'postgres') {
+      await postgresSchema(args);
+      return;
+    }
     const o = compile(args);
     if (o.dryRun) {
       const plan = schemaPlan(o);
@@ -175,3 +194,30 @@ export const schemaCommand: CommandModule = {
     process.stdout.write(`schema in keyspace ${o.keyspace} is complete (Cassandra ${r.releaseVersion})\n`);
   },
 };
+
+/** `schema create|verify --store postgres`: the tables in the database the URL names (created by whoever owns it). */
+async function postgresSchema(args: Record<string, unknown>): Promise<void> {
+  const raw = resolveRaw(SCHEMA_FLAGS, { flags: args, env: process.env, file: {} });
+  if (raw.dryRun === true) {
+    process.stdout.write(`${postgresSchemaStatements().join(';\n\n')};\n`);
+    return;
+  }
+  const problems: string[] = [];
+  const pg = compilePostgres({ ...raw, postgresPoolSize: 1 }, process.env, problems);
+  if (!pg || problems.length > 0) throw UsageError.of(problems);
+  const o = { url: pg.url, ...(pg.password !== undefined ? { password: pg.password } : {}) };
+  if (args.action === 'create') {
+    const r = await createPostgresSchema(o, (line) => process.stdout.write(`  ${line}\n`));
+    process.stdout.write(`schema ready in ${r.target} (PostgreSQL ${r.version})\n`);
+    return;
+  }
+  const r = await verifyPostgresSchema(o);
+  if (r.problems.length > 0) {
+    process.stderr.write(
+      `schema in ${r.target} (PostgreSQL ${r.version}) is incomplete:\n${r.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+    );
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(`schema in ${r.target} is complete (PostgreSQL ${r.version})\n`);
+}

@@ -6,7 +6,12 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { openStoreReader, type CassandraOptions } from '../engine/index.js';
+import {
+  openStoreReader,
+  type CassandraOptions,
+  type PostgresOptions,
+  describePostgresTarget,
+} from '../engine/index.js';
 import { SCENARIOS } from '../scenarios/index.js';
 import { WorkflowServiceClient } from '../bench/client/workflow-service.js';
 import { RunFailedError, UsageError } from '../bench/errors.js';
@@ -21,6 +26,7 @@ import type { VerifyReport } from '../bench/verify/read-back.js';
 import { verifyFromStore, type StoreVerifyReport } from '../bench/verify/store-verify.js';
 
 const STORE_KEYS = [
+  'store',
   'shards',
   'contactPoints',
   'localDataCenter',
@@ -28,6 +34,8 @@ const STORE_KEYS = [
   'astraBundle',
   'astraTokenFile',
   'cassandraUser',
+  'postgresUrl',
+  'postgresPoolSize',
 ] as const;
 const STORE_FLAGS: FlagDecls = Object.fromEntries(
   STORE_KEYS.map((k) => [k, { ...ENGINE_FLAGS[k], default: undefined, group: 'Store (default: from the result):' }]),
@@ -53,9 +61,18 @@ const VERIFY_FLAGS: FlagDecls = {
 
 function storeRaw(result: ResultV1 | undefined, flags: Record<string, unknown>): Record<string, unknown> {
   // The result's store settings, overridden by flags; secrets always come from the environment or a file.
-  const engine = (result?.options.engine ?? {}) as { numShards?: number; cassandra?: Partial<CassandraOptions> };
+  const engine = (result?.options.engine ?? {}) as {
+    store?: string;
+    numShards?: number;
+    cassandra?: Partial<CassandraOptions>;
+    postgres?: Partial<PostgresOptions>;
+  };
   const c = engine.cassandra ?? {};
   const fromResult: Record<string, unknown> = {
+    // A result of an embedded memory run names no persistent store: the store flags then default to Cassandra.
+    store: engine.store === 'postgres' ? 'postgres' : undefined,
+    // (The recorded URL has no password: it comes from the environment, as it did for the run.)
+    postgresUrl: engine.postgres?.url,
     shards: engine.numShards,
     contactPoints: c.contactPoints?.join(','),
     localDataCenter: c.localDataCenter,
@@ -73,6 +90,20 @@ function storeRaw(result: ResultV1 | undefined, flags: Record<string, unknown>):
     if (v !== undefined) out[k] = v;
   }
   return out;
+}
+
+function pick(o: { cassandra?: CassandraOptions; postgres?: PostgresOptions }): {
+  cassandra?: CassandraOptions;
+  postgres?: PostgresOptions;
+} {
+  return { ...(o.cassandra ? { cassandra: o.cassandra } : {}), ...(o.postgres ? { postgres: o.postgres } : {}) };
+}
+
+function storeName(o: { cassandra?: CassandraOptions; postgres?: PostgresOptions }): string {
+  if (o.postgres) return describePostgresTarget(o.postgres.url);
+  const c = o.cassandra;
+  if (!c) return 'unknown';
+  return `${c.secureConnectBundle ? 'Astra' : c.contactPoints.join(',')}/${c.keyspace}`;
 }
 
 function print(report: VerifyReport | StoreVerifyReport, how: string): void {
@@ -133,7 +164,7 @@ export const verifyCommand: CommandModule = {
     const storeGiven = STORE_KEYS.some((k) => flags[k] !== undefined);
     if (!target && result?.target.kind === 'embedded' && result.target.store === 'memory' && !storeGiven)
       problems.push(
-        'this run used the embedded memory store, which ended with the run: verify reads a persistent store (a run with --store cassandra, or give the store flags) or an engine (--target)',
+        'this run used the embedded memory store, which ended with the run: verify reads a persistent store (a run with --store cassandra or postgres, or give the store flags) or an engine (--target)',
       );
     const closes =
       scenario && values && result
@@ -170,8 +201,10 @@ export const verifyCommand: CommandModule = {
     const engineProblems: string[] = [];
     const engineOptions = compileEngineFlags(storeRaw(result, flags), process.env, engineProblems);
     if (engineProblems.length > 0) throw UsageError.of(engineProblems);
-    const cassandra = engineOptions.cassandra as CassandraOptions;
-    const reader = await openStoreReader({ cassandra, numShards: engineOptions.numShards ?? 4 });
+    const reader = await openStoreReader({
+      backend: { store: engineOptions.store ?? 'cassandra', ...pick(engineOptions) },
+      numShards: engineOptions.numShards ?? 4,
+    });
     try {
       const report = await verifyFromStore(reader, {
         namespace,
@@ -181,10 +214,7 @@ export const verifyCommand: CommandModule = {
         sample,
         progress: (m) => process.stderr.write(`${m}\n`),
       });
-      print(
-        report,
-        `store ${cassandra.secureConnectBundle ? 'Astra' : cassandra.contactPoints.join(',')}/${cassandra.keyspace}`,
-      );
+      print(report, `store ${storeName(engineOptions)}`);
       if (result && report.workflows < result.verification.started)
         throw new RunFailedError(
           `lost by the store: ${result.verification.started - report.workflows} of the ${result.verification.started} workflows the run started (each start was acknowledged by the engine) are not in the store`,

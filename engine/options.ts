@@ -7,7 +7,16 @@ import type { Stores } from './persistence/store.js';
 import { LIMIT_DEFAULTS, validateLimits, type EngineLimits } from './limits.js';
 import { TRANSPORT_DEFAULTS, validateTransport, type TransportOptions } from './frontend/transport.js';
 
-export type StoreKind = 'memory' | 'cassandra';
+export type StoreKind = 'memory' | 'cassandra' | 'postgres';
+
+export interface PostgresOptions {
+  /** Connection URL without its password (postgres://user@host:port/database). */
+  url: string;
+  /** From the URL given, STAMPEDE_POSTGRES_PASSWORD or PGPASSWORD; never printed, redacted in results. */
+  password?: string;
+  /** Connections in the pool. @default 16 */
+  poolSize: number;
+}
 
 export interface CassandraOptions {
   contactPoints: string[];
@@ -29,6 +38,7 @@ export interface EngineOptions {
   /** @default 'memory' */
   store: StoreKind;
   cassandra?: CassandraOptions;
+  postgres?: PostgresOptions;
   /** History shards (one Cassandra partition each). @default 4 */
   numShards: number;
   /** LWT-bearing writes in flight per shard (Temporal: 1). @default 1 */
@@ -90,7 +100,7 @@ export interface EngineOptions {
 
 export const ENGINE_DEFAULTS: Omit<
   EngineOptions,
-  'cassandra' | 'clock' | 'stores' | 'log' | 'metricsPort' | 'limits' | 'transport'
+  'cassandra' | 'postgres' | 'clock' | 'stores' | 'log' | 'metricsPort' | 'limits' | 'transport'
 > = {
   host: '127.0.0.1',
   port: 7233,
@@ -142,6 +152,7 @@ export function validateEngineOptions(o: EngineOptions): string[] {
     );
   }
   if (o.store === 'cassandra' && !o.cassandra) problems.push('store cassandra needs contact points or an Astra bundle');
+  if (o.store === 'postgres' && !o.postgres) problems.push('store postgres needs a connection URL (--postgres-url)');
   if (o.metricsPort !== undefined) int(o.metricsPort, 'metrics-port', 0, 65535);
   if (!(o.requestsPerTurn === Infinity || (Number.isInteger(o.requestsPerTurn) && o.requestsPerTurn >= 1)))
     problems.push(`requests per turn must be an integer >= 1 or Infinity, got ${o.requestsPerTurn}`);

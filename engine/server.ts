@@ -15,8 +15,7 @@ import { engineMetrics } from './admin/metrics-catalogue.js';
 import { engineSample, engineStats } from './admin/snapshots.js';
 import type { EngineSample, EngineStats } from './admin/stats-types.js';
 import { startMetricsServer } from './admin/prometheus.js';
-import { createMemoryStores } from './persistence/memory/index.js';
-import { createCassandraStores } from './persistence/cassandra/index.js';
+import { openBackend } from './persistence/open-stores.js';
 import type { Stores } from './persistence/store.js';
 import {
   ENGINE_DEFAULTS,
@@ -73,17 +72,16 @@ async function withDeadline(p: Promise<unknown>, ms: number): Promise<boolean> {
 
 function openStores(o: EngineOptions): Promise<Stores> {
   if (o.stores) return Promise.resolve(o.stores);
-  if (o.store === 'memory') return Promise.resolve(createMemoryStores());
-  const c = o.cassandra;
-  if (!c) return Promise.reject(new EngineOptionsError(['store cassandra needs contact points or an Astra bundle']));
-  return createCassandraStores({
-    contactPoints: c.contactPoints,
-    localDataCenter: c.localDataCenter,
-    keyspace: c.keyspace,
-    ...(c.username !== undefined ? { username: c.username } : {}),
-    ...(c.password !== undefined ? { password: c.password } : {}),
-    ...(c.secureConnectBundle !== undefined ? { secureConnectBundle: c.secureConnectBundle } : {}),
-  });
+  return (
+    openBackend(o) ??
+    Promise.reject(
+      new EngineOptionsError([
+        o.store === 'postgres'
+          ? 'store postgres needs a connection URL (--postgres-url)'
+          : 'store cassandra needs contact points or an Astra bundle',
+      ]),
+    )
+  );
 }
 
 /** A port that cannot be bound is the environment's doing: one line saying which address and why. */
@@ -118,6 +116,7 @@ function grpcServer(s: EngineServices): { server: grpc.Server; invoke: Engine['i
     matching: s.matching,
     namespaces: s.namespaces,
     visibility: s.visibility,
+    durableVisibility: s.persistence.visibility,
     clock: s.clock,
     limits: { ...s.limits, counters: s.limitCounters },
     serverVersion: `stampede-${ENGINE_VERSION}`,

@@ -271,6 +271,12 @@ export interface CapacityStepMeasurements {
     /** Statements the store refused for its rate (throttled) per second, and their share of all statements. */
     throttledPerSec?: number;
     throttledShare?: number;
+    /**
+     * SQL stores: mean wait per transaction for a pooled connection (`pool.acquire`) and in row-lock statements
+     * (`*.lock*`, SELECT ... FOR SHARE / FOR UPDATE), µs.
+     */
+    poolWaitUs?: number;
+    lockWaitUs?: number;
   };
 }
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need when they are missing: a Java 17 runtime (for the bundled test
-# Cassandra) and Chromium (the report is tested in a real headless browser). Needs root or sudo when something
+# Cassandra), Chromium (the report is tested in a real headless browser) and PostgreSQL's server binaries (the
+# postgres store's tests initdb a server of their own, found under /usr/lib/postgresql/<major>/bin). Needs root or sudo when something
 # is missing; does nothing when everything is present.
 set -euo pipefail
 
 need=()
 command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

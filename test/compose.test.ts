@@ -505,8 +505,8 @@ describe('the stampede command lines of docker-compose.yml', () => {
     const engine = commandOf('engine');
     const misspelt = engine.map((a) => (a === '--metrics-port' ? '--metrics-prot' : a));
     expect(flagProblems(misspelt)).toEqual(['stampede engine has no flag --metrics-prot']);
-    expect(flagProblems(engine.map((a) => (a === 'cassandra' ? 'postgres' : a)))).toEqual([
-      '--store must be one of memory, cassandra, got postgres',
+    expect(flagProblems(engine.map((a) => (a === 'cassandra' ? 'mysql' : a)))).toEqual([
+      '--store must be one of memory, cassandra, postgres, got mysql',
     ]);
     expect(flagProblems(['run', '--scenario', 'hello', '--no-report', '--payload-bytes', '32'])).toEqual([]);
     expect(flagProblems(['run', '--scenario', 'nope'])).toHaveLength(1);

@@ -1,5 +1,5 @@
 /**
- * Every scenario end to end through the CLI, on the memory store and on Cassandra: the run passes its
+ * Every scenario end to end through the CLI, on the memory store, on Cassandra and on PostgreSQL: the run passes its
  * verification (every workflow accounted for, sampled histories well-formed, the scenario's invariants hold)
  * and the result carries the workflow-level metrics the scenario is about.
  */
@@ -10,12 +10,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ResultV1 } from '../result/schema.js';
 import { stampede } from './helpers/cli.js';
 import { BACKENDS, freshKeyspace, testCluster } from './helpers/engine.js';
+import { freshPostgres } from './helpers/postgres.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stampede-scenarios-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function storeArgs(backend: string): Promise<string[]> {
   if (backend === 'memory') return ['--store', 'memory'];
+  if (backend === 'postgres') return ['--store', 'postgres', '--postgres-url', await freshPostgres('scenario')];
   const c = testCluster();
   return [
     '--store',
@@ -61,7 +63,7 @@ function metric(r: ResultV1, name: string): number {
   return r.metrics[name]?.n ?? 0;
 }
 
-describe.each(BACKENDS)('scenarios on %s', (backend) => {
+describe.each([...BACKENDS, 'postgres'])('scenarios on %s', (backend) => {
   // Cassandra 2.1 on a shared 2-core machine commits a few hundred transactions a second: lower rates there.
   const slow = backend === 'cassandra';
 

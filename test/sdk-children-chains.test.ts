@@ -491,11 +491,14 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     it('finds every parent and child consistent in the store, as stampede verify checks them', async () => {
       const c = testCluster();
       const reader = await openStoreReader({
-        cassandra: {
-          contactPoints: c.contactPoints,
-          localDataCenter: c.localDataCenter,
-          keyspace: t.keyspace ?? '',
-          replicationFactor: 1,
+        backend: {
+          store: 'cassandra',
+          cassandra: {
+            contactPoints: c.contactPoints,
+            localDataCenter: c.localDataCenter,
+            keyspace: t.keyspace ?? '',
+            replicationFactor: 1,
+          },
         },
         numShards: 4,
       });

@@ -2,7 +2,8 @@
  * Schedules with the real @temporalio/client and worker on the virtual clock: a schedule every 30 days fires once a
  * second under time-scale 30 days/s; describe (spec canonicalized as Temporal's, recent actions, running workflows),
  * list, pause/unpause, trigger, backfill, update, delete; started workflows carry TemporalScheduledById and
- * TemporalScheduledStartTime. On Cassandra a schedule survives an engine restart and keeps firing.
+ * TemporalScheduledStartTime — on memory, Cassandra and PostgreSQL. On Cassandra and PostgreSQL a schedule survives an
+ * engine restart and keeps firing.
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ const bundle = bundleWorkflowCode({
   workflowsPath: fileURLToPath(new URL('./temporal-sdk/visibility-workflows.ts', import.meta.url)),
 });
 
-describe.each(BACKENDS)('on the %s store', (store) => {
+describe.each([...BACKENDS, 'postgres' as const])('on the %s store', (store) => {
   let t: TestEngine;
   let worker: Worker;
   let workerConnection: NativeConnection;
@@ -28,12 +29,13 @@ describe.each(BACKENDS)('on the %s store', (store) => {
   let client: Client;
   let connection: Connection;
 
-  async function startAll(keyspace?: string): Promise<void> {
+  async function startAll(same?: Pick<TestEngine, 'keyspace' | 'postgres'>): Promise<void> {
     t = await testEngine({
       store,
       timeScale: SCALE,
       defaultRetentionMs: 3650 * DAY_MS,
-      ...(keyspace ? { keyspace } : {}),
+      ...(same?.keyspace ? { keyspace: same.keyspace } : {}),
+      ...(same?.postgres ? { postgres: same.postgres } : {}),
     });
     ({ worker, connection: workerConnection } = await sdkWorker(t.engine.address, TQ, {
       workflowBundle: await bundle,
@@ -194,7 +196,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     await h.delete();
   });
 
-  if (store === 'cassandra') {
+  if (store !== 'memory') {
     it('keeps a schedule across an engine restart, and it still acts', async () => {
       const scheduleId = id('durable');
       const h = await client.schedule.create({
@@ -206,9 +208,9 @@ describe.each(BACKENDS)('on the %s store', (store) => {
         () => h.describe(),
         (x) => x.info.recentActions.length >= 1,
       );
-      const keyspace = t.keyspace;
+      const same = { keyspace: t.keyspace, postgres: t.postgres };
       await stopAll();
-      await startAll(keyspace);
+      await startAll(same);
       // A new engine's virtual clock starts from real time again, behind the old one's: the schedule's next
       // nominal time is then far off, so the restarted schedule is shown acting on a trigger.
       const restarted = client.schedule.getHandle(scheduleId);

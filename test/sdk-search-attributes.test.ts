@@ -2,7 +2,8 @@
  * Custom search attributes and Temporal's list filter, with the real @temporalio/client and worker: OperatorService
  * Add/List/Remove, typed attributes at start and from UpsertWorkflowSearchAttributes, Describe and List returning
  * them typed, refusals with Temporal's messages, and List/Count queries with OR, parentheses, ranges, IN,
- * STARTS_WITH, IS NULL, ORDER BY and GROUP BY ExecutionStatus. On Cassandra the attributes survive an engine restart.
+ * STARTS_WITH, IS NULL, ORDER BY and GROUP BY ExecutionStatus — on memory, Cassandra and PostgreSQL (where List and
+ * Count are SQL). On Cassandra and PostgreSQL the attributes and the visibility answers survive an engine restart.
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +40,7 @@ const keywordKey = defineSearchAttributeKey('CustomKeywordField', SearchAttribut
 const datetimeKey = defineSearchAttributeKey('CustomDatetimeField', SearchAttributeType.DATETIME);
 const regionsKey = defineSearchAttributeKey('Regions', SearchAttributeType.KEYWORD_LIST);
 
-describe.each(BACKENDS)('on the %s store', (store) => {
+describe.each([...BACKENDS, 'postgres' as const])('on the %s store', (store) => {
   let t: TestEngine;
   let worker: Worker;
   let workerConnection: NativeConnection;
@@ -288,20 +289,26 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     for (const h of handles.slice(1)) await h.terminate();
   });
 
-  if (store === 'cassandra') {
+  if (store !== 'memory') {
     it('keeps custom search attributes across an engine restart', async () => {
       await operator().addSearchAttributes({
         namespace: 'default',
         searchAttributes: { Durable: IVT.INDEXED_VALUE_TYPE_DATETIME },
       });
+      // Visibility too: what the engine answers after the restart (from PostgreSQL's executions_visibility, or
+      // rebuilt from Cassandra's executions) is what it answered before.
+      const terminated = "ExecutionStatus = 'Terminated' AND CustomKeywordField IS NOT NULL";
+      const before = (await client.workflow.count(terminated)).count;
+      expect(before).toBeGreaterThan(0);
       await stopAll();
-      const keyspace = t.keyspace;
+      const { keyspace, postgres } = t;
       await t.close();
-      t = await testEngine({ store, keyspace });
+      t = await testEngine({ store, keyspace, postgres });
       await startAll();
       const listed = await operator().listSearchAttributes({ namespace: 'default' });
       expect(listed.customAttributes?.Durable).toBe(IVT.INDEXED_VALUE_TYPE_DATETIME);
       expect(listed.customAttributes?.Regions).toBe(IVT.INDEXED_VALUE_TYPE_KEYWORD_LIST);
+      expect((await client.workflow.count(terminated)).count).toBe(before);
     });
   }
 

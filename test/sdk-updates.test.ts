@@ -272,11 +272,14 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
     it('leaves runs that stampede verify finds consistent, update outcomes included', async () => {
       const c = testCluster();
       const reader = await openStoreReader({
-        cassandra: {
-          contactPoints: c.contactPoints,
-          localDataCenter: c.localDataCenter,
-          keyspace: t.keyspace ?? '',
-          replicationFactor: 1,
+        backend: {
+          store: 'cassandra',
+          cassandra: {
+            contactPoints: c.contactPoints,
+            localDataCenter: c.localDataCenter,
+            keyspace: t.keyspace ?? '',
+            replicationFactor: 1,
+          },
         },
         numShards: SHARDS,
       });

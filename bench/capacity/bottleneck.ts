@@ -7,6 +7,8 @@
  *   store-rate-limit     ≥ 1 % of statements were throttled by the store (Astra's rate limit, an overloaded node)
  *   shard-serialization  transactions/s per shard × mean shard write-path time ≈ 1: the per-shard path is full
  *   persistence          the write path's statement latency rose ≥ 2× over the low-rate step: the store is loaded
+ *   persistence (SQL)    a SQL store's transactions spent ≥ 25 % of their time waiting for a pooled connection or
+ *                        in row-lock statements (shard rows are share-locked by every transaction of the shard)
  *   lwt-contention       conditional writes not applied / conflicts retried above 1 %
  *   engine-cpu           the engine's event loop (embedded: the main thread) ≥ 85 % busy
  *   workers              tasks waited for a poller (schedule-to-start p99 ≥ 25 % of workflow e2e p99, ≥ 100 ms):
@@ -20,6 +22,7 @@ export const SHARD_SATURATED = 0.8;
 const LATENCY_RISE = 2;
 const CONTENTION = 0.01;
 const THROTTLED = 0.01;
+const SQL_WAIT_SHARE = 0.25;
 const ENGINE_BUSY = 0.85;
 const HOST_BUSY = 0.9;
 const WORKER_WAIT_MIN_US = 100_000;
@@ -68,6 +71,16 @@ function findings(
         evidence: `${at} the store's write-path latency per transaction was ${formatMicros(own(p))}, ${rise.toFixed(1)}× the ${formatMicros(own(bp))} at ${baseline?.ratePerSec}/s, with ${Math.round(p.lwtPerSec)} conditional writes/s: the ${p.store} store is loaded`,
       });
   }
+  if (p && p.poolWaitUs !== undefined && p.shardPathUs > 0 && p.poolWaitUs >= SQL_WAIT_SHARE * p.shardPathUs)
+    out.push({
+      kind: 'persistence',
+      evidence: `${at} transactions waited ${formatMicros(p.poolWaitUs)} each for a pooled connection, of a ${formatMicros(p.shardPathUs)} write path: the ${p.store} connection pool is the limit — raise --postgres-pool-size (and the server's max_connections)`,
+    });
+  if (p && p.lockWaitUs !== undefined && p.shardPathUs > 0 && p.lockWaitUs >= SQL_WAIT_SHARE * p.shardPathUs)
+    out.push({
+      kind: 'persistence',
+      evidence: `${at} transactions spent ${formatMicros(p.lockWaitUs)} each in row-lock statements (shard, current and execution rows, FOR SHARE / FOR UPDATE), of a ${formatMicros(p.shardPathUs)} write path: lock waits on the single primary`,
+    });
   if (p && (p.lwtNotAppliedShare >= CONTENTION || p.conflictsPerTransaction >= CONTENTION))
     out.push({
       kind: 'lwt-contention',

@@ -23,6 +23,19 @@ function isShardPathClass(name: string): boolean {
   return /^history\.append/.test(name) || name === 'execution.create' || name === 'execution.update';
 }
 
+/** A SQL store's waits per transaction: for a pooled connection, and in the row-locking statements. */
+function sqlWaits(
+  statements: Record<string, { sumUs: number }>,
+  transactions: number,
+): { poolWaitUs?: number; lockWaitUs?: number } {
+  const pool = statements['pool.acquire'];
+  if (!pool || transactions <= 0) return {};
+  const lock = Object.entries(statements)
+    .filter(([name]) => /\.lock(_read)?$/.test(name))
+    .reduce((x, [, s]) => x + s.sumUs, 0);
+  return { poolWaitUs: pool.sumUs / transactions, lockWaitUs: lock / transactions };
+}
+
 function mainIntervals(r: ResultV1): IntervalResult[] {
   return r.intervals.filter((iv) => iv.phase === 'main');
 }
@@ -210,6 +223,7 @@ export function measureStep(
         conflictsPerTransaction: r.contention && transactions > 0 ? r.contention.conflicts / transactions : 0,
         throttledPerSec: throttled / seconds,
         throttledShare: statementsAll > 0 ? throttled / statementsAll : 0,
+        ...sqlWaits(statements, transactions),
       };
     }
   }

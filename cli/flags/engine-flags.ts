@@ -1,16 +1,30 @@
 /** Flags of the reference engine, shared by `stampede engine` and the embedded engine of `stampede run`. */
 import { existsSync, readFileSync } from 'node:fs';
-import type { CassandraOptions, EngineOptions, StoreKind } from '../../engine/index.js';
+import {
+  postgresUrlProblem,
+  splitPostgresPassword,
+  type CassandraOptions,
+  type EngineOptions,
+  type StoreKind,
+} from '../../engine/index.js';
 import { parseDurationMs } from '../../result/units.js';
-import type { FlagDecls } from './flag-decls.js';
+import type { FlagDecl, FlagDecls } from './flag-decls.js';
 import { show } from '../../scenarios/sdk/show.js';
 
 const G = 'Engine:';
 
+/** The PostgreSQL URL flag (engine and `schema` share it). */
+export const POSTGRES_URL_FLAG: FlagDecl = {
+  type: 'string',
+  describe:
+    'PostgreSQL connection URL, postgres://user@host:port/database (password from STAMPEDE_POSTGRES_PASSWORD or PGPASSWORD; one in the URL is accepted and never printed)',
+  group: G,
+};
+
 export const ENGINE_FLAGS: FlagDecls = {
   store: {
     type: 'string',
-    choices: ['memory', 'cassandra'],
+    choices: ['memory', 'cassandra', 'postgres'],
     default: 'memory',
     describe: 'persistence backend',
     group: G,
@@ -76,7 +90,32 @@ export const ENGINE_FLAGS: FlagDecls = {
     describe: 'Cassandra username (password from STAMPEDE_CASSANDRA_PASSWORD)',
     group: G,
   },
+  postgresUrl: { ...POSTGRES_URL_FLAG, group: G },
+  postgresPoolSize: { type: 'number', default: 16, describe: 'PostgreSQL connections in the pool', group: G },
 };
+
+/** PostgreSQL options from raw values: the URL's password split off (it is redacted from results by its key). */
+export function compilePostgres(
+  raw: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  problems: string[],
+): EngineOptions['postgres'] {
+  if (raw.postgresUrl === undefined || show(raw.postgresUrl) === '') {
+    problems.push('--store postgres needs --postgres-url postgres://user@host:port/database');
+    return undefined;
+  }
+  const problem = postgresUrlProblem(show(raw.postgresUrl));
+  if (problem) {
+    problems.push(`--postgres-url: ${problem}`);
+    return undefined;
+  }
+  const { url, password } = splitPostgresPassword(show(raw.postgresUrl));
+  const poolSize = Number(raw.postgresPoolSize ?? 16);
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000)
+    problems.push(`--postgres-pool-size must be an integer in [1, 1000], got ${show(raw.postgresPoolSize)}`);
+  const pw = password ?? env.STAMPEDE_POSTGRES_PASSWORD;
+  return { url, poolSize, ...(pw !== undefined ? { password: pw } : {}) };
+}
 
 /**
  * The Astra application token: from --astra-token-file, else ASTRA_DB_APPLICATION_TOKEN. Never from a flag value
@@ -141,6 +180,10 @@ export function compileEngineFlags(
   if (raw.metricsPort !== undefined) {
     out.metricsPort = num('metricsPort', 'metrics-port', true, 0);
     if (out.metricsPort > 65535) problems.push(`--metrics-port must be at most 65535, got ${out.metricsPort}`);
+  }
+  if (store === 'postgres') {
+    const postgres = compilePostgres(raw, env, problems);
+    if (postgres) out.postgres = postgres;
   }
   if (store === 'cassandra') {
     const cassandra: CassandraOptions = {

@@ -1,14 +1,14 @@
 /**
  * Reads a store back without serving it: every run of every shard with its mutable state and history, and the
  * current-run rows. `stampede verify` checks what a run left behind with it, straight from Cassandra (or Astra),
- * independent of any engine process — the engine that wrote the data may have been killed.
+ * or PostgreSQL, independent of any engine process — the engine that wrote the data may have been killed.
  */
 import type { temporal } from '../proto.js';
-import { createCassandraStores } from '../persistence/cassandra/index.js';
 import { createPersistence, type Persistence } from '../persistence/manager.js';
 import { WorkflowState } from '../persistence/records.js';
 import { shardFor } from '../util/hash.js';
-import type { CassandraOptions } from '../options.js';
+import { openBackend, type BackendOptions } from '../persistence/open-stores.js';
+import { StoreUnavailableError } from '../persistence/errors.js';
 
 export interface StoredRun {
   namespaceId: string;
@@ -71,16 +71,10 @@ const STATE_NAMES: Record<number, StoredRun['state']> = {
   [WorkflowState.Zombie]: 'zombie',
 };
 
-export async function openStoreReader(o: { cassandra: CassandraOptions; numShards: number }): Promise<StoreReader> {
-  const c = o.cassandra;
-  const stores = await createCassandraStores({
-    contactPoints: c.contactPoints,
-    localDataCenter: c.localDataCenter,
-    keyspace: c.keyspace,
-    ...(c.username !== undefined ? { username: c.username } : {}),
-    ...(c.password !== undefined ? { password: c.password } : {}),
-    ...(c.secureConnectBundle !== undefined ? { secureConnectBundle: c.secureConnectBundle } : {}),
-  });
+export async function openStoreReader(o: { backend: BackendOptions; numShards: number }): Promise<StoreReader> {
+  const opening = o.backend.store === 'memory' ? undefined : openBackend(o.backend);
+  if (!opening) throw new StoreUnavailableError(`no persistent store to read (store ${o.backend.store})`);
+  const stores = await opening;
   const p: Persistence = createPersistence(stores);
   const snapshots = new Map<string, { treeId: string; branchId: string }>();
   return {

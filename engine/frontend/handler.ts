@@ -5,6 +5,7 @@ import type { HistoryService } from '../history/history-service.js';
 import type { MatchingService } from '../matching/matching-service.js';
 import type { Scheduler } from '../schedules/scheduler.js';
 import type { VisibilityStore } from '../visibility/visibility-store.js';
+import type { VisibilityBackend } from '../persistence/store.js';
 import type { NamespaceRegistry } from './namespace-registry.js';
 import type { EngineLimits, LimitCounters } from '../limits.js';
 
@@ -34,6 +35,8 @@ export interface Frontend {
   readonly visibility: VisibilityStore;
   /** Undefined when the store keeps no schedules (the schedule RPCs then answer UNIMPLEMENTED). */
   readonly schedules?: Scheduler;
+  /** Visibility the store keeps and answers (PostgreSQL); List/Count read it instead of the in-memory index. */
+  readonly durableVisibility: VisibilityBackend | undefined;
   readonly clock: Clock;
   readonly limits: FrontendLimits;
   readonly serverVersion: string;

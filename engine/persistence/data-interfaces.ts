@@ -16,7 +16,7 @@ import type {
   TimerInfo,
   WorkflowKey,
 } from './records.js';
-import type { CreateMode } from './store.js';
+import type { CreateMode, VisibilityBackend } from './store.js';
 import type { StoreHealth } from './health.js';
 import type { StatementMetrics } from './statement-metrics.js';
 
@@ -159,6 +159,8 @@ export interface Persistence {
   readonly executions: ExecutionManager;
   readonly tasks: TaskManager;
   readonly namespaces: NamespaceManager;
+  /** Visibility in the database, where the backend keeps it there (PostgreSQL); else undefined. */
+  readonly visibility: VisibilityBackend | undefined;
   /** Outages of the store, seen from every call (health.ts). */
   readonly health: StoreHealth;
   close(): Promise<void>;

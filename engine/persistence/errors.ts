@@ -146,6 +146,21 @@ export class StoreBatchTooLargeError extends StoreError {
   }
 }
 
+/**
+ * A SQL transaction the database rolled back to keep transactions apart (PostgreSQL's serialization failure,
+ * SQLSTATE 40001, or a deadlock, 40P01): nothing was applied, and the transaction may simply run again.
+ */
+export class TransactionConflictError extends StoreError {
+  constructor(
+    readonly reason: 'serialization_failure' | 'deadlock',
+    message: string,
+    options?: StoreErrorOptions,
+  ) {
+    super('UNAVAILABLE', message, 'no', options);
+    this.name = 'TransactionConflictError';
+  }
+}
+
 export function isConditionFailure(err: unknown): boolean {
   return (
     err instanceof ShardOwnershipLostError ||

@@ -153,6 +153,7 @@ export function createPersistence(
     executions,
     tasks,
     namespaces,
+    visibility: stores.visibility ? wrap(stores.visibility) : undefined,
     health,
     close: () => {
       health.stop();

@@ -1,12 +1,14 @@
 /**
  * Per statement class: count, latency (HDR, µs), errors, and for conditional writes (LWTs) the outcome of each
  * attempt — applied, not applied by which condition, CAS write timeout (outcome unknown), unavailable, other.
- * cassandra-stress counts every LWT as a success; this is what it leaves out.
+ * cassandra-stress counts every LWT as a success; this is what it leaves out. On a SQL store the conditional unit
+ * is the transaction: committed ('applied'), a condition found false, or rolled back by the database
+ * (serialization failure, deadlock).
  */
 import * as hdr from 'hdr-histogram-js';
 import type { PersistenceStatementStats, StatementCounts } from '../admin/stats-types.js';
 import { newLatencyHistogram } from '../stats.js';
-import { StoreError, type StoreErrorCode } from './errors.js';
+import { StoreError, TransactionConflictError, type StoreErrorCode } from './errors.js';
 
 export type StatementOutcome =
   | 'applied'
@@ -21,6 +23,8 @@ export type StatementOutcome =
   | 'unavailable'
   | 'throttled'
   | 'batch_too_large'
+  | 'serialization_failure'
+  | 'deadlock'
   | 'other';
 
 const OUTCOME_BY_CODE: Partial<Record<StoreErrorCode, StatementOutcome>> = {
@@ -37,6 +41,7 @@ const OUTCOME_BY_CODE: Partial<Record<StoreErrorCode, StatementOutcome>> = {
 
 /** The outcome a failed statement counts as. */
 function outcomeOf(err: unknown): StatementOutcome {
+  if (err instanceof TransactionConflictError) return err.reason;
   if (err instanceof StoreError) {
     if (err.code === 'TIMEOUT') return (err as { conditional?: boolean }).conditional ? 'cas_timeout' : 'timeout';
     return OUTCOME_BY_CODE[err.code] ?? 'other';

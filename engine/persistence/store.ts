@@ -8,6 +8,7 @@
  */
 import type { TaskCategory, TaskQueueKey, WorkflowKey } from './records.js';
 import type { StatementMetrics } from './statement-metrics.js';
+import type { QueryScope, VisibilityRecord } from '../visibility/visibility-store.js';
 
 export type Blob = Uint8Array;
 
@@ -241,6 +242,27 @@ export interface ScheduleStore {
   listSchedules(namespaceId: string): Promise<ScheduleRow[]>;
 }
 
+/**
+ * Visibility kept in the database and queried there (PostgreSQL: executions_visibility, as Temporal's SQL
+ * visibility). Backends without one (memory, Cassandra) leave visibility to the engine's in-memory index.
+ */
+export interface VisibilityBackend {
+  upsert(r: VisibilityRecord): Promise<void>;
+  delete(namespaceId: string, workflowId: string, runId: string): Promise<void>;
+  list(
+    namespaceId: string,
+    query: string,
+    scope: QueryScope,
+    pageSize: number,
+    offset: number,
+  ): Promise<{ records: VisibilityRecord[]; nextOffset: number | undefined }>;
+  count(
+    namespaceId: string,
+    query: string,
+    scope: QueryScope,
+  ): Promise<{ count: number; groups: { status: number; count: number }[] | undefined }>;
+}
+
 /** Everything a backend provides. */
 export interface Stores {
   readonly backend: string;
@@ -255,6 +277,8 @@ export interface Stores {
   readonly namespaces: NamespaceStore;
   /** Schedules; a backend without them answers the schedule RPCs UNIMPLEMENTED. */
   readonly schedules?: ScheduleStore;
+  /** Durable, queryable visibility, where the backend has it. */
+  readonly visibility?: VisibilityBackend;
   /** A cheap read that succeeds when the store answers (probed during an outage). */
   ping(): Promise<void>;
   close(): Promise<void>;

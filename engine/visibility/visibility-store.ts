@@ -91,6 +91,36 @@ function defaultOrder(a: Row, b: Row): number {
   );
 }
 
+function rowOf(r: VisibilityRecord): Row {
+  const attributes = new Map<string, unknown>();
+  for (const [name, b64] of Object.entries(r.searchAttributes)) {
+    const json = payloadJson(api.common.v1.Payload.decode(Buffer.from(b64, 'base64')));
+    if (json !== undefined && json !== null) attributes.set(name, json);
+  }
+  return { record: r, attributes };
+}
+
+/**
+ * The records a bound filter selects, in its ORDER BY (else Temporal's list order): the in-memory evaluation, also
+ * what a store falls back to over its candidate rows when it cannot translate a filter.
+ */
+export function selectRecords(records: Iterable<VisibilityRecord>, q: BoundQuery): VisibilityRecord[] {
+  const matches = compileMatcher(q, getValue);
+  const rows: Row[] = [];
+  for (const r of records) {
+    const row = rowOf(r);
+    if (matches(row)) rows.push(row);
+  }
+  return rows.sort(compileOrder(q, getValue, defaultOrder)).map((row) => row.record);
+}
+
+/** Count's GROUP BY ExecutionStatus: how many records have each status. */
+export function statusGroups(records: readonly VisibilityRecord[]): { status: number; count: number }[] {
+  const groups = new Map<number, number>();
+  for (const r of records) groups.set(r.status, (groups.get(r.status) ?? 0) + 1);
+  return [...groups].map(([status, count]) => ({ status, count }));
+}
+
 export class VisibilityStore {
   private readonly byNamespace = new Map<string, Map<string, Row>>();
 
@@ -104,12 +134,7 @@ export class VisibilityStore {
     // Records of a run only move forward (a rebuild from an older snapshot must not undo a newer update).
     const existing = ns.get(key);
     if (existing && existing.record.historyLength > r.historyLength) return;
-    const attributes = new Map<string, unknown>();
-    for (const [name, b64] of Object.entries(r.searchAttributes)) {
-      const json = payloadJson(api.common.v1.Payload.decode(Buffer.from(b64, 'base64')));
-      if (json !== undefined && json !== null) attributes.set(name, json);
-    }
-    ns.set(key, { record: r, attributes });
+    ns.set(key, rowOf(r));
   }
 
   delete(namespaceId: string, workflowId: string, runId: string): void {
@@ -143,9 +168,7 @@ export class VisibilityStore {
     const q = compileFilter(query, { custom: scope.custom, allowGroupBy: true });
     const rows = this.matching(namespaceId, q);
     if (q.groupBy.length === 0) return { count: rows.length, groups: undefined };
-    const groups = new Map<number, number>();
-    for (const row of rows) groups.set(row.record.status, (groups.get(row.record.status) ?? 0) + 1);
-    return { count: rows.length, groups: [...groups].map(([status, count]) => ({ status, count })) };
+    return { count: rows.length, groups: statusGroups(rows.map((row) => row.record)) };
   }
 
   size(): number {

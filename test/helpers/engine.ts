@@ -12,11 +12,14 @@ import {
   type StoreKind,
 } from '../../engine/index.js';
 import { WorkflowServiceClient } from '../../bench/client/workflow-service.js';
+import { freshPostgres } from './postgres.js';
 
 export interface TestEngine {
   engine: Engine;
   client: WorkflowServiceClient;
   keyspace: string | undefined;
+  /** The PostgreSQL database's URL (store postgres): give it back as `postgres` to restart on the same data. */
+  postgres: EngineOptions['postgres'];
   close(): Promise<void>;
 }
 
@@ -50,6 +53,7 @@ export async function testEngine(options: Partial<EngineOptions> & { keyspace?: 
   const store: StoreKind = options.store ?? 'memory';
   let keyspace: string | undefined;
   const extra: Partial<EngineOptions> = {};
+  if (store === 'postgres') extra.postgres = options.postgres ?? { url: await freshPostgres('engine'), poolSize: 16 };
   if (store === 'cassandra') {
     const c = testCluster();
     keyspace = options.keyspace ?? (await freshKeyspace());
@@ -66,6 +70,7 @@ export async function testEngine(options: Partial<EngineOptions> & { keyspace?: 
     engine,
     client,
     keyspace,
+    postgres: extra.postgres,
     async close() {
       client.close();
       await engine.stop();

@@ -1,4 +1,7 @@
-/** ListWorkflowExecutions and CountWorkflowExecutions over the basic visibility store. */
+/**
+ * ListWorkflowExecutions and CountWorkflowExecutions: from the store's own visibility where it has one (PostgreSQL),
+ * else from the in-memory index.
+ */
 import { InvalidArgumentError } from '../../errors.js';
 import { timestampFromMs, type temporal, type Wire } from '../../proto.js';
 import { statusName } from '../../visibility/query/bind.js';
@@ -46,7 +49,11 @@ export const listWorkflowExecutions: Handler<
   const ns = await fe.namespaces.byNameOrThrow(requireNamespace(req.namespace));
   const pageSize = req.pageSize && req.pageSize > 0 ? Math.min(req.pageSize, 1000) : 100;
   const custom = ns.customSearchAttributes ?? {};
-  const page = fe.visibility.list(ns.id, req.query ?? '', { custom }, pageSize, offsetOf(req.nextPageToken));
+  const offset = offsetOf(req.nextPageToken);
+  const query = req.query ?? '';
+  const page = fe.durableVisibility
+    ? await fe.durableVisibility.list(ns.id, query, { custom }, pageSize, offset)
+    : fe.visibility.list(ns.id, query, { custom }, pageSize, offset);
   return {
     executions: page.records.map((r) => info(r, custom)),
     ...(page.nextOffset !== undefined ? { nextPageToken: Buffer.from(String(page.nextOffset), 'utf8') } : {}),
@@ -58,7 +65,11 @@ export const countWorkflowExecutions: Handler<
   temporal.api.workflowservice.v1.ICountWorkflowExecutionsResponse
 > = async (fe, req) => {
   const ns = await fe.namespaces.byNameOrThrow(requireNamespace(req.namespace));
-  const result = fe.visibility.count(ns.id, req.query ?? '', { custom: ns.customSearchAttributes ?? {} });
+  const scope = { custom: ns.customSearchAttributes ?? {} };
+  const query = req.query ?? '';
+  const result = fe.durableVisibility
+    ? await fe.durableVisibility.count(ns.id, query, scope)
+    : fe.visibility.count(ns.id, query, scope);
   return {
     count: result.count,
     ...(result.groups

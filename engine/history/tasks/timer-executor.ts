@@ -107,5 +107,6 @@ async function deleteRun(ctx: HistoryContext, shard: Shard, task: HistoryTask): 
   await ctx.persistence.executions.deleteWorkflowExecution(shard.id, task.key);
   await ctx.persistence.executions.deleteHistoryBranch(ms.info.treeId, ms.info.branchId);
   ctx.visibility.delete(task.key.namespaceId, task.key.workflowId, task.key.runId);
+  await ctx.persistence.visibility?.delete(task.key.namespaceId, task.key.workflowId, task.key.runId);
   shard.cache.delete(cacheKeyOf(task.key));
 }

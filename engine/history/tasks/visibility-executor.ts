@@ -14,7 +14,10 @@ export async function executeVisibilityTask(
   if (task.category !== 'visibility') return 'drop';
   try {
     const ms = await ctx.tx.read(shard, task.key);
-    ctx.visibility.upsert(visibilityRecordOf(ms.info));
+    const record = visibilityRecordOf(ms.info);
+    ctx.visibility.upsert(record);
+    // Where the store keeps visibility (PostgreSQL), the task is done once it is written there.
+    await ctx.persistence.visibility?.upsert(record);
     return 'done';
   } catch (err) {
     if (isMissing(err)) return 'drop';
