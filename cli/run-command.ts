@@ -1,5 +1,4 @@
 /** `stampede run`: the benchmark. */
-import { batchSizeWarnings } from '../bench/run/batch-size-check.js';
 import type { Argv, CommandModule } from 'yargs';
 import { SCENARIOS } from '../scenarios/index.js';
 import { UsageError } from '../bench/errors.js';
@@ -119,7 +118,6 @@ export function runCommand(argv: string[]): CommandModule {
     handler: async (args) => {
       const { options, problems } = compileRunCommand(args, process.env, Boolean(process.stdout.isTTY));
       if (problems.length > 0) throw UsageError.of(problems);
-      for (const line of batchSizeWarnings(options)) process.stderr.write(`${line}\n`);
       const progress = new Progress(options.output, options.warmupMs + options.durationMs);
       const handle = startRun(options, progress);
       let interrupts = 0;

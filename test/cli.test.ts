@@ -99,7 +99,12 @@ describe('a short hello run', () => {
     expect(started).toBe(160);
     expect(result.verification.byStatus).toEqual({ Completed: started });
     expect(result.counters.workflows_closed).toBe(started);
-    expect(result.operations.start_workflow?.count).toBe(120);
+    // Every start is counted in the interval it completed in: all of them over the run's intervals, and the measured
+    // phase holds about 3 s of them (a start scheduled in the warm-up that completes after it counts as measured).
+    const perInterval = result.intervals.map((iv) => iv.ops.start_workflow?.count ?? 0);
+    expect(perInterval.reduce((a, b) => a + b, 0)).toBe(started);
+    expect(result.operations.start_workflow?.count).toBeGreaterThanOrEqual(100);
+    expect(result.operations.start_workflow?.count).toBeLessThanOrEqual(started);
     expect(result.operations.start_workflow?.response?.p99Us).toBeGreaterThan(0);
     expect(result.metrics.workflow_e2e?.n).toBeGreaterThan(0);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('vegaEmbed');

@@ -98,6 +98,12 @@ describe('rows per table', () => {
         (stats.persistence['history.append']?.count ?? 0) +
           (stats.persistence['history.append_new_branch']?.count ?? 0),
       ).toBe(6 * n);
+      // A 2.1 node has no system_views to read its batch thresholds from: the defaults stand, said to be defaults.
+      expect(stats.batchThresholds).toEqual({
+        warnBytes: 5120,
+        failBytes: 51_200,
+        source: expect.stringContaining('defaults') as string,
+      });
     } finally {
       await t.close();
     }

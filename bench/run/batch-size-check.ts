@@ -2,31 +2,37 @@
  * Before a run on Cassandra or Astra DB: would the scenario's payload settings push logged batches past the store's
  * batch-size thresholds? A workflow's input or a signal's payload is written inside one logged batch (the first
  * history node's batch with its history_tree row, or the execution row's batch), so a payload of N bytes makes a
- * batch of at least N bytes. Astra DB warns at 5 KiB and refuses at 50 KiB; Apache Cassandra's defaults
- * (batch_size_warn_threshold_in_kb, batch_size_fail_threshold_in_kb) are the same, and a node configured otherwise
- * refuses at its own threshold — the run then counts those batches as batch_too_large.
+ * batch of at least N bytes. The thresholds are the target's own, as its engine read them (Astra DB's guardrails,
+ * a 4.0+ node's `system_views.settings`, or the defaults a 2.1–3.x node does not let a client read); past the
+ * failure threshold the run counts those batches as batch_too_large.
  */
 import type { RunOptions } from './run-options.js';
 
-export const BATCH_WARN_BYTES = 5 * 1024;
-export const BATCH_FAIL_BYTES = 50 * 1024;
+export interface Thresholds {
+  warnBytes: number;
+  failBytes: number;
+  source: string;
+}
 
-/** One line per scenario payload option that would cross a threshold (empty for other stores). */
-export function batchSizeWarnings(o: Pick<RunOptions, 'engine' | 'scenario' | 'scenarioOptions' | 'target'>): string[] {
-  if (o.target !== undefined || o.engine.store !== 'cassandra') return [];
-  const store = o.engine.cassandra?.secureConnectBundle ? 'Astra DB' : 'Cassandra (default thresholds)';
+/** One line per scenario payload option that would cross a threshold (none when the store has no thresholds). */
+export function batchSizeWarnings(
+  o: Pick<RunOptions, 'scenario' | 'scenarioOptions'>,
+  thresholds: Thresholds | undefined,
+): string[] {
+  if (!thresholds) return [];
+  const kib = (bytes: number): string => `${Number((bytes / 1024).toFixed(1))} KiB`;
   const out: string[] = [];
   for (const [name, value] of Object.entries(o.scenarioOptions)) {
     const bytes = Number(value);
     if (!/Bytes$/.test(name) || !Number.isFinite(bytes)) continue;
     const flag = `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-    if (bytes >= BATCH_FAIL_BYTES)
+    if (bytes >= thresholds.failBytes)
       out.push(
-        `warning: ${o.scenario} ${flag} ${bytes} puts batches past ${store}'s 50 KiB batch-size failure threshold: those writes will be refused (counted as batch_too_large)`,
+        `warning: ${o.scenario} ${flag} ${bytes} puts batches past the store's ${kib(thresholds.failBytes)} batch-size failure threshold (${thresholds.source}): those writes will be refused (counted as batch_too_large)`,
       );
-    else if (bytes >= BATCH_WARN_BYTES)
+    else if (bytes >= thresholds.warnBytes)
       out.push(
-        `warning: ${o.scenario} ${flag} ${bytes} puts batches past ${store}'s 5 KiB batch-size warning threshold (accepted, logged by the server)`,
+        `warning: ${o.scenario} ${flag} ${bytes} puts batches past the store's ${kib(thresholds.warnBytes)} batch-size warning threshold (${thresholds.source}): accepted, and warned about by the server`,
       );
   }
   return out;

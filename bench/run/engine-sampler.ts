@@ -40,14 +40,21 @@ export class EngineSampler {
     }
   }
 
-  /** The target engine's virtual-time speed-up (1 for a target without an admin surface, e.g. Temporal). */
-  async timeScale(): Promise<number> {
-    if (this.engine) return this.engine.clock.timeScale;
-    if (!this.admin || this.unavailable) return 1;
+  /**
+   * What the run needs to know about the target engine before it starts: its virtual-time speed-up (1 for a target
+   * without an admin surface, e.g. Temporal) and its store's batch-size thresholds (where the store has batches).
+   */
+  async targetInfo(): Promise<{ timeScale: number; batchThresholds: EngineStats['batchThresholds'] }> {
+    if (this.engine) {
+      const stats = await this.engine.stats();
+      return { timeScale: this.engine.clock.timeScale, batchThresholds: stats.batchThresholds };
+    }
+    if (!this.admin || this.unavailable) return { timeScale: 1, batchThresholds: undefined };
     try {
-      return (await this.admin.stats()).timeScale;
+      const stats = await this.admin.stats();
+      return { timeScale: stats.timeScale, batchThresholds: stats.batchThresholds };
     } catch {
-      return 1;
+      return { timeScale: 1, batchThresholds: undefined };
     }
   }
 

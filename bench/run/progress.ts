@@ -28,6 +28,16 @@ export class Progress {
     this.write(`${message}\n`);
   }
 
+  /** Something the user should act on: shown in every mode (on stderr, or as a JSON line in --json mode). */
+  warning(message: string): void {
+    if (this.mode === 'json') {
+      this.write(`${JSON.stringify({ type: 'warning', message })}\n`);
+      return;
+    }
+    this.clearBar();
+    process.stderr.write(`${message}\n`);
+  }
+
   interval(r: IntervalResult, intervalMs: number): void {
     if (this.mode === 'quiet') return;
     if (this.mode === 'json') {

@@ -25,6 +25,7 @@ import { countOpen, verifyRun } from '../verify/run-verification.js';
 import { TOOL_VERSION } from '../version.js';
 import { assembleResult } from './assemble-result.js';
 import { startEmbeddedEngine } from './embedded-engine.js';
+import { batchSizeWarnings } from './batch-size-check.js';
 import { EngineSampler } from './engine-sampler.js';
 import { planRun, type RunPlan } from './plan.js';
 import { ProcessSampler } from './process-sampler.js';
@@ -146,7 +147,9 @@ class Run {
     const admin = this.engine ? undefined : new EngineAdminClient(this.target);
     this.sampler = new EngineSampler(this.engine, admin, o.intervalMs);
     await this.sampler.baseline();
-    const timeScale = await this.sampler.timeScale();
+    const { timeScale, batchThresholds } = await this.sampler.targetInfo();
+    // Payloads that would push logged batches past the store's thresholds, said before the load starts.
+    for (const line of batchSizeWarnings(o, batchThresholds)) this.progress.warning(line);
     await this.startThreads(timeScale);
     onStopHook((reason) => this.stop(reason));
     await this.runSchedule();

@@ -9,7 +9,16 @@ import type * as hdr from 'hdr-histogram-js';
 export interface MetricsSource {
   rpc(): Iterable<[string, { count: number; errors: number; errorsByCode: Map<string, number>; hist: hdr.Histogram }]>;
   statements(): Iterable<
-    [string, { count: number; errors: number; hist: hdr.Histogram; outcomes: Map<string, number> | undefined }]
+    [
+      string,
+      {
+        count: number;
+        errors: number;
+        hist: hdr.Histogram;
+        outcomes: Map<string, number> | undefined;
+        serverWarnings?: number;
+      },
+    ]
   >;
   gauges(): Record<string, { help: string; value: number; labels?: Record<string, string> }[]>;
   counters(): Record<string, { help: string; value: number }>;
@@ -78,6 +87,13 @@ function exposition(src: MetricsSource): string {
   for (const [cls, s] of st)
     for (const [outcome, n] of s.outcomes ?? [])
       lines.push(`stampede_persistence_lwt_total${labels({ class: cls, outcome })} ${n}`);
+  lines.push(
+    '# HELP stampede_persistence_server_warnings_total Warnings the store attached to responses (a logged batch over its warn threshold, ...), by statement class.',
+    '# TYPE stampede_persistence_server_warnings_total counter',
+  );
+  for (const [cls, s] of st)
+    if ((s.serverWarnings ?? 0) > 0)
+      lines.push(`stampede_persistence_server_warnings_total${labels({ class: cls })} ${s.serverWarnings ?? 0}`);
 
   for (const [name, c] of Object.entries(src.counters())) {
     lines.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`, `${name} ${c.value}`);

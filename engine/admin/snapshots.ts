@@ -10,6 +10,7 @@ export function engineStats(s: EngineServices): EngineStats {
     engineId: s.id,
     store: s.stores.backend,
     ...(s.stores.releaseVersion ? { storeVersion: s.stores.releaseVersion } : {}),
+    ...(s.stores.batchThresholds ? { batchThresholds: s.stores.batchThresholds } : {}),
     numShards: s.options.numShards,
     shardIOConcurrency: s.options.shardIOConcurrency,
     timeScale: s.clock.timeScale,

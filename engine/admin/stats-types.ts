@@ -7,6 +7,8 @@ export interface EngineStats {
   store: string;
   /** The store server's version (Cassandra release_version), if any. */
   storeVersion?: string;
+  /** The store's batch-size thresholds and where they were read (Cassandra, Astra DB). */
+  batchThresholds?: { warnBytes: number; failBytes: number; source: string };
   numShards: number;
   shardIOConcurrency: number;
   timeScale: number;
@@ -59,6 +61,8 @@ export interface StatementCounts {
   throttled?: number;
   /** Batches refused for their size, conditional or not. */
   batchTooLarge?: number;
+  /** Warnings the server attached to responses (e.g. a batch over its warn threshold). */
+  serverWarnings?: number;
 }
 
 export interface PersistenceStatementStats {
@@ -74,4 +78,8 @@ export interface PersistenceStatementStats {
   batchTooLarge?: number;
   /** Encoded HDR histogram of the size in bytes of each logged batch of this class (batch classes only). */
   batchBytes?: string;
+  /** Warnings the server attached to this class's responses (a batch over its warn threshold, ...). */
+  serverWarnings?: number;
+  /** The first distinct warning texts, as the server worded them (at most 3, each cut to 300 characters). */
+  serverWarningSamples?: string[];
 }

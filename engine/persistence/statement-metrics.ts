@@ -60,7 +60,15 @@ interface ClassStats {
   outcomes: Map<StatementOutcome, number> | undefined;
   /** Size in bytes of each logged batch of this class (its bound values), when the class is a batch. */
   batchBytes: hdr.Histogram | undefined;
+  /** Warnings the server attached to this class's responses (a batch over its warn threshold, tombstones, ...). */
+  serverWarnings: number;
+  /** The first few distinct warning texts, as the server worded them. */
+  warningSamples: string[];
 }
+
+/** Distinct server-warning texts kept per statement class, and the length each is cut to. */
+const WARNING_SAMPLES = 3;
+const WARNING_SAMPLE_CHARS = 300;
 
 export class StatementMetrics {
   private readonly classes = new Map<string, ClassStats>();
@@ -76,6 +84,8 @@ export class StatementMetrics {
         hist: newLatencyHistogram(),
         outcomes: undefined,
         batchBytes: undefined,
+        serverWarnings: 0,
+        warningSamples: [],
       };
       this.classes.set(name, c);
     }
@@ -103,6 +113,23 @@ export class StatementMetrics {
     const c = this.get(name);
     c.batchBytes ??= newSizeHistogram();
     c.batchBytes.recordValue(Math.max(1, Math.round(bytes)));
+  }
+
+  /**
+   * Warnings the server sent with a response of class `name` (Cassandra 2.2+ and Astra attach them to the result:
+   * a logged batch over batch_size_warn_threshold, too many tombstones read, ...). The statement succeeded.
+   */
+  recordServerWarnings(name: string, warnings: readonly string[]): void {
+    if (warnings.length === 0) return;
+    const c = this.get(name);
+    c.serverWarnings += warnings.length;
+    for (const w of warnings) {
+      if (c.warningSamples.length >= WARNING_SAMPLES) break;
+      const text = w.length > WARNING_SAMPLE_CHARS ? `${w.slice(0, WARNING_SAMPLE_CHARS)}…` : w;
+      // Batch warnings name the batch's size, which varies: compare without the numbers.
+      const shape = (t: string): string => t.replace(/\d+/g, '#');
+      if (!c.warningSamples.some((x) => shape(x) === shape(text))) c.warningSamples.push(text);
+    }
   }
 
   /** Times `fn` as one statement of class `name` (a synchronous throw counts, and is returned as a rejection). */
@@ -141,6 +168,9 @@ export class StatementMetrics {
         ...(c.throttled > 0 ? { throttled: c.throttled } : {}),
         ...(c.batchTooLarge > 0 ? { batchTooLarge: c.batchTooLarge } : {}),
         ...(c.batchBytes ? { batchBytes: hdr.encodeIntoCompressedBase64(c.batchBytes) } : {}),
+        ...(c.serverWarnings > 0
+          ? { serverWarnings: c.serverWarnings, serverWarningSamples: [...c.warningSamples] }
+          : {}),
       };
     }
     return out;
@@ -155,13 +185,23 @@ export class StatementMetrics {
         ...(c.outcomes ? { outcomes: Object.fromEntries(c.outcomes) } : {}),
         ...(c.throttled > 0 ? { throttled: c.throttled } : {}),
         ...(c.batchTooLarge > 0 ? { batchTooLarge: c.batchTooLarge } : {}),
+        ...(c.serverWarnings > 0 ? { serverWarnings: c.serverWarnings } : {}),
       };
     return out;
   }
 
   /** Raw histograms and counts, for the Prometheus exposition. */
   entries(): IterableIterator<
-    [string, { count: number; errors: number; hist: hdr.Histogram; outcomes: Map<string, number> | undefined }]
+    [
+      string,
+      {
+        count: number;
+        errors: number;
+        hist: hdr.Histogram;
+        outcomes: Map<string, number> | undefined;
+        serverWarnings: number;
+      },
+    ]
   > {
     return this.classes.entries();
   }

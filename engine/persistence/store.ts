@@ -263,11 +263,21 @@ export interface VisibilityBackend {
   ): Promise<{ count: number; groups: { status: number; count: number }[] | undefined }>;
 }
 
+/** What a logged batch may weigh before the server warns, and before it refuses it. */
+export interface BatchThresholds {
+  warnBytes: number;
+  failBytes: number;
+  /** Where the figures come from, for the user: "Astra DB guardrails", the node's settings, or defaults. */
+  source: string;
+}
+
 /** Everything a backend provides. */
 export interface Stores {
   readonly backend: string;
   /** e.g. Cassandra's release_version; undefined for the memory store. */
   readonly releaseVersion: string | undefined;
+  /** What a logged batch may weigh before the server warns and refuses it (stores with batches: Cassandra, Astra). */
+  readonly batchThresholds?: BatchThresholds;
   /** Every statement the backend ran, by class, with conditional-write outcomes. */
   readonly metrics: StatementMetrics;
   readonly shards: ShardStore;

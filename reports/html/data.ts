@@ -207,6 +207,30 @@ export function batchSizes(results: ResultV1[], labels: string[]): BatchSize[] {
   return out.sort((a, b) => a.statement.localeCompare(b.statement) || a.run.localeCompare(b.run));
 }
 
+export interface ServerWarnings {
+  run: string;
+  statement: string;
+  count: number;
+  samples: string[];
+}
+
+/** Warnings the store attached to its responses, by statement class, with the first texts as worded by the server. */
+export function serverWarnings(results: ResultV1[], labels: string[]): ServerWarnings[] {
+  const out: ServerWarnings[] = [];
+  results.forEach((r, i) => {
+    for (const [statement, st] of Object.entries(r.engine?.persistence ?? {})) {
+      if (!st.serverWarnings) continue;
+      out.push({
+        run: labels[i] ?? r.label,
+        statement,
+        count: st.serverWarnings,
+        samples: st.serverWarningSamples ?? [],
+      });
+    }
+  });
+  return out.sort((a, b) => a.statement.localeCompare(b.statement) || a.run.localeCompare(b.run));
+}
+
 /** Persistence statements per second by statement class. */
 export function statementRateRows(results: ResultV1[], labels: string[]): Row[] {
   return results.flatMap((r, i) =>

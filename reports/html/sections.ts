@@ -15,6 +15,7 @@ import {
   statementRateRows,
   throttledRows,
   batchSizes,
+  serverWarnings,
   throughputRows,
   workflowMetricNames,
   workflowMetricRows,
@@ -28,6 +29,7 @@ import {
   healthTable,
   statementTable,
   batchSizeTable,
+  serverWarningTable,
   summaryTables,
 } from './tables.js';
 
@@ -139,7 +141,11 @@ function persistence({ results, labels, multi }: Runs): Section | undefined {
         : []),
       ...(latencies.length ? [statementLatencyDots(latencies, multi)] : []),
     ],
-    html: statementTable(latencies) + batchSizeTable(batchSizes(results, labels)) + contentionTable(results, labels),
+    html:
+      statementTable(latencies) +
+      batchSizeTable(batchSizes(results, labels)) +
+      serverWarningTable(serverWarnings(results, labels)) +
+      contentionTable(results, labels),
   };
 }
 

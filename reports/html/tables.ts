@@ -5,7 +5,7 @@
 import { COUNTER, isGeneratorMetric, isPoll } from '../../result/catalogue.js';
 import type { LatencyStats, ResultV1 } from '../../result/schema.js';
 import { formatMicros } from '../../result/units.js';
-import type { BatchSize, StatementLatency } from './data.js';
+import type { BatchSize, ServerWarnings, StatementLatency } from './data.js';
 import { esc, table } from './page.js';
 
 function latencyRow(
@@ -88,6 +88,19 @@ export function batchSizeTable(sizes: BatchSize[]): string {
       ['batch statement', 'run', 'batches', 'p50', 'p99', 'max'],
       sizes.map((b) => [b.statement, b.run, b.count, kb(b.p50), kb(b.p99), kb(b.max)]),
       { numericFrom: 2 },
+    )
+  );
+}
+
+export function serverWarningTable(warnings: ServerWarnings[]): string {
+  if (warnings.length === 0) return '';
+  return (
+    '<h3>Warnings from the store</h3>' +
+    '<p>The statement succeeded, and the server said something about it (a logged batch over its warn threshold, too many tombstones read): what Cassandra writes to its log and Astra DB reports to the client.</p>' +
+    table(
+      ['statement', 'run', 'as the server worded them', 'warnings'],
+      warnings.map((w) => [w.statement, w.run, w.samples.join(' / '), w.count]),
+      { numericFrom: 3 },
     )
   );
 }

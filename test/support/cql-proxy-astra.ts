@@ -29,6 +29,7 @@ import {
   responseFrame,
   startCqlProxy,
   withBody,
+  withWarnings,
   type ConnectionInterceptor,
   type CqlProxy,
   type Frame,
@@ -44,6 +45,7 @@ const OPCODE_AUTHENTICATE = 0x03;
 const OPCODE_OPTIONS = 0x05;
 const OPCODE_AUTH_RESPONSE = 0x0f;
 const OPCODE_AUTH_SUCCESS = 0x10;
+const OPCODE_RESULT = 0x08;
 const ERROR_BAD_CREDENTIALS = 0x0100;
 const ERROR_OVERLOADED = 0x1001;
 const ERROR_UNAUTHORIZED = 0x2100;
@@ -57,6 +59,8 @@ export interface AstraStandInStats {
   throttled: number;
   batchesTooLarge: number;
   batchesOverWarn: number;
+  /** Results of batches over the warn threshold sent back with the server's warning attached. */
+  warningsSent: number;
   largestBatchBytes: number;
   keyspacesRefused: number;
   compactionsRefused: number;
@@ -95,6 +99,7 @@ export async function startAstraStandIn(o: AstraStandInOptions): Promise<AstraSt
     throttled: 0,
     batchesTooLarge: 0,
     batchesOverWarn: 0,
+    warningsSent: 0,
     largestBatchBytes: 0,
     keyspacesRefused: 0,
     compactionsRefused: 0,
@@ -165,6 +170,8 @@ class AstraConnection implements ConnectionInterceptor {
   private authenticated = false;
   /** Streams of STARTUP requests whose READY is replaced by the demand for credentials. */
   private readonly startups = new Set<number>();
+  /** Streams of batches over the warn threshold, with the warning their result carries back. */
+  private readonly batchWarnings = new Map<number, string>();
 
   constructor(
     private readonly token: string,
@@ -204,10 +211,13 @@ class AstraConnection implements ConnectionInterceptor {
     }
     if (statement.opcode === 'BATCH') {
       this.stats.largestBatchBytes = Math.max(this.stats.largestBatchBytes, statement.valueBytes);
-      if (statement.valueBytes > ASTRA_BATCH_WARN_BYTES) this.stats.batchesOverWarn += 1;
       if (statement.valueBytes > ASTRA_BATCH_FAIL_BYTES) {
         this.stats.batchesTooLarge += 1;
         return { reply: errorResponse(frame, ERROR_INVALID, 'Batch too large') };
+      }
+      if (statement.valueBytes > ASTRA_BATCH_WARN_BYTES) {
+        this.stats.batchesOverWarn += 1;
+        this.batchWarnings.set(frame.stream, batchWarning(statement));
       }
     }
     if (statement.opcode !== 'PREPARE' && !this.limiter.take()) {
@@ -220,6 +230,15 @@ class AstraConnection implements ConnectionInterceptor {
   response(frame: Frame): Buffer {
     if (frame.opcode === OPCODE_READY && this.startups.delete(frame.stream))
       return responseFrame(frame, OPCODE_AUTHENTICATE, encodeString(AUTHENTICATOR));
+    const warning = this.batchWarnings.get(frame.stream);
+    if (warning !== undefined) {
+      this.batchWarnings.delete(frame.stream);
+      // An applied batch over the warn threshold comes back with the server's warning, as Astra sends it.
+      if (frame.opcode === OPCODE_RESULT) {
+        this.stats.warningsSent += 1;
+        return withWarnings(frame, [warning]);
+      }
+    }
     return frame.bytes;
   }
 
@@ -238,6 +257,13 @@ class AstraConnection implements ConnectionInterceptor {
     this.stats.badCredentials += 1;
     return errorResponse(frame, ERROR_BAD_CREDENTIALS, 'Provided username token and/or password are incorrect');
   }
+}
+
+/** Cassandra's batch-size warning, worded as 4.x words it (the tables named from the batch's statements). */
+function batchWarning(statement: Statement): string {
+  const tables = [...new Set(statement.queries.map((q) => /\b(?:INTO|UPDATE|FROM)\s+([\w."]+)/i.exec(q)?.[1] ?? '?'))];
+  const kib = (bytes: number): string => `${(bytes / 1024).toFixed(3)}KiB`;
+  return `Batch for [${tables.join(', ')}] is of size ${kib(statement.valueBytes)}, exceeding specified threshold of ${kib(ASTRA_BATCH_WARN_BYTES)} by ${kib(statement.valueBytes - ASTRA_BATCH_WARN_BYTES)}.`;
 }
 
 /** A QUERY or PREPARE frame with another query text (the rest of the body, its parameters, kept). */

@@ -357,6 +357,21 @@ export function withBody(request: Frame, body: Buffer): Buffer {
   return frameBytes(request.version, request.stream, request.opcode, body, request.flags);
 }
 
+/**
+ * `response` with server warnings attached, as Cassandra 2.2+ and Astra send them: the warning flag set and a
+ * [string list] before the body (no tracing id or custom payload precede it in the frames this is used on).
+ */
+export function withWarnings(response: Frame, warnings: string[]): Buffer {
+  const list = Buffer.concat([encodeShort(warnings.length), ...warnings.map(encodeString)]);
+  return frameBytes(
+    response.version | RESPONSE_BIT,
+    response.stream,
+    response.opcode,
+    Buffer.concat([list, response.body]),
+    response.flags | FLAG_WARNING,
+  );
+}
+
 function frameBytes(versionByte: number, stream: number, opcode: number, body: Buffer, flags = 0): Buffer {
   const version = versionByte & ~RESPONSE_BIT;
   const header = Buffer.alloc(headerLength(version));

@@ -46,6 +46,7 @@ export class CassandraContext {
       });
       if (!o.conditional) this.metrics.record(name, (performance.now() - t0) * 1000, false);
       else this.pending.set(rs, { name, t0 });
+      this.noteWarnings(name, rs);
       return rs;
     } catch (err) {
       const e = classifyDriverError(err, o.write, o.conditional);
@@ -68,12 +69,20 @@ export class CassandraContext {
       );
       if (!conditional) this.metrics.record(name, (performance.now() - t0) * 1000, false);
       else this.pending.set(rs, { name, t0 });
+      this.noteWarnings(name, rs);
       return rs;
     } catch (err) {
       const e = classifyDriverError(err, true, conditional);
       this.metrics.record(name, (performance.now() - t0) * 1000, conditional, e);
       throw e;
     }
+  }
+
+  /** Warnings the server attached to a response (protocol v4+: Cassandra 2.2+, Astra) are counted per class. */
+  private noteWarnings(name: string, rs: cassandra.types.ResultSet): void {
+    // (The driver leaves `warnings` undefined when the frame carried none, whatever its typing says.)
+    const warnings = rs.info?.warnings as string[] | undefined;
+    if (warnings !== undefined && warnings.length > 0) this.metrics.recordServerWarnings(name, warnings);
   }
 
   private readonly pending = new WeakMap<cassandra.types.ResultSet, { name: string; t0: number }>();

@@ -6,6 +6,7 @@ import { StoreUnavailableError } from '../errors.js';
 import { StatementMetrics } from '../statement-metrics.js';
 import type { Stores } from '../store.js';
 import { connect, describeTarget, type ConnectOptions } from './connection.js';
+import { readBatchThresholds } from './batch-thresholds.js';
 import { CassandraContext } from './context.js';
 import { CassandraExecutionStore } from './executions.js';
 import { CassandraHistoryStore } from './history.js';
@@ -30,10 +31,12 @@ export async function createCassandraStores(o: CassandraStoreOptions): Promise<S
     );
   }
   const metrics = new StatementMetrics();
+  const batchThresholds = await readBatchThresholds(conn.client, conn.astra);
   const cx = new CassandraContext(conn.client, keyspace, metrics, conn.rangeDeletes);
   return {
     backend: conn.astra ? 'astra' : 'cassandra',
     releaseVersion: conn.releaseVersion,
+    batchThresholds,
     metrics,
     shards: new CassandraShardStore(cx),
     executions: new CassandraExecutionStore(cx),
