@@ -11,6 +11,7 @@ export function engineStats(s: EngineServices): EngineStats {
     store: s.stores.backend,
     ...(s.stores.releaseVersion ? { storeVersion: s.stores.releaseVersion } : {}),
     ...(s.stores.batchThresholds ? { batchThresholds: s.stores.batchThresholds } : {}),
+    ...(s.stores.paxosVariant ? { paxosVariant: s.stores.paxosVariant } : {}),
     numShards: s.options.numShards,
     shardIOConcurrency: s.options.shardIOConcurrency,
     timeScale: s.clock.timeScale,

@@ -9,6 +9,8 @@ export interface EngineStats {
   storeVersion?: string;
   /** The store's batch-size thresholds and where they were read (Cassandra, Astra DB). */
   batchThresholds?: { warnBytes: number; failBytes: number; source: string };
+  /** Cassandra 4.1+: the node's Paxos variant, as `system_views.settings` shows it. */
+  paxosVariant?: string;
   numShards: number;
   shardIOConcurrency: number;
   timeScale: number;

@@ -278,6 +278,8 @@ export interface Stores {
   readonly releaseVersion: string | undefined;
   /** What a logged batch may weigh before the server warns and refuses it (stores with batches: Cassandra, Astra). */
   readonly batchThresholds?: BatchThresholds;
+  /** Cassandra 4.1+: the node's `paxos_variant` (v1, or v2 with half the LWT round trips). */
+  readonly paxosVariant?: string;
   /** Every statement the backend ran, by class, with conditional-write outcomes. */
   readonly metrics: StatementMetrics;
   readonly shards: ShardStore;

@@ -6,7 +6,7 @@ import { StoreUnavailableError } from '../errors.js';
 import { StatementMetrics } from '../statement-metrics.js';
 import type { Stores } from '../store.js';
 import { connect, describeTarget, type ConnectOptions } from './connection.js';
-import { readBatchThresholds } from './batch-thresholds.js';
+import { readNodeSettings } from './node-settings.js';
 import { CassandraContext } from './context.js';
 import { CassandraExecutionStore } from './executions.js';
 import { CassandraHistoryStore } from './history.js';
@@ -31,12 +31,13 @@ export async function createCassandraStores(o: CassandraStoreOptions): Promise<S
     );
   }
   const metrics = new StatementMetrics();
-  const batchThresholds = await readBatchThresholds(conn.client, conn.astra);
+  const settings = await readNodeSettings(conn.client, conn.astra);
   const cx = new CassandraContext(conn.client, keyspace, metrics, conn.rangeDeletes);
   return {
     backend: conn.astra ? 'astra' : 'cassandra',
     releaseVersion: conn.releaseVersion,
-    batchThresholds,
+    batchThresholds: settings.batchThresholds,
+    ...(settings.paxosVariant !== undefined ? { paxosVariant: settings.paxosVariant } : {}),
     metrics,
     shards: new CassandraShardStore(cx),
     executions: new CassandraExecutionStore(cx),

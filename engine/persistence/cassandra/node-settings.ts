@@ -1,4 +1,7 @@
 /**
+ * What a node says about itself that changes what a run does to it: its batch-size thresholds and, on 4.1+, its
+ * Paxos variant (`paxos_variant`: v1, or v2 from CEP-14, which halves an LWT's round trips).
+ *
  * The batch-size thresholds of the store a run writes to: what a logged batch may weigh before the server warns
  * and before it refuses it. Astra DB's are fixed guardrails (5 KiB, 50 KiB). A Cassandra 4.0+ node says its own in
  * the `system_views.settings` virtual table (4.0: `batch_size_*_threshold_in_kb`, in KiB; 4.1+:
@@ -42,26 +45,41 @@ export function thresholdsFromSettings(rows: readonly { name: string; value: str
   return { warnBytes: find('warn'), failBytes: find('fail') };
 }
 
-/** Reads the thresholds of the node the client is connected to (never throws: unreadable settings mean defaults). */
-export async function readBatchThresholds(client: cassandra.Client, astra: boolean): Promise<BatchThresholds> {
+export interface NodeSettings {
+  batchThresholds: BatchThresholds;
+  /** `paxos_variant` where the node shows it (4.1+); undefined before 4.1, and on Astra. */
+  paxosVariant: string | undefined;
+}
+
+/** Reads what the node the client is connected to says (never throws: unreadable settings mean defaults). */
+export async function readNodeSettings(client: cassandra.Client, astra: boolean): Promise<NodeSettings> {
   if (astra)
-    return { warnBytes: DEFAULT_BATCH_WARN_BYTES, failBytes: DEFAULT_BATCH_FAIL_BYTES, source: 'Astra DB guardrails' };
+    return {
+      batchThresholds: {
+        warnBytes: DEFAULT_BATCH_WARN_BYTES,
+        failBytes: DEFAULT_BATCH_FAIL_BYTES,
+        source: 'Astra DB guardrails',
+      },
+      paxosVariant: undefined,
+    };
+  let rows: { name: string; value: string | null }[] = [];
   try {
     const rs = await client.execute('SELECT name, value FROM system_views.settings');
-    const rows = rs.rows.map((r) => ({ name: String(r['name']), value: r['value'] as string | null }));
-    const t = thresholdsFromSettings(rows);
-    if (t.warnBytes !== undefined || t.failBytes !== undefined)
-      return {
-        warnBytes: t.warnBytes ?? DEFAULT_BATCH_WARN_BYTES,
-        failBytes: t.failBytes ?? DEFAULT_BATCH_FAIL_BYTES,
-        source: "the node's settings (system_views.settings)",
-      };
+    rows = rs.rows.map((r) => ({ name: String(r['name']), value: r['value'] as string | null }));
   } catch {
-    // Cassandra before 4.0 has no system_views: its thresholds live only in cassandra.yaml.
+    // Cassandra before 4.0 has no system_views: its settings live only in cassandra.yaml.
   }
+  const t = thresholdsFromSettings(rows);
+  const read = t.warnBytes !== undefined || t.failBytes !== undefined;
+  const paxos = rows.find((r) => r.name === 'paxos_variant')?.value ?? undefined;
   return {
-    warnBytes: DEFAULT_BATCH_WARN_BYTES,
-    failBytes: DEFAULT_BATCH_FAIL_BYTES,
-    source: 'defaults (this node does not expose its settings; Cassandra before 4.0)',
+    batchThresholds: {
+      warnBytes: t.warnBytes ?? DEFAULT_BATCH_WARN_BYTES,
+      failBytes: t.failBytes ?? DEFAULT_BATCH_FAIL_BYTES,
+      source: read
+        ? "the node's settings (system_views.settings)"
+        : 'defaults (this node does not expose its settings; Cassandra before 4.0)',
+    },
+    paxosVariant: paxos === null ? undefined : paxos,
   };
 }
