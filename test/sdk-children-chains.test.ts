@@ -7,18 +7,17 @@
  * backoffs and delays take moments.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { ParentClosePolicy } from '@temporalio/workflow';
-import type { NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { shardFor } from '../engine/util/hash.js';
 import { openStoreReader, type StoredRun } from '../engine/index.js';
 import { familyProblems } from '../bench/verify/family-check.js';
 import { verifyThroughApi } from '../bench/verify/api-verify.js';
-import { BACKENDS, testCluster, testEngine, type TestEngine } from './helpers/engine.js';
+import { BACKENDS, testCluster, testEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
-import { sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
+import { sdkWarnings, useSdk } from './helpers/sdk.js';
 import type * as workflows from './temporal-sdk/workflows.js';
 
 const SCALE = 60;
@@ -28,29 +27,14 @@ const BUILD_ID = 'build-18a';
 
 describe.each(BACKENDS)('on the %s store', (store) => {
   const TQ = 'sdk-children';
-  let t: TestEngine;
-  let worker: Worker;
-  let workerConnection: NativeConnection;
-  let running: Promise<void>;
-  let client: Client;
-  let clientConnection: Connection;
+  const sdk = useSdk(() => testEngine({ store, timeScale: SCALE, defaultRetentionMs: 3650 * 86400_000 }), TQ, {
+    buildId: BUILD_ID,
+  });
   let namespaceId: string;
 
   beforeAll(async () => {
-    t = await testEngine({ store, timeScale: SCALE, defaultRetentionMs: 3650 * 86400_000 });
-    ({ worker, connection: workerConnection } = await sdkWorker(t.engine.address, TQ, { buildId: BUILD_ID }));
-    running = worker.run();
-    ({ client, connection: clientConnection } = await sdkClient(t.engine.address));
-    const ns = await client.workflowService.describeNamespace({ namespace: 'default' });
+    const ns = await sdk.client.workflowService.describeNamespace({ namespace: 'default' });
     namespaceId = ns.namespaceInfo?.id ?? '';
-  }, 120_000);
-
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await workerConnection?.close();
-    await clientConnection?.close();
-    await t?.close();
   });
 
   function id(prefix: string): string {
@@ -76,7 +60,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     it('runs children on another shard and records their start and completion on the parent', async () => {
       const parentId = id('parent');
       const childId = idOnOtherShard('child', parentId);
-      const h = await client.workflow.start<typeof workflows.parentOfGreeting>('parentOfGreeting', {
+      const h = await sdk.client.workflow.start<typeof workflows.parentOfGreeting>('parentOfGreeting', {
         taskQueue: TQ,
         workflowId: parentId,
         args: [childId],
@@ -99,7 +83,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
         Number(started?.eventId),
       );
       // The child: its start names the parent, its first workflow task follows the parent's record of the start.
-      const child = client.workflow.getHandle(childId);
+      const child = sdk.client.workflow.getHandle(childId);
       const childEvents = await history(child);
       const childStart = childEvents[0]?.workflowExecutionStartedEventAttributes;
       expect(childStart?.parentWorkflowExecution?.workflowId).toBe(parentId);
@@ -113,7 +97,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
 
     it('reports a failed child to the parent as a ChildWorkflowFailure', async () => {
       const parentId = id('parent');
-      const h = await client.workflow.start<typeof workflows.parentOfFailing>('parentOfFailing', {
+      const h = await sdk.client.workflow.start<typeof workflows.parentOfFailing>('parentOfFailing', {
         taskQueue: TQ,
         workflowId: parentId,
         args: [idOnOtherShard('failing', parentId)],
@@ -129,7 +113,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
 
     it('reports a child timed out by its execution timeout (ChildWorkflowExecutionTimedOut, retry state TIMEOUT)', async () => {
       const parentId = id('parent');
-      const h = await client.workflow.start<typeof workflows.parentOfTimedOut>('parentOfTimedOut', {
+      const h = await sdk.client.workflow.start<typeof workflows.parentOfTimedOut>('parentOfTimedOut', {
         taskQueue: TQ,
         workflowId: parentId,
         args: [idOnOtherShard('slow', parentId)],
@@ -142,12 +126,12 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     it('reports a child terminated by a client (ChildWorkflowExecutionTerminated)', async () => {
       const parentId = id('parent');
       const childId = idOnOtherShard('doomed', parentId);
-      const h = await client.workflow.start<typeof workflows.parentOfTerminated>('parentOfTerminated', {
+      const h = await sdk.client.workflow.start<typeof workflows.parentOfTerminated>('parentOfTerminated', {
         taskQueue: TQ,
         workflowId: parentId,
         args: [childId],
       });
-      const child = client.workflow.getHandle(childId);
+      const child = sdk.client.workflow.getHandle(childId);
       await expect.poll(async () => (await child.describe().catch(() => undefined))?.status.name).toBe('RUNNING');
       await child.terminate('by the test');
       expect(await h.result()).toBe('terminated');
@@ -157,7 +141,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     it('signals a child through its handle (childWorkflowOnly)', async () => {
       const parentId = id('parent');
       const childId = idOnOtherShard('signalled-child', parentId);
-      const h = await client.workflow.start<typeof workflows.parentSignalsChild>('parentSignalsChild', {
+      const h = await sdk.client.workflow.start<typeof workflows.parentSignalsChild>('parentSignalsChild', {
         taskQueue: TQ,
         workflowId: parentId,
         args: [childId],
@@ -169,11 +153,11 @@ describe.each(BACKENDS)('on the %s store', (store) => {
 
     it('fails the start of a child whose id is running (WORKFLOW_ALREADY_EXISTS)', async () => {
       const busyId = id('busy');
-      const busy = await client.workflow.start<typeof workflows.waitForever>('waitForever', {
+      const busy = await sdk.client.workflow.start<typeof workflows.waitForever>('waitForever', {
         taskQueue: TQ,
         workflowId: busyId,
       });
-      const h = await client.workflow.start<typeof workflows.parentOfDuplicate>('parentOfDuplicate', {
+      const h = await sdk.client.workflow.start<typeof workflows.parentOfDuplicate>('parentOfDuplicate', {
         taskQueue: TQ,
         workflowId: id('dup-parent'),
         args: [busyId],
@@ -192,13 +176,13 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     ])('applies the parent-close policy %s to a child left running', async (_name, policy, expected) => {
       const parentId = id('leaver');
       const childId = idOnOtherShard('left', parentId);
-      const h = await client.workflow.start<typeof workflows.parentThatLeaves>('parentThatLeaves', {
+      const h = await sdk.client.workflow.start<typeof workflows.parentThatLeaves>('parentThatLeaves', {
         taskQueue: TQ,
         workflowId: parentId,
         args: [childId, policy],
       });
       const childRunId = await h.result();
-      const child = client.workflow.getHandle(childId, childRunId);
+      const child = sdk.client.workflow.getHandle(childId, childRunId);
       if (expected === 'RUNNING') {
         // Abandoned: still running a moment later, and not touched.
         await new Promise((r) => setTimeout(r, 500));
@@ -221,7 +205,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
   });
 
   it('passes stampede verify through the API: no child left running by a parent closed with TERMINATE', async () => {
-    const report = await verifyThroughApi(t.client, {
+    const report = await verifyThroughApi(sdk.t.client, {
       namespace: 'default',
       prefix: 'leaver-',
       expectClosed: true,
@@ -234,12 +218,12 @@ describe.each(BACKENDS)('on the %s store', (store) => {
   describe('signals and cancels between workflows', () => {
     it('signals another workflow and records ExternalWorkflowExecutionSignaled', async () => {
       const targetId = id('target');
-      const target = await client.workflow.start<typeof workflows.accumulate>('accumulate', {
+      const target = await sdk.client.workflow.start<typeof workflows.accumulate>('accumulate', {
         taskQueue: TQ,
         workflowId: targetId,
         args: [2],
       });
-      const h = await client.workflow.start<typeof workflows.signalOther>('signalOther', {
+      const h = await sdk.client.workflow.start<typeof workflows.signalOther>('signalOther', {
         taskQueue: TQ,
         workflowId: idOnOtherShard('signaller', targetId),
         args: [targetId, 2],
@@ -256,7 +240,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     });
 
     it('records SignalExternalWorkflowExecutionFailed for a missing target', async () => {
-      const h = await client.workflow.start<typeof workflows.signalOther>('signalOther', {
+      const h = await sdk.client.workflow.start<typeof workflows.signalOther>('signalOther', {
         taskQueue: TQ,
         workflowId: id('signaller'),
         args: [id('nobody'), 1],
@@ -268,11 +252,11 @@ describe.each(BACKENDS)('on the %s store', (store) => {
 
     it('requests cancellation of another workflow, and fails for a missing one', async () => {
       const targetId = id('cancel-target');
-      const target = await client.workflow.start<typeof workflows.cancellableWait>('cancellableWait', {
+      const target = await sdk.client.workflow.start<typeof workflows.cancellableWait>('cancellableWait', {
         taskQueue: TQ,
         workflowId: targetId,
       });
-      const h = await client.workflow.start<typeof workflows.cancelOther>('cancelOther', {
+      const h = await sdk.client.workflow.start<typeof workflows.cancelOther>('cancelOther', {
         taskQueue: TQ,
         workflowId: idOnOtherShard('canceller', targetId),
         args: [targetId],
@@ -281,7 +265,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
       expect(eventTypes(await history(h))).toContain('EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED');
       await expect.poll(async () => (await target.describe()).status.name, { timeout: 10_000 }).toBe('CANCELLED');
 
-      const missing = await client.workflow.start<typeof workflows.cancelOther>('cancelOther', {
+      const missing = await sdk.client.workflow.start<typeof workflows.cancelOther>('cancelOther', {
         taskQueue: TQ,
         workflowId: id('canceller'),
         args: [id('nobody')],
@@ -296,19 +280,19 @@ describe.each(BACKENDS)('on the %s store', (store) => {
 
   describe('retries, cron and start delay', () => {
     it('retries a failed run as a new run with the next attempt', async () => {
-      const h = await client.workflow.start<typeof workflows.failsThenSucceeds>('failsThenSucceeds', {
+      const h = await sdk.client.workflow.start<typeof workflows.failsThenSucceeds>('failsThenSucceeds', {
         taskQueue: TQ,
         workflowId: id('retry'),
         args: [1],
         retry: { initialInterval: '1ms', maximumAttempts: 3 },
       });
       expect(await h.result()).toBe('attempt 2 after "attempt 1 fails"');
-      const first = await history(client.workflow.getHandle(h.workflowId, h.firstExecutionRunId));
+      const first = await history(sdk.client.workflow.getHandle(h.workflowId, h.firstExecutionRunId));
       const failed = first.at(-1)?.workflowExecutionFailedEventAttributes;
       expect(failed?.retryState).toBe(RetryState.RETRY_STATE_IN_PROGRESS);
       const newRunId = failed?.newExecutionRunId ?? '';
       expect(newRunId).not.toBe('');
-      const second = await history(client.workflow.getHandle(h.workflowId, newRunId));
+      const second = await history(sdk.client.workflow.getHandle(h.workflowId, newRunId));
       const start = second[0]?.workflowExecutionStartedEventAttributes;
       expect(start).toMatchObject({
         attempt: 2,
@@ -324,14 +308,14 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     });
 
     it('stops retrying at the maximum attempts', async () => {
-      const h = await client.workflow.start<typeof workflows.failsThenSucceeds>('failsThenSucceeds', {
+      const h = await sdk.client.workflow.start<typeof workflows.failsThenSucceeds>('failsThenSucceeds', {
         taskQueue: TQ,
         workflowId: id('retry-max'),
         args: [5],
         retry: { initialInterval: '1ms', maximumAttempts: 2 },
       });
       await expect(h.result()).rejects.toThrow();
-      const last = await history(client.workflow.getHandle(h.workflowId));
+      const last = await history(sdk.client.workflow.getHandle(h.workflowId));
       expect(last[0]?.workflowExecutionStartedEventAttributes?.attempt).toBe(2);
       expect(last.at(-1)?.workflowExecutionFailedEventAttributes?.retryState).toBe(
         RetryState.RETRY_STATE_MAXIMUM_ATTEMPTS_REACHED,
@@ -340,12 +324,12 @@ describe.each(BACKENDS)('on the %s store', (store) => {
 
     it('runs a cron workflow on the virtual clock, each run carrying the last result', async () => {
       const workflowId = id('cron');
-      const h = await client.workflow.start<typeof workflows.cronRun>('cronRun', {
+      const h = await sdk.client.workflow.start<typeof workflows.cronRun>('cronRun', {
         taskQueue: TQ,
         workflowId,
         cronSchedule: '* * * * *',
       });
-      const first = await history(client.workflow.getHandle(workflowId, h.firstExecutionRunId), false);
+      const first = await history(sdk.client.workflow.getHandle(workflowId, h.firstExecutionRunId), false);
       const start = first[0]?.workflowExecutionStartedEventAttributes;
       expect(start?.cronSchedule).toBe('* * * * *');
       expect(start?.initiator).toBe(Initiator.CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE);
@@ -353,8 +337,8 @@ describe.each(BACKENDS)('on the %s store', (store) => {
       await expect
         .poll(
           async () => {
-            const d = await client.workflow.getHandle(workflowId).describe();
-            const ev = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+            const d = await sdk.client.workflow.getHandle(workflowId).describe();
+            const ev = (await sdk.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
             return d.runId !== h.firstExecutionRunId
               ? ev[0]?.workflowExecutionStartedEventAttributes?.lastCompletionResult?.payloads?.length
               : 0;
@@ -362,13 +346,13 @@ describe.each(BACKENDS)('on the %s store', (store) => {
           { timeout: 15_000 },
         )
         .toBe(1);
-      const firstClosed = await history(client.workflow.getHandle(workflowId, h.firstExecutionRunId));
+      const firstClosed = await history(sdk.client.workflow.getHandle(workflowId, h.firstExecutionRunId));
       expect(firstClosed.at(-1)?.workflowExecutionCompletedEventAttributes?.newExecutionRunId).toBeTruthy();
-      await client.workflow.getHandle(workflowId).terminate('cron test over');
+      await sdk.client.workflow.getHandle(workflowId).terminate('cron test over');
     });
 
     it('delays the first workflow task by the start delay', async () => {
-      const h = await client.workflow.start<typeof workflows.greeting>('greeting', {
+      const h = await sdk.client.workflow.start<typeof workflows.greeting>('greeting', {
         taskQueue: TQ,
         workflowId: id('delayed'),
         args: ['later'],
@@ -383,7 +367,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
 
   describe('Temporal fidelity', () => {
     it('fails a task with a bad command once, then lets later attempts time out (no hot loop)', async () => {
-      const h = await client.workflow.start<typeof workflows.badCommand>('badCommand', {
+      const h = await sdk.client.workflow.start<typeof workflows.badCommand>('badCommand', {
         taskQueue: TQ,
         workflowId: id('bad'),
         workflowTaskTimeout: '1s',
@@ -405,12 +389,12 @@ describe.each(BACKENDS)('on the %s store', (store) => {
 
     it('signal-with-start TERMINATE_EXISTING terminates the running workflow and starts a new run', async () => {
       const workflowId = id('sws');
-      const old = await client.workflow.start<typeof workflows.accumulate>('accumulate', {
+      const old = await sdk.client.workflow.start<typeof workflows.accumulate>('accumulate', {
         taskQueue: TQ,
         workflowId,
         args: [1],
       });
-      const h = await client.workflow.signalWithStart<typeof workflows.accumulate, [number]>('accumulate', {
+      const h = await sdk.client.workflow.signalWithStart<typeof workflows.accumulate, [number]>('accumulate', {
         taskQueue: TQ,
         workflowId,
         args: [1],
@@ -420,7 +404,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
       });
       expect(h.signaledRunId).not.toBe(old.firstExecutionRunId);
       expect(await h.result()).toBe(7);
-      const oldEvents = await history(client.workflow.getHandle(workflowId, old.firstExecutionRunId));
+      const oldEvents = await history(sdk.client.workflow.getHandle(workflowId, old.firstExecutionRunId));
       const terminated = oldEvents.at(-1)?.workflowExecutionTerminatedEventAttributes;
       expect(terminated).toMatchObject({
         reason: 'TerminateIfRunning WorkflowIdReusePolicy',
@@ -429,7 +413,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     });
 
     it('deletes a memo key upserted with null', async () => {
-      const h = await client.workflow.start<typeof workflows.memoUpsert>('memoUpsert', {
+      const h = await sdk.client.workflow.start<typeof workflows.memoUpsert>('memoUpsert', {
         taskQueue: TQ,
         workflowId: id('memo'),
         memo: { gone: 'soon', stays: 1 },
@@ -442,7 +426,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     // suggestion is computed from the run's event count and history size whatever the store.
     if (store === 'memory')
       it('suggests continue-as-new past 4096 events', async () => {
-        const h = await client.workflow.start<typeof workflows.growsHistory>('growsHistory', {
+        const h = await sdk.client.workflow.start<typeof workflows.growsHistory>('growsHistory', {
           taskQueue: TQ,
           workflowId: id('grows'),
           args: [2100],
@@ -456,7 +440,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
       });
 
     it('stores user metadata on the start and timer events and returns it from describe', async () => {
-      const h = await client.workflow.start<typeof workflows.summarizedTimer>('summarizedTimer', {
+      const h = await sdk.client.workflow.start<typeof workflows.summarizedTimer>('summarizedTimer', {
         taskQueue: TQ,
         workflowId: id('meta'),
         staticSummary: 'my summary',
@@ -473,9 +457,9 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     });
 
     it("records the worker's build id on WorkflowTaskCompleted and advertises it in GetSystemInfo", async () => {
-      const info = await client.workflowService.getSystemInfo({});
+      const info = await sdk.client.workflowService.getSystemInfo({});
       expect(info.capabilities).toMatchObject({ buildIdBasedVersioning: true, sdkMetadata: true, nexus: false });
-      const h = await client.workflow.start<typeof workflows.greeting>('greeting', {
+      const h = await sdk.client.workflow.start<typeof workflows.greeting>('greeting', {
         taskQueue: TQ,
         workflowId: id('build'),
         args: ['build'],
@@ -496,7 +480,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
           cassandra: {
             contactPoints: c.contactPoints,
             localDataCenter: c.localDataCenter,
-            keyspace: t.keyspace ?? '',
+            keyspace: sdk.t.keyspace ?? '',
             replicationFactor: 1,
           },
         },

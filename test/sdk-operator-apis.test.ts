@@ -4,14 +4,13 @@
  * from a workflow task's end, the old run terminated), asserting the histories Temporal writes.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import Long from 'long';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, testEngine, type TestEngine } from './helpers/engine.js';
+import { describe, expect, it } from 'vitest';
+import { BACKENDS, testEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
-import { sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
+import { sdkWarnings, useSdk } from './helpers/sdk.js';
 import { updateWorkflowsBundle } from './helpers/update-bundle.js';
 import * as pausableActivities from './temporal-sdk/pausable-activities.js';
 import * as wfs from './temporal-sdk/update-workflows.js';
@@ -21,41 +20,25 @@ const { TaskQueueType, WorkflowTaskFailedCause } = proto.temporal.api.enums.v1;
 describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
   const TQ = 'sdk-operator-apis';
   const IDENTITY = 'operator-apis-worker@test';
-  let t: TestEngine;
-  let worker: Worker;
-  let workerConnection: NativeConnection;
-  let running: Promise<void>;
-  let client: Client;
-  let clientConnection: Connection;
-
-  beforeAll(async () => {
-    t = await testEngine({ store });
-    ({ worker, connection: workerConnection } = await sdkWorker(t.engine.address, TQ, {
+  const sdk = useSdk(
+    () => testEngine({ store }),
+    TQ,
+    async () => ({
       workflowBundle: await updateWorkflowsBundle(),
       activities: pausableActivities,
       identity: IDENTITY,
-    }));
-    running = worker.run();
-    ({ client, connection: clientConnection } = await sdkClient(t.engine.address));
-  }, 120_000);
-
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await workerConnection?.close();
-    await clientConnection?.close();
-    await t?.close();
-  });
+    }),
+  );
 
   const id = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
   it('DescribeTaskQueue lists the polling worker with its last access time, and the queue status on request', async () => {
     // One workflow through, so the worker has polled both queue types.
-    const h = await client.workflow.start(wfs.counter, { taskQueue: TQ, workflowId: id('describe'), args: [0] });
+    const h = await sdk.client.workflow.start(wfs.counter, { taskQueue: TQ, workflowId: id('describe'), args: [0] });
     await h.signal(wfs.finish);
     await h.result();
     const before = Date.now();
-    const d = await client.workflowService.describeTaskQueue({
+    const d = await sdk.client.workflowService.describeTaskQueue({
       namespace: 'default',
       taskQueue: { name: TQ },
       taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
@@ -69,7 +52,7 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
     expect(poller?.ratePerSecond).toBe(100_000);
     expect(d.taskQueueStatus).toBeTruthy();
     expect(Number(d.stats?.approximateBacklogCount)).toBe(0);
-    const none = await client.workflowService.describeTaskQueue({
+    const none = await sdk.client.workflowService.describeTaskQueue({
       namespace: 'default',
       taskQueue: { name: 'nobody-polls-this' },
     });
@@ -77,11 +60,11 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
   });
 
   it('ResetWorkflowExecution starts a new run from a workflow task and terminates the old one', async () => {
-    const h = await client.workflow.start(wfs.counter, { taskQueue: TQ, workflowId: id('reset'), args: [0] });
+    const h = await sdk.client.workflow.start(wfs.counter, { taskQueue: TQ, workflowId: id('reset'), args: [0] });
     expect(await h.executeUpdate(wfs.add, { args: [5] })).toBe(5);
     const base = (await h.fetchHistory()).events ?? [];
     const firstCompleted = base.find((e) => e.workflowTaskCompletedEventAttributes);
-    const { runId } = await client.workflowService.resetWorkflowExecution({
+    const { runId } = await sdk.client.workflowService.resetWorkflowExecution({
       namespace: 'default',
       workflowExecution: { workflowId: h.workflowId },
       workflowTaskFinishEventId: firstCompleted?.eventId,
@@ -90,8 +73,8 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
     });
     expect(runId).toBeTruthy();
     // The new run is the workflow's current run.
-    expect((await client.workflow.getHandle(h.workflowId).describe()).runId).toBe(runId);
-    const reset = client.workflow.getHandle(h.workflowId, runId);
+    expect((await sdk.client.workflow.getHandle(h.workflowId).describe()).runId).toBe(runId);
+    const reset = sdk.client.workflow.getHandle(h.workflowId, runId);
     // The update applied after the reset point is gone from the new run.
     expect(await reset.query(wfs.total)).toBe(0);
     await reset.signal(wfs.finish);
@@ -117,12 +100,12 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
       base[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId,
     );
 
-    const baseRun = client.workflow.getHandle(h.workflowId, firstRunId(base));
+    const baseRun = sdk.client.workflow.getHandle(h.workflowId, firstRunId(base));
     expect((await baseRun.describe()).status.name).toBe('TERMINATED');
     const baseTypes = eventTypes((await baseRun.fetchHistory()).events ?? []);
     expect(baseTypes.at(-1)).toBe('WORKFLOW_EXECUTION_TERMINATED');
 
-    const bad = await client.workflowService
+    const bad = await sdk.client.workflowService
       .resetWorkflowExecution({
         namespace: 'default',
         workflowExecution: { workflowId: h.workflowId, runId },
@@ -135,11 +118,11 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
   });
 
   it('PauseActivity holds back the next attempt of a running activity until UnpauseActivity', async () => {
-    const h = await client.workflow.start(wfs.runsPausable, { taskQueue: TQ, workflowId: id('pause') });
+    const h = await sdk.client.workflow.start(wfs.runsPausable, { taskQueue: TQ, workflowId: id('pause') });
     const execution = { workflowId: h.workflowId };
     // Wait for the first attempt to run (it heartbeats until stopped).
     await startedActivity(h);
-    await client.workflowService.pauseActivity({
+    await sdk.client.workflowService.pauseActivity({
       namespace: 'default',
       execution,
       type: 'pausable',
@@ -147,7 +130,7 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
       requestId: randomUUID(),
       identity: 'operator',
     });
-    const again = await client.workflowService
+    const again = await sdk.client.workflowService
       .pauseActivity({ namespace: 'default', execution, type: 'pausable', requestId: randomUUID() })
       .catch((e: unknown) => e);
     expect((again as { code?: number }).code).toBe(9);
@@ -160,24 +143,24 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
     expect(pending?.state).toBe(proto.temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_PAUSED);
     expect(pending?.attempt).toBe(2);
     expect(pending?.pauseInfo?.manual?.reason).toBe('hold it');
-    await client.workflowService.unpauseActivity({ namespace: 'default', execution, type: 'pausable' });
+    await sdk.client.workflowService.unpauseActivity({ namespace: 'default', execution, type: 'pausable' });
     expect(await h.result()).toBe('done on attempt 2');
     const events = (await h.fetchHistory()).events ?? [];
     expect(historyProblems(events, { closed: true })).toEqual([]);
     const started = events.filter((e) => e.activityTaskStartedEventAttributes);
     expect(started).toHaveLength(1);
     expect(started[0]?.activityTaskStartedEventAttributes?.attempt).toBe(2);
-    const missing = await client.workflowService
+    const missing = await sdk.client.workflowService
       .pauseActivity({ namespace: 'default', execution, id: 'nope' })
       .catch((e: unknown) => e);
     expect((missing as { code?: number }).code).toBe(5);
   });
 
   it("UpdateActivityOptions shortens a running activity's start-to-close timeout", async () => {
-    const h = await client.workflow.start(wfs.runsSlow, { taskQueue: TQ, workflowId: id('options') });
+    const h = await sdk.client.workflow.start(wfs.runsSlow, { taskQueue: TQ, workflowId: id('options') });
     await startedActivity(h);
     const startedAt = Date.now();
-    const response = await client.workflowService.updateActivityOptions({
+    const response = await sdk.client.workflowService.updateActivityOptions({
       namespace: 'default',
       execution: { workflowId: h.workflowId },
       type: 'slow',
@@ -189,7 +172,7 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
     expect(await h.result()).toBe('timed out');
     const types = eventTypes((await h.fetchHistory()).events ?? []);
     expect(types).toContain('ACTIVITY_TASK_TIMED_OUT');
-    const noMask = await client.workflowService
+    const noMask = await sdk.client.workflowService
       .updateActivityOptions({
         namespace: 'default',
         execution: { workflowId: h.workflowId },
@@ -204,9 +187,9 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
   });
 
   it("ResetActivity restarts a running activity at attempt 1, past its retry policy's single attempt", async () => {
-    const h = await client.workflow.start(wfs.runsResettable, { taskQueue: TQ, workflowId: id('reset-activity') });
+    const h = await sdk.client.workflow.start(wfs.runsResettable, { taskQueue: TQ, workflowId: id('reset-activity') });
     await startedActivity(h);
-    await client.workflowService.resetActivity({
+    await sdk.client.workflowService.resetActivity({
       namespace: 'default',
       execution: { workflowId: h.workflowId },
       type: 'resettable',

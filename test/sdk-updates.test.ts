@@ -11,18 +11,15 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateStage,
-  type Client,
-  type Connection,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
 import type proto from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStoreReader } from '../engine/index.js';
 import { verifyFromStore } from '../bench/verify/store-verify.js';
-import { BACKENDS, testCluster, testEngine, type TestEngine } from './helpers/engine.js';
+import { BACKENDS, testCluster, testEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
-import { sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
+import { sdkWarnings, useSdk } from './helpers/sdk.js';
 import { updateWorkflowsBundle } from './helpers/update-bundle.js';
 import * as wfs from './temporal-sdk/update-workflows.js';
 
@@ -32,29 +29,13 @@ const SHARDS = 4;
 
 describe.each(BACKENDS)('workflow update on the %s store', (store) => {
   const TQ = 'sdk-updates';
-  let t: TestEngine;
-  let worker: Worker;
-  let workerConnection: NativeConnection;
-  let running: Promise<void>;
-  let client: Client;
-  let clientConnection: Connection;
-
-  beforeAll(async () => {
-    t = await testEngine({ store, numShards: SHARDS });
-    ({ worker, connection: workerConnection } = await sdkWorker(t.engine.address, TQ, {
+  const sdk = useSdk(
+    () => testEngine({ store, numShards: SHARDS }),
+    TQ,
+    async () => ({
       workflowBundle: await updateWorkflowsBundle(),
-    }));
-    running = worker.run();
-    ({ client, connection: clientConnection } = await sdkClient(t.engine.address));
-  }, 120_000);
-
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await workerConnection?.close();
-    await clientConnection?.close();
-    await t?.close();
-  });
+    }),
+  );
 
   const id = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -65,7 +46,7 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
   }
 
   const startCounter = (workflowId = id('counter')) =>
-    client.workflow.start(wfs.counter, { taskQueue: TQ, workflowId, args: [0] });
+    sdk.client.workflow.start(wfs.counter, { taskQueue: TQ, workflowId, args: [0] });
 
   it('executes an update: the result comes back and history holds UpdateAccepted then UpdateCompleted', async () => {
     const h = await startCounter();
@@ -165,7 +146,7 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
   });
 
   it('rejects an update without a handler with the SDK message', async () => {
-    const h = await client.workflow.start(wfs.noHandlers, { taskQueue: TQ, workflowId: id('nohandler') });
+    const h = await sdk.client.workflow.start(wfs.noHandlers, { taskQueue: TQ, workflowId: id('nohandler') });
     const err = await h.executeUpdate(wfs.add, { args: [1] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
     expect((err as WorkflowUpdateFailedError).cause?.message).toBe('No registered handler for update: add');
@@ -181,7 +162,7 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
     expect(err).toBeInstanceOf(WorkflowNotFoundError);
     expect((err as Error).message).toBe('workflow execution already completed');
     expect(await h.executeUpdate(wfs.add, { args: [4], updateId: 'before-close' })).toBe(4);
-    const q = await client.workflowService
+    const q = await sdk.client.workflowService
       .pollWorkflowExecutionUpdate({
         namespace: 'default',
         updateRef: { workflowExecution: { workflowId: h.workflowId }, updateId: 'never-sent' },
@@ -201,12 +182,12 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
         workflowIdConflictPolicy: 'USE_EXISTING',
       });
     const first = startOp();
-    expect(await client.workflow.executeUpdateWithStart(wfs.add, { args: [1], startWorkflowOperation: first })).toBe(
-      11,
-    );
+    expect(
+      await sdk.client.workflow.executeUpdateWithStart(wfs.add, { args: [1], startWorkflowOperation: first }),
+    ).toBe(11);
     const h = await first.workflowHandle();
     const second = startOp();
-    const u = await client.workflow.startUpdateWithStart(wfs.add, {
+    const u = await sdk.client.workflow.startUpdateWithStart(wfs.add, {
       args: [2],
       waitForStage: WorkflowUpdateStage.ACCEPTED,
       startWorkflowOperation: second,
@@ -233,7 +214,7 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
       taskQueue: TQ,
       workflowIdConflictPolicy: 'FAIL',
     });
-    const err = await client.workflow
+    const err = await sdk.client.workflow
       .executeUpdateWithStart(wfs.add, { args: [1], startWorkflowOperation: op })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
@@ -243,7 +224,7 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
       taskQueue: TQ,
       workflowIdConflictPolicy: 'FAIL',
     });
-    const invalid = await client.workflow
+    const invalid = await sdk.client.workflow
       .executeUpdateWithStart(wfs.add, { args: [1], startWorkflowOperation: bad })
       .catch((e: unknown) => e);
     expect((invalid as { code?: number }).code).toBe(3);
@@ -277,7 +258,7 @@ describe.each(BACKENDS)('workflow update on the %s store', (store) => {
           cassandra: {
             contactPoints: c.contactPoints,
             localDataCenter: c.localDataCenter,
-            keyspace: t.keyspace ?? '',
+            keyspace: sdk.t.keyspace ?? '',
             replicationFactor: 1,
           },
         },

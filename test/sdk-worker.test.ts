@@ -4,38 +4,17 @@
  * Every history is checked for well-formedness, and the SDK must log no warnings.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BACKENDS, testEngine, type TestEngine } from './helpers/engine.js';
+import { describe, expect, it } from 'vitest';
+import { BACKENDS, testEngine } from './helpers/engine.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
-import { sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
+import { sdkWarnings, useSdk } from './helpers/sdk.js';
 import type * as workflows from './temporal-sdk/workflows.js';
 
 describe.each(BACKENDS)('on the %s store', (store) => {
   const TQ = 'sdk-tests';
-  let t: TestEngine;
-  let worker: Worker;
-  let workerConnection: NativeConnection;
-  let running: Promise<void>;
-  let client: Client;
-  let clientConnection: Connection;
-
-  beforeAll(async () => {
-    t = await testEngine({ store });
-    ({ worker, connection: workerConnection } = await sdkWorker(t.engine.address, TQ));
-    running = worker.run();
-    ({ client, connection: clientConnection } = await sdkClient(t.engine.address));
-  }, 120_000);
-
-  afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    await workerConnection?.close();
-    await clientConnection?.close();
-    await t?.close();
-  });
+  const sdk = useSdk(() => testEngine({ store }), TQ);
 
   function id(prefix: string): string {
     return `${prefix}-${randomUUID().slice(0, 8)}`;
@@ -50,7 +29,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
 
   describe('activities', () => {
     it('runs an activity to success', async () => {
-      const h = await client.workflow.start<typeof workflows.greeting>('greeting', {
+      const h = await sdk.client.workflow.start<typeof workflows.greeting>('greeting', {
         taskQueue: TQ,
         workflowId: id('greet'),
         args: ['SDK'],
@@ -61,7 +40,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     });
 
     it('retries a failing activity on the server and succeeds on the third attempt', async () => {
-      const h = await client.workflow.start<typeof workflows.retrying>('retrying', {
+      const h = await sdk.client.workflow.start<typeof workflows.retrying>('retrying', {
         taskQueue: TQ,
         workflowId: id('retry'),
       });
@@ -75,7 +54,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     });
 
     it('gives up after the maximum attempts and reports the failure to the workflow', async () => {
-      const h = await client.workflow.start<typeof workflows.exhaustsRetries>('exhaustsRetries', {
+      const h = await sdk.client.workflow.start<typeof workflows.exhaustsRetries>('exhaustsRetries', {
         taskQueue: TQ,
         workflowId: id('exhaust'),
       });
@@ -85,7 +64,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     });
 
     it('delivers cancellation to a heartbeating activity', async () => {
-      const h = await client.workflow.start<typeof workflows.heartbeatCancel>('heartbeatCancel', {
+      const h = await sdk.client.workflow.start<typeof workflows.heartbeatCancel>('heartbeatCancel', {
         taskQueue: TQ,
         workflowId: id('hb'),
       });
@@ -97,7 +76,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
 
   describe('timers, signals, queries', () => {
     it('runs an activity after a timer', async () => {
-      const h = await client.workflow.start<typeof workflows.timerThenActivity>('timerThenActivity', {
+      const h = await sdk.client.workflow.start<typeof workflows.timerThenActivity>('timerThenActivity', {
         taskQueue: TQ,
         workflowId: id('timer'),
       });
@@ -107,7 +86,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     });
 
     it('receives several signals sent at once and answers queries', async () => {
-      const h = await client.workflow.start<typeof workflows.accumulate>('accumulate', {
+      const h = await sdk.client.workflow.start<typeof workflows.accumulate>('accumulate', {
         taskQueue: TQ,
         workflowId: id('signals'),
         args: [6],
@@ -123,14 +102,14 @@ describe.each(BACKENDS)('on the %s store', (store) => {
 
     it('signal-with-start starts a workflow with its first signal, then signals the running one', async () => {
       const workflowId = id('sws');
-      const first = await client.workflow.signalWithStart<typeof workflows.accumulate, [number]>('accumulate', {
+      const first = await sdk.client.workflow.signalWithStart<typeof workflows.accumulate, [number]>('accumulate', {
         taskQueue: TQ,
         workflowId,
         args: [2],
         signal: 'add',
         signalArgs: [10],
       });
-      const second = await client.workflow.signalWithStart<typeof workflows.accumulate, [number]>('accumulate', {
+      const second = await sdk.client.workflow.signalWithStart<typeof workflows.accumulate, [number]>('accumulate', {
         taskQueue: TQ,
         workflowId,
         args: [2],
@@ -150,7 +129,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
 
   describe('closing workflows', () => {
     it('cancels a workflow on request', async () => {
-      const h = await client.workflow.start<typeof workflows.waitForever>('waitForever', {
+      const h = await sdk.client.workflow.start<typeof workflows.waitForever>('waitForever', {
         taskQueue: TQ,
         workflowId: id('cancel'),
       });
@@ -164,7 +143,7 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     });
 
     it('terminates a workflow', async () => {
-      const h = await client.workflow.start<typeof workflows.waitForever>('waitForever', {
+      const h = await sdk.client.workflow.start<typeof workflows.waitForever>('waitForever', {
         taskQueue: TQ,
         workflowId: id('term'),
       });
@@ -179,16 +158,16 @@ describe.each(BACKENDS)('on the %s store', (store) => {
     });
 
     it('follows continue-as-new across runs to the final result', async () => {
-      const h = await client.workflow.start<typeof workflows.looping>('looping', {
+      const h = await sdk.client.workflow.start<typeof workflows.looping>('looping', {
         taskQueue: TQ,
         workflowId: id('can'),
         args: [0, 3],
       });
       expect(await h.result()).toBe(3);
-      const first = client.workflow.getHandle(h.workflowId, h.firstExecutionRunId);
+      const first = sdk.client.workflow.getHandle(h.workflowId, h.firstExecutionRunId);
       const types = await wellFormed(first);
       expect(types[types.length - 1]).toBe('WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
-      const latest = await client.workflow.getHandle(h.workflowId).describe();
+      const latest = await sdk.client.workflow.getHandle(h.workflowId).describe();
       expect(latest.runId).not.toBe(h.firstExecutionRunId);
       expect(latest.status.name).toBe('COMPLETED');
     });

@@ -14,7 +14,9 @@ import {
   type LogEntry,
   type WorkerOptions,
 } from '@temporalio/worker';
+import { afterAll, beforeAll } from 'vitest';
 import * as activities from '../temporal-sdk/activities.js';
+import type { TestEngine } from './engine.js';
 
 export const sdkLogs: LogEntry[] = [];
 let runtimeInstalled = false;
@@ -76,4 +78,57 @@ export function sdkWarnings(): string[] {
   return sdkLogs
     .filter((l) => (l.level === 'WARN' || l.level === 'ERROR') && !intended(l))
     .map((l) => `${l.level} ${l.message} ${JSON.stringify(l.meta ?? {})}`);
+}
+
+export interface SdkSetup {
+  /** The engine under test (set once the suite's beforeAll ran). */
+  readonly t: TestEngine;
+  readonly client: Client;
+  readonly worker: Worker;
+}
+
+/**
+ * The real SDK against an engine, for one describe block: registers a beforeAll that starts the engine, a worker
+ * polling `taskQueue` and a client, and an afterAll that stops them in reverse order. Read its fields inside tests.
+ */
+export function useSdk(
+  engine: () => Promise<TestEngine>,
+  taskQueue: string,
+  workerOptions: Partial<WorkerOptions> | (() => Promise<Partial<WorkerOptions>>) = {},
+): SdkSetup {
+  let t: TestEngine | undefined;
+  let worker: Worker | undefined;
+  let workerConnection: NativeConnection | undefined;
+  let running: Promise<void> | undefined;
+  let client: Client | undefined;
+  let clientConnection: Connection | undefined;
+  beforeAll(async () => {
+    t = await engine();
+    const options = typeof workerOptions === 'function' ? await workerOptions() : workerOptions;
+    ({ worker, connection: workerConnection } = await sdkWorker(t.engine.address, taskQueue, options));
+    running = worker.run();
+    ({ client, connection: clientConnection } = await sdkClient(t.engine.address));
+  }, 120_000);
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await workerConnection?.close();
+    await clientConnection?.close();
+    await t?.close();
+  });
+  const ready = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`useSdk: ${what} is not started (read it inside a test, not at collection)`);
+    return v;
+  };
+  return {
+    get t() {
+      return ready(t, 'the engine');
+    },
+    get client() {
+      return ready(client, 'the client');
+    },
+    get worker() {
+      return ready(worker, 'the worker');
+    },
+  };
 }
