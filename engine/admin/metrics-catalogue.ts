@@ -80,8 +80,12 @@ export function engineMetrics(s: EngineServices): MetricsSource {
           value: s.limitCounters.pendingLimitFailures,
         },
         stampede_transport_connections_refused_total: {
-          help: 'Connections closed on arrival because the connection cap was reached.',
+          help: 'Connections closed on arrival because the connection cap was reached with every connection busy.',
           value: s.transportCounters.connectionsRefused,
+        },
+        stampede_transport_connections_evicted_total: {
+          help: 'Idle connections closed to make room for a new one at the connection cap.',
+          value: s.transportCounters.connectionsEvicted,
         },
         stampede_transport_handshake_timeouts_total: {
           help: 'Connections closed for not completing the HTTP/2 handshake in time.',

@@ -2,7 +2,8 @@
  * The frontend's transport bounds, after Temporal's frontend keepalive settings (frontend.keepAlive*): a port
  * reachable by anyone must not let idle or hostile connections exhaust it. Tried before these existed: 21,000 idle
  * connections took every file descriptor (no idle timeout, no cap; connections sent a GOAWAY were left open), and
- * 50,000 unread streams grew RSS from 109 to 422 MB. Now: connections past a cap are closed at once; a connection
+ * 50,000 unread streams grew RSS from 109 to 422 MB. Now: past a cap of connections, a new one replaces the longest
+ * idle (or is closed at once when every connection is busy); a connection
  * with no call for `idleTimeoutMs` gets a GOAWAY and is closed; every connection is recycled after
  * `maxConnectionAgeMs` (+ grace for calls in flight, longer than a long poll); a peer that stops answering pings is
  * dropped; streams per connection and the memory HTTP/2 may buffer per connection are bounded; messages above
@@ -12,7 +13,7 @@
 import type * as grpc from '@grpc/grpc-js';
 
 export interface TransportOptions {
-  /** Open connections accepted at most; more are closed as they arrive. @default 4096 */
+  /** Open connections at most; at the cap a new one replaces the longest idle, or is closed if none is idle. @default 4096 */
   maxConnections: number;
   /** A connection with no call in flight for this long is sent a GOAWAY and closed (frontend.keepAliveMaxConnectionIdle). @default 120000 */
   idleTimeoutMs: number;
@@ -78,8 +79,10 @@ export function transportEntries(t: TransportOptions): { name: keyof TransportOp
 export class TransportCounters {
   /** Connections open now. */
   connectionsOpen = 0;
-  /** Connections closed on arrival because `maxConnections` were open. */
+  /** Connections closed on arrival because `maxConnections` were open, each with a call in flight. */
   connectionsRefused = 0;
+  /** Idle connections closed to make room for a new one at `maxConnections`. */
+  connectionsEvicted = 0;
   /** Connections closed for not completing the HTTP/2 handshake in time. */
   handshakeTimeouts = 0;
   /** Connections destroyed after ignoring the idle GOAWAY. */
