@@ -152,3 +152,58 @@ describe('thousands of idle connections', () => {
     await t().client.call('GetSystemInfo', {});
   });
 });
+
+/** A workflow whose history's first event carries a payload of `bytes`: every read of it is that large. */
+async function bigHistory(t: TestEngine, workflowId: string, bytes: number): Promise<Buffer> {
+  await t.client.call('StartWorkflowExecution', {
+    namespace: 'default',
+    workflowId,
+    requestId: workflowId,
+    workflowType: { name: 'abuse' },
+    taskQueue: { name: 'abuse-tq' },
+    input: { payloads: [{ metadata: { encoding: Buffer.from('binary/plain') }, data: Buffer.alloc(bytes, 7) }] },
+  });
+  const request = api.workflowservice.v1.GetWorkflowExecutionHistoryRequest.encode({
+    namespace: 'default',
+    execution: { workflowId },
+  }).finish();
+  return grpcFrame(request);
+}
+
+describe('a client that opens thousands of streams and never reads', () => {
+  const STREAMS_PER_CONNECTION = 100;
+  const PENDING_MB = 16;
+  const { t, port } = abusedEngine({ maxConcurrentStreams: STREAMS_PER_CONNECTION, maxPendingReplyMb: PENDING_MB });
+
+  it('3 connections x 1,000 unread 1 MB replies: the connections are closed, their queued calls dropped', async () => {
+    const request = await bigHistory(t(), 'unread-streams', 1024 * 1024);
+    const sessions = Array.from({ length: 3 }, () => http2Session(port(), { initialWindowSize: 0 }));
+    let opened = 0;
+    const r = await during(t().client, async () => {
+      for (const session of sessions) {
+        // A window of 0: the engine can send no reply data, so every reply it makes stays buffered on its side.
+        for (let i = 0; i < 1000; i++) {
+          rawCall(session, 'GetWorkflowExecutionHistory', request);
+          opened += 1;
+          // The abuser shares this process with the engine: it lets the loop turn as a remote client would.
+          if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+      expect(await until(() => sessions.every((s) => s.closed || s.destroyed), 10_000)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    });
+    const history = (await t().engine.stats()).rpc.GetWorkflowExecutionHistory;
+    const ok = (history?.count ?? 0) - (history?.errors ?? 0);
+    const m = await scrape(t().engine.metricsPort ?? 0);
+    const closedSlow = m.get('stampede_transport_slow_readers_closed_total') ?? 0;
+    process.stdout.write(
+      `[abuse] ${opened} unread streams of 1 MB replies on 3 connections (max ${STREAMS_PER_CONNECTION} streams per ` +
+        `connection, ${PENDING_MB} MB unsent): replies made ${ok}, calls dropped ${JSON.stringify(history?.errorsByCode)}, ` +
+        `connections closed as slow readers ${closedSlow}\n`,
+    );
+    expect(closedSlow).toBe(3);
+    // Each connection is closed soon after its unsent replies pass the bound: far fewer than the 300 its streams allowed.
+    expect(ok).toBeLessThan(3 * STREAMS_PER_CONNECTION);
+    expectHealthy(`${opened} unread streams`, r, { p99Ms: 2000, rssGrowthMb: 300 });
+  });
+});

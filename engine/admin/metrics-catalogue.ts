@@ -99,6 +99,10 @@ export function engineMetrics(s: EngineServices): MetricsSource {
           help: 'Large request messages refused (RESOURCE_EXHAUSTED) because the most allowed at once were in flight.',
           value: s.transportCounters.largeMessagesRefused,
         },
+        stampede_transport_slow_readers_closed_total: {
+          help: 'Connections closed for holding unsent replies while their client read nothing.',
+          value: s.transportCounters.slowReadersClosed,
+        },
         stampede_process_cpu_seconds_total: {
           help: 'User and system CPU time of the engine process, seconds (rate() = cores busy).',
           value: cpuSeconds(),

@@ -1,11 +1,12 @@
 /**
  * The transport bounds grpc-js has no option for (engine/frontend/transport.ts declares them): a cap on open
  * connections, a handshake deadline, connections that ignore the idle GOAWAY destroyed, and large messages decoded a
- * bounded number at a time. Each is counted for /metrics.
+ * bounded number at a time, connections whose client reads no replies closed. Each is counted for /metrics.
  */
 import type * as grpc from '@grpc/grpc-js';
 import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import { LargeMessageGate } from './large-messages.js';
+import { SlowReaderSweep } from './slow-readers.js';
 import type { TransportCounters, TransportOptions } from './transport.js';
 
 /** How long after its idle GOAWAY a connection may linger before it is destroyed. */
@@ -24,11 +25,12 @@ export function guardConnections(server: grpc.Server, t: TransportOptions, count
   if (!(listening instanceof Map)) return false;
   const gate = new LargeMessageGate(t.largeMessageBytes, t.maxLargeMessages, counters);
   const pool = new ConnectionPool(t.maxConnections, counters);
+  const slow = new SlowReaderSweep(t.maxPendingReplyMb * 1024 * 1024, counters);
   let guarded = false;
   for (const s of listening.keys() as IterableIterator<Http2Server>) {
     if (typeof s.listen !== 'function') continue;
     s.on('session', (session) => {
-      if (pool.admit(session)) guardSession(session, t, counters, gate, pool);
+      if (pool.admit(session)) guardSession(session, t, counters, { gate, pool, slow });
     });
     guarded = true;
   }
@@ -94,8 +96,7 @@ function guardSession(
   session: ServerHttp2Session,
   t: TransportOptions,
   counters: TransportCounters,
-  gate: LargeMessageGate,
-  pool: ConnectionPool,
+  { gate, pool, slow }: { gate: LargeMessageGate; pool: ConnectionPool; slow: SlowReaderSweep },
 ): void {
   let active = 0;
   let idle: NodeJS.Timeout | undefined;
@@ -116,6 +117,7 @@ function guardSession(
     clearTimeout(idle);
     pool.busy(session);
     gate.watch(stream);
+    slow.track(session, stream);
     stream.once('close', () => {
       active -= 1;
       if (active > 0) return;

@@ -7,7 +7,8 @@
  * with no call for `idleTimeoutMs` gets a GOAWAY and is closed; every connection is recycled after
  * `maxConnectionAgeMs` (+ grace for calls in flight, longer than a long poll); a peer that stops answering pings is
  * dropped; streams per connection and the memory HTTP/2 may buffer per connection are bounded; messages above
- * `largeMessageBytes` are decoded `maxLargeMessages` at a time (12 messages of 64 MB at once took 1.1 GB).
+ * `largeMessageBytes` are decoded `maxLargeMessages` at a time (12 messages of 64 MB at once took 1.1 GB); a
+ * connection whose client stops reading is closed once it holds `maxPendingReplyMb` of unsent replies.
  * The guards grpc-js has no option for are in connection-guard.ts.
  */
 import type * as grpc from '@grpc/grpc-js';
@@ -35,6 +36,8 @@ export interface TransportOptions {
   largeMessageBytes: number;
   /** Large request messages received and decoded at once; more are refused with RESOURCE_EXHAUSTED. @default 4 */
   maxLargeMessages: number;
+  /** Reply bytes a connection may hold unsent while its client reads nothing; past it the connection is closed, MB. @default 16 */
+  maxPendingReplyMb: number;
 }
 
 export const TRANSPORT_DEFAULTS: Readonly<TransportOptions> = Object.freeze({
@@ -49,6 +52,7 @@ export const TRANSPORT_DEFAULTS: Readonly<TransportOptions> = Object.freeze({
   handshakeTimeoutMs: 10_000,
   largeMessageBytes: 4 * 1024 * 1024,
   maxLargeMessages: 4,
+  maxPendingReplyMb: 16,
 });
 
 /** Each setting's key (stampede's own, in the style of Temporal's frontend keys), for docs and /metrics. */
@@ -64,6 +68,7 @@ export const TRANSPORT_KEYS: Readonly<Record<keyof TransportOptions, string>> = 
   handshakeTimeoutMs: 'stampede.frontend.handshakeTimeout',
   largeMessageBytes: 'stampede.frontend.largeMessageBytes',
   maxLargeMessages: 'stampede.frontend.maxLargeMessages',
+  maxPendingReplyMb: 'stampede.frontend.maxPendingReplyMb',
 };
 
 /** Each setting with its key, in declaration order (for /metrics and docs). */
@@ -91,6 +96,8 @@ export class TransportCounters {
   largeMessagesInFlight = 0;
   /** Large request messages refused with RESOURCE_EXHAUSTED. */
   largeMessagesRefused = 0;
+  /** Connections closed for holding replies unsent while their client read nothing. */
+  slowReadersClosed = 0;
 }
 
 export function validateTransport(t: TransportOptions): string[] {
