@@ -25,6 +25,7 @@ import {
   rawCall,
   rssMb,
   scrape,
+  sdkCall,
   socketClosed,
   until,
 } from './helpers/abuse.js';
@@ -211,5 +212,131 @@ describe('a client that opens thousands of streams and never reads', () => {
     // Each connection is closed soon after its unsent replies pass the bound: far fewer than the 300 its streams allowed.
     expect(ok).toBeLessThan(3 * STREAMS_PER_CONNECTION);
     expectHealthy(`${opened} unread streams`, r, { p99Ms: 2000, rssGrowthMb: 300 });
+  });
+});
+
+describe('large messages at once', () => {
+  const LARGE = 4 * 1024 * 1024;
+  const AT_ONCE = 2;
+  const { t, port } = abusedEngine({ largeMessageBytes: LARGE, maxLargeMessages: AT_ONCE });
+
+  it('12 messages of 60 MB at once: a bounded number is received and decoded, the rest refused RESOURCE_EXHAUSTED', async () => {
+    const start = (mb: number): Uint8Array =>
+      api.workflowservice.v1.StartWorkflowExecutionRequest.encode({
+        namespace: 'default',
+        workflowId: 'huge',
+        requestId: 'huge',
+        workflowType: { name: 'abuse' },
+        taskQueue: { name: 'abuse-tq' },
+        input: { payloads: [{ metadata: {}, data: Buffer.alloc(mb * 1024 * 1024, 1) }] },
+      }).finish();
+    const request = start(60);
+    const eightMb = Buffer.from(start(8));
+    // One buffer for all 12 streams: the abuser's own memory stays out of the figures.
+    const framed = grpcFrame(request);
+    // Twelve clients, one message each.
+    const sessions = Array.from({ length: 12 }, () => http2Session(port()));
+    const codes: (number | undefined)[] = [];
+    let sdkCode: number | undefined;
+    let peakMb = 0;
+    const r = await during(t().client, async () => {
+      const sampler = setInterval(() => (peakMb = Math.max(peakMb, rssMb())), 20);
+      try {
+        const calls = sessions.map((session) => grpcStatus(rawCall(session, 'StartWorkflowExecution', framed)));
+        // And one more, 8 MB, from a grpc-js client (what the SDK's client is), while those are being received.
+        sdkCode = await sdkCall(port(), 'StartWorkflowExecution', eightMb);
+        codes.push(...(await Promise.all(calls)));
+      } finally {
+        clearInterval(sampler);
+      }
+    });
+    for (const s of sessions) s.destroy();
+    const m = await scrape(t().engine.metricsPort ?? 0);
+    const refused = codes.filter((c) => c === grpc.status.RESOURCE_EXHAUSTED).length;
+    process.stdout.write(
+      `[abuse] 12 x 60 MB messages at once (at most ${AT_ONCE} large at a time): statuses ${JSON.stringify(codes)}, ` +
+        `grpc-js client's 8 MB call ${String(sdkCode)}, ` +
+        `refused ${refused}, peak RSS ${peakMb.toFixed(0)} MB (from ${r.rssBeforeMb.toFixed(0)} MB)\n`,
+    );
+    // Every one got an answer: those let through were decoded and refused by the blob size limit (2 MiB), as
+    // Temporal does; the others were refused before they were received.
+    expect(codes.every((c) => c === grpc.status.RESOURCE_EXHAUSTED || c === grpc.status.INVALID_ARGUMENT)).toBe(true);
+    expect(refused).toBeGreaterThanOrEqual(12 - 2 * AT_ONCE);
+    expect(sdkCode).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(m.get('stampede_transport_large_messages_refused_total')).toBe(refused + 1);
+    expect(m.get('stampede_transport_large_messages_in_flight')).toBe(0);
+    expect(peakMb - r.rssBeforeMb).toBeLessThan(700);
+    expectHealthy('12 x 60 MB messages at once', r, { p99Ms: 2000, rssGrowthMb: 500 });
+  });
+});
+
+describe('work cancelled when its client is gone', () => {
+  const { t, port } = abusedEngine({});
+
+  it('30 reads of a 20 MB history whose client cancels at once are dropped, not served', async () => {
+    const workflowId = 'cancelled-reads';
+    await bigHistory(t(), workflowId, 1536 * 1024);
+    for (let i = 0; i < 12; i++)
+      await t().client.call('SignalWorkflowExecution', {
+        namespace: 'default',
+        workflowExecution: { workflowId },
+        signalName: 'pad',
+        identity: 'abuse',
+        requestId: `pad-${i}`,
+        input: { payloads: [{ metadata: {}, data: Buffer.alloc(1536 * 1024, i) }] },
+      });
+    const request = Buffer.from(
+      api.workflowservice.v1.GetWorkflowExecutionHistoryRequest.encode({
+        namespace: 'default',
+        execution: { workflowId },
+      }).finish(),
+    );
+    const reads = async (): Promise<void> => {
+      const raw = new grpc.Client(`127.0.0.1:${port()}`, grpc.credentials.createInsecure());
+      await new Promise<void>((resolve, reject) =>
+        raw.waitForReady(Date.now() + 5000, (err) => (err ? reject(err) : resolve())),
+      );
+      const calls = Array.from({ length: 30 }, () =>
+        raw.makeUnaryRequest(
+          '/temporal.api.workflowservice.v1.WorkflowService/GetWorkflowExecutionHistory',
+          (b: Buffer) => b,
+          (b: Buffer) => b,
+          request,
+          noop,
+        ),
+      );
+      // Sent, then cancelled a moment later: a reader that went away.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      for (const c of calls) c.cancel();
+      closeLater.push(raw);
+    };
+    const historyOk = async (): Promise<number> => {
+      const h = (await t().engine.stats()).rpc.GetWorkflowExecutionHistory;
+      return (h?.count ?? 0) - (h?.errors ?? 0);
+    };
+    const finished = async (): Promise<number> =>
+      (await t().engine.stats()).rpc.GetWorkflowExecutionHistory?.count ?? 0;
+    const closeLater: grpc.Client[] = [];
+    const cpu0 = process.cpuUsage();
+    const count0 = await finished();
+    const ok0 = await historyOk();
+    const r = await during(t().client, async () => {
+      await reads();
+      // Every read the engine received has finished, one way or the other.
+      await until(async () => (await finished()) - count0 >= 30, 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    });
+    const cpu = process.cpuUsage(cpu0);
+    for (const c of closeLater) c.close();
+    const h = (await t().engine.stats()).rpc.GetWorkflowExecutionHistory;
+    const served = (await historyOk()) - ok0;
+    process.stdout.write(
+      `[abuse] 30 reads of a 20 MB history, cancelled at once: served ${served}, ` +
+        `finished ${(h?.count ?? 0) - count0} (${JSON.stringify(h?.errorsByCode)}), ` +
+        `CPU ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms\n`,
+    );
+    expect((h?.count ?? 0) - count0).toBe(30);
+    expect(served).toBeLessThanOrEqual(5);
+    expectHealthy('30 cancelled reads of a 20 MB history', r, { p99Ms: 2000, rssGrowthMb: 400 });
   });
 });

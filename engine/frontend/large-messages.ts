@@ -3,11 +3,10 @@
  * message size) before anything of the engine's sees it, and then decodes it: tried before this gate, 12 messages
  * of 64 MB sent at once took the engine to 1.1 GB and a normal client's p99 to 2.1 s. The gate reads the length
  * each request declares in its gRPC frame header (the first 5 bytes of the stream), before grpc-js has gathered
- * more than a frame of it; past `max` large ones in flight, the stream is answered RESOURCE_EXHAUSTED at once (a
- * status Temporal's SDKs retry with backoff) and closed, so the rest of it is never received.
+ * more than a frame of it; past `max` large ones in flight, the stream is reset at once (clients see
+ * RESOURCE_EXHAUSTED, which Temporal's SDKs retry with backoff), so the rest of it is never received.
  */
 import { constants, type ServerHttp2Stream } from 'node:http2';
-import { status as Status } from '@grpc/grpc-js';
 import type { TransportCounters } from './transport.js';
 
 /** A gRPC message's frame header: a compressed flag and a 4-byte big-endian length. */
@@ -33,7 +32,7 @@ export class LargeMessageGate {
       head = undefined;
       if (declared < this.largeBytes) return;
       if (this.inFlight >= this.max) {
-        this.refuse(stream, declared);
+        this.refuse(stream);
         return;
       }
       this.inFlight += 1;
@@ -47,23 +46,13 @@ export class LargeMessageGate {
     stream.prependListener('data', onData);
   }
 
-  private refuse(stream: ServerHttp2Stream, declared: number): void {
+  /**
+   * Resets the stream with ENHANCE_YOUR_CALM, which gRPC clients report as RESOURCE_EXHAUSTED (grpc-js, grpc-go and
+   * tonic map it so) and SDKs retry with backoff. A status in headers would be dropped by the reset that must go
+   * with it, and the stream cannot be left open without grpc-js gathering the rest of the message.
+   */
+  private refuse(stream: ServerHttp2Stream): void {
     this.counters.largeMessagesRefused += 1;
-    const message = `${this.max} large messages (>= ${this.largeBytes} bytes) are being received; this one (${declared} bytes) was refused, retry later`;
-    try {
-      if (!stream.headersSent)
-        stream.respond(
-          {
-            ':status': 200,
-            'content-type': 'application/grpc+proto',
-            'grpc-status': String(Status.RESOURCE_EXHAUSTED),
-            'grpc-message': encodeURIComponent(message),
-          },
-          { endStream: true },
-        );
-    } finally {
-      // NO_ERROR after the status: the client stops sending the rest of the message.
-      stream.close(constants.NGHTTP2_NO_ERROR);
-    }
+    stream.close(constants.NGHTTP2_ENHANCE_YOUR_CALM);
   }
 }

@@ -3,10 +3,10 @@
  * engine's port, a normal client's latencies measured while an abuse runs, and the engine's /metrics read back.
  * Everything is on loopback and every loop is bounded by its caller.
  */
-import { connect as http2Connect, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
+import { connect as http2Connect, constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { expect } from 'vitest';
-import type { WorkflowServiceClient } from '../../bench/client/workflow-service.js';
+import { grpc, type WorkflowServiceClient } from '../../bench/client/workflow-service.js';
 
 export const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 /** The client preface, an empty SETTINGS frame and the ACK of the server's: a completed handshake, then nothing. */
@@ -131,7 +131,10 @@ export function rawCall(session: ClientHttp2Session, method: string, framed: Buf
   return stream;
 }
 
-/** The gRPC status a raw call ended with (from its trailers, or trailers-only headers); undefined if reset. */
+/**
+ * The gRPC status a raw call ended with (from its trailers, or trailers-only headers); a stream reset with
+ * ENHANCE_YOUR_CALM counts as RESOURCE_EXHAUSTED, as gRPC clients report it. Undefined if reset otherwise.
+ */
 export function grpcStatus(stream: ClientHttp2Stream): Promise<number | undefined> {
   return new Promise((resolve) => {
     let code: number | undefined;
@@ -141,6 +144,31 @@ export function grpcStatus(stream: ClientHttp2Stream): Promise<number | undefine
     stream.on('response', take);
     stream.on('trailers', take);
     stream.resume();
-    stream.once('close', () => resolve(code));
+    stream.once('close', () => {
+      if (code === undefined && stream.rstCode === constants.NGHTTP2_ENHANCE_YOUR_CALM) code = RESOURCE_EXHAUSTED;
+      resolve(code);
+    });
   });
+}
+
+const RESOURCE_EXHAUSTED = 8;
+
+/** One unary call from a grpc-js client of its own (what the SDK's client is), with the request already encoded: its status code. */
+export async function sdkCall(port: number, method: string, request: Buffer): Promise<number> {
+  const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), {
+    'grpc.max_send_message_length': -1,
+  });
+  try {
+    return await new Promise<number>((resolve) =>
+      client.makeUnaryRequest(
+        `/temporal.api.workflowservice.v1.WorkflowService/${method}`,
+        (b: Buffer) => b,
+        (b: Buffer) => b,
+        request,
+        (err) => resolve(err?.code ?? grpc.status.OK),
+      ),
+    );
+  } finally {
+    client.close();
+  }
 }
