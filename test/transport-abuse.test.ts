@@ -214,7 +214,8 @@ describe('a client that opens thousands of streams and never reads', () => {
     expect(closedSlow).toBe(3);
     // Each connection is closed soon after its unsent replies pass the bound: far fewer than the 300 its streams allowed.
     expect(ok).toBeLessThan(3 * STREAMS_PER_CONNECTION);
-    expectHealthy(`${opened} unread streams`, r, { p99Ms: 2000, rssGrowthMb: 300 });
+    // The bound leaves room for the replies made before the sweep saw the connections (measured 0.4-1 s; 7.5 s before).
+    expectHealthy(`${opened} unread streams`, r, { p99Ms: 3000, rssGrowthMb: 300 });
   });
 });
 
