@@ -90,6 +90,14 @@ export class UnavailableError extends EngineError {
   }
 }
 
+/** The client cancelled the call or went away: what is left of its work is dropped (nobody would read the reply). */
+export class CancelledError extends EngineError {
+  constructor(message = 'The call was cancelled by its client.') {
+    super('CANCELLED', message);
+    this.name = 'CancelledError';
+  }
+}
+
 export class UnimplementedError extends EngineError {
   constructor(method: string) {
     super('UNIMPLEMENTED', `${method} is not implemented by the stampede reference engine`);

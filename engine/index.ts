@@ -10,6 +10,8 @@ export {
   type PostgresOptions,
 } from './options.js';
 export { ManualClock, type Clock } from './clock.js';
+export { LIMIT_DEFAULTS, LIMIT_KEYS, validateLimits, type EngineLimits } from './limits.js';
+export { TRANSPORT_DEFAULTS, TRANSPORT_KEYS, type TransportOptions } from './frontend/transport.js';
 export { workflowServiceDefinition, WORKFLOW_SERVICE } from './frontend/service-definition.js';
 export { engineAdminDefinition } from './admin/admin-service.js';
 export type { EngineStats, EngineSample, PersistenceStatementStats } from './admin/stats-types.js';

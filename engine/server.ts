@@ -3,7 +3,8 @@
  * (WorkflowService and the admin surface) and, when asked, Prometheus `/metrics`. The only module that knows which
  * backend is in use.
  */
-import { guardConnections, serverOptions } from './frontend/transport.js';
+import { serverOptions } from './frontend/transport.js';
+import { guardConnections } from './frontend/connection-guard.js';
 import { randomUUID } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import * as grpc from '@grpc/grpc-js';
@@ -160,8 +161,10 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
       return abandonServices(services, err);
     });
   }
-  if (!guardConnections(server, transportOf(o)))
-    log('transport: the listening servers of this grpc-js cannot be reached; no connection cap or handshake deadline');
+  if (!guardConnections(server, transportOf(o), services.transportCounters))
+    log(
+      'transport: the listening servers of this grpc-js cannot be reached; no connection cap, handshake deadline or large-message gate',
+    );
   log(`stampede engine ${id} serving on ${o.host}:${port} (store ${stores.backend}, ${o.numShards} shards)`);
   let metrics: { port: number; server: HttpServer } | undefined;
   if (o.metricsPort !== undefined) {

@@ -12,6 +12,7 @@ import type { Stores } from './persistence/store.js';
 import { RpcStats } from './stats.js';
 import { ErrorLog } from './log/error-log.js';
 import { LimitCounters, type EngineLimits } from './limits.js';
+import { TransportCounters } from './frontend/transport.js';
 import { limitsOf, type EngineOptions } from './options.js';
 import { VisibilityStore } from './visibility/visibility-store.js';
 
@@ -29,6 +30,8 @@ export interface EngineServices {
   /** Temporal's limits as this engine applies them, and what they counted. */
   readonly limits: EngineLimits;
   readonly limitCounters: LimitCounters;
+  /** What the frontend's transport guards counted (connections open and refused, large messages). */
+  readonly transportCounters: TransportCounters;
   /** Failures of calls and tasks, logged as a rate-limited summary per class. */
   readonly errors: ErrorLog;
   /** Epoch ms the services started. */
@@ -107,6 +110,7 @@ export async function startServices(
     errors,
     limits,
     limitCounters,
+    transportCounters: new TransportCounters(),
     startedAt: Date.now(),
   };
   try {

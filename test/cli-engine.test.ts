@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { WorkflowServiceClient } from '../bench/client/workflow-service.js';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ResultV1 } from '../result/schema.js';
@@ -93,4 +93,66 @@ it('a port already in use (service or metrics): one line naming the address, exi
   } finally {
     busy.close();
   }
+});
+
+it('transport bounds and limits from flags, a config file and the environment reach the engine and /metrics', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stampede-transport-'));
+  const config = join(dir, 'engine.yaml');
+  writeFileSync(config, 'idleTimeout: 45s\nlimit:\n  - limit.numPendingActivities.error=123\n');
+  const child = spawn(
+    process.execPath,
+    [BIN, 'engine', '--port', '0', '--metrics-port', '0', '--max-connections', '7', '--config', config],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STAMPEDE_MAX_LARGE_MESSAGES: '3' } },
+  );
+  try {
+    let out = '';
+    const metricsUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`engine did not start: ${out}`)), 30_000);
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.once('exit', () => reject(new Error(`engine exited: ${out}`)));
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const m = /metrics on (http:\/\/\S+\/metrics)/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+    });
+    const text = await (await fetch(metricsUrl)).text();
+    expect(text).toContain('stampede_transport_setting{key="stampede.frontend.maxConnections"} 7');
+    expect(text).toContain('stampede_transport_setting{key="frontend.keepAliveMaxConnectionIdle"} 45000');
+    expect(text).toContain('stampede_transport_setting{key="stampede.frontend.maxLargeMessages"} 3');
+    expect(text).toContain('stampede_limit{key="limit.numPendingActivities.error"} 123');
+    expect(text).toContain('stampede_transport_connections_open ');
+  } finally {
+    const exited = new Promise<unknown>((resolve) =>
+      child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve),
+    );
+    child.kill('SIGTERM');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it('bad transport and limit flags: one line each, exit 2', async () => {
+  const r = await stampede([
+    'engine',
+    '--port',
+    '0',
+    '--idle-timeout',
+    'soon',
+    '--max-concurrent-streams',
+    '0',
+    '--limit',
+    'limit.blobSize.error=10',
+    '--limit',
+    'limit.nope=1',
+  ]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('--idle-timeout must be a duration from 1ms to 7d like 30s, got soon');
+  expect(r.stderr).toContain('--max-concurrent-streams must be a positive integer, got 0');
+  expect(r.stderr).toContain('--limit: limit.blobSize.warn (524288) must not exceed limit.blobSize.error (10)');
+  expect(r.stderr).toContain('--limit: unknown key limit.nope');
+  expect(r.stderr).not.toMatch(/\n\s+at /);
 });

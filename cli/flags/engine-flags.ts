@@ -10,6 +10,7 @@ import {
 import { parseDurationMs } from '../../result/units.js';
 import type { FlagDecl, FlagDecls } from './flag-decls.js';
 import { show } from '../../scenarios/sdk/show.js';
+import { compileTransportFlags, TRANSPORT_FLAGS } from './transport-flags.js';
 
 const G = 'Engine:';
 
@@ -92,6 +93,7 @@ export const ENGINE_FLAGS: FlagDecls = {
   },
   postgresUrl: { ...POSTGRES_URL_FLAG, group: G },
   postgresPoolSize: { type: 'number', default: 16, describe: 'PostgreSQL connections in the pool', group: G },
+  ...TRANSPORT_FLAGS,
 };
 
 /** PostgreSQL options from raw values: the URL's password split off (it is redacted from results by its key). */
@@ -176,6 +178,7 @@ export function compileEngineFlags(
     // Retention is durable (virtual) time. Under a compressed clock the default keeps closed runs for 24 h of
     // real time, so they can still be read back when the run ends.
     defaultRetentionMs: (retentionMs ?? 0) * (!given('retention') && timeScale > 1 ? timeScale : 1),
+    ...compileTransportFlags(raw, problems),
   };
   if (raw.metricsPort !== undefined) {
     out.metricsPort = num('metricsPort', 'metrics-port', true, 0);

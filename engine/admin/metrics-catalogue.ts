@@ -6,6 +6,8 @@
 import type { EngineServices } from '../services.js';
 import type { MetricsSource } from './prometheus.js';
 import { limitEntries } from '../limits.js';
+import { transportEntries } from '../frontend/transport.js';
+import { transportOf } from '../options.js';
 
 /** CPU time of the whole process (every thread), in seconds. */
 function cpuSeconds(): number {
@@ -77,6 +79,30 @@ export function engineMetrics(s: EngineServices): MetricsSource {
           help: 'Workflow tasks failed for reaching a pending activity/timer/child/signal/cancel-request limit.',
           value: s.limitCounters.pendingLimitFailures,
         },
+        stampede_transport_connections_refused_total: {
+          help: 'Connections closed on arrival because the connection cap was reached with every connection busy.',
+          value: s.transportCounters.connectionsRefused,
+        },
+        stampede_transport_connections_evicted_total: {
+          help: 'Idle connections closed to make room for a new one at the connection cap.',
+          value: s.transportCounters.connectionsEvicted,
+        },
+        stampede_transport_handshake_timeouts_total: {
+          help: 'Connections closed for not completing the HTTP/2 handshake in time.',
+          value: s.transportCounters.handshakeTimeouts,
+        },
+        stampede_transport_idle_closed_total: {
+          help: 'Idle connections destroyed after ignoring their GOAWAY.',
+          value: s.transportCounters.idleClosed,
+        },
+        stampede_transport_large_messages_refused_total: {
+          help: 'Large request messages refused (RESOURCE_EXHAUSTED) because the most allowed at once were in flight.',
+          value: s.transportCounters.largeMessagesRefused,
+        },
+        stampede_transport_slow_readers_closed_total: {
+          help: 'Connections closed for holding unsent replies while their client read nothing.',
+          value: s.transportCounters.slowReadersClosed,
+        },
         stampede_process_cpu_seconds_total: {
           help: 'User and system CPU time of the engine process, seconds (rate() = cores busy).',
           value: cpuSeconds(),
@@ -104,11 +130,26 @@ export function engineMetrics(s: EngineServices): MetricsSource {
         stampede_matching_pollers: [{ help: 'Long polls waiting for a task.', value: m.pollers }],
         stampede_matching_task_queues: [{ help: 'Task queues loaded.', value: m.queues }],
         stampede_visibility_records: [{ help: 'Runs in the visibility store.', value: s.visibility.size() }],
+        stampede_transport_connections_open: [
+          { help: 'Client connections open to the gRPC frontend.', value: s.transportCounters.connectionsOpen },
+        ],
+        stampede_transport_large_messages_in_flight: [
+          {
+            help: 'Large request messages being received or handled.',
+            value: s.transportCounters.largeMessagesInFlight,
+          },
+        ],
         stampede_process_resident_memory_bytes: [{ help: 'Resident set size of the engine process.', value: mem.rss }],
         stampede_process_heap_used_bytes: [{ help: 'V8 heap in use.', value: mem.heapUsed }],
         // Each limit as configured, labelled with its key in Temporal's dynamic config (engine/limits.ts).
         stampede_limit: limitEntries(s.limits).map(({ key, value }) => ({
           help: "The engine's limits, by their key in Temporal's dynamic config.",
+          value,
+          labels: { key },
+        })),
+        // Each transport bound as configured (engine/frontend/transport.ts).
+        stampede_transport_setting: transportEntries(transportOf(s.options)).map(({ key, value }) => ({
+          help: "The gRPC frontend's transport bounds, by key.",
           value,
           labels: { key },
         })),

@@ -30,6 +30,11 @@ function deadlineOf(call: grpc.ServerUnaryCall<unknown, unknown>): number | unde
   return Number.isFinite(d) ? d : undefined;
 }
 
+/** The call's connection (its peer address), as a TurnBudget key: computed only when the call has to wait. */
+function peerOf(call: grpc.ServerUnaryCall<unknown, unknown>): () => string {
+  return () => call.getPeer();
+}
+
 /** Starts timing one call; the function it returns reports the call's status and service time to `observer`. */
 function callTimer(observer: RpcObserver, method: string): (code: grpc.status) => void {
   const started = performance.now();
@@ -175,7 +180,8 @@ function serviceImpl(
           // A handler that throws before its first await: answered like one that rejects.
           settle(Promise.reject(err instanceof Error ? err : new Error(String(err))));
         }
-      });
+        // Waiting requests are taken round-robin per connection (see TurnBudget).
+      }, peerOf(call));
     };
   }
   return impl;

@@ -2,17 +2,19 @@
  * The frontend's transport bounds, after Temporal's frontend keepalive settings (frontend.keepAlive*): a port
  * reachable by anyone must not let idle or hostile connections exhaust it. Tried before these existed: 21,000 idle
  * connections took every file descriptor (no idle timeout, no cap; connections sent a GOAWAY were left open), and
- * 50,000 unread streams grew RSS from 109 to 422 MB. Now: connections past a cap are closed at once; a connection
+ * 50,000 unread streams grew RSS from 109 to 422 MB. Now: past a cap of connections, a new one replaces the longest
+ * idle (or is closed at once when every connection is busy); a connection
  * with no call for `idleTimeoutMs` gets a GOAWAY and is closed; every connection is recycled after
  * `maxConnectionAgeMs` (+ grace for calls in flight, longer than a long poll); a peer that stops answering pings is
- * dropped; streams per connection and the memory HTTP/2 may buffer per connection are bounded.
+ * dropped; streams per connection and the memory HTTP/2 may buffer per connection are bounded; messages above
+ * `largeMessageBytes` are decoded `maxLargeMessages` at a time (12 messages of 64 MB at once took 1.1 GB); a
+ * connection whose client stops reading is closed once it holds `maxPendingReplyMb` of unsent replies.
+ * The guards grpc-js has no option for are in connection-guard.ts.
  */
 import type * as grpc from '@grpc/grpc-js';
-import type { Http2Server, ServerHttp2Session } from 'node:http2';
-import type { Server as NetServer } from 'node:net';
 
 export interface TransportOptions {
-  /** Open connections accepted at most; more are closed as they arrive. @default 4096 */
+  /** Open connections at most; at the cap a new one replaces the longest idle, or is closed if none is idle. @default 4096 */
   maxConnections: number;
   /** A connection with no call in flight for this long is sent a GOAWAY and closed (frontend.keepAliveMaxConnectionIdle). @default 120000 */
   idleTimeoutMs: number;
@@ -30,6 +32,12 @@ export interface TransportOptions {
   maxSessionMemoryMb: number;
   /** A connection that has not completed the HTTP/2 handshake (its SETTINGS) by then is closed. @default 10000 */
   handshakeTimeoutMs: number;
+  /** A request message declared at least this large counts as large, bytes. @default 4 MiB */
+  largeMessageBytes: number;
+  /** Large request messages received and decoded at once; more are refused with RESOURCE_EXHAUSTED. @default 4 */
+  maxLargeMessages: number;
+  /** Reply bytes a connection may hold unsent while its client reads nothing; past it the connection is closed, MB. @default 16 */
+  maxPendingReplyMb: number;
 }
 
 export const TRANSPORT_DEFAULTS: Readonly<TransportOptions> = Object.freeze({
@@ -42,10 +50,55 @@ export const TRANSPORT_DEFAULTS: Readonly<TransportOptions> = Object.freeze({
   maxConcurrentStreams: 1000,
   maxSessionMemoryMb: 10,
   handshakeTimeoutMs: 10_000,
+  largeMessageBytes: 4 * 1024 * 1024,
+  maxLargeMessages: 4,
+  maxPendingReplyMb: 16,
 });
 
-/** How long after its idle GOAWAY a connection may linger before it is destroyed. */
-const CLOSE_GRACE_MS = 5000;
+/** Each setting's key (stampede's own, in the style of Temporal's frontend keys), for docs and /metrics. */
+export const TRANSPORT_KEYS: Readonly<Record<keyof TransportOptions, string>> = {
+  maxConnections: 'stampede.frontend.maxConnections',
+  idleTimeoutMs: 'frontend.keepAliveMaxConnectionIdle',
+  maxConnectionAgeMs: 'frontend.keepAliveMaxConnectionAge',
+  maxConnectionAgeGraceMs: 'frontend.keepAliveMaxConnectionAgeGrace',
+  keepaliveTimeMs: 'frontend.keepAliveTime',
+  keepaliveTimeoutMs: 'frontend.keepAliveTimeout',
+  maxConcurrentStreams: 'stampede.frontend.maxConcurrentStreams',
+  maxSessionMemoryMb: 'stampede.frontend.maxSessionMemoryMb',
+  handshakeTimeoutMs: 'stampede.frontend.handshakeTimeout',
+  largeMessageBytes: 'stampede.frontend.largeMessageBytes',
+  maxLargeMessages: 'stampede.frontend.maxLargeMessages',
+  maxPendingReplyMb: 'stampede.frontend.maxPendingReplyMb',
+};
+
+/** Each setting with its key, in declaration order (for /metrics and docs). */
+export function transportEntries(t: TransportOptions): { name: keyof TransportOptions; key: string; value: number }[] {
+  return (Object.keys(TRANSPORT_KEYS) as (keyof TransportOptions)[]).map((name) => ({
+    name,
+    key: TRANSPORT_KEYS[name],
+    value: t[name],
+  }));
+}
+
+/** What the transport guards counted (for /metrics). */
+export class TransportCounters {
+  /** Connections open now. */
+  connectionsOpen = 0;
+  /** Connections closed on arrival because `maxConnections` were open, each with a call in flight. */
+  connectionsRefused = 0;
+  /** Idle connections closed to make room for a new one at `maxConnections`. */
+  connectionsEvicted = 0;
+  /** Connections closed for not completing the HTTP/2 handshake in time. */
+  handshakeTimeouts = 0;
+  /** Connections destroyed after ignoring the idle GOAWAY. */
+  idleClosed = 0;
+  /** Large request messages being received or handled now. */
+  largeMessagesInFlight = 0;
+  /** Large request messages refused with RESOURCE_EXHAUSTED. */
+  largeMessagesRefused = 0;
+  /** Connections closed for holding replies unsent while their client read nothing. */
+  slowReadersClosed = 0;
+}
 
 export function validateTransport(t: TransportOptions): string[] {
   const problems: string[] = [];
@@ -71,53 +124,4 @@ export function serverOptions(t: TransportOptions, maxMessageBytes: number): grp
     // reads per call on the hot path).
     'grpc.enable_channelz': 0,
   };
-}
-
-/**
- * Caps the open connections of every port `server` listens on and guards each connection (call after binding). grpc-js offers no option for it;
- * its listening servers are Node net servers, whose `maxConnections` closes connections past the cap as they arrive.
- * They are reached through grpc-js's own map of them: if a grpc-js release renames it, the cap is reported missing
- * (returns false) rather than silently assumed.
- */
-export function guardConnections(server: grpc.Server, t: TransportOptions): boolean {
-  const listening = (server as unknown as { http2Servers?: unknown }).http2Servers;
-  if (!(listening instanceof Map)) return false;
-  let guarded = false;
-  for (const s of listening.keys() as IterableIterator<Http2Server & NetServer>) {
-    if (typeof s.listen !== 'function') continue;
-    s.maxConnections = t.maxConnections;
-    s.on('session', (session) => guardSession(session, t));
-    guarded = true;
-  }
-  return guarded;
-}
-
-/**
- * What grpc-js does not enforce on a connection: a peer that never completes the handshake (garbage bytes, a preface
- * trickled one byte at a time) is destroyed after `handshakeTimeoutMs`; one left without calls is destroyed
- * `CLOSE_GRACE_MS` after grpc-js's idle GOAWAY should have ended it (a GOAWAY'd peer that keeps its socket open
- * was left holding it).
- */
-function guardSession(session: ServerHttp2Session, t: TransportOptions): void {
-  let active = 0;
-  let idle: NodeJS.Timeout | undefined;
-  const arm = (): void => {
-    clearTimeout(idle);
-    idle = setTimeout(() => session.destroy(), t.idleTimeoutMs + CLOSE_GRACE_MS).unref();
-  };
-  const handshake = setTimeout(() => session.destroy(), t.handshakeTimeoutMs).unref();
-  session.once('remoteSettings', () => clearTimeout(handshake));
-  session.on('stream', (stream) => {
-    active += 1;
-    clearTimeout(idle);
-    stream.once('close', () => {
-      active -= 1;
-      if (active === 0) arm();
-    });
-  });
-  session.once('close', () => {
-    clearTimeout(idle);
-    clearTimeout(handshake);
-  });
-  arm();
 }

@@ -70,3 +70,33 @@ describe('TurnBudget', () => {
     expect(ran).toEqual(Array.from({ length: 3000 }, (_, i) => i));
   });
 });
+
+describe('TurnBudget across connections', () => {
+  it('takes waiting tasks round-robin per key, FIFO within a key', async () => {
+    const budget = new TurnBudget(2);
+    const ran: string[] = [];
+    budget.run(
+      () => ran.push('first'),
+      () => 'flood',
+    );
+    budget.run(
+      () => ran.push('second'),
+      () => 'flood',
+    );
+    // A flood of 100 from one connection, then one from another: the other's waits one turn, not 50.
+    for (let i = 0; i < 100; i++)
+      budget.run(
+        () => ran.push(`flood ${i}`),
+        () => 'flood',
+      );
+    budget.run(
+      () => ran.push('normal'),
+      () => 'normal',
+    );
+    expect(budget.waiting).toBe(101);
+    await nextTurn();
+    expect(ran).toEqual(['first', 'second', 'flood 0', 'normal']);
+    while (budget.waiting > 0) await nextTurn();
+    expect(ran.filter((r) => r.startsWith('flood '))).toEqual(Array.from({ length: 100 }, (_, i) => `flood ${i}`));
+  });
+});

@@ -8,28 +8,46 @@
  * A client that could already be working on the first replies sits idle, then the engine sits idle while the client
  * catches up: the two run in lockstep, one at a time. With a limit, the requests past it wait, in arrival order, for
  * the next turn, after the replies so far have been written; the engine and its clients work at the same time.
+ *
+ * The requests waiting are queued per connection and taken round-robin, one per connection in turn: a client that
+ * sends thousands of requests at once (or never reads their replies) delays another connection's request by about
+ * one request of its own per turn, not by its whole backlog. Tried before: 3 connections queueing 300 reads of a
+ * 1 MB history held a normal client's DescribeNamespace behind them for 1.6 to 4 s.
  */
 export class TurnBudget {
-  private readonly queue: (() => void)[] = [];
-  private head = 0;
+  /** Waiting tasks per key; a key is (re)inserted at the end when it takes its turn, so the Map is the rotation. */
+  private readonly queues = new Map<string, Fifo>();
+  private waitingCount = 0;
   private ranThisTurn = 0;
   private turnOpen = false;
 
   /** @param perTurn tasks run per turn; `Infinity` runs every task at once. */
   constructor(private readonly perTurn: number) {}
 
-  /** Runs `task` now if this turn has room and nothing is waiting, else in a later turn (FIFO). */
-  run(task: () => void): void {
+  /**
+   * Runs `task` now if this turn has room and nothing is waiting, else in a later turn: FIFO per key (the
+   * connection; asked for only when the task has to wait), round-robin across keys.
+   */
+  run(task: () => void, keyOf: () => string = noKey): void {
     if (!this.turnOpen) this.openTurn();
-    if (this.head === this.queue.length && this.ranThisTurn < this.perTurn) {
+    if (this.waitingCount === 0 && this.ranThisTurn < this.perTurn) {
       this.ranThisTurn++;
       task();
-    } else this.queue.push(task);
+      return;
+    }
+    const key = keyOf();
+    let q = this.queues.get(key);
+    if (!q) {
+      q = new Fifo();
+      this.queues.set(key, q);
+    }
+    q.push(task);
+    this.waitingCount++;
   }
 
   /** Tasks waiting for a later turn. */
   get waiting(): number {
-    return this.queue.length - this.head;
+    return this.waitingCount;
   }
 
   private openTurn(): void {
@@ -38,35 +56,64 @@ export class TurnBudget {
     setImmediate(this.nextTurn);
   }
 
+  /** The next task in rotation: the first key's oldest task; that key goes to the back if it has more. */
+  private take(): () => void {
+    const first = this.queues.entries().next();
+    if (first.done) throw new Error('TurnBudget: no task waiting');
+    const [key, q] = first.value;
+    const task = q.shift();
+    this.queues.delete(key);
+    if (q.size > 0) this.queues.set(key, q);
+    this.waitingCount--;
+    return task;
+  }
+
   private readonly nextTurn = (): void => {
     this.turnOpen = false;
-    if (this.waiting === 0) {
-      this.queue.length = 0;
-      this.head = 0;
-      return;
-    }
+    if (this.waitingCount === 0) return;
     this.turnOpen = true;
     this.ranThisTurn = 0;
     try {
-      // At least one task per turn, whatever the limit, so the queue always drains.
+      // At least one task per turn, whatever the limit, so the queues always drain.
       do {
-        const task = this.queue[this.head] as () => void;
-        this.queue[this.head++] = noop;
         this.ranThisTurn++;
-        task();
-      } while (this.head < this.queue.length && this.ranThisTurn < this.perTurn);
+        this.take()();
+      } while (this.waitingCount > 0 && this.ranThisTurn < this.perTurn);
     } finally {
-      // Under a sustained overload the queue may never empty: drop the slots already run now and then.
-      if (this.head >= 1024) {
-        this.queue.splice(0, this.head);
-        this.head = 0;
-      }
       // The next turn is armed after this one's tasks, so what they left for the loop (replies to write) goes
       // first; and in a finally, so a task that throws cannot strand the ones behind it.
       this.turnOpen = false;
-      if (this.waiting > 0) this.openTurn();
+      if (this.waitingCount > 0) this.openTurn();
     }
   };
 }
 
+/** A FIFO with O(1) shift that drops the slots already taken now and then. */
+class Fifo {
+  private items: (() => void)[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(task: () => void): void {
+    this.items.push(task);
+  }
+
+  shift(): () => void {
+    const task = this.items[this.head] as () => void;
+    this.items[this.head++] = noop;
+    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return task;
+  }
+}
+
 function noop(): void {}
+
+function noKey(): string {
+  return '';
+}
