@@ -122,7 +122,6 @@ describe('a PostgreSQL password', () => {
       ['run', '--store', 'postgres', '--duration', '1s'],
       { STAMPEDE_POSTGRES_URL: nobody },
     ],
-    ['verify from an unreachable store', ['verify', dir, '--store', 'postgres', '--postgres-url', nobody], {}],
     [
       'a URL of another scheme',
       [
