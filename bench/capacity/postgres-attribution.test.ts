@@ -8,61 +8,22 @@ import type { CapacityStep, CapacityStepMeasurements } from '../../result/schema
 import { findBottleneck } from './bottleneck.js';
 import { sqlWaits } from './measure.js';
 import { projectSizing } from './sizing.js';
+import { step as capacityStep } from './steps.fixture.js';
 
 type Persistence = NonNullable<CapacityStepMeasurements['persistence']>;
 
 /** A step on PostgreSQL: 16 shards (far from full), a 4 ms write path, 5 transactions per workflow. */
 function step(index: number, ratePerSec: number, verdict: CapacityStep['verdict'], p: Partial<Persistence> = {}) {
-  const txPerSec = ratePerSec * 5;
-  const shards = 16;
-  const shardPathUs = p.shardPathUs ?? 4000;
-  const s: CapacityStep = {
-    index,
-    stage: 'ramp',
-    ratePerSec,
-    verdict,
-    reasons: verdict === 'fail' ? ['p99(workflow)<1s: 2.5s'] : [],
-    checks: [{ kind: 'slo', name: 'p99(workflow)<1s', pass: verdict !== 'fail', unit: 'us', detail: '' }],
-    achievedPerSec: ratePerSec,
-    latency: {},
-    measurements: {
-      measuredMs: 5000,
-      generator: {
-        maxElu: 0.2,
-        busyIntervals: 0,
-        intervals: 5,
-        scheduleLagP99Us: 1000,
-        dropped: 0,
-        processCpuCores: 0.3,
-      },
-      engine: { transactionsPerSec: txPerSec, transactionsPerWorkflow: 5, backlogEnd: 0, backlogGrowthPerSec: 0 },
-      persistence: {
-        store: 'postgres',
-        shards,
-        shardIoConcurrency: 1,
-        shardPathUs,
-        storeUs: shardPathUs,
-        injectedUs: 0,
-        statements: {},
-        shardUtilisation: ((txPerSec / shards) * shardPathUs) / 1e6,
-        lwtPerSec: txPerSec,
-        lwtPerWorkflow: 5,
-        lwtNotAppliedShare: 0,
-        conflictsPerTransaction: 0,
-        poolWaitUs: 100,
-        lockWaitUs: 200,
-        commitUs: 300,
-        ...p,
-      },
-    },
-    runId: `s${index}`,
-    dir: `steps/${index}`,
-    startedAt: '',
-    warmupMs: 1000,
-    durationMs: 5000,
-    wallMs: 8000,
-  };
-  return s;
+  return capacityStep(index, ratePerSec, verdict, {
+    store: 'postgres',
+    shards: 16,
+    shardPathUs: 4000,
+    lwtPerWorkflow: 5,
+    poolWaitUs: 100,
+    lockWaitUs: 200,
+    commitUs: 300,
+    ...p,
+  });
 }
 
 describe('PostgreSQL waits per transaction', () => {
