@@ -10,6 +10,7 @@ import type { TaskManager } from '../persistence/data-interfaces.js';
 import { createMemoryStores, MemoryDatabase } from '../persistence/memory/index.js';
 import type { MatchingTask } from '../persistence/records.js';
 import { TaskQueueLeaseLostError } from '../persistence/errors.js';
+import { StickyWorkerUnavailableError } from '../errors.js';
 import { MatchingService } from './matching-service.js';
 
 /** The memory store's task manager, with the first lease held until `release()`. */
@@ -124,6 +125,17 @@ describe('matching across reset', () => {
     const d = await replacement.poll(1000, signal);
     expect(d?.task.workflowId).toBe('wf');
     d?.finish(true);
+    m.stop();
+  });
+
+  it('a sticky queue its worker shut down still sends adds back to the normal queue (not retried as dropped)', async () => {
+    const m = matching(createPersistence(createMemoryStores(new MemoryDatabase())).tasks);
+    const sticky = m.queue('ns', 'worker-1-sticky', 'workflow', 'sticky');
+    expect(await sticky.poll(0, signal)).toBeUndefined();
+    m.shutdownSticky('ns', 'worker-1-sticky');
+    await expect(m.addTask('ns', 'worker-1-sticky', 'workflow', 'sticky', task)).rejects.toThrow(
+      StickyWorkerUnavailableError,
+    );
     m.stop();
   });
 });

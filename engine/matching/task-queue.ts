@@ -159,8 +159,10 @@ export class TaskQueue {
 
   /** Resolves when the task was handed to a poller that started it, or persisted. */
   async add(task: Omit<MatchingTask, 'taskId'>): Promise<'sync' | 'persisted'> {
-    if (this.stopped) throw new TaskQueueDroppedError(this.key.name);
+    // A sticky queue stopped by ShutdownWorker stays in matching's map: its adds must go back to the normal queue
+    // (StickyWorkerUnavailable), not be retried on it as on a queue dropped by reset.
     if (this.kind === 'sticky' && !this.stickyAvailable()) throw new StickyWorkerUnavailableError(this.key.name);
+    if (this.stopped) throw new TaskQueueDroppedError(this.key.name);
     // Sync match: a waiting poller takes the task; if its start fails, the task is persisted after all.
     while (this.waiters.length > 0) {
       const waiter = this.waiters.shift() as Waiter;
