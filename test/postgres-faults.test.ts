@@ -53,6 +53,26 @@ async function engineOn(url: string, port = 0): Promise<EngineProcess> {
   return e;
 }
 
+/**
+ * Resolves once the run's load has reached the store (60 workflows written, 2 s of it), so that a fault lands mid-run and not
+ * in the harness's start-up checks (which take longer than a fixed sleep on a loaded machine).
+ */
+async function underLoad(url: string): Promise<void> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    const until = Date.now() + 60_000;
+    while (Date.now() < until) {
+      const r = await db.query<{ n: string }>('SELECT count(*) AS n FROM executions');
+      if (Number(r.rows[0]?.n ?? 0) >= 60) return;
+      await sleep(100);
+    }
+    throw new Error('the run wrote no load to the store within 60 s');
+  } finally {
+    await db.end();
+  }
+}
+
 /** hello at 20/s for 8 s against `target`, with `faults` alongside; then the run's checks and verify from the store. */
 async function runWithFaults(
   url: string,
@@ -197,7 +217,7 @@ describe('PostgreSQL faults under a running engine', () => {
         'restart',
         () => engine.address,
         async () => {
-          await sleep(3000);
+          await underLoad(url);
           await server.restart(1000);
         },
         () => engine.tail(),
@@ -219,7 +239,7 @@ describe('PostgreSQL faults under a running engine', () => {
         'enginekill',
         () => `127.0.0.1:${port}`,
         async () => {
-          await sleep(3000);
+          await underLoad(url);
           engine.child.kill('SIGKILL');
           expect((await engine.exit).signal).toBe('SIGKILL');
           engine = await engineOn(url, port);
