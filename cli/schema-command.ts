@@ -214,7 +214,7 @@ async function postgresSchema(args: Record<string, unknown>): Promise<void> {
   const r = await verifyPostgresSchema(o);
   if (r.problems.length > 0) {
     process.stderr.write(
-      `schema in ${r.target} (PostgreSQL ${r.version}) is incomplete:\n${r.problems.map((p) => `  - ${p}`).join('\n')}\n`,
+      `schema in ${r.target} (PostgreSQL ${r.version}) is incomplete:\n${r.problems.map((p) => `  - ${p}`).join('\n')}\n(\`stampede schema create --store postgres\` creates what is missing)\n`,
     );
     process.exitCode = 1;
     return;

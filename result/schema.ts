@@ -273,10 +273,11 @@ export interface CapacityStepMeasurements {
     throttledShare?: number;
     /**
      * SQL stores: mean wait per transaction for a pooled connection (`pool.acquire`) and in row-lock statements
-     * (`*.lock*`, SELECT ... FOR SHARE / FOR UPDATE), µs.
+     * (`*.lock*`, SELECT ... FOR SHARE / FOR UPDATE), and in COMMIT (`tx.commit`: the WAL flush), µs.
      */
     poolWaitUs?: number;
     lockWaitUs?: number;
+    commitUs?: number;
   };
 }
 

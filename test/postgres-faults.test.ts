@@ -53,6 +53,26 @@ async function engineOn(url: string, port = 0): Promise<EngineProcess> {
   return e;
 }
 
+/**
+ * Resolves once the run's load has reached the store (60 workflows written, 2 s of it), so that a fault lands mid-run and not
+ * in the harness's start-up checks (which take longer than a fixed sleep on a loaded machine).
+ */
+async function underLoad(url: string): Promise<void> {
+  const db = new pg.Client({ connectionString: url });
+  await db.connect();
+  try {
+    const until = Date.now() + 60_000;
+    while (Date.now() < until) {
+      const r = await db.query<{ n: string }>('SELECT count(*) AS n FROM executions');
+      if (Number(r.rows[0]?.n ?? 0) >= 60) return;
+      await sleep(100);
+    }
+    throw new Error('the run wrote no load to the store within 60 s');
+  } finally {
+    await db.end();
+  }
+}
+
 /** hello at 20/s for 8 s against `target`, with `faults` alongside; then the run's checks and verify from the store. */
 async function runWithFaults(
   url: string,
@@ -60,6 +80,7 @@ async function runWithFaults(
   target: () => string,
   faults: () => Promise<void>,
   tail: () => string,
+  drainTimeout = '60s',
 ): Promise<ResultV1> {
   const out = path.join(work, name);
   const run = harness(target(), out, [
@@ -70,7 +91,7 @@ async function runWithFaults(
     '--duration',
     '8s',
     '--drain-timeout',
-    '60s',
+    drainTimeout,
   ]);
   await faults();
   const r = await run;
@@ -140,6 +161,52 @@ describe('PostgreSQL faults under a running engine', () => {
   });
 
   it(
+    'every busy backend terminated again and again under load: each recovery reloads matching, nothing stuck',
+    { timeout: 180_000 },
+    async () => {
+      // Every few hundred ms, every engine backend not idle is terminated, for 6 s of the run: outage after outage,
+      // each ending in a reload of the shards and of matching's task queues (MatchingService.reset) while pollers and
+      // transfer tasks are waiting for a queue's lease. Before the fix, a poll caught there parked on the dropped
+      // queue for its whole long poll and whole runs stalled with every workflow RUNNING (3 of 5 runs).
+      const url = await freshPostgres('terminate_all', server.url);
+      const engine = await engineOn(url);
+      const admin = new pg.Client({ connectionString: server.url });
+      await admin.connect();
+      let killed = 0;
+      try {
+        await runWithFaults(
+          url,
+          'terminate-all',
+          () => engine.address,
+          async () => {
+            let until = Infinity;
+            const giveUp = Date.now() + 60_000;
+            while (Date.now() < until && Date.now() < giveUp) {
+              const r = await admin.query<{ n: string }>(
+                `SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE application_name = 'stampede' AND pid <> pg_backend_pid() AND state <> 'idle'`,
+              );
+              const n = Number(r.rows[0]?.n ?? 0);
+              killed += n;
+              // The 6 s start with the first backend caught busy (the harness may take a while to start its load).
+              if (n > 0 && until === Infinity) until = Date.now() + 6000;
+              await sleep(150);
+            }
+          },
+          () => engine.tail(),
+          // Half the engine's long poll (60 s): a poller stranded for a whole long poll shows as workflows stuck.
+          '30s',
+        );
+      } finally {
+        await admin.end();
+      }
+      console.log(`terminate-all: ${killed} backends terminated`);
+      expect(killed).toBeGreaterThan(5);
+      expect(engine.output()).toContain('reloading shards and task queues');
+      await engine.stop(15_000);
+    },
+  );
+
+  it(
     'PostgreSQL restarted mid-run (fast shutdown, 1 s down): the engine reloads, nothing lost',
     { timeout: 180_000 },
     async () => {
@@ -150,7 +217,7 @@ describe('PostgreSQL faults under a running engine', () => {
         'restart',
         () => engine.address,
         async () => {
-          await sleep(3000);
+          await underLoad(url);
           await server.restart(1000);
         },
         () => engine.tail(),
@@ -172,7 +239,7 @@ describe('PostgreSQL faults under a running engine', () => {
         'enginekill',
         () => `127.0.0.1:${port}`,
         async () => {
-          await sleep(3000);
+          await underLoad(url);
           engine.child.kill('SIGKILL');
           expect((await engine.exit).signal).toBe('SIGKILL');
           engine = await engineOn(url, port);

@@ -24,6 +24,7 @@ describe('stampede schema --store postgres', () => {
     const before = await stampede(['schema', 'verify', '--store', 'postgres', '--postgres-url', url]);
     expect(before.code).toBe(1);
     expect(before.stderr).toContain('missing executions');
+    expect(before.stderr).toContain('`stampede schema create --store postgres` creates what is missing');
     for (let i = 0; i < 2; i++) {
       const c = await stampede(['schema', 'create', '--store', 'postgres', '--postgres-url', url]);
       expect(c.code, c.stderr).toBe(0);
@@ -44,6 +45,16 @@ describe('stampede schema --store postgres', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('stampede schema create --store postgres');
     expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('a database that does not exist is named as such, with what to do, not as an unreachable server', async () => {
+    const url = new URL(testPostgresUrl());
+    url.pathname = `/nosuch_${randomUUID().slice(0, 8)}`;
+    const r = await stampede(['schema', 'create', '--store', 'postgres', '--postgres-url', url.toString()]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/has no such database: create it first \(createdb, or CREATE DATABASE as its owner\)/);
+    expect(r.stderr).not.toContain('cannot reach');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
 

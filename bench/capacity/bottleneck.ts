@@ -7,8 +7,9 @@
  *   store-rate-limit     ≥ 1 % of statements were throttled by the store (Astra's rate limit, an overloaded node)
  *   shard-serialization  transactions/s per shard × mean shard write-path time ≈ 1: the per-shard path is full
  *   persistence          the write path's statement latency rose ≥ 2× over the low-rate step: the store is loaded
- *   persistence (SQL)    a SQL store's transactions spent ≥ 25 % of their time waiting for a pooled connection or
- *                        in row-lock statements (shard rows are share-locked by every transaction of the shard)
+ *   persistence (SQL)    a SQL store's transactions spent ≥ 25 % of their time waiting for a pooled connection,
+ *                        in row-lock statements (shard rows are share-locked by every transaction of the shard) or
+ *                        in COMMIT (the single primary's WAL flush)
  *   lwt-contention       conditional writes not applied / conflicts retried above 1 %
  *   engine-cpu           the engine's event loop (embedded: the main thread) ≥ 85 % busy
  *   workers              tasks waited for a poller (schedule-to-start p99 ≥ 25 % of workflow e2e p99, ≥ 100 ms):
@@ -80,6 +81,11 @@ function findings(
     out.push({
       kind: 'persistence',
       evidence: `${at} transactions spent ${formatMicros(p.lockWaitUs)} each in row-lock statements (shard, current and execution rows, FOR SHARE / FOR UPDATE), of a ${formatMicros(p.shardPathUs)} write path: lock waits on the single primary`,
+    });
+  if (p && p.commitUs !== undefined && p.shardPathUs > 0 && p.commitUs >= SQL_WAIT_SHARE * p.shardPathUs)
+    out.push({
+      kind: 'persistence',
+      evidence: `${at} transactions spent ${formatMicros(p.commitUs)} each in COMMIT, of a ${formatMicros(p.shardPathUs)} write path: the single primary's WAL flush (commit latency) is the limit — faster storage for its WAL, or group commit (commit_delay)`,
     });
   if (p && (p.lwtNotAppliedShare >= CONTENTION || p.conflictsPerTransaction >= CONTENTION))
     out.push({

@@ -23,17 +23,21 @@ function isShardPathClass(name: string): boolean {
   return /^history\.append/.test(name) || name === 'execution.create' || name === 'execution.update';
 }
 
-/** A SQL store's waits per transaction: for a pooled connection, and in the row-locking statements. */
-function sqlWaits(
+/**
+ * A SQL store's waits per transaction: for a pooled connection, in the row-locking statements, and in COMMIT (the
+ * WAL flush). Undefined for a store without a pool (Cassandra, memory).
+ */
+export function sqlWaits(
   statements: Record<string, { sumUs: number }>,
   transactions: number,
-): { poolWaitUs?: number; lockWaitUs?: number } {
+): { poolWaitUs?: number; lockWaitUs?: number; commitUs?: number } {
   const pool = statements['pool.acquire'];
   if (!pool || transactions <= 0) return {};
   const lock = Object.entries(statements)
     .filter(([name]) => /\.lock(_read)?$/.test(name))
     .reduce((x, [, s]) => x + s.sumUs, 0);
-  return { poolWaitUs: pool.sumUs / transactions, lockWaitUs: lock / transactions };
+  const commit = statements['tx.commit']?.sumUs ?? 0;
+  return { poolWaitUs: pool.sumUs / transactions, lockWaitUs: lock / transactions, commitUs: commit / transactions };
 }
 
 function mainIntervals(r: ResultV1): IntervalResult[] {

@@ -10,6 +10,10 @@
  *
  * The node count uses the conditional-write rate one store node carried at the accepted rate: a capacity when the
  * store was the bottleneck, otherwise only what the node was asked to do, so the count is an upper bound.
+ *
+ * PostgreSQL is one primary: its writes do not spread over nodes, so no node count is projected. What it carried
+ * instead is stated — transactions per second and, per transaction, the pool, row-lock and COMMIT waits — and a
+ * target rate is expressed as the transactions per second that one primary would have to commit.
  */
 import type { Bottleneck, CapacitySizing, CapacityStep } from '../../result/schema.js';
 import { formatMicros } from '../../result/units.js';
@@ -57,6 +61,7 @@ export function projectSizing(
   }
   const perShard = (planning * io) / (T * S);
   const memory = p.store === 'memory';
+  const singlePrimary = p.store === 'postgres';
   const lwtPerWorkflow = p.lwtPerWorkflow;
   const perNode = memory ? undefined : p.lwtPerSec / Math.max(1, o.storeNodes);
   const nodeSaturated = bottleneck.findings.some((f) => f.kind === 'persistence');
@@ -96,7 +101,18 @@ export function projectSizing(
     sizing.assumptions.unshift(
       `this search was limited by ${bottleneck.kind}, not by the shards' write path: the shard count is what the write path needs, and ${bottleneck.kind} has to grow with the rate too`,
     );
-  if (!memory && lwtPerWorkflow !== undefined && perNode !== undefined && perNode > 0) {
+  const txPerSec = step.measurements.engine?.transactionsPerSec ?? 0;
+  if (singlePrimary) {
+    const waits = [
+      p.poolWaitUs !== undefined ? `pool wait ${formatMicros(p.poolWaitUs)}` : '',
+      p.lockWaitUs !== undefined ? `row-lock ${formatMicros(p.lockWaitUs)}` : '',
+      p.commitUs !== undefined ? `COMMIT ${formatMicros(p.commitUs)}` : '',
+    ].filter((w) => w !== '');
+    sizing.assumptions.push(
+      `PostgreSQL is a single primary: its writes do not spread over store nodes, so no node count is projected; it committed ${n3(txPerSec)} transactions/s at ${step.ratePerSec}/s${waits.length ? ` (per transaction: ${waits.join(', ')})` : ''}${nodeSaturated ? ', and it was the bottleneck: a higher rate needs a faster primary (CPU, WAL storage), not more shards' : ''}`,
+    );
+  }
+  if (!memory && !singlePrimary && lwtPerWorkflow !== undefined && perNode !== undefined && perNode > 0) {
     sizing.lwtPerWorkflow = lwtPerWorkflow;
     sizing.lwtPerSecPerNode = perNode;
     sizing.storeNodes = o.storeNodes;
@@ -115,6 +131,10 @@ export function projectSizing(
     formula.push(
       `shards(${R}/s) = ceil(R × T × S ÷ (U* × io)) = ceil(${R} × ${n3(T)} × ${formatMicros(p.shardPathUs)} ÷ (${planning.toFixed(2)} × ${io})) = ${shards}`,
     );
+    if (singlePrimary)
+      formula.push(
+        `primary(${R}/s) = R × T = ${R} × ${n3(T)} = ${n3(R * T)} transactions/s committed by the one primary (it committed ${n3(txPerSec)}/s at ${step.ratePerSec}/s${nodeSaturated ? ', where it was the bottleneck' : ''})`,
+      );
     if (sizing.lwtPerWorkflow !== undefined && sizing.lwtPerSecPerNode !== undefined) {
       const nodes = Math.max(1, Math.ceil((R * sizing.lwtPerWorkflow) / sizing.lwtPerSecPerNode - 1e-9));
       sizing.target.nodes = nodes;

@@ -7,6 +7,10 @@
 import type { MatchingTask, TaskQueueKey, TaskQueueType } from '../persistence/records.js';
 import type { TaskManager } from '../persistence/manager.js';
 import { TaskQueue, type LazySignal, type TaskQueueOptions } from './task-queue.js';
+import { TaskQueueDroppedError } from './errors.js';
+
+/** Attempts of an add whose queue keeps being dropped under it (each is a store outage ending meanwhile). */
+const MAX_ADD_ATTEMPTS = 5;
 
 /** What matching needs from history to start a task; `undefined` means the task is stale. */
 export interface TaskStarter<R> {
@@ -42,14 +46,25 @@ export class MatchingService {
     return this.queues.get(`${namespaceId}\u0000${name}\u0000${type}`);
   }
 
-  addTask(
+  /**
+   * Adds a task to the queue matching holds now. A queue dropped by `reset` while the add was under way writes
+   * nothing more, and the add goes again to its replacement (the caller's transfer task must not be acknowledged
+   * for a task only a dropped queue knows of).
+   */
+  async addTask(
     namespaceId: string,
     taskQueue: string,
     type: TaskQueueType,
     kind: 'normal' | 'sticky',
     task: Omit<MatchingTask, 'taskId'>,
   ): Promise<'sync' | 'persisted'> {
-    return this.queue(namespaceId, taskQueue, type, kind).add(task);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.queue(namespaceId, taskQueue, type, kind).add(task);
+      } catch (err) {
+        if (!(err instanceof TaskQueueDroppedError) || attempt >= MAX_ADD_ATTEMPTS) throw err;
+      }
+    }
   }
 
   offerQueryTask(
@@ -118,7 +133,8 @@ export class MatchingService {
   /**
    * Drops every task queue from memory (leases, backlogs, ack levels): each is leased and read from the store again
    * on its next use. After a store outage the store may hold less than memory did (HistoryService.reloadShard).
-   * Waiting polls come back empty, as at the end of a long poll, and the workers poll again.
+   * Waiting polls come back empty, as at the end of a long poll, and the workers poll again. A dropped queue stays
+   * inert for the calls still holding it: it writes nothing (an add goes to its replacement) and parks no poll.
    */
   reset(): void {
     for (const q of this.queues.values()) q.stop();

@@ -9,6 +9,7 @@ import type { TaskManager } from '../persistence/manager.js';
 import { RANGE_SIZE_BITS } from '../history/shard.js';
 import { StickyWorkerUnavailableError } from '../errors.js';
 import { TaskQueueLeaseLostError } from '../persistence/errors.js';
+import { TaskQueueDroppedError } from './errors.js';
 
 const RANGE_SIZE = 2 ** RANGE_SIZE_BITS;
 
@@ -82,6 +83,9 @@ export class TaskQueue {
 
   private async init(): Promise<void> {
     const info = await this.tasks.leaseTaskQueue(this.key, this.kind, Date.now());
+    // Dropped while the lease was being taken: the queue matching holds now may have leased before this one, and a
+    // write under this newer lease would land above everything that queue reads back — a task nobody delivers.
+    if (this.stopped) throw new TaskQueueDroppedError(this.key.name);
     this.info = info;
     this.persistedAckLevel = info.ackLevel;
     this.nextTaskId = info.rangeId * RANGE_SIZE;
@@ -91,6 +95,9 @@ export class TaskQueue {
     this.overflow = true;
     this.readLevel = info.ackLevel;
     await this.readBacklog();
+    if (this.stopped) throw new TaskQueueDroppedError(this.key.name);
+    // A lease taken again (the last one was lost) replaces the timer, which must not keep running on its own.
+    clearInterval(this.ackTimer);
     this.ackTimer = setInterval(() => void this.updateAckLevel(), this.opts.ackIntervalMs);
     this.ackTimer.unref();
   }
@@ -152,7 +159,10 @@ export class TaskQueue {
 
   /** Resolves when the task was handed to a poller that started it, or persisted. */
   async add(task: Omit<MatchingTask, 'taskId'>): Promise<'sync' | 'persisted'> {
+    // A sticky queue stopped by ShutdownWorker stays in matching's map: its adds must go back to the normal queue
+    // (StickyWorkerUnavailable), not be retried on it as on a queue dropped by reset.
     if (this.kind === 'sticky' && !this.stickyAvailable()) throw new StickyWorkerUnavailableError(this.key.name);
+    if (this.stopped) throw new TaskQueueDroppedError(this.key.name);
     // Sync match: a waiting poller takes the task; if its start fails, the task is persisted after all.
     while (this.waiters.length > 0) {
       const waiter = this.waiters.shift() as Waiter;
@@ -165,6 +175,7 @@ export class TaskQueue {
       }
     }
     await this.ensureInit();
+    if (this.stopped) throw new TaskQueueDroppedError(this.key.name);
     await this.write({ ...task, taskId: 0 });
     this.stats.persisted += 1;
     return 'persisted';
@@ -184,6 +195,8 @@ export class TaskQueue {
       while (this.writeQueue.length > 0) {
         const batch = this.writeQueue.splice(0, 100);
         try {
+          // Dropped by matching: nothing may be written under its lease any more (see init).
+          if (this.stopped) throw new TaskQueueDroppedError(this.key.name);
           const info = this.info as TaskQueueInfo;
           if (this.nextTaskId + batch.length > this.maxTaskId) await this.renewLease();
           for (const b of batch) b.task.taskId = this.nextTaskId++;
@@ -321,7 +334,15 @@ export class TaskQueue {
       offer.taken();
       return { task: offer.task, finish: () => undefined };
     }
-    await this.ensureInit();
+    // Dropped while this poll waited for the lease: a waiter parked here would never be fed (adds go to the queue
+    // matching holds now) and the worker would sit out the whole long poll. It comes back empty and polls again.
+    try {
+      await this.ensureInit();
+    } catch (err) {
+      if (err instanceof TaskQueueDroppedError) return undefined;
+      throw err;
+    }
+    if (this.stopped) return undefined;
     const ready = this.buffer.shift();
     this.refill();
     if (ready) return this.deliver(ready);
@@ -373,7 +394,7 @@ export class TaskQueue {
 
   private async updateAckLevel(): Promise<void> {
     const info = this.info;
-    if (!info) return;
+    if (!info || this.stopped) return;
     const level = this.ackLevel();
     if (level <= this.persistedAckLevel) return;
     try {

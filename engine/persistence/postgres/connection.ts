@@ -89,9 +89,21 @@ export async function openPool(o: PostgresConnectOptions): Promise<{ pool: pg.Po
   } catch (err) {
     await pool.end().catch(() => undefined);
     const e = classifyPgError(err, 'read');
-    throw new StoreUnavailableError(`cannot reach PostgreSQL at ${describeTarget(o.url)}: ${e.message}`, {
-      cause: e,
-      outage: true,
-    });
+    throw new StoreUnavailableError(
+      `${openFailure(err, describeTarget(o.url)) ?? `cannot reach PostgreSQL at ${describeTarget(o.url)}`}: ${e.message}`,
+      { cause: e, outage: true },
+    );
   }
+}
+
+/** The server answered but refused: say what to do rather than "cannot reach" (the first thing a new user meets). */
+function openFailure(err: unknown, target: string): string | undefined {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? String(err.code) : '';
+  // invalid_catalog_name: the database in the URL does not exist.
+  if (code === '3D000')
+    return `PostgreSQL at ${target} has no such database: create it first (createdb, or CREATE DATABASE as its owner), then run \`stampede schema create --store postgres\``;
+  // invalid_authorization_specification, invalid_password.
+  if (code === '28000' || code === '28P01')
+    return `PostgreSQL at ${target} refused the login (the password comes from STAMPEDE_POSTGRES_PASSWORD, PGPASSWORD or the URL)`;
+  return undefined;
 }

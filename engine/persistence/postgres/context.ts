@@ -4,7 +4,8 @@
  * condition found false, serialization failure, deadlock, in doubt when the connection died during COMMIT).
  *
  * Lock waits show as the latency of the locking statements' classes (`*.lock*`, SELECT ... FOR SHARE / FOR UPDATE);
- * waiting for a pooled connection as `pool.acquire`.
+ * waiting for a pooled connection as `pool.acquire`; the COMMIT itself (the WAL flush a single primary serializes)
+ * as `tx.commit`.
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
@@ -118,7 +119,9 @@ export class PgContext implements Queryable {
       await client.query('BEGIN');
       const out = await fn(tx);
       phase = 'in-doubt';
+      const c0 = performance.now();
       await client.query('COMMIT');
+      this.metrics.record('tx.commit', ms(c0), false);
       this.metrics.record(cls, ms(t0), conditional);
       return out;
     } catch (err) {
