@@ -11,6 +11,7 @@ import {
   defineScenario,
   type AnyScenario,
   type Command,
+  type Decision,
   type FinishContext,
   type OptionSpec,
   type OptionSpecs,
@@ -164,7 +165,7 @@ export const mixed = defineScenario({
     ctx.count(`mixed_${s.name}`);
     await s.iterate({ ...ctx, workflowId: (suffix) => ctx.workflowId(`${marker(s)}${suffix}`) }, valuesOf(s, o));
   },
-  decide(task, o, ctx): Command[] {
+  decide(task, o, ctx): Command[] | Decision {
     const s = ROUTES.get(task.workflowType);
     if (!s) throw new Error(`mixed: no scenario handles workflow type ${task.workflowType}`);
     return s.decide(task, valuesOf(s, o), ctx);

@@ -24,6 +24,7 @@ import { checkScenario } from '../verify/read-back.js';
 import { countOpen, verifyRun } from '../verify/run-verification.js';
 import { TOOL_VERSION } from '../version.js';
 import { assembleResult } from './assemble-result.js';
+import { applyScenarioThresholds } from './scenario-thresholds.js';
 import { startEmbeddedEngine } from './embedded-engine.js';
 import { batchSizeWarnings } from './batch-size-check.js';
 import { EngineSampler } from './engine-sampler.js';
@@ -164,7 +165,7 @@ class Run {
     const verification = await this.verify(closes, retentionVirtualMs, timeScale);
     const contention = await this.sampler.contention();
     this.sampler.stop();
-    const result = assembleResult({
+    const assembled = assembleResult({
       options: o,
       plan,
       target: {
@@ -187,6 +188,7 @@ class Run {
       finishNotes: this.finishNotes,
       hasExpected: coordinator.expected.size > 0,
     });
+    const result = applyScenarioThresholds(assembled, plan.thresholds);
     await this.write(result);
     return { result, outDir: plan.outDir };
   }
@@ -296,7 +298,9 @@ class Run {
     const { o, coordinator } = this;
     const drainUntil =
       nowMs() + (this.interrupted ? Math.min(INTERRUPTED_DRAIN_MS, o.drainTimeoutMs) : o.drainTimeoutMs);
-    const startedTotal = coordinator.total('starter', COUNTER.workflowsStarted);
+    // Children and cron firings close too: every run the starts leave is waited for.
+    const startedTotal =
+      coordinator.total('starter', COUNTER.workflowsStarted) + coordinator.total('starter', COUNTER.extraRunsExpected);
     this.progress.info(`draining: waiting for ${startedTotal} workflow(s) to close`);
     while (
       nowMs() < drainUntil &&
@@ -325,6 +329,7 @@ class Run {
       namespace: o.namespace,
       prefix: this.prefix,
       started: coordinator.total('starter', COUNTER.workflowsStarted),
+      extraRuns: coordinator.total('starter', COUNTER.extraRunsExpected),
       startsUnknownOutcome: coordinator.total('starter', COUNTER.startsUnknownOutcome),
       closesDuringRun: closes && !this.interrupted,
       settleMs: this.hooks.verifySettleMs ?? 10_000,

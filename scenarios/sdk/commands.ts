@@ -17,7 +17,21 @@ const T = {
   cancelTimer: C.COMMAND_TYPE_CANCEL_TIMER,
   cancelWorkflow: C.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
   continueAsNew: C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+  startChild: C.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION,
+  signalExternal: C.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION,
+  requestCancelExternal: C.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION,
+  protocolMessage: C.COMMAND_TYPE_PROTOCOL_MESSAGE,
 } as const;
+
+/** What happens to a child when its parent closes first (Temporal's ParentClosePolicy). */
+export const PARENT_CLOSE_POLICIES = ['terminate', 'request-cancel', 'abandon'] as const;
+export type ParentClosePolicyName = (typeof PARENT_CLOSE_POLICIES)[number];
+const PCP = proto.temporal.api.enums.v1.ParentClosePolicy;
+const POLICY: Record<ParentClosePolicyName, number> = {
+  terminate: PCP.PARENT_CLOSE_POLICY_TERMINATE,
+  'request-cancel': PCP.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
+  abandon: PCP.PARENT_CLOSE_POLICY_ABANDON,
+};
 
 function duration(ms: number): { seconds: number; nanos: number } {
   const seconds = Math.floor(ms / 1000);
@@ -112,6 +126,68 @@ export function continueAsNew(
       ...(header ? { header } : {}),
     },
   };
+}
+
+export interface ChildOptions {
+  taskQueue?: string;
+  parentClosePolicy?: ParentClosePolicyName;
+}
+
+/** Starts a child workflow (its own execution, on whichever shard its id hashes to). */
+export function startChildWorkflow(
+  workflowId: string,
+  workflowType: string,
+  input: unknown,
+  o: ChildOptions = {},
+): Command {
+  return {
+    commandType: T.startChild,
+    startChildWorkflowExecutionCommandAttributes: {
+      workflowId,
+      workflowType: { name: workflowType },
+      ...(o.taskQueue ? { taskQueue: { name: o.taskQueue } } : {}),
+      input: toPayloads(input),
+      parentClosePolicy: POLICY[o.parentClosePolicy ?? 'terminate'],
+    },
+  };
+}
+
+/** Signals another workflow (any run of the id when `runId` is empty). */
+export function signalExternalWorkflow(
+  workflowId: string,
+  signalName: string,
+  input?: unknown,
+  o: { runId?: string; childWorkflowOnly?: boolean } = {},
+): Command {
+  return {
+    commandType: T.signalExternal,
+    signalExternalWorkflowExecutionCommandAttributes: {
+      execution: { workflowId, runId: o.runId ?? '' },
+      signalName,
+      input: toPayloads(input),
+      childWorkflowOnly: o.childWorkflowOnly ?? false,
+    },
+  };
+}
+
+/** Asks another workflow to cancel (its code decides what cancelling means). */
+export function requestCancelExternalWorkflow(
+  workflowId: string,
+  o: { runId?: string; childWorkflowOnly?: boolean } = {},
+): Command {
+  return {
+    commandType: T.requestCancelExternal,
+    requestCancelExternalWorkflowExecutionCommandAttributes: {
+      workflowId,
+      runId: o.runId ?? '',
+      childWorkflowOnly: o.childWorkflowOnly ?? false,
+    },
+  };
+}
+
+/** Places the protocol message `messageId` (an update's acceptance or response) at this point among the commands. */
+export function protocolMessage(messageId: string): Command {
+  return { commandType: T.protocolMessage, protocolMessageCommandAttributes: { messageId } };
 }
 
 /** True for the commands that close a run. */
