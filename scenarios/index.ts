@@ -1,5 +1,6 @@
 /** The scenario registry: an explicit map, not import side effects. */
 import type { AnyScenario } from './sdk/index.js';
+import { children } from './children.js';
 import { hello } from './hello.js';
 import { loyalty } from './loyalty.js';
 import { mixed } from './mixed.js';
@@ -8,5 +9,5 @@ import { subscription } from './subscription.js';
 import { timers } from './timers.js';
 
 export const SCENARIOS: ReadonlyMap<string, AnyScenario> = new Map(
-  [hello, subscription, timers, signalStorm, loyalty, mixed].map((s) => [s.name, s]),
+  [hello, subscription, timers, signalStorm, loyalty, children, mixed].map((s) => [s.name, s]),
 );

@@ -298,9 +298,7 @@ class Run {
     const { o, coordinator } = this;
     const drainUntil =
       nowMs() + (this.interrupted ? Math.min(INTERRUPTED_DRAIN_MS, o.drainTimeoutMs) : o.drainTimeoutMs);
-    // Children and cron firings close too: every run the starts leave is waited for.
-    const startedTotal =
-      coordinator.total('starter', COUNTER.workflowsStarted) + coordinator.total('starter', COUNTER.extraRunsExpected);
+    const startedTotal = coordinator.total('starter', COUNTER.workflowsStarted);
     this.progress.info(`draining: waiting for ${startedTotal} workflow(s) to close`);
     while (
       nowMs() < drainUntil &&
@@ -308,8 +306,9 @@ class Run {
     ) {
       await coordinator.guard(sleep(100));
     }
-    // Starts whose reply was lost (a fault, a restart) created workflows the starters could not count: serve
-    // the task queue until the engine reports none of the run's workflows open (when it can say).
+    // Starts whose reply was lost (a fault, a restart) created workflows the starters could not count, and children
+    // and cron firings are runs no starter started (a policy may close them, not a worker): serve the task queue
+    // until the engine reports none of the run's workflows open (when it can say).
     while (nowMs() < drainUntil && !this.interrupted) {
       const open = await countOpen(this.client, o.namespace, this.prefix);
       if (open === undefined || open === 0) break;

@@ -9,6 +9,7 @@ import type { Verification } from '../../result/schema.js';
 import { num } from './history-check.js';
 import { listRuns } from './engine-reader.js';
 import { checkHistories, Problems } from './read-back.js';
+import { OrphanCheck } from './orphan-check.js';
 import { CONTINUED_AS_NEW, RUNNING, statusName } from './workflow-status.js';
 
 /** Problems a run's verification lists in its notes (the rest are counted). */
@@ -116,13 +117,15 @@ async function readBackSample(
   let checked = 0;
   try {
     const runs = await listRuns(p.client, p.namespace, p.prefix, p.sampleSize);
+    const orphans = new OrphanCheck(p.client, p.namespace);
     checked = await checkHistories(
       p.client,
       p.namespace,
       runs,
-      { sample: 0, expectClosed: false, perRun: PROBLEMS_PER_RUN },
+      { sample: 0, expectClosed: false, perRun: PROBLEMS_PER_RUN, onHistory: orphans.onHistory },
       problems,
     );
+    await orphans.check(problems);
     await p.scenarioCheck?.(problems);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
