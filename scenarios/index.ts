@@ -7,7 +7,8 @@ import { mixed } from './mixed.js';
 import { signalStorm } from './signal-storm.js';
 import { subscription } from './subscription.js';
 import { timers } from './timers.js';
+import { updates } from './updates.js';
 
 export const SCENARIOS: ReadonlyMap<string, AnyScenario> = new Map(
-  [hello, subscription, timers, signalStorm, loyalty, children, mixed].map((s) => [s.name, s]),
+  [hello, subscription, timers, signalStorm, loyalty, children, updates, mixed].map((s) => [s.name, s]),
 );

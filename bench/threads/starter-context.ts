@@ -214,6 +214,7 @@ const ACCEPTED = Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED;
 const COMPLETED = Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED;
 /** How long one update may take in all (its calls long-poll and are sent again until a stage is reached). */
 const UPDATE_BUDGET_MS = 60_000;
+const NOT_FOUND_RETRY_MS = 25;
 
 type Measure = <T>(op: string, fn: () => Promise<T>) => Promise<T>;
 type Outcome = proto.temporal.api.update.v1.IOutcome | null | undefined;
@@ -237,25 +238,33 @@ async function updateWorkflow(rt: ThreadRuntime, measure: Measure, p: UpdatePara
   const updateId = p.updateId ?? randomUUID();
   const execution = { workflowId: p.workflowId, runId: p.runId ?? '' };
   const first = await measure(OP.updateWorkflow, async () => {
+    const notFoundUntil = Date.now() + (p.notFoundRetryMs ?? 0);
     for (;;) {
-      const r = await client.call(
-        'UpdateWorkflowExecution',
-        {
-          namespace: init.namespace,
-          workflowExecution: execution,
-          waitPolicy: { lifecycleStage: ACCEPTED },
-          request: {
-            meta: { updateId, identity: init.identity },
-            input: {
-              name: p.name,
-              args: toPayloads(p.input),
-              header: { fields: { [INTENDED_START_HEADER]: toPayload(sent) } },
+      const r = await client
+        .call(
+          'UpdateWorkflowExecution',
+          {
+            namespace: init.namespace,
+            workflowExecution: execution,
+            waitPolicy: { lifecycleStage: ACCEPTED },
+            request: {
+              meta: { updateId, identity: init.identity },
+              input: {
+                name: p.name,
+                args: toPayloads(p.input),
+                header: { fields: { [INTENDED_START_HEADER]: toPayload(sent) } },
+              },
             },
           },
-        },
-        { timeoutMs: CALL_TIMEOUT_MS },
-      );
-      if (r.stage >= ACCEPTED || Date.now() > deadline) return r;
+          { timeoutMs: CALL_TIMEOUT_MS },
+        )
+        .catch(async (err: unknown) => {
+          if (!(isServiceError(err) && err.code === grpc.status.NOT_FOUND && Date.now() < notFoundUntil)) throw err;
+          recorder.count(COUNTER.updatesNotFoundRetried);
+          await sleep(NOT_FOUND_RETRY_MS);
+          return undefined;
+        });
+      if (r && (r.stage >= ACCEPTED || Date.now() > deadline)) return r;
     }
   });
   if (first.stage < ACCEPTED) throw new Error(`update ${updateId} was not accepted within ${UPDATE_BUDGET_MS} ms`);

@@ -28,6 +28,11 @@ export interface UpdateParams {
   input?: unknown;
   /** Unique per workflow; a fresh one by default. */
   updateId?: string;
+  /**
+   * The workflow may still be starting (another thread's start in flight): NOT_FOUND is sent again for up to this
+   * long (counted as `updates_not_found_retried`) before it counts as the call's error.
+   */
+  notFoundRetryMs?: number;
 }
 
 /**
