@@ -36,6 +36,7 @@ export function applyScenarioThresholds(result: ResultV1, thresholds: readonly T
   }
   return {
     ...result,
+    verdict: failed > 0 && result.verdict === 'pass' ? 'fail' : result.verdict,
     verification: {
       ...v,
       notes,

@@ -92,7 +92,12 @@ export function starterContext(
     startWorkflow: (p) =>
       measure(OP.startWorkflow, async () => {
         // Eager start: this thread's worker takes the first task from the reply, on the run's own queue only.
-        const eager = worker !== undefined && (p.taskQueue ?? init.taskQueue) === init.taskQueue && worker.reserve();
+        // A cron start's first task waits for its first firing: nothing to hand back eagerly.
+        const eager =
+          worker !== undefined &&
+          !p.cronSchedule &&
+          (p.taskQueue ?? init.taskQueue) === init.taskQueue &&
+          worker.reserve();
         let r;
         try {
           r = await startCall(rt, (requestId) =>

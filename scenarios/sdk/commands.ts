@@ -107,8 +107,12 @@ export function failWorkflow(message: string, type = 'ScenarioFailure'): Command
   };
 }
 
-export function cancelWorkflow(): Command {
-  return { commandType: T.cancelWorkflow, cancelWorkflowExecutionCommandAttributes: {} };
+/** Closes the run as cancelled (it ends a cron chain: no next run follows a cancelled one), with details. */
+export function cancelWorkflow(details?: unknown): Command {
+  return {
+    commandType: T.cancelWorkflow,
+    cancelWorkflowExecutionCommandAttributes: details === undefined ? {} : { details: toPayloads(details) },
+  };
 }
 
 export function continueAsNew(
