@@ -7,9 +7,12 @@ import { mixed } from './mixed.js';
 import { schedules } from './schedules.js';
 import { signalStorm } from './signal-storm.js';
 import { subscription } from './subscription.js';
+import { throughputStress } from './throughput-stress.js';
 import { timers } from './timers.js';
 import { updates } from './updates.js';
 
 export const SCENARIOS: ReadonlyMap<string, AnyScenario> = new Map(
-  [hello, subscription, timers, signalStorm, loyalty, children, updates, schedules, mixed].map((s) => [s.name, s]),
+  [hello, subscription, timers, signalStorm, loyalty, children, updates, schedules, throughputStress, mixed].map(
+    (s) => [s.name, s],
+  ),
 );

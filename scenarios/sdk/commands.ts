@@ -21,7 +21,11 @@ const T = {
   signalExternal: C.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION,
   requestCancelExternal: C.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION,
   protocolMessage: C.COMMAND_TYPE_PROTOCOL_MESSAGE,
+  recordMarker: C.COMMAND_TYPE_RECORD_MARKER,
 } as const;
+
+/** The marker Temporal's SDKs record a local activity's outcome under. */
+export const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 /** What happens to a child when its parent closes first (Temporal's ParentClosePolicy). */
 export const PARENT_CLOSE_POLICIES = ['terminate', 'request-cancel', 'abandon'] as const;
@@ -185,6 +189,20 @@ export function requestCancelExternalWorkflow(
       workflowId,
       runId: o.runId ?? '',
       childWorkflowOnly: o.childWorkflowOnly ?? false,
+    },
+  };
+}
+
+/**
+ * A local activity's outcome: run in the worker during the task (no activity task, no matching) and recorded as a
+ * marker in the task's completion, as Temporal's SDKs do.
+ */
+export function recordLocalActivity(activityId: string, activityType: string, result: unknown): Command {
+  return {
+    commandType: T.recordMarker,
+    recordMarkerCommandAttributes: {
+      markerName: LOCAL_ACTIVITY_MARKER,
+      details: { data: toPayloads({ activityId, activityType }), result: toPayloads(result) },
     },
   };
 }

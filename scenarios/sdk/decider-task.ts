@@ -4,6 +4,7 @@
  */
 import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
+import { LOCAL_ACTIVITY_MARKER } from './commands.js';
 import { fromPayloads } from './payloads.js';
 import { updateRequests, type UpdateRequest } from './updates.js';
 
@@ -223,6 +224,18 @@ export class DeciderTask {
       const done = e.workflowExecutionUpdateCompletedEventAttributes;
       const entry = done ? out.get(done.meta?.updateId ?? '') : undefined;
       if (entry) entry.completed = true;
+    }
+    return out;
+  }
+
+  /** Local activities recorded by this run (markers), by activity id, with their results. */
+  localActivities(): Map<string, unknown> {
+    const out = new Map<string, unknown>();
+    for (const e of this.events) {
+      const a = e.markerRecordedEventAttributes;
+      if (a?.markerName !== LOCAL_ACTIVITY_MARKER) continue;
+      const data = fromPayloads(a.details?.data) as { activityId?: string } | undefined;
+      out.set(data?.activityId ?? '', fromPayloads(a.details?.result));
     }
     return out;
   }
