@@ -75,7 +75,7 @@ export const COUNTER = {
   updatesCompleted: 'updates_completed',
   /** Update requests that came in a workflow task with others (they arrived while an earlier task was in flight). */
   updatesBatched: 'updates_batched',
-  updatesNotFoundRetried: 'updates_not_found_retried',
+  updatesRetried: 'updates_retried',
   childrenStarted: 'children_started',
   timersFiredEarly: 'timers_fired_early',
   emptyPolls: 'empty_polls',
@@ -219,10 +219,10 @@ const CATALOGUE: Record<OpName | MetricName | CounterName, CatalogueEntry> = {
     group: 'worker',
     describe: 'update requests delivered together with others (they arrived while an earlier task was in flight)',
   },
-  updates_not_found_retried: {
+  updates_retried: {
     unit: 'count',
     group: 'workflow',
-    describe: 'updates sent again because their workflow was not found yet (its start still in flight)',
+    describe: 'update calls sent again after RESOURCE_EXHAUSTED (the in-flight limit, a run closing under them)',
   },
   children_started: { unit: 'count', group: 'workflow', describe: 'child workflows seen started by their parents' },
   timers_fired_early: { unit: 'count', group: 'workflow', describe: 'timers that fired before they were due' },

@@ -12,6 +12,7 @@
  */
 import {
   completeWorkflow,
+  continueAsNew,
   defineScenario,
   EventType,
   fromPayloads,
@@ -38,10 +39,11 @@ export interface UpdatesResult {
   accepted: number;
 }
 
-/** What the run's accepted, completed updates add up to (the handler applies an update when it completes). */
+/** What the chain's accepted, completed updates add up to (the handler applies an update when it completes). */
 function totals(task: DeciderTask): UpdatesResult {
-  let applied = 0;
-  let accepted = 0;
+  const carried = task.input<UpdatesResult | undefined>();
+  let applied = carried?.applied ?? 0;
+  let accepted = carried?.accepted ?? 0;
   for (const u of task.acceptedUpdates().values()) {
     accepted += 1;
     if (u.completed) applied += (u.input as AddInput).amount;
@@ -68,6 +70,13 @@ export const updates = defineScenario({
       describe: 'long-lived workflows the updates go to',
     },
     rejectRatio: { type: 'ratio', default: 0.1, describe: 'share of updates the validator rejects' },
+    continueAfter: {
+      type: 'integer',
+      default: 500,
+      min: 1,
+      max: 1900,
+      describe: 'updates a run accepts before it continues as new (Temporal allows 2,000 per run)',
+    },
     slowRatio: {
       type: 'ratio',
       default: 0.2,
@@ -75,10 +84,6 @@ export const updates = defineScenario({
     },
   },
   async iterate(ctx, o) {
-    if (ctx.iteration < o.workflows) {
-      await ctx.startWorkflow({ workflowId: workflowOf(ctx, ctx.iteration), workflowType: TYPE });
-      return;
-    }
     const workflowId = workflowOf(ctx, ctx.iteration % o.workflows);
     const input: AddInput = {
       amount: 1 + (ctx.iteration % 7),
@@ -86,13 +91,16 @@ export const updates = defineScenario({
       slow: ctx.random() < o.slowRatio,
     };
     ctx.expect(workflowId, 'attempted', input.amount);
-    // The workflow's start may still be in flight on another thread.
-    const outcome = await ctx.updateWorkflow({ workflowId, name: ADD, input, notFoundRetryMs: 5_000 });
+    // Update-with-start: the first update to a workflow starts it, whichever thread sends it.
+    const outcome = await ctx.updateWorkflow({ workflowId, name: ADD, input, start: { workflowType: TYPE } });
     if (outcome.accepted !== !input.reject)
       throw new Error(`update ${input.reject ? 'to be rejected was accepted' : `was rejected: ${outcome.failure}`}`);
-    ctx.expect(workflowId, outcome.accepted ? 'applied' : 'rejected', outcome.accepted ? input.amount : 1);
+    if (outcome.accepted) {
+      ctx.expect(workflowId, 'applied', input.amount);
+      ctx.expect(workflowId, 'accepted', 1);
+    } else ctx.expect(workflowId, 'rejected', 1);
   },
-  decide(task): Command[] | Decision {
+  decide(task, o): Command[] | Decision {
     const replies = new UpdateReplies();
     const work: Command[] = [];
     const activities = task.activities();
@@ -115,9 +123,16 @@ export const updates = defineScenario({
     }
     const commands = [...replies.commands, ...work];
     const pending = [...task.acceptedUpdates().keys()].some((id) => activities.get(`u:${id}`)?.state === 'scheduled');
-    // The finish signal closes the run once no handler is still working.
-    if (task.signals().some((s) => s.name === 'finish') && !pending && work.length === 0)
+    // The finish signal closes the run once no handler is still working; a run that took its share of updates
+    // continues as new (Temporal caps the updates one run may take); updates that arrive meanwhile are retried
+    // by their callers onto the new run.
+    const idle = !pending && work.length === 0;
+    if (idle && task.signals().some((s) => s.name === 'finish'))
       commands.push(completeWorkflow({ applied, accepted } satisfies UpdatesResult));
+    else if (idle && accepted - (task.input<UpdatesResult | undefined>()?.accepted ?? 0) >= o.continueAfter)
+      commands.push(
+        continueAsNew(TYPE, task.started.taskQueue?.name ?? '', { applied, accepted } satisfies UpdatesResult),
+      );
     return { commands, messages: replies.messages };
   },
   query(task, queryType) {
@@ -155,8 +170,10 @@ export const updates = defineScenario({
       // An update whose reply was lost may still have been applied: between acknowledged and attempted.
       else if (result.applied < acked || result.applied > attempted)
         problems.push(`${id}: applied ${result.applied}; ${acked} was acknowledged, ${attempted} attempted`);
-      else if (result.accepted !== accepted.length)
-        problems.push(`${id}: result counts ${result.accepted} accepted updates, history ${accepted.length}`);
+      else if (result.accepted < (e.accepted ?? 0) || result.accepted < accepted.length)
+        problems.push(
+          `${id}: result counts ${result.accepted} accepted updates; callers saw ${e.accepted ?? 0} accepted, the last run's history ${accepted.length}`,
+        );
     }
     return problems;
   },

@@ -49,6 +49,10 @@ export interface Methods {
     Wire<temporal.api.workflowservice.v1.IUpdateWorkflowExecutionRequest>,
     temporal.api.workflowservice.v1.UpdateWorkflowExecutionResponse,
   ];
+  ExecuteMultiOperation: [
+    Wire<temporal.api.workflowservice.v1.IExecuteMultiOperationRequest>,
+    temporal.api.workflowservice.v1.ExecuteMultiOperationResponse,
+  ];
   PollWorkflowExecutionUpdate: [
     Wire<temporal.api.workflowservice.v1.IPollWorkflowExecutionUpdateRequest>,
     temporal.api.workflowservice.v1.PollWorkflowExecutionUpdateResponse,

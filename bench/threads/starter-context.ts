@@ -219,7 +219,27 @@ const ACCEPTED = Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ACCEPTED;
 const COMPLETED = Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED;
 /** How long one update may take in all (its calls long-poll and are sent again until a stage is reached). */
 const UPDATE_BUDGET_MS = 60_000;
-const NOT_FOUND_RETRY_MS = 25;
+const USE_EXISTING = proto.temporal.api.enums.v1.WorkflowIdConflictPolicy.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING;
+
+const THROTTLE_FIRST_MS = 50;
+const THROTTLE_MAX_MS = 1_000;
+
+/**
+ * Sends a call again while the engine answers RESOURCE_EXHAUSTED (the run's in-flight update limit, or a run closing
+ * under the update), with backoff, as Temporal's clients retry it; bounded by the update's budget.
+ */
+async function throttled<T>(rt: ThreadRuntime, send: () => Promise<T>): Promise<T> {
+  const until = Date.now() + UPDATE_BUDGET_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      if (!(isServiceError(err) && err.code === grpc.status.RESOURCE_EXHAUSTED) || Date.now() > until) throw err;
+      rt.recorder.count(COUNTER.updatesRetried);
+      await sleep(Math.min(THROTTLE_MAX_MS, THROTTLE_FIRST_MS * 2 ** attempt));
+    }
+  }
+}
 
 type Measure = <T>(op: string, fn: () => Promise<T>) => Promise<T>;
 type Outcome = proto.temporal.api.update.v1.IOutcome | null | undefined;
@@ -243,33 +263,68 @@ async function updateWorkflow(rt: ThreadRuntime, measure: Measure, p: UpdatePara
   const updateId = p.updateId ?? randomUUID();
   const execution = { workflowId: p.workflowId, runId: p.runId ?? '' };
   const first = await measure(OP.updateWorkflow, async () => {
-    const notFoundUntil = Date.now() + (p.notFoundRetryMs ?? 0);
+    const request = {
+      meta: { updateId, identity: init.identity },
+      input: {
+        name: p.name,
+        args: toPayloads(p.input),
+        header: { fields: { [INTENDED_START_HEADER]: toPayload(sent) } },
+      },
+    };
+    if (p.start) {
+      const start = p.start;
+      const r = await throttled(rt, () =>
+        startCall(rt, (requestId) =>
+          client.call(
+            'ExecuteMultiOperation',
+            {
+              namespace: init.namespace,
+              operations: [
+                {
+                  startWorkflow: {
+                    namespace: init.namespace,
+                    workflowId: p.workflowId,
+                    workflowType: { name: start.workflowType },
+                    taskQueue: { name: init.taskQueue },
+                    input: toPayloads(start.input),
+                    requestId,
+                    identity: init.identity,
+                    header: { fields: { [INTENDED_START_HEADER]: toPayload(sent) } },
+                    workflowIdConflictPolicy: USE_EXISTING,
+                  },
+                },
+                {
+                  updateWorkflow: {
+                    namespace: init.namespace,
+                    workflowExecution: { workflowId: p.workflowId },
+                    waitPolicy: { lifecycleStage: ACCEPTED },
+                    request,
+                  },
+                },
+              ],
+            },
+            { timeoutMs: CALL_TIMEOUT_MS },
+          ),
+        ),
+      );
+      if (r.responses[0]?.startWorkflow?.started) recorder.count(COUNTER.workflowsStarted);
+      const u = r.responses[1]?.updateWorkflow;
+      if (u && (u.stage ?? 0) >= ACCEPTED) return { stage: u.stage ?? 0, outcome: u.outcome };
+    }
     for (;;) {
-      const r = await client
-        .call(
+      const r = await throttled(rt, () =>
+        client.call(
           'UpdateWorkflowExecution',
           {
             namespace: init.namespace,
             workflowExecution: execution,
             waitPolicy: { lifecycleStage: ACCEPTED },
-            request: {
-              meta: { updateId, identity: init.identity },
-              input: {
-                name: p.name,
-                args: toPayloads(p.input),
-                header: { fields: { [INTENDED_START_HEADER]: toPayload(sent) } },
-              },
-            },
+            request,
           },
           { timeoutMs: CALL_TIMEOUT_MS },
-        )
-        .catch(async (err: unknown) => {
-          if (!(isServiceError(err) && err.code === grpc.status.NOT_FOUND && Date.now() < notFoundUntil)) throw err;
-          recorder.count(COUNTER.updatesNotFoundRetried);
-          await sleep(NOT_FOUND_RETRY_MS);
-          return undefined;
-        });
-      if (r && (r.stage >= ACCEPTED || Date.now() > deadline)) return r;
+        ),
+      );
+      if (r.stage >= ACCEPTED || Date.now() > deadline) return { stage: r.stage, outcome: r.outcome };
     }
   });
   if (first.stage < ACCEPTED) throw new Error(`update ${updateId} was not accepted within ${UPDATE_BUDGET_MS} ms`);

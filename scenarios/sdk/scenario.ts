@@ -29,10 +29,10 @@ export interface UpdateParams {
   /** Unique per workflow; a fresh one by default. */
   updateId?: string;
   /**
-   * The workflow may still be starting (another thread's start in flight): NOT_FOUND is sent again for up to this
-   * long (counted as `updates_not_found_retried`) before it counts as the call's error.
+   * Update-with-start: the workflow is started with this type and input if it is not running (one
+   * ExecuteMultiOperation call; a start counts as a workflow started), else the update goes to the running one.
    */
-  notFoundRetryMs?: number;
+  start?: { workflowType: string; input?: unknown };
 }
 
 /**
