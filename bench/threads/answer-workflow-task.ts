@@ -21,6 +21,7 @@ import { errorType, type ThreadRuntime } from './runtime.js';
 import { INTENDED_START_HEADER } from './starter-context.js';
 import { recordEventMetrics } from './event-metrics.js';
 import { COUNTER, ERROR_SOURCE, METRIC, OP } from '../../result/catalogue.js';
+import { num, tsUs } from './proto-time.js';
 
 export type WorkflowTask = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
 
@@ -39,16 +40,6 @@ export interface WorkerContext {
   sticky?: { queue: string; cache: StickyHistoryCache };
   /** Slots for eager activities; absent: activities always go through matching. */
   eagerSlots?: EagerActivitySlots;
-}
-
-function num(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (v && typeof v === 'object' && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
-  return Number(v ?? 0);
-}
-
-function tsUs(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  return t ? num(t.seconds) * 1e6 + Math.floor((t.nanos ?? 0) / 1000) : 0;
 }
 
 async function readPages(w: WorkerContext, task: WorkflowTask, first: HistoryEvent[]): Promise<HistoryEvent[]> {

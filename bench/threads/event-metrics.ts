@@ -14,20 +14,7 @@ import { fromPayload } from '../../scenarios/sdk/payloads.js';
 import { COUNTER, METRIC } from '../../result/catalogue.js';
 import type { ThreadRuntime } from './runtime.js';
 import { INTENDED_START_HEADER } from './starter-context.js';
-
-function num(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (v && typeof v === 'object' && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
-  return Number(v ?? 0);
-}
-
-function tsUs(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  return t ? num(t.seconds) * 1e6 + Math.floor((t.nanos ?? 0) / 1000) : 0;
-}
-
-function durationUs(d: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  return d ? num(d.seconds) * 1e6 + Math.floor((d.nanos ?? 0) / 1000) : 0;
-}
+import { num, tsUs } from './proto-time.js';
 
 function eventById(events: readonly HistoryEvent[], id: number): HistoryEvent | undefined {
   const guess = events[id - 1];
@@ -50,7 +37,7 @@ export function recordEventMetrics(rt: ThreadRuntime, view: DeciderTask, handled
         const startedId = num(e.timerFiredEventAttributes?.startedEventId);
         const started = eventById(view.events, startedId)?.timerStartedEventAttributes;
         if (!started) break;
-        const dueUs = tsUs(eventById(view.events, startedId)?.eventTime) + durationUs(started.startToFireTimeout);
+        const dueUs = tsUs(eventById(view.events, startedId)?.eventTime) + tsUs(started.startToFireTimeout);
         const lateUs = tsUs(e.eventTime) - dueUs;
         if (lateUs < 0) recorder.count(COUNTER.timersFiredEarly);
         lateness(lateUs, METRIC.timerLateness, METRIC.timerLatenessVirtual);
@@ -61,7 +48,7 @@ export function recordEventMetrics(rt: ThreadRuntime, view: DeciderTask, handled
         const s = view.started;
         if (firstTaskScheduled || !s.cronSchedule || num(e.eventId) > 3) break;
         firstTaskScheduled = true;
-        const dueUs = tsUs(view.events[0]?.eventTime) + durationUs(s.firstWorkflowTaskBackoff);
+        const dueUs = tsUs(view.events[0]?.eventTime) + tsUs(s.firstWorkflowTaskBackoff);
         lateness(tsUs(e.eventTime) - dueUs, METRIC.scheduleLateness, METRIC.scheduleLatenessVirtual);
         break;
       }
