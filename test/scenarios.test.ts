@@ -190,6 +190,9 @@ describe.each([...BACKENDS, 'postgres'])('scenarios on %s', (backend) => {
       '1',
       '--policy',
       'request-cancel',
+      // Detached children outlast their parents (a slow store makes a parent take seconds): the policy ends them.
+      '--linger',
+      '10m',
     ]);
     const started = result.verification.started;
     // Each parent and its three children completed; each detached child was cancelled by the policy.
@@ -225,14 +228,23 @@ describe.each([...BACKENDS, 'postgres'])('scenarios on %s', (backend) => {
   });
 
   it('schedules: cron chains fire together, each slot once, lateness within the stated threshold', async () => {
-    const { result } = await run('schedules', backend, ['--rate', slow ? '4' : '10', '--fires', '2']);
+    // A loose lateness limit: this asserts the gate is stated and evaluated, not how fast a shared machine is (the
+    // test below shows a run failing by it).
+    const { result } = await run('schedules', backend, [
+      '--rate',
+      slow ? '4' : '10',
+      '--fires',
+      '2',
+      '--late-after',
+      '20s',
+    ]);
     const started = result.verification.started;
     // Each chain: one completed firing and a last one that cancels itself (ending the chain).
     expect(result.verification.byStatus.Completed).toBe(started);
     expect(result.verification.byStatus.Canceled).toBe(started);
     expect(metric(result, 'schedule_lateness')).toBe(started * 2);
     expect(result.target.timeScale).toBe(60);
-    expect(result.verification.notes.join('\n')).toMatch(/scenario threshold p99\(schedule_lateness\)<=1000ms: held/);
+    expect(result.verification.notes.join('\n')).toMatch(/scenario threshold p99\(schedule_lateness\)<=20000ms: held/);
   });
 
   it('throughput-stress: each workflow did everything and its result matches what its starter sent', async () => {
