@@ -309,7 +309,8 @@ async function updateWorkflow(rt: ThreadRuntime, measure: Measure, p: UpdatePara
       );
       if (r.responses[0]?.startWorkflow?.started) recorder.count(COUNTER.workflowsStarted);
       const u = r.responses[1]?.updateWorkflow;
-      if (u && (u.stage ?? 0) >= ACCEPTED) return { stage: u.stage ?? 0, outcome: u.outcome };
+      if (u && (u.stage ?? 0) >= ACCEPTED)
+        return { stage: u.stage ?? 0, outcome: u.outcome, runId: u.updateRef?.workflowExecution?.runId ?? '' };
     }
     for (;;) {
       const r = await throttled(rt, () =>
@@ -324,7 +325,8 @@ async function updateWorkflow(rt: ThreadRuntime, measure: Measure, p: UpdatePara
           { timeoutMs: CALL_TIMEOUT_MS },
         ),
       );
-      if (r.stage >= ACCEPTED || Date.now() > deadline) return { stage: r.stage, outcome: r.outcome };
+      if (r.stage >= ACCEPTED || Date.now() > deadline)
+        return { stage: r.stage, outcome: r.outcome, runId: r.updateRef?.workflowExecution?.runId ?? '' };
     }
   });
   if (first.stage < ACCEPTED) throw new Error(`update ${updateId} was not accepted within ${UPDATE_BUDGET_MS} ms`);
@@ -343,7 +345,8 @@ async function updateWorkflow(rt: ThreadRuntime, measure: Measure, p: UpdatePara
           'PollWorkflowExecutionUpdate',
           {
             namespace: init.namespace,
-            updateRef: { workflowExecution: execution, updateId },
+            // The run that accepted it: after a continue-as-new the current run does not know the update.
+            updateRef: { workflowExecution: { workflowId: p.workflowId, runId: first.runId }, updateId },
             identity: init.identity,
             waitPolicy: { lifecycleStage: COMPLETED },
           },
