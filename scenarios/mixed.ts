@@ -11,19 +11,34 @@ import {
   defineScenario,
   type AnyScenario,
   type Command,
+  type Decision,
   type FinishContext,
   type OptionSpec,
   type OptionSpecs,
   type OptionValues,
   type VerifyContext,
 } from './sdk/index.js';
+import { children } from './children.js';
 import { hello } from './hello.js';
 import { loyalty } from './loyalty.js';
+import { schedules } from './schedules.js';
 import { signalStorm } from './signal-storm.js';
 import { subscription } from './subscription.js';
+import { throughputStress } from './throughput-stress.js';
 import { timers } from './timers.js';
+import { updates } from './updates.js';
 
-const COMPONENTS: readonly AnyScenario[] = [hello, subscription, timers, signalStorm, loyalty];
+const COMPONENTS: readonly AnyScenario[] = [
+  hello,
+  subscription,
+  timers,
+  signalStorm,
+  loyalty,
+  children,
+  updates,
+  schedules,
+  throughputStress,
+];
 
 /** Component options that do not apply inside the mix (the mix's arrivals are shared). */
 const MIX_EXCLUDED: Record<string, readonly string[]> = { subscription: ['customers'] };
@@ -32,6 +47,9 @@ const MIX_EXCLUDED: Record<string, readonly string[]> = { subscription: ['custom
 const MIX_DEFAULTS: Record<string, Record<string, string | number>> = {
   subscription: { period: '2s', cycles: 2 },
   timers: { delay: '2s', jitter: '500ms' },
+  children: { linger: '2s' },
+  // One firing per chain: at the mix's time scale a cron period is at least a minute of virtual time.
+  schedules: { fires: 1 },
 };
 
 function prefixOf(s: AnyScenario): string {
@@ -155,6 +173,9 @@ export const mixed = defineScenario({
     const scales = active(o as MixValues).map(([s]) => s.timeScale?.(valuesOf(s, o as MixValues)) ?? 1);
     return scales.length > 0 ? Math.min(...scales) : 1;
   },
+  thresholds(o) {
+    return active(o as MixValues).flatMap(([s]) => s.thresholds?.(valuesOf(s, o as MixValues)) ?? []);
+  },
   async iterate(ctx, o) {
     const mix = active(o);
     const total = mix.reduce((n, [, w]) => n + w, 0);
@@ -164,7 +185,7 @@ export const mixed = defineScenario({
     ctx.count(`mixed_${s.name}`);
     await s.iterate({ ...ctx, workflowId: (suffix) => ctx.workflowId(`${marker(s)}${suffix}`) }, valuesOf(s, o));
   },
-  decide(task, o, ctx): Command[] {
+  decide(task, o, ctx): Command[] | Decision {
     const s = ROUTES.get(task.workflowType);
     if (!s) throw new Error(`mixed: no scenario handles workflow type ${task.workflowType}`);
     return s.decide(task, valuesOf(s, o), ctx);

@@ -180,6 +180,85 @@ describe.each([...BACKENDS, 'postgres'])('scenarios on %s', (backend) => {
     expect(metric(result, 'signal_to_handled')).toBeGreaterThan(0);
   });
 
+  it('children: every child started on its own shard, recorded by its parent, none left running', async () => {
+    const { result } = await run('children', backend, [
+      '--rate',
+      slow ? '3' : '10',
+      '--children',
+      '3',
+      '--detached',
+      '1',
+      '--policy',
+      'request-cancel',
+      // Detached children outlast their parents (a slow store makes a parent take seconds): the policy ends them.
+      '--linger',
+      '10m',
+    ]);
+    const started = result.verification.started;
+    // Each parent and its three children completed; each detached child was cancelled by the policy.
+    expect(result.verification.byStatus.Completed).toBe(started * 4);
+    expect(result.verification.byStatus.Canceled).toBe(started);
+    expect(result.counters.children_started).toBe(started * 4);
+    expect(metric(result, 'child_start_to_started')).toBe(started * 4);
+    expect(metric(result, 'workflow_e2e')).toBe(started);
+    // The go signals crossed to the children.
+    expect(result.counters.signals_handled).toBe(started * 3);
+  });
+
+  it('updates: accepted ones completed once and applied, rejected ones never, latency to each stage', async () => {
+    const { result } = await run('updates', backend, [
+      '--rate',
+      slow ? '15' : '50',
+      '--workflows',
+      '2',
+      '--reject-ratio',
+      '0.3',
+      '--continue-after',
+      '15',
+    ]);
+    const c = result.counters;
+    expect(c.updates_accepted).toBeGreaterThan(0);
+    expect(c.updates_rejected).toBeGreaterThan(0);
+    expect(c.updates_completed).toBe(c.updates_accepted);
+    expect((c.updates_accepted ?? 0) + (c.updates_rejected ?? 0)).toBe(result.operations.update_workflow?.count);
+    expect(metric(result, 'update_to_accepted')).toBe(c.updates_accepted);
+    expect(metric(result, 'update_to_completed')).toBe(c.updates_completed);
+    // Two long-lived workflows, started by their first update, closed by the finish signal.
+    expect(result.verification.byStatus.Completed).toBe(2);
+  });
+
+  it('schedules: cron chains fire together, each slot once, lateness within the stated threshold', async () => {
+    // A loose lateness limit: this asserts the gate is stated and evaluated, not how fast a shared machine is (the
+    // test below shows a run failing by it).
+    const { result } = await run('schedules', backend, [
+      '--rate',
+      slow ? '4' : '10',
+      '--fires',
+      '2',
+      '--late-after',
+      '20s',
+    ]);
+    const started = result.verification.started;
+    // Each chain: one completed firing and a last one that cancels itself (ending the chain).
+    expect(result.verification.byStatus.Completed).toBe(started);
+    expect(result.verification.byStatus.Canceled).toBe(started);
+    expect(metric(result, 'schedule_lateness')).toBe(started * 2);
+    expect(result.target.timeScale).toBe(60);
+    expect(result.verification.notes.join('\n')).toMatch(/scenario threshold p99\(schedule_lateness\)<=20000ms: held/);
+  });
+
+  it('throughput-stress: each workflow did everything and its result matches what its starter sent', async () => {
+    const { result } = await run('throughput-stress', backend, ['--rate', slow ? '2' : '8']);
+    const started = result.verification.started;
+    expect(result.verification.byStatus.ContinuedAsNew).toBe(started);
+    // The second run and the completing child of each workflow; the other child cancelled by its parent.
+    expect(result.verification.byStatus.Completed).toBe(started * 2);
+    expect(result.verification.byStatus.Canceled).toBe(started);
+    expect(result.counters.updates_completed).toBe(started);
+    expect(result.counters.signals_handled).toBe(started * 2);
+    expect(result.operations.query_workflow?.count).toBe(started);
+  });
+
   it('mixed: every component ran at one total rate and passed its own checks', async () => {
     const { result } = await run('mixed', backend, ['--rate', slow ? '15' : '50', '--seed', '7']);
     const picks = Object.keys(result.counters).filter((k) => k.startsWith('mixed_'));
@@ -212,6 +291,40 @@ describe('scenario options', () => {
     expect(r.stderr).toContain('--query-ratio must be a ratio in [0, 1], got 2');
     expect(r.stderr).toContain('--rate must be a positive number');
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('schedules fails the run when more firings are late than the threshold allows', async () => {
+    const out = join(dir, 'schedules-late');
+    // Nothing fires within 1 µs of its due time: every firing is late, and the stated threshold fails the run.
+    const r = await stampede(
+      [
+        'run',
+        '--scenario',
+        'schedules',
+        '--rate',
+        '5',
+        '--duration',
+        '1s',
+        '--warmup',
+        '0s',
+        '--fires',
+        '1',
+        '--late-after',
+        '1us',
+        '--out',
+        out,
+        '--no-report',
+        '--store',
+        'memory',
+      ],
+      { timeoutMs: 60_000 },
+    );
+    expect(r.code).toBe(1);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as ResultV1;
+    expect(result.verdict).toBe('fail');
+    expect(result.verification.notes.join('\n')).toMatch(
+      /scenario threshold p99\(schedule_lateness\)<=0.001ms: FAILED/,
+    );
   });
 
   it('mixed rejects unknown components in its weights', async () => {

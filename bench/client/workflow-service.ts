@@ -45,6 +45,18 @@ export interface Methods {
     Wire<temporal.api.workflowservice.v1.IRespondQueryTaskCompletedRequest>,
     temporal.api.workflowservice.v1.RespondQueryTaskCompletedResponse,
   ];
+  UpdateWorkflowExecution: [
+    Wire<temporal.api.workflowservice.v1.IUpdateWorkflowExecutionRequest>,
+    temporal.api.workflowservice.v1.UpdateWorkflowExecutionResponse,
+  ];
+  ExecuteMultiOperation: [
+    Wire<temporal.api.workflowservice.v1.IExecuteMultiOperationRequest>,
+    temporal.api.workflowservice.v1.ExecuteMultiOperationResponse,
+  ];
+  PollWorkflowExecutionUpdate: [
+    Wire<temporal.api.workflowservice.v1.IPollWorkflowExecutionUpdateRequest>,
+    temporal.api.workflowservice.v1.PollWorkflowExecutionUpdateResponse,
+  ];
   RequestCancelWorkflowExecution: [
     Wire<temporal.api.workflowservice.v1.IRequestCancelWorkflowExecutionRequest>,
     temporal.api.workflowservice.v1.RequestCancelWorkflowExecutionResponse,

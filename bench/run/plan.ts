@@ -13,12 +13,16 @@ import { UsageError } from '../errors.js';
 import { planSchedule, type ExecutorConfig } from '../executors/index.js';
 import type { Schedule } from '../executors/schedule.js';
 import type { RunOptions } from './run-options.js';
+import type { Threshold } from '../../reports/gate/threshold.js';
+import { parseScenarioThresholds } from './scenario-thresholds.js';
 
 export interface RunPlan {
   scenario: AnyScenario;
   scenarioValues: OptionValues<OptionSpecs>;
   executorConfig: ExecutorConfig;
   schedule: Schedule;
+  /** The scenario's own thresholds, checked on the result (they fail the verification). */
+  thresholds: Threshold[];
   runTag: string;
   /** What result.json records as the run's options; the threads' own account of what they run is checked against it. */
   recordedOptions: Record<string, unknown>;
@@ -31,6 +35,10 @@ export function planRun(o: RunOptions): RunPlan {
     throw new UsageError(`unknown scenario ${o.scenario} (available: ${[...SCENARIOS.keys()].join(', ')})`);
   const scenarioOpts = compileOptions(scenario.options, o.scenarioOptions, `scenario ${o.scenario}`);
   const problems = [...scenarioOpts.problems, ...(scenario.check?.(scenarioOpts.values) ?? [])];
+  const thresholds = parseScenarioThresholds(
+    scenarioOpts.problems.length === 0 ? (scenario.thresholds?.(scenarioOpts.values) ?? []) : [],
+  );
+  problems.push(...thresholds.problems);
   // A scenario may cap the iterations (e.g. the number of customers who sign up).
   const cap = scenarioOpts.problems.length === 0 ? scenario.iterations?.(scenarioOpts.values) : undefined;
   const iterations = cap === undefined ? o.iterations : Math.min(cap, o.iterations ?? Infinity);
@@ -52,6 +60,7 @@ export function planRun(o: RunOptions): RunPlan {
     scenarioValues: scenarioOpts.values,
     executorConfig,
     schedule,
+    thresholds: thresholds.thresholds,
     runTag,
     recordedOptions: redactSecrets({ ...o, durationMs: Number.isFinite(o.durationMs) ? o.durationMs : null, runTag }),
     outDir: resolve(o.out ?? join('results', `${new Date().toISOString().replace(/[:.]/g, '-')}-${o.scenario}`)),

@@ -24,6 +24,7 @@ import { checkScenario } from '../verify/read-back.js';
 import { countOpen, verifyRun } from '../verify/run-verification.js';
 import { TOOL_VERSION } from '../version.js';
 import { assembleResult } from './assemble-result.js';
+import { applyScenarioThresholds } from './scenario-thresholds.js';
 import { startEmbeddedEngine } from './embedded-engine.js';
 import { batchSizeWarnings } from './batch-size-check.js';
 import { EngineSampler } from './engine-sampler.js';
@@ -164,7 +165,7 @@ class Run {
     const verification = await this.verify(closes, retentionVirtualMs, timeScale);
     const contention = await this.sampler.contention();
     this.sampler.stop();
-    const result = assembleResult({
+    const assembled = assembleResult({
       options: o,
       plan,
       target: {
@@ -187,6 +188,7 @@ class Run {
       finishNotes: this.finishNotes,
       hasExpected: coordinator.expected.size > 0,
     });
+    const result = applyScenarioThresholds(assembled, plan.thresholds);
     await this.write(result);
     return { result, outDir: plan.outDir };
   }
@@ -304,8 +306,9 @@ class Run {
     ) {
       await coordinator.guard(sleep(100));
     }
-    // Starts whose reply was lost (a fault, a restart) created workflows the starters could not count: serve
-    // the task queue until the engine reports none of the run's workflows open (when it can say).
+    // Starts whose reply was lost (a fault, a restart) created workflows the starters could not count, and children
+    // and cron firings are runs no starter started (a policy may close them, not a worker): serve the task queue
+    // until the engine reports none of the run's workflows open (when it can say).
     while (nowMs() < drainUntil && !this.interrupted) {
       const open = await countOpen(this.client, o.namespace, this.prefix);
       if (open === undefined || open === 0) break;
@@ -325,6 +328,7 @@ class Run {
       namespace: o.namespace,
       prefix: this.prefix,
       started: coordinator.total('starter', COUNTER.workflowsStarted),
+      extraRuns: coordinator.total('starter', COUNTER.extraRunsExpected),
       startsUnknownOutcome: coordinator.total('starter', COUNTER.startsUnknownOutcome),
       closesDuringRun: closes && !this.interrupted,
       settleMs: this.hooks.verifySettleMs ?? 10_000,

@@ -4,12 +4,13 @@
  * task. Activities on the worker's own queue ask for eager execution when slots are free, and those the engine
  * hands back in the completion run here at once (Temporal's eager activity dispatch). Records the workflow-level
  * metrics: end-to-end time (from the intended start the starter put in the workflow's header), task
- * schedule-to-start, timer lateness, signal-to-handled, and how many runs closed.
+ * schedule-to-start and how many runs closed (event-level metrics: event-metrics.ts).
  */
 import proto, { type temporal } from '@temporalio/proto';
-import { DeciderTask, EventType, type HistoryEvent } from '../../scenarios/sdk/decider-task.js';
+import { DeciderTask, type HistoryEvent } from '../../scenarios/sdk/decider-task.js';
 import { fromPayload, fromPayloads, toPayloads } from '../../scenarios/sdk/payloads.js';
 import { isCloseCommand, isContinueAsNew, type Command } from '../../scenarios/sdk/commands.js';
+import { asDecision, type Decision } from '../../scenarios/sdk/updates.js';
 import type { OptionSpecs, OptionValues } from '../../scenarios/sdk/option-specs.js';
 import type { AnyScenario, DeciderContext } from '../../scenarios/sdk/scenario.js';
 import { nowUs } from '../recorder/wall-clock.js';
@@ -18,7 +19,9 @@ import { eventIdOf, type StickyHistoryCache } from './sticky-cache.js';
 import { grpc } from '../client/workflow-service.js';
 import { errorType, type ThreadRuntime } from './runtime.js';
 import { INTENDED_START_HEADER } from './starter-context.js';
+import { recordEventMetrics } from './event-metrics.js';
 import { COUNTER, ERROR_SOURCE, METRIC, OP } from '../../result/catalogue.js';
+import { num, tsUs } from './proto-time.js';
 
 export type WorkflowTask = temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse;
 
@@ -37,16 +40,6 @@ export interface WorkerContext {
   sticky?: { queue: string; cache: StickyHistoryCache };
   /** Slots for eager activities; absent: activities always go through matching. */
   eagerSlots?: EagerActivitySlots;
-}
-
-function num(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (v && typeof v === 'object' && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
-  return Number(v ?? 0);
-}
-
-function tsUs(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  return t ? num(t.seconds) * 1e6 + Math.floor((t.nanos ?? 0) / 1000) : 0;
 }
 
 async function readPages(w: WorkerContext, task: WorkflowTask, first: HistoryEvent[]): Promise<HistoryEvent[]> {
@@ -116,6 +109,7 @@ export async function handleWorkflowTask(
     events,
     num(task.previousStartedEventId),
     task.attempt,
+    task.messages ?? [],
   );
   const ctx: DeciderContext = {
     count: (name, n = 1) => recorder.count(name, n),
@@ -128,9 +122,9 @@ export async function handleWorkflowTask(
     return;
   }
 
-  let commands: Command[];
+  let decision: Decision;
   try {
-    commands = scenario.decide(view, o, ctx);
+    decision = asDecision(scenario.decide(view, o, ctx));
   } catch (err) {
     w.sticky?.cache.drop(runId);
     recorder.error(ERROR_SOURCE.decide, errorType(err));
@@ -149,6 +143,7 @@ export async function handleWorkflowTask(
       .catch((e: unknown) => recorder.error(ERROR_SOURCE.respondWorkflowTaskFailed, errorType(e)));
     return;
   }
+  const { commands, messages } = decision;
   const queryResults: Record<string, temporal.api.query.v1.IWorkflowQueryResult> = {};
   for (const [id, q] of Object.entries(task.queries ?? {})) {
     try {
@@ -181,6 +176,7 @@ export async function handleWorkflowTask(
         namespace: init.namespace,
         identity: init.identity,
         commands,
+        ...(messages.length > 0 ? { messages } : {}),
         queryResults,
         ...(sticky
           ? {
@@ -289,38 +285,6 @@ async function answerQueryTask(w: WorkerContext, task: WorkflowTask, view: Decid
   }
 }
 
-/**
- * Workflow-level metrics from the events this task handled (recorded once the task is accepted, so a retried
- * task does not count twice):
- * - timer lateness: the TimerFired event's time minus the time the timer was due (started + start-to-fire), in
- *   virtual time (what the workflow's clock saw) and in real time (virtual / time scale);
- * - signal-to-handled: from the sender's stamp in the signal header to this worker's handling of the signal.
- */
-function recordEventMetrics(rt: ThreadRuntime, view: DeciderTask, handledUs: number): void {
-  const { recorder, init } = rt;
-  for (const e of view.newEvents) {
-    switch (e.eventType) {
-      case EventType.EVENT_TYPE_TIMER_FIRED: {
-        const startedId = num(e.timerFiredEventAttributes?.startedEventId);
-        const started = eventById(view.events, startedId)?.timerStartedEventAttributes;
-        if (!started) break;
-        const dueUs = tsUs(eventById(view.events, startedId)?.eventTime) + durationUs(started.startToFireTimeout);
-        const lateUs = tsUs(e.eventTime) - dueUs;
-        if (lateUs < 0) recorder.count(COUNTER.timersFiredEarly);
-        recorder.recordMetric(METRIC.timerLatenessVirtual, Math.max(0, lateUs));
-        recorder.recordMetric(METRIC.timerLateness, Math.max(0, lateUs) / init.timeScale);
-        break;
-      }
-      case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED: {
-        const sentUs = fromPayload(e.workflowExecutionSignaledEventAttributes?.header?.fields?.[INTENDED_START_HEADER]);
-        if (typeof sentUs === 'number') recorder.recordMetric(METRIC.signalToHandled, Math.max(0, handledUs - sentUs));
-        recorder.count(COUNTER.signalsHandled);
-        break;
-      }
-    }
-  }
-}
-
 function isUnhandledCommand(err: unknown): boolean {
   return (
     typeof err === 'object' &&
@@ -328,14 +292,4 @@ function isUnhandledCommand(err: unknown): boolean {
     (err as { code?: unknown }).code === grpc.status.INVALID_ARGUMENT &&
     String((err as { details?: unknown }).details).includes('UnhandledCommand')
   );
-}
-
-function eventById(events: readonly HistoryEvent[], id: number): HistoryEvent | undefined {
-  const guess = events[id - 1];
-  if (guess && num(guess.eventId) === id) return guess;
-  return events.find((e) => num(e.eventId) === id);
-}
-
-function durationUs(d: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  return d ? num(d.seconds) * 1e6 + Math.floor((d.nanos ?? 0) / 1000) : 0;
 }

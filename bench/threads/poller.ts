@@ -15,6 +15,7 @@ import { StickyHistoryCache } from './sticky-cache.js';
 import { errorType, runThread, type ThreadRuntime } from './runtime.js';
 import { handleWorkflowTask, type WorkerContext, type WorkflowTask } from './answer-workflow-task.js';
 import { COUNTER, METRIC, OP } from '../../result/catalogue.js';
+import { tsUs } from './proto-time.js';
 
 const KIND = proto.temporal.api.enums.v1.TaskQueueKind;
 const POLL_TIMEOUT_MS = 70_000;
@@ -22,16 +23,6 @@ const POLL_TIMEOUT_MS = 70_000;
 const STICKY_CACHE_RUNS = 10_000;
 /** Workflow tasks (and, separately, activities) a poller thread works on at once. */
 const TASK_SLOTS = 256;
-
-function num(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (v && typeof v === 'object' && 'toNumber' in v) return (v as { toNumber(): number }).toNumber();
-  return Number(v ?? 0);
-}
-
-function tsUs(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  return t ? num(t.seconds) * 1e6 + Math.floor((t.nanos ?? 0) / 1000) : 0;
-}
 
 runThread(async (rt) => {
   const scenario = SCENARIOS.get(rt.init.scenario);

@@ -8,8 +8,8 @@ import type { AnyScenario } from '../../scenarios/sdk/scenario.js';
 import type { OptionSpecs, OptionValues } from '../../scenarios/sdk/option-specs.js';
 import { listRuns, verifyContext } from './engine-reader.js';
 import { checkHistories, checkScenario, Problems, REPORTED_PROBLEMS, type VerifyReport } from './read-back.js';
-import { RUNNING, statusName } from './workflow-status.js';
-import { childrenClosedByPolicy } from './family-check.js';
+import { statusName } from './workflow-status.js';
+import { OrphanCheck } from './orphan-check.js';
 
 export interface ApiVerifyOptions {
   namespace: string;
@@ -31,31 +31,15 @@ export async function verifyThroughApi(client: WorkflowServiceClient, o: ApiVeri
   const byStatus: Record<string, number> = {};
   for (const r of runs) byStatus[statusName(r.status)] = (byStatus[statusName(r.status)] ?? 0) + 1;
   const problems = new Problems(REPORTED_PROBLEMS);
-  const policyClosed: { parent: string; workflowId: string; runId: string }[] = [];
+  const orphans = new OrphanCheck(client, o.namespace);
   const historiesChecked = await checkHistories(
     client,
     o.namespace,
     runs,
-    {
-      sample: o.sample,
-      expectClosed: o.expectClosed,
-      onHistory: (run, events) => {
-        for (const c of childrenClosedByPolicy(events))
-          policyClosed.push({ parent: `${run.workflowId}/${run.runId}`, ...c });
-      },
-    },
+    { sample: o.sample, expectClosed: o.expectClosed, onHistory: orphans.onHistory },
     problems,
   );
-  // Children a closed parent left to its parent-close policy (TERMINATE, REQUEST_CANCEL) must not still run.
-  for (const c of policyClosed) {
-    const d = await client.call(
-      'DescribeWorkflowExecution',
-      { namespace: o.namespace, execution: { workflowId: c.workflowId, runId: c.runId } },
-      { timeoutMs: 30_000 },
-    );
-    if (d.workflowExecutionInfo?.status === RUNNING)
-      problems.add(`${c.workflowId}/${c.runId}: orphan: still running though its parent ${c.parent} closed`);
-  }
+  await orphans.check(problems);
   if (o.scenario) {
     const sampleSize = o.sample === 0 ? Number.MAX_SAFE_INTEGER : o.sample;
     const ctx = verifyContext(client, o.namespace, o.prefix, o.scenario.expected, sampleSize);

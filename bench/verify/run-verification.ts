@@ -9,6 +9,7 @@ import type { Verification } from '../../result/schema.js';
 import { num } from './history-check.js';
 import { listRuns } from './engine-reader.js';
 import { checkHistories, Problems } from './read-back.js';
+import { OrphanCheck } from './orphan-check.js';
 import { CONTINUED_AS_NEW, RUNNING, statusName } from './workflow-status.js';
 
 /** Problems a run's verification lists in its notes (the rest are counted). */
@@ -59,6 +60,8 @@ export interface RunVerificationParams {
   namespace: string;
   prefix: string;
   started: number;
+  /** Runs the starts leave besides their own (children, cron firings): expected under the prefix too. */
+  extraRuns?: number;
   /** Starts that failed with their outcome unknown: the store may hold them though no starter counted them. */
   startsUnknownOutcome?: number;
   closesDuringRun: boolean;
@@ -74,6 +77,11 @@ export interface RunVerificationParams {
   retention?: { realMs: number; runMs: number; closedByWorkers: number };
 }
 
+/** Runs expected under the prefix: one per start, and the runs the starts said they would leave besides. */
+function expectedRuns(p: RunVerificationParams): number {
+  return p.started + (p.extraRuns ?? 0);
+}
+
 /** Workflows counted under every status but ContinuedAsNew (each chain ends in exactly one such run). */
 function chainEnds(byStatus: Record<string, number>): number {
   return Object.entries(byStatus)
@@ -85,7 +93,7 @@ function chainEnds(byStatus: Record<string, number>): number {
 function deletedEstimate(p: RunVerificationParams, byStatus: Record<string, number>): number {
   if (!p.retention || p.retention.realMs >= p.retention.runMs) return 0;
   const closed = chainEnds(byStatus) - (byStatus[RUNNING_NAME] ?? 0);
-  return Math.max(0, Math.min(p.started, p.retention.closedByWorkers) - closed);
+  return Math.max(0, Math.min(expectedRuns(p), p.retention.closedByWorkers) - closed);
 }
 
 /** Visibility trails commits: counts by status, re-read until every started workflow is seen (and closed, when it should be). */
@@ -95,7 +103,7 @@ async function settledCounts(p: RunVerificationParams): Promise<Record<string, n
     const byStatus = await countByStatus(p.client, p.namespace, p.prefix);
     const total = chainEnds(byStatus) + deletedEstimate(p, byStatus);
     const running = byStatus[RUNNING_NAME] ?? 0;
-    if ((total >= p.started && (!p.closesDuringRun || running === 0)) || Date.now() > deadline) return byStatus;
+    if ((total >= expectedRuns(p) && (!p.closesDuringRun || running === 0)) || Date.now() > deadline) return byStatus;
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -109,13 +117,15 @@ async function readBackSample(
   let checked = 0;
   try {
     const runs = await listRuns(p.client, p.namespace, p.prefix, p.sampleSize);
+    const orphans = new OrphanCheck(p.client, p.namespace);
     checked = await checkHistories(
       p.client,
       p.namespace,
       runs,
-      { sample: 0, expectClosed: false, perRun: PROBLEMS_PER_RUN },
+      { sample: 0, expectClosed: false, perRun: PROBLEMS_PER_RUN, onHistory: orphans.onHistory },
       problems,
     );
+    await orphans.check(problems);
     await p.scenarioCheck?.(problems);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
@@ -152,7 +162,7 @@ export async function verifyRun(p: RunVerificationParams): Promise<Verification>
     notes.push(
       `${deleted} closed workflow(s) were already deleted by the namespace's retention (${Math.round(p.retention.realMs / 1000)} s of real time, shorter than the run): counted from the workers' completions`,
     );
-  const lost = Math.max(0, p.started - closedOrRunning - deleted);
+  const lost = Math.max(0, expectedRuns(p) - closedOrRunning - deleted);
   const stuck = p.closesDuringRun ? (byStatus[RUNNING_NAME] ?? 0) : 0;
   if (lost > 0)
     notes.push(
@@ -164,7 +174,7 @@ export async function verifyRun(p: RunVerificationParams): Promise<Verification>
       `${stuck} workflow(s) still running though the scenario closes its workflows${ids.length ? `: ${ids.join(', ')}` : ''}`,
     );
   }
-  const extra = closedOrRunning - p.started;
+  const extra = closedOrRunning - expectedRuns(p);
   const unknown = p.startsUnknownOutcome ?? 0;
   if (extra > 0 && extra <= unknown)
     notes.push(`${extra} of the ${unknown} start(s) that failed with an unknown outcome had been stored by the engine`);

@@ -15,6 +15,9 @@ describe('threshold expressions', () => {
     expect(ok('p99.9(start.service)<800us')).toMatchObject({ stat: 'p99.9', target: 'start.service', value: 800 });
     expect(ok('max(signal_with_start) < 1m')).toMatchObject({ stat: 'max', value: 60_000_000 });
     expect(ok('p50(start)<7')).toMatchObject({ value: 7000 }); // milliseconds by default, like k6
+    // Any percentile: "no more than 2 % later than 1 s" (the schedules scenario's lateness gate).
+    expect(ok('p98(schedule_lateness)<=1s')).toMatchObject({ stat: 'p98', value: 1_000_000, unit: 'us' });
+    expect(parseThreshold('p100(start)<1s')).toMatch(/unknown statistic "p100"/);
   });
 
   it('parse errors, throughput, counts and target-relative limits', () => {

@@ -2,7 +2,7 @@
  * Threshold expressions, k6-like, evaluated against a result:
  *
  *   p99(start)<50ms        a latency percentile of an operation (response time when measured, else service)
- *   p50(start.service)<5ms the service time explicitly; p(99)(x) and p99.9(x) work too; max, min, mean
+ *   p50(start.service)<5ms the service time explicitly; p(99)(x), p99.9(x), any pN(x) work too; max, min, mean
  *   p99(workflow)<2s       a workflow-level metric (workflow = workflow_e2e)
  *   errors<0.1%            errors over all operations as a share of calls (a bare number is a count)
  *   errors(start)<1        errors of one operation
@@ -40,6 +40,12 @@ export interface ThresholdOutcome {
 }
 
 const LATENCY_STATS = new Set(['p50', 'p90', 'p95', 'p99', 'p99.9', 'p99.99', 'max', 'min', 'mean', 'avg', 'med']);
+/** A named latency statistic, or any percentile pN with 0 < N < 100 (p98: no more than 2 % above the limit). */
+function isLatencyStat(stat: string): boolean {
+  if (LATENCY_STATS.has(stat)) return true;
+  const m = /^p(\d+(?:\.\d+)?)$/.exec(stat);
+  return m !== null && Number(m[1]) > 0 && Number(m[1]) < 100;
+}
 const COUNT_STATS = new Set(['dropped', 'lost', 'stuck', 'problems']);
 const ALIASES: Record<string, string> = {
   start: 'start_workflow',
@@ -75,7 +81,7 @@ export function parseThreshold(source: string): Threshold | string {
   if (value < 0) return `threshold "${source}": the limit must be >= 0 (${stat} is never negative)`;
   if (g.unit === '%' && value > 100) return `threshold "${source}": a percentage must be at most 100`;
   const base = { source, stat, target: g.target, op: g.op, ofTarget: Boolean(g.of) };
-  if (LATENCY_STATS.has(stat)) {
+  if (isLatencyStat(stat)) {
     if (!g.target) return `threshold "${source}": ${stat} needs an operation or metric, e.g. ${stat}(start)<50ms`;
     if (g.unit === '%' || g.of) return `threshold "${source}": a latency limit takes a time unit (us, ms, s, m)`;
     return { ...base, value: value * (UNIT_US[g.unit ?? 'ms'] ?? 1000), unit: 'us' };
@@ -185,7 +191,7 @@ export function evaluateThreshold(
     if (!Number.isFinite(rate)) return out(undefined, undefined, 'the run has no constant target rate to scale by');
     limit = t.value * rate;
   }
-  if (LATENCY_STATS.has(t.stat)) {
+  if (isLatencyStat(t.stat)) {
     const found = latencyOf(r, t.target ?? '');
     if (!found) return out(undefined, limit, `no operation or metric named ${t.target ?? ''} in the result`);
     if (found.stats.n === 0) return out(undefined, limit, `${found.name} has no samples`);

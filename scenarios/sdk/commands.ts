@@ -17,7 +17,25 @@ const T = {
   cancelTimer: C.COMMAND_TYPE_CANCEL_TIMER,
   cancelWorkflow: C.COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION,
   continueAsNew: C.COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION,
+  startChild: C.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION,
+  signalExternal: C.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION,
+  requestCancelExternal: C.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION,
+  protocolMessage: C.COMMAND_TYPE_PROTOCOL_MESSAGE,
+  recordMarker: C.COMMAND_TYPE_RECORD_MARKER,
 } as const;
+
+/** The marker Temporal's SDKs record a local activity's outcome under. */
+export const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
+/** What happens to a child when its parent closes first (Temporal's ParentClosePolicy). */
+export const PARENT_CLOSE_POLICIES = ['terminate', 'request-cancel', 'abandon'] as const;
+export type ParentClosePolicyName = (typeof PARENT_CLOSE_POLICIES)[number];
+const PCP = proto.temporal.api.enums.v1.ParentClosePolicy;
+const POLICY: Record<ParentClosePolicyName, number> = {
+  terminate: PCP.PARENT_CLOSE_POLICY_TERMINATE,
+  'request-cancel': PCP.PARENT_CLOSE_POLICY_REQUEST_CANCEL,
+  abandon: PCP.PARENT_CLOSE_POLICY_ABANDON,
+};
 
 function duration(ms: number): { seconds: number; nanos: number } {
   const seconds = Math.floor(ms / 1000);
@@ -93,8 +111,12 @@ export function failWorkflow(message: string, type = 'ScenarioFailure'): Command
   };
 }
 
-export function cancelWorkflow(): Command {
-  return { commandType: T.cancelWorkflow, cancelWorkflowExecutionCommandAttributes: {} };
+/** Closes the run as cancelled (it ends a cron chain: no next run follows a cancelled one), with details. */
+export function cancelWorkflow(details?: unknown): Command {
+  return {
+    commandType: T.cancelWorkflow,
+    cancelWorkflowExecutionCommandAttributes: details === undefined ? {} : { details: toPayloads(details) },
+  };
 }
 
 export function continueAsNew(
@@ -112,6 +134,82 @@ export function continueAsNew(
       ...(header ? { header } : {}),
     },
   };
+}
+
+export interface ChildOptions {
+  taskQueue?: string;
+  parentClosePolicy?: ParentClosePolicyName;
+}
+
+/** Starts a child workflow (its own execution, on whichever shard its id hashes to). */
+export function startChildWorkflow(
+  workflowId: string,
+  workflowType: string,
+  input: unknown,
+  o: ChildOptions = {},
+): Command {
+  return {
+    commandType: T.startChild,
+    startChildWorkflowExecutionCommandAttributes: {
+      workflowId,
+      workflowType: { name: workflowType },
+      ...(o.taskQueue ? { taskQueue: { name: o.taskQueue } } : {}),
+      input: toPayloads(input),
+      parentClosePolicy: POLICY[o.parentClosePolicy ?? 'terminate'],
+    },
+  };
+}
+
+/** Signals another workflow (any run of the id when `runId` is empty). */
+export function signalExternalWorkflow(
+  workflowId: string,
+  signalName: string,
+  input?: unknown,
+  o: { runId?: string; childWorkflowOnly?: boolean } = {},
+): Command {
+  return {
+    commandType: T.signalExternal,
+    signalExternalWorkflowExecutionCommandAttributes: {
+      execution: { workflowId, runId: o.runId ?? '' },
+      signalName,
+      input: toPayloads(input),
+      childWorkflowOnly: o.childWorkflowOnly ?? false,
+    },
+  };
+}
+
+/** Asks another workflow to cancel (its code decides what cancelling means). */
+export function requestCancelExternalWorkflow(
+  workflowId: string,
+  o: { runId?: string; childWorkflowOnly?: boolean } = {},
+): Command {
+  return {
+    commandType: T.requestCancelExternal,
+    requestCancelExternalWorkflowExecutionCommandAttributes: {
+      workflowId,
+      runId: o.runId ?? '',
+      childWorkflowOnly: o.childWorkflowOnly ?? false,
+    },
+  };
+}
+
+/**
+ * A local activity's outcome: run in the worker during the task (no activity task, no matching) and recorded as a
+ * marker in the task's completion, as Temporal's SDKs do.
+ */
+export function recordLocalActivity(activityId: string, activityType: string, result: unknown): Command {
+  return {
+    commandType: T.recordMarker,
+    recordMarkerCommandAttributes: {
+      markerName: LOCAL_ACTIVITY_MARKER,
+      details: { data: toPayloads({ activityId, activityType }), result: toPayloads(result) },
+    },
+  };
+}
+
+/** Places the protocol message `messageId` (an update's acceptance or response) at this point among the commands. */
+export function protocolMessage(messageId: string): Command {
+  return { commandType: T.protocolMessage, protocolMessageCommandAttributes: { messageId } };
 }
 
 /** True for the commands that close a run. */

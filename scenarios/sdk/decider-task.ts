@@ -4,7 +4,9 @@
  */
 import proto from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
+import { LOCAL_ACTIVITY_MARKER } from './commands.js';
 import { fromPayloads } from './payloads.js';
+import { updateRequests, type UpdateRequest } from './updates.js';
 
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 export const EventType = proto.temporal.api.enums.v1.EventType;
@@ -22,6 +24,23 @@ export type ActivityOutcome =
   | { state: 'timed-out'; scheduledEventId: number }
   | { state: 'canceled'; scheduledEventId: number };
 
+export type ChildState =
+  'initiated' | 'start-failed' | 'started' | 'completed' | 'failed' | 'canceled' | 'terminated' | 'timed-out';
+
+export interface ChildOutcome {
+  state: ChildState;
+  initiatedEventId: number;
+  /** The child's run, once started. */
+  runId: string;
+  /** Event times (the workflow's clock, epoch ms): initiated, and started when it has. */
+  initiatedMs: number;
+  startedMs: number;
+  result: unknown;
+}
+
+/** Requests to other workflows (signal or cancel) and how they ended. */
+export type ExternalState = 'initiated' | 'done' | 'failed';
+
 export class DeciderTask {
   readonly started: temporal.api.history.v1.IWorkflowExecutionStartedEventAttributes;
 
@@ -32,6 +51,8 @@ export class DeciderTask {
     readonly events: readonly HistoryEvent[],
     readonly previousStartedEventId: number,
     readonly attempt: number,
+    /** Protocol messages delivered with the task (update requests). */
+    readonly messages: readonly temporal.api.protocol.v1.IMessage[] = [],
   ) {
     this.started = events[0]?.workflowExecutionStartedEventAttributes ?? {};
   }
@@ -118,14 +139,124 @@ export class DeciderTask {
       }));
   }
 
+  /** Child workflows by workflow id, in the order they were initiated. */
+  children(): Map<string, ChildOutcome> {
+    const out = new Map<string, ChildOutcome>();
+    const byInitiated = new Map<number, ChildOutcome>();
+    const set = (initiated: unknown, change: Partial<ChildOutcome>) => {
+      const c = byInitiated.get(num(initiated));
+      if (c) Object.assign(c, change);
+    };
+    for (const e of this.events) {
+      const a = e.startChildWorkflowExecutionInitiatedEventAttributes;
+      if (a) {
+        const c: ChildOutcome = {
+          state: 'initiated',
+          initiatedEventId: num(e.eventId),
+          runId: '',
+          initiatedMs: msOf(e),
+          startedMs: 0,
+          result: undefined,
+        };
+        byInitiated.set(c.initiatedEventId, c);
+        out.set(a.workflowId ?? '', c);
+      }
+      const started = e.childWorkflowExecutionStartedEventAttributes;
+      if (started)
+        set(started.initiatedEventId, {
+          state: 'started',
+          runId: started.workflowExecution?.runId ?? '',
+          startedMs: msOf(e),
+        });
+      const done = e.childWorkflowExecutionCompletedEventAttributes;
+      if (done) set(done.initiatedEventId, { state: 'completed', result: fromPayloads(done.result) });
+      const startFailed = e.startChildWorkflowExecutionFailedEventAttributes;
+      if (startFailed) set(startFailed.initiatedEventId, { state: 'start-failed' });
+      const failed = e.childWorkflowExecutionFailedEventAttributes;
+      if (failed) set(failed.initiatedEventId, { state: 'failed' });
+      const canceled = e.childWorkflowExecutionCanceledEventAttributes;
+      if (canceled) set(canceled.initiatedEventId, { state: 'canceled' });
+      const terminated = e.childWorkflowExecutionTerminatedEventAttributes;
+      if (terminated) set(terminated.initiatedEventId, { state: 'terminated' });
+      const timedOut = e.childWorkflowExecutionTimedOutEventAttributes;
+      if (timedOut) set(timedOut.initiatedEventId, { state: 'timed-out' });
+    }
+    return out;
+  }
+
+  /** External signals and cancel requests this run sent, by initiated event id. */
+  externalRequests(): Map<number, { kind: 'signal' | 'cancel'; state: ExternalState }> {
+    const out = new Map<number, { kind: 'signal' | 'cancel'; state: ExternalState }>();
+    const set = (id: unknown, state: ExternalState) => {
+      const r = out.get(num(id));
+      if (r) r.state = state;
+    };
+    for (const e of this.events) {
+      const id = num(e.eventId);
+      if (e.signalExternalWorkflowExecutionInitiatedEventAttributes)
+        out.set(id, { kind: 'signal', state: 'initiated' });
+      if (e.requestCancelExternalWorkflowExecutionInitiatedEventAttributes)
+        out.set(id, { kind: 'cancel', state: 'initiated' });
+      set(e.externalWorkflowExecutionSignaledEventAttributes?.initiatedEventId, 'done');
+      set(e.signalExternalWorkflowExecutionFailedEventAttributes?.initiatedEventId, 'failed');
+      set(e.externalWorkflowExecutionCancelRequestedEventAttributes?.initiatedEventId, 'done');
+      set(e.requestCancelExternalWorkflowExecutionFailedEventAttributes?.initiatedEventId, 'failed');
+    }
+    return out;
+  }
+
+  /** The update requests delivered with this task, to accept and complete or to reject. */
+  updateRequests(): UpdateRequest[] {
+    return updateRequests(this.messages);
+  }
+
+  /** Updates this run accepted (from its history), with whether each has completed. */
+  acceptedUpdates(): Map<string, { name: string; input: unknown; completed: boolean }> {
+    const out = new Map<string, { name: string; input: unknown; completed: boolean }>();
+    for (const e of this.events) {
+      const a = e.workflowExecutionUpdateAcceptedEventAttributes;
+      if (a)
+        out.set(a.protocolInstanceId ?? '', {
+          name: a.acceptedRequest?.input?.name ?? '',
+          input: fromPayloads(a.acceptedRequest?.input?.args),
+          completed: false,
+        });
+      const done = e.workflowExecutionUpdateCompletedEventAttributes;
+      const entry = done ? out.get(done.meta?.updateId ?? '') : undefined;
+      if (entry) entry.completed = true;
+    }
+    return out;
+  }
+
+  /** Local activities recorded by this run (markers), by activity id, with their results. */
+  localActivities(): Map<string, unknown> {
+    const out = new Map<string, unknown>();
+    for (const e of this.events) {
+      const a = e.markerRecordedEventAttributes;
+      if (a?.markerName !== LOCAL_ACTIVITY_MARKER) continue;
+      const data = fromPayloads(a.details?.data) as { activityId?: string } | undefined;
+      out.set(data?.activityId ?? '', fromPayloads(a.details?.result));
+    }
+    return out;
+  }
+
+  /** The previous cron run's (or retried run's) result, if this run follows one. */
+  lastCompletionResult<T>(): T | undefined {
+    return fromPayloads(this.started.lastCompletionResult) as T | undefined;
+  }
+
   cancelRequested(): boolean {
     return this.events.some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED);
   }
 
   /** Virtual time of the task (the workflow's clock): the last event's time, epoch ms. */
   nowMs(): number {
-    const last = this.events[this.events.length - 1];
-    const t = last?.eventTime;
-    return t ? num(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
+    return msOf(this.events[this.events.length - 1]);
   }
+}
+
+/** An event's time, epoch ms (0 when absent). */
+export function msOf(e: HistoryEvent | undefined): number {
+  const t = e?.eventTime;
+  return t ? num(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
 }

@@ -6,3 +6,4 @@ export * from './payloads.js';
 export * from './scenario.js';
 export * from './random.js';
 export * from './call-errors.js';
+export * from './updates.js';

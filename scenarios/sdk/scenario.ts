@@ -2,6 +2,7 @@
 import type { Command } from './commands.js';
 import type { DeciderTask } from './decider-task.js';
 import type { OptionSpecs, OptionValues } from './option-specs.js';
+import type { Decision } from './updates.js';
 
 export interface StartWorkflowParams {
   workflowId: string;
@@ -10,7 +11,39 @@ export interface StartWorkflowParams {
   taskQueue?: string;
   /** Real-time bound of the whole run (0 = none). */
   runTimeoutMs?: number;
+  /** A cron schedule (five fields, UTC): the workflow runs at each matching time until a run is cancelled. */
+  cronSchedule?: string;
+  /**
+   * Runs this start leaves under the run's workflow ids besides its own (children, cron firings): verification
+   * expects them, and the drain waits for them.
+   */
+  extraRuns?: number;
 }
+
+export interface UpdateParams {
+  workflowId: string;
+  runId?: string;
+  /** The update's name (its handler). */
+  name: string;
+  input?: unknown;
+  /** Unique per workflow; a fresh one by default. */
+  updateId?: string;
+  /**
+   * Update-with-start: the workflow is started with this type and input if it is not running (one
+   * ExecuteMultiOperation call; a start counts as a workflow started), else the update goes to the running one.
+   */
+  start?: { workflowType: string; input?: unknown };
+}
+
+/**
+ * How an update ended, as its caller sees it: accepted and completed (with the handler's result or failure), or
+ * rejected by the validator (never accepted, never applied). An update accepted and failed in the same workflow
+ * task is indistinguishable from a rejection to a caller, as with Temporal's clients.
+ */
+export type UpdateOutcome =
+  | { accepted: true; result: unknown; failure?: undefined }
+  | { accepted: true; result?: undefined; failure: string }
+  | { accepted: false; failure: string };
 
 export interface SignalParams {
   workflowId: string;
@@ -35,6 +68,11 @@ export interface StarterContext {
   signalWithStart(p: StartWorkflowParams & { signal: string; signalInput?: unknown }): Promise<{ runId: string }>;
   queryWorkflow(p: { workflowId: string; runId?: string; queryType: string; args?: unknown }): Promise<unknown>;
   cancelWorkflow(p: { workflowId: string; runId?: string }): Promise<void>;
+  /**
+   * Sends an update and waits for its outcome: measured as `update_workflow` (to ACCEPTED, or to the rejection)
+   * and `poll_update` (ACCEPTED to COMPLETED), with `update_to_accepted` and `update_to_completed` per update.
+   */
+  updateWorkflow(p: UpdateParams): Promise<UpdateOutcome>;
   /** Counts a scenario-level event (e.g. "purchases_sent"); totals appear in the result. */
   count(name: string, n?: number): void;
   /** Records a scenario-level latency, µs. */
@@ -112,8 +150,8 @@ export interface Scenario<S extends OptionSpecs = OptionSpecs> {
   check?(o: OptionValues<S>): string[];
   /** One iteration of the arrival schedule (usually: start one workflow). */
   iterate(ctx: StarterContext, o: OptionValues<S>): Promise<void>;
-  /** The synthetic worker's decision for one workflow task. */
-  decide(task: DeciderTask, o: OptionValues<S>, ctx: DeciderContext): Command[];
+  /** The synthetic worker's decision for one workflow task: commands, and protocol messages when it answers updates. */
+  decide(task: DeciderTask, o: OptionValues<S>, ctx: DeciderContext): Command[] | Decision;
   /** Answers a query against the workflow's history. */
   query?(task: DeciderTask, queryType: string, args: unknown, o: OptionValues<S>): unknown;
   activities: Record<string, ActivityHandler<S>>;
@@ -133,6 +171,11 @@ export interface Scenario<S extends OptionSpecs = OptionSpecs> {
   finish?(ctx: FinishContext, o: OptionValues<S>): Promise<void>;
   /** Scenario invariants, checked against the engine at the end of the run: the problems found. */
   verify?(v: VerifyContext, o: OptionValues<S>): Promise<string[]>;
+  /**
+   * Thresholds the run must meet, in the language of `stampede gate --threshold` (e.g. 'p99(schedule_lateness)<=1s'):
+   * one that fails fails the run's verification.
+   */
+  thresholds?(o: OptionValues<S>): string[];
   /** Workflow types this scenario's decider answers (the `mixed` scenario routes by them). */
   workflowTypes: string[];
 }
