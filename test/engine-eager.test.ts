@@ -127,6 +127,26 @@ describe.each(BACKENDS)('eager execution (%s)', (store) => {
     expect(again.eagerWorkflowTask).toBeFalsy();
   });
 
+  it('a cron start that asks for eager execution starts without an eager task (its first run waits for its firing)', async () => {
+    const { w, id } = setup();
+    const start = await t.client.call('StartWorkflowExecution', {
+      namespace: 'default',
+      workflowId: id,
+      workflowType: { name: 'raw' },
+      taskQueue: { name: w.taskQueue },
+      requestId: randomUUID(),
+      cronSchedule: '0 0 1 1 *',
+      requestEagerExecution: true,
+    });
+    expect(start.runId).toBeTruthy();
+    expect(start.eagerWorkflowTask ?? undefined).toBeUndefined();
+    const d = await t.client.call('DescribeWorkflowExecution', {
+      namespace: 'default',
+      execution: { workflowId: id, runId: start.runId },
+    });
+    expect(d.workflowExecutionInfo?.status).toBe(1); // RUNNING, waiting for its first firing
+  });
+
   it('an eager start the worker never answers times out and goes to matching like any task', async () => {
     const { w, id } = setup();
     const start = await t.client.call('StartWorkflowExecution', {

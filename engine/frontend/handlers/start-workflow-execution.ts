@@ -85,8 +85,10 @@ export const startWorkflowExecution: Handler<
   temporal.api.workflowservice.v1.IStartWorkflowExecutionResponse
 > = async (fe, req) => {
   const params = await startParams(fe, req);
-  // Temporal declines eager start for a delayed start; the caller's worker then gets the task by polling.
-  if (req.requestEagerExecution && msFromDuration(req.workflowStartDelay) === 0) params.eager = true;
+  // Temporal declines eager start when the first workflow task is backed off — a start delay, or a cron schedule
+  // (the first run waits for its first firing); the caller's worker then gets the task by polling.
+  if (req.requestEagerExecution && msFromDuration(req.workflowStartDelay) === 0 && !req.cronSchedule)
+    params.eager = true;
   const result = await startWorkflow(fe.history, params);
   const response = { runId: result.runId, started: result.started, status: result.status };
   if (!result.eagerTask) return response;
