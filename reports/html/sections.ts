@@ -57,7 +57,7 @@ function comparison({ results, labels, multi }: Runs): Section | undefined {
   return {
     id: 'comparison',
     title: 'Comparison',
-    intro: `Each run against the first (${labels[0] ?? ''}): the ratio is run ÷ first, so above 1 is slower for latencies and faster for throughput.`,
+    intro: `Each run against the first (${labels[0] ?? ''}): the ratio is run ÷ first, so above 1 is slower for latencies and faster for throughput (no ratio against a latency under 0.1 ms).`,
     charts: [],
     html: comparisonTable(results, labels),
   };

@@ -175,11 +175,18 @@ export function contentionTable(results: ResultV1[], labels: string[]): string {
 }
 
 /** Per operation and workflow metric: each run's p50, p99 and rate, and its ratio to the first run. */
+/** Latencies of the first run below this (µs) get no ratio. */
+const MIN_RATIO_BASE_US = 100;
+
 export function comparisonTable(results: ResultV1[], labels: string[]): string {
   const first = results[0];
   if (!first) return '';
   const ratio = (a: number | undefined, b: number | undefined): string =>
     a !== undefined && b !== undefined && b > 0 ? `×${(a / b).toFixed(2)}` : '-';
+  // A latency the first run measured as next to nothing (an eagerly dispatched task waits 1 µs) makes any ratio
+  // against it meaningless: ×1,000,000 says nothing a reader can use.
+  const latencyRatio = (a: number | undefined, b: number | undefined): string =>
+    b !== undefined && b < MIN_RATIO_BASE_US ? '-' : ratio(a, b);
   const rows: (string | number)[][] = [];
   const ops = [...new Set(results.flatMap((r) => Object.keys(r.operations)))].filter((n) => !isPoll(n));
   for (const op of ops) {
@@ -195,9 +202,9 @@ export function comparisonTable(results: ResultV1[], labels: string[]): string {
         o ? o.throughputPerSec.toFixed(1) : '-',
         i === 0 ? '' : ratio(o?.throughputPerSec, base?.throughputPerSec),
         formatMicros(st?.p50Us),
-        i === 0 ? '' : ratio(st?.p50Us, bs?.p50Us),
+        i === 0 ? '' : latencyRatio(st?.p50Us, bs?.p50Us),
         formatMicros(st?.p99Us),
-        i === 0 ? '' : ratio(st?.p99Us, bs?.p99Us),
+        i === 0 ? '' : latencyRatio(st?.p99Us, bs?.p99Us),
       ]);
     });
   }
@@ -213,9 +220,9 @@ export function comparisonTable(results: ResultV1[], labels: string[]): string {
         '',
         '',
         formatMicros(st?.p50Us),
-        i === 0 ? '' : ratio(st?.p50Us, bs?.p50Us),
+        i === 0 ? '' : latencyRatio(st?.p50Us, bs?.p50Us),
         formatMicros(st?.p99Us),
-        i === 0 ? '' : ratio(st?.p99Us, bs?.p99Us),
+        i === 0 ? '' : latencyRatio(st?.p99Us, bs?.p99Us),
       ]);
     });
   }
