@@ -54,6 +54,8 @@ export interface RunHandle {
 
 /** How long an interrupted run still waits for its workflows to close. */
 const INTERRUPTED_DRAIN_MS = 5000;
+/** How long the engine must report none of the run's workflows open before the drain ends. */
+const OPEN_ZERO_STABLE_MS = 1000;
 /** Margin of the run's length over its own clock when retention is compared with it. */
 const RETENTION_MARGIN_MS = 10_000;
 
@@ -309,9 +311,17 @@ class Run {
     // Starts whose reply was lost (a fault, a restart) created workflows the starters could not count, and children
     // and cron firings are runs no starter started (a policy may close them, not a worker): serve the task queue
     // until the engine reports none of the run's workflows open (when it can say).
+    // Visibility is written by the engine's visibility tasks after each transaction, so a continue-as-new (the old
+    // run's close recorded before the new run's start) can read as "none open" for a moment: only a count of zero
+    // that holds for a while ends the drain (one read of zero once stopped the pollers under a run that had just
+    // continued as new, and it could never finish).
+    let zeroSince: number | undefined;
     while (nowMs() < drainUntil && !this.interrupted) {
       const open = await countOpen(this.client, o.namespace, this.prefix);
-      if (open === undefined || open === 0) break;
+      if (open === undefined) break;
+      if (open > 0) zeroSince = undefined;
+      else if (zeroSince === undefined) zeroSince = nowMs();
+      else if (nowMs() - zeroSince >= OPEN_ZERO_STABLE_MS) break;
       await coordinator.guard(sleep(250));
     }
   }
