@@ -10,45 +10,15 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
-import { createCassandraSchema, startEngine, type Engine } from '../../engine/index.js';
 import { shardFor } from '../../engine/util/hash.js';
-import { testCassandra } from '../../test/support/cassandra-server.js';
+import { engineOnFreshKeyspace, perWorkflow, statementCounts } from './statement-counts.js';
 import * as activities from '../../test/temporal-sdk/activities.js';
 
 const SHARDS = 4;
 
-function counts(engine: Engine): Record<string, number> {
-  return Object.fromEntries(Object.entries(engine.sample().statements).map(([k, v]) => [k, v.count]));
-}
-
-function diff(after: Record<string, number>, before: Record<string, number>, n: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(after)) {
-    const d = (v - (before[k] ?? 0)) / n;
-    if (d > 0) out[k] = Math.round(d * 100) / 100;
-  }
-  return out;
-}
-
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 20);
-  const c = await testCassandra();
-  const keyspace = `stampede_childmix_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
-  await createCassandraSchema(
-    {
-      contactPoints: c.contactPoints,
-      localDataCenter: c.localDataCenter,
-      keyspace,
-      replication: { class: 'SimpleStrategy', replicationFactor: 1 },
-    },
-    () => undefined,
-  );
-  const engine = await startEngine({
-    port: 0,
-    store: 'cassandra',
-    numShards: SHARDS,
-    cassandra: { contactPoints: c.contactPoints, localDataCenter: c.localDataCenter, keyspace, replicationFactor: 1 },
-  });
+  const { engine, cassandra: c } = await engineOnFreshKeyspace('stampede_childmix', { numShards: SHARDS });
   const wc = await NativeConnection.connect({ address: engine.address });
   const worker = await Worker.create({
     connection: wc,
@@ -73,12 +43,12 @@ async function main(): Promise<void> {
     // Warm-up: bundle, caches, task queues.
     await client.workflow.execute('greeting', { taskQueue: 'mix', workflowId: `warm-${randomUUID()}`, args: ['x'] });
     await settle();
-    let before = counts(engine);
+    let before = statementCounts(engine);
     for (let i = 0; i < n; i++)
       await client.workflow.execute('greeting', { taskQueue: 'mix', workflowId: `hello-${randomUUID()}`, args: ['x'] });
     await settle();
-    const hello = diff(counts(engine), before, n);
-    before = counts(engine);
+    const hello = perWorkflow(before, statementCounts(engine), n);
+    before = statementCounts(engine);
     for (let i = 0; i < n; i++) {
       const parentId = `mix-parent-${randomUUID().slice(0, 8)}`;
       await client.workflow.execute('parentThatAwaitsChild', {
@@ -88,7 +58,7 @@ async function main(): Promise<void> {
       });
     }
     await settle();
-    const parent = diff(counts(engine), before, n);
+    const parent = perWorkflow(before, statementCounts(engine), n);
     const classes = [...new Set([...Object.keys(hello), ...Object.keys(parent)])].sort();
     const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
     console.log(`statements per workflow on Cassandra ${c.releaseVersion}, N=${n} each, ${SHARDS} shards`);

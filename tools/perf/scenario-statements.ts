@@ -9,15 +9,13 @@
  *   STAMPEDE_TEST_CASSANDRA=host:port node --import tsx tools/perf/scenario-statements.ts [rate] [duration]
  */
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { createCassandraSchema, startEngine, type Engine } from '../../engine/index.js';
-import { testCassandra } from '../../test/support/cassandra-server.js';
+import { engineOnFreshKeyspace, statementCounts } from './statement-counts.js';
 
 const SHARDS = 4;
 const BIN = fileURLToPath(new URL('../../bin/stampede.js', import.meta.url));
@@ -32,10 +30,6 @@ const RUNS: [string, string[]][] = [
   ['schedules', ['--fires', '2']],
   ['throughput-stress', []],
 ];
-
-function counts(engine: Engine): Record<string, number> {
-  return Object.fromEntries(Object.entries(engine.sample().statements).map(([k, v]) => [k, v.count]));
-}
 
 const E = proto.temporal.api.enums.v1.EventType;
 /**
@@ -92,24 +86,10 @@ function run(args: string[]): Promise<number | null> {
 }
 
 async function main(): Promise<void> {
-  const c = await testCassandra();
-  const keyspace = `stampede_scenmix_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
-  await createCassandraSchema(
-    {
-      contactPoints: c.contactPoints,
-      localDataCenter: c.localDataCenter,
-      keyspace,
-      replication: { class: 'SimpleStrategy', replicationFactor: 1 },
-    },
-    () => undefined,
-  );
   // Time scale 60: a schedules period (one virtual minute) is a second; the other scenarios have no durable waits.
-  const engine = await startEngine({
-    port: 0,
-    store: 'cassandra',
+  const { engine, cassandra: c } = await engineOnFreshKeyspace('stampede_scenmix', {
     numShards: SHARDS,
     timeScale: 60,
-    cassandra: { contactPoints: c.contactPoints, localDataCenter: c.localDataCenter, keyspace, replicationFactor: 1 },
   });
   const dir = mkdtempSync(join(tmpdir(), 'stampede-scenmix-'));
   const table: Record<string, Record<string, number>> = {};
@@ -118,7 +98,7 @@ async function main(): Promise<void> {
   const updates: Record<string, number> = {};
   try {
     for (const [scenario, extra] of RUNS) {
-      const before = counts(engine);
+      const before = statementCounts(engine);
       const out = join(dir, scenario);
       const code = await run([
         'run',
@@ -145,7 +125,7 @@ async function main(): Promise<void> {
       if (code !== 0 || result.verification.status !== 'passed')
         throw new Error(`${scenario}: the run did not pass (exit ${code}, verification ${result.verification.status})`);
       await new Promise((r) => setTimeout(r, 2000)); // background queue work settles
-      const after = counts(engine);
+      const after = statementCounts(engine);
       const n = result.verification.started;
       started[scenario] = n;
       cross[scenario] = (await crossExecution(engine.address, `${result.options.runTag}-`)) / n;

@@ -6,44 +6,16 @@
  *
  *   STAMPEDE_TEST_CASSANDRA=host:port node --import tsx tools/perf/update-statement-mix.ts [N]
  */
-import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { createCassandraSchema, startEngine, type Engine } from '../../engine/index.js';
 import { installRuntime, sdkClient, sdkWorker } from '../../test/helpers/sdk.js';
+import { engineOnFreshKeyspace, perWorkflow, statementCounts, type Counts } from './statement-counts.js';
 import type * as workflows from './update-mix-workflows.js';
 
 const N = Number(process.argv[2] ?? 20);
-const [host = '127.0.0.1', port = '9042'] = (process.env.STAMPEDE_TEST_CASSANDRA ?? '').split(':');
-
-type Counts = Record<string, number>;
-
-async function counts(engine: Engine): Promise<Counts> {
-  const s = await engine.stats();
-  return Object.fromEntries(Object.entries(s.persistence).map(([k, v]) => [k, v.count]));
-}
-
-function perOp(before: Counts, after: Counts): Counts {
-  const out: Counts = {};
-  for (const [k, v] of Object.entries(after)) {
-    const d = (v - (before[k] ?? 0)) / N;
-    if (d > 0) out[k] = Math.round(d * 100) / 100;
-  }
-  return out;
-}
 
 async function main(): Promise<void> {
-  const keyspace = `stampede_mix_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
-  const cassandra = {
-    contactPoints: [`${host}:${port}`],
-    localDataCenter: process.env.STAMPEDE_TEST_DC ?? 'dc1',
-    keyspace,
-  };
-  await createCassandraSchema(
-    { ...cassandra, replication: { class: 'SimpleStrategy', replicationFactor: 1 } },
-    () => {},
-  );
-  const engine = await startEngine({ port: 0, store: 'cassandra', cassandra: { ...cassandra, replicationFactor: 1 } });
+  const { engine, cassandra } = await engineOnFreshKeyspace('stampede_mix');
   installRuntime();
   const workflowBundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('./update-mix-workflows.ts', import.meta.url)),
@@ -65,18 +37,18 @@ async function main(): Promise<void> {
     });
     await h.executeUpdate<number, [number]>('add', { args: [1] });
 
-    let before = await counts(engine);
+    let before = statementCounts(engine);
     for (let i = 0; i < N; i++)
       await client.workflow.execute<typeof workflows.greeting>('greeting', {
         taskQueue: 'mix',
         workflowId: `hello-${i}`,
         args: ['x'],
       });
-    const hello = perOp(before, await counts(engine));
+    const hello = perWorkflow(before, statementCounts(engine), N);
 
-    before = await counts(engine);
+    before = statementCounts(engine);
     for (let i = 0; i < N; i++) await h.executeUpdate<number, [number]>('add', { args: [1] });
-    const update = perOp(before, await counts(engine));
+    const update = perWorkflow(before, statementCounts(engine), N);
 
     const classes = [...new Set([...Object.keys(hello), ...Object.keys(update)])].sort();
     console.log(
@@ -97,6 +69,7 @@ async function main(): Promise<void> {
     await connection.close();
     await cc.close();
     await engine.stop();
+    await cassandra.stop();
   }
 }
 
