@@ -6,13 +6,11 @@
  * a 4.0+ node's `system_views.settings`, or the defaults a 2.1–3.x node does not let a client read); past the
  * failure threshold the run counts those batches as batch_too_large.
  */
+import type { EngineStats } from '../../engine/index.js';
 import type { RunOptions } from './run-options.js';
 
-export interface Thresholds {
-  warnBytes: number;
-  failBytes: number;
-  source: string;
-}
+/** What the target engine reports about its store's batch thresholds. */
+type Thresholds = NonNullable<EngineStats['batchThresholds']>;
 
 /** One line per scenario payload option that would cross a threshold (none when the store has no thresholds). */
 export function batchSizeWarnings(

@@ -1,5 +1,6 @@
 /** The statistics an engine reports (over the admin service and in-process). Part of the harness contract. */
 import type { RpcMethodStats } from '../stats.js';
+import type { BatchThresholds } from '../persistence/store.js';
 
 export interface EngineStats {
   version: 1;
@@ -8,7 +9,7 @@ export interface EngineStats {
   /** The store server's version (Cassandra release_version), if any. */
   storeVersion?: string;
   /** The store's batch-size thresholds and where they were read (Cassandra, Astra DB). */
-  batchThresholds?: { warnBytes: number; failBytes: number; source: string };
+  batchThresholds?: BatchThresholds;
   /** Cassandra 4.1+: the node's Paxos variant, as `system_views.settings` shows it. */
   paxosVariant?: string;
   numShards: number;
