@@ -77,7 +77,7 @@ function report(err: unknown): number {
 
 /** Codes of errors that are reported by their message alone, with their own exit code (USAGE 2, THRESHOLD 99). */
 const MESSAGE_ONLY = new Set(['USAGE', 'THRESHOLD']);
-const OPERATIONAL_CODES = new Set(['UNAVAILABLE', 'TIMEOUT', 'ENGINE_OPTIONS', 'ALREADY_EXISTS']);
+const OPERATIONAL_CODES = new Set(['UNAVAILABLE', 'TIMEOUT', 'THROTTLED', 'ENGINE_OPTIONS', 'ALREADY_EXISTS']);
 
 function codeOf(err: unknown): string {
   return String((err as { code?: unknown }).code);

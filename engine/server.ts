@@ -16,6 +16,7 @@ import { engineMetrics } from './admin/metrics-catalogue.js';
 import { engineSample, engineStats } from './admin/snapshots.js';
 import type { EngineSample, EngineStats } from './admin/stats-types.js';
 import { startMetricsServer } from './admin/prometheus.js';
+import { whileThrottled } from './persistence/decorators.js';
 import { openBackend } from './persistence/open-stores.js';
 import type { Stores } from './persistence/store.js';
 import {
@@ -103,9 +104,9 @@ function grpcServer(s: EngineServices): { server: grpc.Server; invoke: Engine['i
   const o = s.options;
   // The scheduler starts workflows through the frontend's own handlers (bound below, once `invoke` exists).
   let invoke: Engine['invoke'] = () => Promise.reject(new Error('the frontend is not ready'));
-  const scheduler = s.stores.schedules
+  const scheduler = s.persistence.schedules
     ? new Scheduler(
-        s.stores.schedules,
+        s.persistence.schedules,
         s.clock,
         (method, request) => invoke(method, request),
         o.log ?? (() => undefined),
@@ -155,11 +156,12 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     );
   }).catch((err: unknown) => abandonServices(services, bindError(o.host, o.port, err)));
   if (scheduler) {
-    const namespaces = await services.namespaces.list();
-    await scheduler.start(namespaces.map((n) => n.id)).catch((err: unknown) => {
-      server.forceShutdown();
-      return abandonServices(services, err);
-    });
+    await whileThrottled(() => services.namespaces.list())
+      .then((namespaces) => scheduler.start(namespaces.map((n) => n.id)))
+      .catch((err: unknown) => {
+        server.forceShutdown();
+        return abandonServices(services, err);
+      });
   }
   if (!guardConnections(server, transportOf(o), services.transportCounters))
     log(

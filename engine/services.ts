@@ -8,6 +8,7 @@ import { NamespaceRegistry } from './frontend/namespace-registry.js';
 import { HistoryService } from './history/history-service.js';
 import { MatchingService } from './matching/matching-service.js';
 import { createPersistence, type Persistence } from './persistence/manager.js';
+import { whileThrottled } from './persistence/decorators.js';
 import type { Stores } from './persistence/store.js';
 import { RpcStats } from './stats.js';
 import { ErrorLog } from './log/error-log.js';
@@ -114,7 +115,7 @@ export async function startServices(
     startedAt: Date.now(),
   };
   try {
-    await namespaces.ensure('default', o.defaultRetentionMs);
+    await whileThrottled(() => namespaces.ensure('default', o.defaultRetentionMs));
     await history.start();
   } catch (err) {
     return abandonServices(services, err);

@@ -5,13 +5,14 @@
  * limit). Everything else is real: the CLI, the engine, cassandra-driver's cloud path, Cassandra behind it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultV1 } from '../result/schema.js';
 import { stampede } from './helpers/cli.js';
+import { startEngine } from '../engine/server.js';
 import { testCluster } from './helpers/engine.js';
 import { startAstraStandIn, type AstraStandIn } from './support/cql-proxy-astra.js';
 
@@ -80,6 +81,7 @@ async function run(label: string, extra: string[]): Promise<{ result: ResultV1; 
     { env, timeoutMs: 110_000 },
   );
   expectNoToken(r.stdout + r.stderr);
+  expect(existsSync(join(out, 'result.json')), `no result.json (exit ${r.code}): ${r.stderr.slice(-2000)}`).toBe(true);
   for (const f of readdirSync(out)) expectNoToken(readFileSync(join(out, f), 'utf8'));
   const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8')) as ResultV1;
   return { result, out, stderr: r.stderr };
@@ -206,4 +208,37 @@ describe('Astra DB through the stand-in', () => {
       astra.setRateLimit(0);
     }
   });
+
+  it('an engine starts through a rate limit that refuses its start-up burst: throttled set-up statements wait, they do not crash', async () => {
+    // CI once saw the burst of a starting engine (release version, schema, schedules) refused by the stand-in's rate
+    // limit and the run end in an unexpected error before it began. Eight statements a second refuses much of it.
+    astra.setRateLimit(8);
+    const before = astra.stats.throttled;
+    try {
+      const engine = await startEngine({
+        port: 0,
+        numShards: 4,
+        store: 'cassandra',
+        cassandra: {
+          contactPoints: [],
+          localDataCenter: 'dc1',
+          keyspace,
+          replicationFactor: 1,
+          secureConnectBundle: astra.bundle,
+          username: 'token',
+          password: TOKEN,
+        },
+      });
+      try {
+        expect(astra.stats.throttled, 'the limit refused part of the start-up').toBeGreaterThan(before);
+        astra.setRateLimit(0);
+        const namespaces = await engine.invoke('ListNamespaces', {});
+        expect(JSON.stringify(namespaces)).toContain('default');
+      } finally {
+        await engine.stop();
+      }
+    } finally {
+      astra.setRateLimit(0);
+    }
+  }, 90_000);
 });

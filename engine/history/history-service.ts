@@ -6,6 +6,7 @@
 import type { Clock } from '../clock.js';
 import { UnavailableError } from '../errors.js';
 import { enums, toNumber, type IHistoryEvent } from '../proto.js';
+import { whileThrottled } from '../persistence/decorators.js';
 import type { Persistence } from '../persistence/manager.js';
 import type { HistoryTask } from '../persistence/records.js';
 import { LruMap } from '../util/lru.js';
@@ -178,9 +179,10 @@ export class HistoryService implements HistoryContext {
       }),
     };
     this.owned.set(shardId, { shard, queues });
-    await queues.transfer.start();
-    await queues.visibility.start();
-    await queues.timer.start();
+    // A start reads what the previous owner left; a throttled read (a rate-limited store at start-up) is waited out.
+    await whileThrottled(() => queues.transfer.start());
+    await whileThrottled(() => queues.visibility.start());
+    await whileThrottled(() => queues.timer.start());
     // Visibility lives in memory: after a restart, rebuild this shard's records from its executions (in the background).
     void this.rebuildVisibility(shard).catch((err: unknown) =>
       this.log(`shard ${shardId}: visibility rebuild failed: ${String(err)}`),

@@ -4,6 +4,7 @@
  * workflow contexts. Task ids and history txn ids come from [rangeId << 20, (rangeId + 1) << 20).
  */
 import { UnavailableError } from '../errors.js';
+import { THROTTLE_BACKOFF, isThrottledError } from '../persistence/decorators.js';
 import { ShardOwnershipLostError, StoreError } from '../persistence/errors.js';
 import type { Persistence } from '../persistence/manager.js';
 import type { ShardInfo } from '../persistence/records.js';
@@ -67,8 +68,10 @@ export class Shard {
    * write whose outcome is unknown (a CAS timeout: Paxos contention with the previous owner still renewing, a busy
    * node) or that lost a race for the range is settled by reading the row back (the range we tried, under our owner
    * id, means our write landed) and otherwise retried with backoff, for up to `opts.acquireTimeoutMs`, as Temporal's
-   * shard controller keeps retrying acquisition. A store that is down is not retried here: the persistence retry
-   * decorator already retries writes that certainly did not apply, and then the start fails with its error.
+   * shard controller keeps retrying acquisition. A throttled store (a rate limit refusing a starting engine's burst)
+   * is waited out the same way, with the longer throttle backoff. A store that is down is not retried here: the
+   * persistence retry decorator already retries writes that certainly did not apply, and then the start fails with
+   * its error.
    */
   static async acquire(
     shardId: number,
@@ -103,8 +106,12 @@ export class Shard {
       } catch (err) {
         const unsettled =
           err instanceof ShardOwnershipLostError || (err instanceof StoreError && err.applied === 'unknown');
-        if (!unsettled || Date.now() >= deadline) throw err;
-        await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** (attempt - 1), 2000) * (0.5 + Math.random() / 2)));
+        const throttled = isThrottledError(err);
+        if (!(unsettled || throttled) || Date.now() >= deadline) throw err;
+        const backoffMs = throttled
+          ? Math.min(THROTTLE_BACKOFF.initialMs * 2 ** (attempt - 1), THROTTLE_BACKOFF.maxMs)
+          : Math.min(100 * 2 ** (attempt - 1), 2000);
+        await new Promise((r) => setTimeout(r, backoffMs * (0.5 + Math.random() / 2)));
       }
     }
   }

@@ -29,8 +29,30 @@ export const THROTTLE_BACKOFF = { initialMs: 1000, maxMs: 10_000 };
 
 export function backoffMs(policy: RetryPolicy, retry: number, err: unknown): number {
   const base = Math.min(policy.initialBackoffMs * 2 ** (retry - 1), policy.maxBackoffMs);
-  if (!(err instanceof StoreError && err.code === 'THROTTLED')) return base;
+  if (!isThrottledError(err)) return base;
   return Math.max(base, Math.min(THROTTLE_BACKOFF.initialMs * 2 ** (retry - 1), THROTTLE_BACKOFF.maxMs));
+}
+
+export function isThrottledError(err: unknown): boolean {
+  return err instanceof StoreError && err.code === 'THROTTLED';
+}
+
+/**
+ * A start-up step outside any request (registering the default namespace, loading schedules): a throttled store is
+ * waited out with Temporal's throttle backoff for up to `budgetMs`, after the decorator's own few retries; then the
+ * error stands. A rate limit refusing the burst of a starting engine is a wait, not a failed start.
+ */
+export async function whileThrottled<T>(fn: () => Promise<T>, budgetMs = 60_000): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (let retry = 1; ; retry++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const waitMs = Math.min(THROTTLE_BACKOFF.initialMs * 2 ** (retry - 1), THROTTLE_BACKOFF.maxMs);
+      if (!isThrottledError(err) || Date.now() + waitMs > deadline) throw err;
+      await new Promise((r) => setTimeout(r, waitMs * (0.5 + Math.random() / 2)));
+    }
+  }
 }
 
 /** Wraps every method of `target` (own and inherited) with `around`. */

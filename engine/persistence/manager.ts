@@ -154,6 +154,7 @@ export function createPersistence(
     tasks,
     namespaces,
     visibility: stores.visibility ? wrap(stores.visibility) : undefined,
+    schedules: stores.schedules ? wrap(stores.schedules) : undefined,
     health,
     close: () => {
       health.stop();

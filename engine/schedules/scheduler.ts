@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../clock.js';
 import { AlreadyExistsError, ConditionFailedError } from '../persistence/errors.js';
+import { whileThrottled } from '../persistence/decorators.js';
 import type { ScheduleStore } from '../persistence/store.js';
 import { enums, timestampFromMs, toNumber, type temporal } from '../proto.js';
 import { typedPayload } from '../visibility/search-attributes.js';
@@ -50,7 +51,7 @@ export class Scheduler {
   /** Loads every schedule of these namespaces and arms its timer. */
   async start(namespaceIds: string[]): Promise<void> {
     for (const ns of namespaceIds)
-      for (const row of await this.store.listSchedules(ns)) {
+      for (const row of await whileThrottled(() => this.store.listSchedules(ns))) {
         const entry: Entry = {
           record: decodeRecord(row.blob),
           version: row.version,

@@ -3,6 +3,7 @@
  * returns one row per conditioned row with its current values; the failure is named in Temporal's priority:
  * ShardOwnershipLost > CurrentWorkflowConditionFailed > WorkflowConditionFailed > ConditionFailed.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import cassandra from 'cassandra-driver';
 import {
   ConditionFailedError,
@@ -21,6 +22,42 @@ const codes = cassandra.types.responseErrorCodes;
 /** What cassandra-driver's host connection pool throws (as a plain Error) when it has no connection to lend. */
 const NO_CONNECTION = 'No connection available';
 const BATCH_TOO_LARGE = /batch too large|batch_size_fail_threshold/i;
+
+/**
+ * Overloaded is how a coordinator sheds load, and how Astra DB refuses requests over the database's rate limit
+ * ("Rate limit reached"): throttled, certainly not applied.
+ */
+export function isThrottled(err: unknown): boolean {
+  if (err instanceof cassandra.errors.ResponseError) return err.code === codes.overloaded;
+  // The driver's connect (and a query with no host left to try) reports each host's error: throttled if all were.
+  if (err instanceof cassandra.errors.NoHostAvailableError) {
+    const inner = Object.values((err as { innerErrors?: Record<string, unknown> }).innerErrors ?? {});
+    return inner.length > 0 && inner.every(isThrottled);
+  }
+  return false;
+}
+
+/**
+ * Runs a set-up statement (connecting, reading the schema or the node's settings, creating the schema) that sits
+ * outside the engine's own retries: a throttled attempt waits and tries again, with backoff, for up to `budgetMs`.
+ * A rate-limited Astra DB refuses the burst of statements a starting engine sends; that is a wait, not a failure.
+ */
+export async function retryThrottled<T>(what: string, fn: () => Promise<T>, budgetMs = 30_000): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (let delayMs = 50; ; delayMs = Math.min(delayMs * 2, 2_000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isThrottled(err)) throw err;
+      if (Date.now() + delayMs > deadline)
+        throw new StoreUnavailableError(
+          `the store kept refusing ${what} for its rate for ${Math.round(budgetMs / 1000)} s (a rate limit: raise it, or wait for quieter traffic)`,
+          { cause: err },
+        );
+      await sleep(delayMs);
+    }
+  }
+}
 
 /** A driver error as a store error. `write`: the statement changes data (so a timeout leaves it unknown). */
 export function classifyDriverError(err: unknown, write: boolean, conditional: boolean): Error {
@@ -43,9 +80,7 @@ export function classifyDriverError(err: unknown, write: boolean, conditional: b
       // Not enough replicas alive, or the node is still starting: the store is (partly) down.
       return new StoreUnavailableError(e.message, { cause: err, outage: true });
     }
-    // Overloaded is how a coordinator sheds load, and how Astra DB refuses requests over the database's rate limit
-    // ("Rate limit reached"): throttled, certainly not applied.
-    if (e.code === codes.overloaded) return new StoreThrottledError(e.message, { cause: err });
+    if (isThrottled(e)) return new StoreThrottledError(e.message, { cause: err });
     // Invalid request, refused before anything was written. Cassandra says "Batch too large"; Astra names the
     // guardrail (batch_size_fail_threshold).
     if (e.code === codes.invalid && BATCH_TOO_LARGE.test(e.message))

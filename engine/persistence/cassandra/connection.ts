@@ -5,6 +5,7 @@
  */
 import cassandra from 'cassandra-driver';
 import { StoreUnavailableError } from '../errors.js';
+import { isThrottled, retryThrottled } from './classify.js';
 
 export interface ConnectOptions {
   contactPoints: string[];
@@ -61,6 +62,18 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
     options.contactPoints = o.contactPoints;
     if (o.username) options.credentials = { username: o.username, password: o.password ?? '' };
   }
+  // The driver's own start-up queries (system tables, schema) may be refused by a rate limit like any other: a
+  // connect whose every host said "throttled" is retried with a fresh client, within the same budget.
+  const client = await retryThrottled('the connection', () => connectOnce(options, o));
+  const rs = await retryThrottled('reading its release version', () =>
+    client.execute('SELECT release_version FROM system.local'),
+  );
+  const releaseVersion = String(rs.first()?.get('release_version') ?? 'unknown');
+  const v = parseVersion(releaseVersion);
+  return { client, releaseVersion, rangeDeletes: v.major >= 3, astra: Boolean(o.secureConnectBundle) };
+}
+
+async function connectOnce(options: cassandra.DseClientOptions, o: ConnectOptions): Promise<cassandra.Client> {
   const client = new cassandra.Client(options);
   const timeoutMs = (o.connectTimeoutMs ?? 10_000) + 5_000;
   let timer: NodeJS.Timeout | undefined;
@@ -71,18 +84,16 @@ export async function connect(o: ConnectOptions): Promise<Connection> {
         timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
+    return client;
   } catch (err) {
     await client.shutdown().catch(() => undefined);
+    if (isThrottled(err)) throw err;
     throw new StoreUnavailableError(`cannot connect to Cassandra at ${describeTarget(o)}: ${cleanMessage(err, o)}`, {
       cause: err,
     });
   } finally {
     clearTimeout(timer);
   }
-  const rs = await client.execute('SELECT release_version FROM system.local');
-  const releaseVersion = String(rs.first()?.get('release_version') ?? 'unknown');
-  const v = parseVersion(releaseVersion);
-  return { client, releaseVersion, rangeDeletes: v.major >= 3, astra: Boolean(o.secureConnectBundle) };
 }
 
 /** A driver message with any secret it might echo removed. */

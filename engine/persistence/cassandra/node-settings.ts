@@ -9,7 +9,9 @@
  * settings are only in cassandra.yaml, so the defaults (which are the same) stand, said to be defaults.
  */
 import type cassandra from 'cassandra-driver';
+import { StoreUnavailableError } from '../errors.js';
 import type { BatchThresholds } from '../store.js';
+import { retryThrottled } from './classify.js';
 
 export const DEFAULT_BATCH_WARN_BYTES = 5 * 1024;
 export const DEFAULT_BATCH_FAIL_BYTES = 50 * 1024;
@@ -64,10 +66,13 @@ export async function readNodeSettings(client: cassandra.Client, astra: boolean)
     };
   let rows: { name: string; value: string | null }[] = [];
   try {
-    const rs = await client.execute('SELECT name, value FROM system_views.settings');
+    const rs = await retryThrottled("reading the node's settings", () =>
+      client.execute('SELECT name, value FROM system_views.settings'),
+    );
     rows = rs.rows.map((r) => ({ name: String(r['name']), value: r['value'] as string | null }));
-  } catch {
+  } catch (err) {
     // Cassandra before 4.0 has no system_views: its settings live only in cassandra.yaml.
+    if (err instanceof StoreUnavailableError) throw err;
   }
   const t = thresholdsFromSettings(rows);
   const read = t.warnBytes !== undefined || t.failBytes !== undefined;

@@ -9,6 +9,7 @@
  */
 import type cassandra from 'cassandra-driver';
 import { StoreUnavailableError } from '../errors.js';
+import { isThrottled, retryThrottled } from './classify.js';
 
 const SCHEMA_VERSION = 2;
 
@@ -178,8 +179,9 @@ export async function createSchema(
     const head = cql.split('\n')[0] ?? cql;
     log(head);
     try {
-      await client.execute(cql);
+      await retryThrottled(head, () => client.execute(cql));
     } catch (err) {
+      if (err instanceof StoreUnavailableError) throw err;
       // A statement the cluster refuses (a guardrail, a compaction class it lacks) is the environment, not a bug:
       // one line naming the statement and the cluster's reason.
       throw new StoreUnavailableError(
@@ -188,10 +190,12 @@ export async function createSchema(
       );
     }
   }
-  await client.execute(
-    `INSERT INTO ${o.keyspace}.schema_version (keyspace_name, version, applied_at) VALUES (?, ?, ?)`,
-    [o.keyspace, SCHEMA_VERSION, new Date()],
-    { prepare: true },
+  await retryThrottled('recording the schema version', () =>
+    client.execute(
+      `INSERT INTO ${o.keyspace}.schema_version (keyspace_name, version, applied_at) VALUES (?, ?, ?)`,
+      [o.keyspace, SCHEMA_VERSION, new Date()],
+      { prepare: true },
+    ),
   );
 }
 
@@ -199,10 +203,15 @@ export async function createSchema(
 export async function verifySchema(client: cassandra.Client, keyspace: string): Promise<string[]> {
   const problems: string[] = [];
   // The driver waits for schema agreement after each DDL statement; refresh its view before reading it.
-  await client.metadata.refreshKeyspace(keyspace).catch(() => undefined);
+  // A throttled refresh is retried, never read as a missing keyspace.
+  await retryThrottled('reading the schema', () =>
+    client.metadata.refreshKeyspace(keyspace).catch((err: unknown) => {
+      if (isThrottled(err)) throw err;
+    }),
+  );
   if (!client.metadata.keyspaces[keyspace]) return [`keyspace ${keyspace} does not exist`];
   for (const [name, t] of Object.entries(TABLES)) {
-    const table = await client.metadata.getTable(keyspace, name);
+    const table = await retryThrottled('reading the schema', () => client.metadata.getTable(keyspace, name));
     if (!table) {
       problems.push(`table ${keyspace}.${name} is missing`);
       continue;
