@@ -11,6 +11,12 @@ import { addFlags, type FlagDecls } from './flags/flag-decls.js';
 
 const MERGE_FLAGS: FlagDecls = {
   out: { type: 'string', describe: 'output folder (default: results/<time>-merged)', group: 'Output:' },
+  allowPartial: {
+    type: 'boolean',
+    default: false,
+    describe: 'merge what is there when segments are missing (the result names them and its verdict is partial)',
+    group: 'Inputs:',
+  },
 };
 
 export const mergeCommand: CommandModule = {
@@ -24,7 +30,12 @@ export const mergeCommand: CommandModule = {
         describe: 'result.json files or the folders holding them',
       }),
       MERGE_FLAGS,
-    ).example('$0 merge results/a results/b --out results/merged', 'two segment runs into one'),
+    )
+      .example('$0 merge results/a results/b --out results/merged', 'two segment runs into one')
+      .example(
+        '$0 merge results/seg-* --out results/merged && $0 gate --current results/merged --threshold "p99(start)<50ms"',
+        'the verdict of a distributed run',
+      ),
   handler: async (args) => {
     const paths = (args.results as string[] | undefined) ?? [];
     const inputs: MergeInput[] = paths.map((p) => {
@@ -33,7 +44,9 @@ export const mergeCommand: CommandModule = {
       const hlogPath = join(dirname(file), result.files.hlog ?? 'intervals.hlog');
       return { result, hlog: existsSync(hlogPath) ? readBoundedText(hlogPath, 'interval log') : undefined, source: p };
     });
-    const { result, intervalHistograms, warnings } = mergeResults(inputs);
+    const { result, intervalHistograms, warnings, notes } = mergeResults(inputs, {
+      allowPartial: args.allowPartial === true,
+    });
     const out = resolve(
       typeof args.out === 'string'
         ? args.out
@@ -53,7 +66,7 @@ export const mergeCommand: CommandModule = {
     writeFileSync(join(out, 'report.html'), renderReport([result]));
     for (const w of warnings) process.stderr.write(`stampede: warning: ${w}\n`);
     process.stdout.write(
-      `merged ${inputs.length} results: ${result.verification.started} workflows started, verification ${result.verification.status}\n${out}/result.json\n`,
+      `merged ${inputs.length} results: ${result.verification.started} workflows started, verification ${result.verification.status}\n${notes.map((n) => `${n}\n`).join('')}${out}/result.json\n`,
     );
   },
 };

@@ -41,29 +41,118 @@ function mergeEncoded(parts: (LatencyStats | undefined)[]): Histogram | undefine
   return h;
 }
 
-/** Results of different runs do not merge; segments that do not make one whole schedule merge with a warning. */
-function checkInputs(inputs: MergeInput[]): string[] {
-  if (inputs.length < 2) throw new ResultFileError('merge needs at least two results');
-  const first = inputs[0]?.result as ResultV1;
-  const problems: string[] = [];
-  for (const { result: r, source } of inputs) {
-    if (r.scenario.name !== first.scenario.name)
-      problems.push(`${source} ran scenario ${r.scenario.name}, not ${first.scenario.name}`);
-    if (r.timing.intervalMs !== first.timing.intervalMs)
-      problems.push(`${source} has ${r.timing.intervalMs} ms intervals, not ${first.timing.intervalMs} ms`);
-    if (r.timing.warmupMs !== first.timing.warmupMs)
-      problems.push(`${source} warmed up ${r.timing.warmupMs} ms, not ${first.timing.warmupMs} ms`);
+/**
+ * The options that make a run what it is: every part of one run agrees on them (`segment.count` too). The rest may
+ * differ per machine (threads, output folder, label, target member, the segment's own task queue).
+ */
+const RUN_DEFINING = [
+  'runTag',
+  'scenario',
+  'scenarioOptions',
+  'namespace',
+  'executor',
+  'ratePerSec',
+  'startRatePerSec',
+  'stages',
+  'vus',
+  'durationMs',
+  'warmupMs',
+  'iterations',
+  'intervalMs',
+  'seed',
+  'startAtMs',
+] as const;
+
+export interface MergeOptions {
+  /** Merge what is there when segments of the run are missing (the result says which and is partial). */
+  allowPartial?: boolean;
+}
+
+function describeValue(v: unknown): string {
+  return v === undefined ? 'unset' : JSON.stringify(v);
+}
+
+/**
+ * Parts of different runs or configurations are refused with one line; a segment given twice is refused; missing
+ * segments are refused unless `allowPartial`, and then named. Returns the missing segments' labels.
+ */
+function checkInputs(inputs: MergeInput[], o: MergeOptions): { missing: string[] } {
+  if (inputs.length < 2 && !o.allowPartial) throw new ResultFileError('merge needs at least two results');
+  const [head] = inputs;
+  if (!head) throw new ResultFileError('merge needs at least one result');
+  const first = head.result;
+  for (const { result: r, source } of inputs.slice(1)) {
+    const diffs: string[] = [];
+    if (r.scenario.name !== first.scenario.name) diffs.push(`scenario ${r.scenario.name}, not ${first.scenario.name}`);
+    if (r.segment.count !== first.segment.count)
+      diffs.push(`split in ${r.segment.count} segments, not ${first.segment.count}`);
+    for (const key of RUN_DEFINING) {
+      const [a, b] = [r.options[key], first.options[key]];
+      if (JSON.stringify(a) !== JSON.stringify(b)) diffs.push(`${key} ${describeValue(a)}, not ${describeValue(b)}`);
+    }
+    if (r.timing.intervalMs !== first.timing.intervalMs && !diffs.some((d) => d.startsWith('intervalMs')))
+      diffs.push(`${r.timing.intervalMs} ms intervals, not ${first.timing.intervalMs} ms`);
+    if (diffs.length > 0)
+      throw new ResultFileError(`${source} is not a part of the same run as ${head.source}: ${diffs.join('; ')}`);
   }
-  if (problems.length > 0) throw ResultFileError.of(problems);
-  const warnings: string[] = [];
-  const counts = new Set(inputs.map((i) => i.result.segment.count));
-  const indices = inputs.map((i) => i.result.segment.index).sort((a, b) => a - b);
-  if (counts.size !== 1 || indices.join() !== Array.from({ length: first.segment.count }, (_, i) => i).join()) {
-    warnings.push(
-      `segments ${inputs.map((i) => `${i.result.segment.index}/${i.result.segment.count}`).join(', ')} do not make one whole schedule`,
+  const bySegment = new Map<number, string[]>();
+  for (const { result: r, source } of inputs)
+    bySegment.set(r.segment.index, [...(bySegment.get(r.segment.index) ?? []), source]);
+  for (const [index, sources] of bySegment)
+    if (sources.length > 1)
+      throw new ResultFileError(`segment ${index}/${first.segment.count} is given twice: ${sources.join(', ')}`);
+  const missing = Array.from({ length: first.segment.count }, (_, i) => i)
+    .filter((i) => !bySegment.has(i))
+    .map((i) => `${i}/${first.segment.count}`);
+  if (missing.length > 0 && !o.allowPartial)
+    throw new ResultFileError(
+      `segment${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of run ${describeValue(first.options['runTag'])} ${missing.length > 1 ? 'are' : 'is'} missing: give every segment's result, or pass --allow-partial to merge what is here`,
     );
+  return { missing };
+}
+
+/**
+ * Where each part's intervals go on the merged timeline. Parts started with one `--start-at` and with their clocks
+ * measured against the engine are placed on the engine's clock: a machine whose clock was off started its schedule
+ * off by as much, and its intervals move by that many intervals. Otherwise parts line up by interval index.
+ */
+function alignment(
+  results: ResultV1[],
+  intervalMs: number,
+): { shifts: number[]; t0Ms: number; notes: string[]; warnings: string[] } {
+  const notes: string[] = [];
+  const warnings: string[] = [];
+  const offsets = results.map((r) => r.segment.clockOffset);
+  if (offsets.every((x) => x !== undefined))
+    notes.push(
+      `clocks against the engine's: ${results
+        .map((r) => {
+          const c = r.segment.clockOffset as NonNullable<ResultV1['segment']['clockOffset']>;
+          return `segment ${r.segment.index} ${c.offsetMs >= 0 ? '+' : ''}${c.offsetMs} ms (±${c.uncertaintyMs} ms)`;
+        })
+        .join(', ')}`,
+    );
+  const localT0 = Math.min(...results.map((r) => r.timing.t0Ms));
+  if (!results.every((r) => r.timing.startAt)) {
+    const spread = Math.max(...results.map((r) => r.timing.t0Ms)) - localT0;
+    if (spread > intervalMs)
+      warnings.push(
+        `the parts started ${(spread / 1000).toFixed(1)} s apart (no --start-at): their intervals are lined up by index, not by time`,
+      );
+    return { shifts: results.map(() => 0), t0Ms: localT0, notes, warnings };
   }
-  return warnings;
+  if (!offsets.every((x) => x !== undefined)) return { shifts: results.map(() => 0), t0Ms: localT0, notes, warnings };
+  const engineT0 = results.map((r) => r.timing.t0Ms + (r.segment.clockOffset?.offsetMs ?? 0));
+  const origin = Math.min(...engineT0);
+  const shifts = engineT0.map((t) => Math.round((t - origin) / intervalMs));
+  results.forEach((r, i) => {
+    const shift = shifts[i] ?? 0;
+    if (shift !== 0)
+      notes.push(
+        `segment ${r.segment.index} started its schedule ${(((engineT0[i] as number) - origin) / 1000).toFixed(1)} s after the earliest on the engine's clock (its own clock is off): its intervals moved ${shift} later`,
+      );
+  });
+  return { shifts, t0Ms: origin, notes, warnings };
 }
 
 function mergeOperations(results: ResultV1[], measuredMs: number): Record<string, OperationResult> {
@@ -93,12 +182,12 @@ function mergeMetrics(results: ResultV1[]): Record<string, LatencyStats> {
   return metrics;
 }
 
-function intervalHistograms(inputs: MergeInput[], intervalMs: number): IntervalHistograms {
+function intervalHistograms(inputs: MergeInput[], intervalMs: number, shifts: number[]): IntervalHistograms {
   const out: IntervalHistograms = new Map();
-  for (const input of inputs) {
+  for (const [i, input] of inputs.entries()) {
     if (!input.hlog) continue;
     for (const line of readHlog(input.hlog)) {
-      const index = Math.round((line.startSec * 1000) / intervalMs);
+      const index = Math.round((line.startSec * 1000) / intervalMs) + (shifts[i] ?? 0);
       let byTag = out.get(index);
       if (!byTag) {
         byTag = new Map();
@@ -222,21 +311,48 @@ function mergeVerification(results: ResultV1[]): Verification {
   };
 }
 
-export function mergeResults(inputs: MergeInput[]): {
+export function mergeResults(
+  inputs: MergeInput[],
+  o: MergeOptions = {},
+): {
   result: ResultV1;
   intervalHistograms: IntervalHistograms;
   warnings: string[];
+  notes: string[];
 } {
-  const warnings = checkInputs(inputs);
-  const results = inputs.map((i) => i.result);
-  const first = results[0] as ResultV1;
+  const { missing } = checkInputs(inputs, o);
+  const warnings: string[] = [];
+  if (missing.length > 0)
+    warnings.push(
+      `partial: segment${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing; the counts cover ${inputs.length} of ${inputs[0]?.result.segment.count} segments`,
+    );
+  const first = inputs[0]?.result as ResultV1;
   const intervalMs = first.timing.intervalMs;
+  const aligned = alignment(
+    inputs.map((i) => i.result),
+    intervalMs,
+  );
+  warnings.push(...aligned.warnings);
+  // Each part's intervals where they fall on the merged timeline.
+  const results = inputs.map((input, i) => {
+    const shift = aligned.shifts[i] ?? 0;
+    if (shift === 0) return input.result;
+    return {
+      ...input.result,
+      intervals: input.result.intervals.map((iv) => ({
+        ...iv,
+        index: iv.index + shift,
+        startMs: iv.startMs + shift * intervalMs,
+        endMs: iv.endMs + shift * intervalMs,
+      })),
+    };
+  });
   const measuredMs = Math.max(...results.map((r) => r.timing.measuredMs));
   if (!inputs.every((i) => i.hlog !== undefined))
     warnings.push(
       'some inputs have no intervals.hlog: per-interval percentiles are the worst of the inputs, not recomputed',
     );
-  const histograms = intervalHistograms(inputs, intervalMs);
+  const histograms = intervalHistograms(inputs, intervalMs, aligned.shifts);
   // Segments drive one target: its statistics are not summed but taken once, from the engine that ran longest.
   const withEngine = results
     .filter((r) => r.engine)
@@ -246,7 +362,8 @@ export function mergeResults(inputs: MergeInput[]): {
     createdAt: new Date().toISOString(),
     segment: { index: 0, count: 1 },
     timing: {
-      t0Ms: Math.min(...results.map((r) => r.timing.t0Ms)),
+      t0Ms: aligned.t0Ms,
+      ...(results.every((r) => r.timing.startAt) ? { startAt: true } : {}),
       warmupMs: first.timing.warmupMs,
       measuredMs,
       intervalMs,
@@ -263,14 +380,15 @@ export function mergeResults(inputs: MergeInput[]): {
     verification: mergeVerification(results),
     verdict: results.some((r) => r.verdict === 'fail')
       ? 'fail'
-      : results.some((r) => r.verdict === 'partial')
+      : missing.length > 0 || results.some((r) => r.verdict === 'partial')
         ? 'partial'
         : 'pass',
     notes: [
       `merged from ${inputs.length} results: ${inputs.map((i) => `${i.source} (segment ${i.result.segment.index}/${i.result.segment.count})`).join(', ')}`,
       ...warnings,
+      ...aligned.notes,
     ],
     files: { hlog: 'intervals.hlog', report: 'report.html' },
   };
-  return { result, intervalHistograms: histograms, warnings };
+  return { result, intervalHistograms: histograms, warnings, notes: aligned.notes };
 }

@@ -60,6 +60,11 @@ export const COUNTER = {
   /** Runs the starts leave besides their own (children, cron firings), as the starters declared them. */
   extraRunsExpected: 'extra_runs_expected',
   workflowsClosed: 'workflows_closed',
+  /**
+   * Workflows this process closed that another generator process started (another segment on the same task queue):
+   * their end-to-end latency is not measured, since it would subtract two machines' clocks.
+   */
+  workflowsClosedForeign: 'workflows_closed_foreign',
   workflowsContinued: 'workflows_continued',
   workflowTasks: 'workflow_tasks',
   workflowTasksEager: 'workflow_tasks_eager',
@@ -185,6 +190,12 @@ const CATALOGUE: Record<OpName | MetricName | CounterName, CatalogueEntry> = {
     describe: 'runs the started workflows leave besides their own (children, cron firings), as the starters declared',
   },
   workflows_closed: { unit: 'count', group: 'workflow', describe: 'runs closed by the workers (not continued)' },
+  workflows_closed_foreign: {
+    unit: 'count',
+    group: 'workflow',
+    describe:
+      "runs this process closed that another generator process started (end-to-end not measured: another machine's clock)",
+  },
   workflows_continued: { unit: 'count', group: 'workflow', describe: 'runs continued as new by the workers' },
   workflow_tasks: { unit: 'count', group: 'worker', describe: 'workflow tasks completed' },
   workflow_tasks_eager: {

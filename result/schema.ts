@@ -156,10 +156,20 @@ export interface ResultV1 {
   options: Record<string, unknown>;
   scenario: { name: string; stresses: string; options: Record<string, unknown> };
   target: { kind: 'embedded' | 'external'; address: string; store: string; serverVersion: string; timeScale: number };
-  segment: { index: number; count: number };
+  segment: {
+    index: number;
+    count: number;
+    /**
+     * The engine's clock minus this generator's, from replies the engine stamped (bench/recorder/clock-offset.ts);
+     * absent when no reply was stamped in real time (a time scale other than 1, or no task handed out).
+     */
+    clockOffset?: { offsetMs: number; uncertaintyMs: number; samples: number };
+  };
   timing: {
     /** Epoch ms of t0 (schedule start). */
     t0Ms: number;
+    /** t0 was fixed by `--start-at` (the segments of a distributed run share it), rather than by when this run was ready. */
+    startAt?: boolean;
     warmupMs: number;
     /** Measured phase length, ms. */
     measuredMs: number;

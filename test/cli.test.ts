@@ -58,6 +58,9 @@ describe('usage errors', () => {
     [['run', '--scenario', 'nope'], /unknown scenario nope/],
     [['run', '--executor', 'fast'], /--executor must be one of/],
     [['frobnicate'], /Unknown argument: frobnicate/],
+    [['run', '--segment', '1/2'], /--segment 1\/2 needs --run-tag/],
+    [['run', '--start-at', '2020-01-01T00:00:00Z'], /--start-at 2020-01-01T00:00:00Z has passed/],
+    [['run', '--start-at', '2030-01-01 10:00'], /--start-at must be an ISO-8601 instant with its zone/],
   ])('%j exits 2 with a clear message and no stack trace', async (args, message) => {
     const r = await stampede(args);
     expect(r.code).toBe(2);

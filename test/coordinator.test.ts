@@ -38,6 +38,7 @@ function init(overrides: Partial<ThreadInit>): ThreadInit {
     connections: 10,
     intervalMs: 1000,
     runTag: 'coord',
+    origin: 'coord/s0/test',
     seed: 1,
     workflowPollers: 1,
     activityPollers: 1,

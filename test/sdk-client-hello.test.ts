@@ -34,6 +34,7 @@ beforeAll(async () => {
     connections: 100,
     intervalMs: 1000,
     runTag: 'sdk',
+    origin: 'sdk/s0/test',
     seed: 1,
     workflowPollers: 2,
     activityPollers: 2,

@@ -12,6 +12,7 @@ import type {
   ThreadMessage,
   ThreadRequest,
 } from './protocol.js';
+import type { ClockBounds } from '../recorder/clock-offset.js';
 import { THREAD_ENTRIES } from '../threads/entries.js';
 import { spawnThread } from '../threads/spawn.js';
 
@@ -24,6 +25,8 @@ export interface ThreadHandle {
   totals: Record<string, number>;
   /** The run options as the thread applies them, once ready. */
   effective: ThreadEffectiveOptions | undefined;
+  /** Bounds on the engine's clock minus this process's, once done. */
+  clockOffset?: ClockBounds | undefined;
 }
 
 export interface CoordinatorEvents {
@@ -76,6 +79,7 @@ export class Coordinator {
       case 'done':
         h.done = true;
         h.totals = m.totals;
+        h.clockOffset = m.clockOffset;
         for (const [id, e] of Object.entries(m.expected)) {
           const into = this.expected.get(id) ?? {};
           for (const [k, v] of Object.entries(e)) into[k] = (into[k] ?? 0) + v;

@@ -4,6 +4,7 @@
  */
 import type { SerializedError } from '../errors.js';
 import type { ExecutorConfig, ExecutorName } from '../executors/index.js';
+import type { ClockBounds } from '../recorder/clock-offset.js';
 import type { IntervalData } from '../recorder/interval-recorder.js';
 
 /** Everything a thread needs, passed as workerData (plain data only). */
@@ -43,6 +44,11 @@ export interface ThreadInit {
   /** Engine time scale (to turn virtual event times into real durations). */
   timeScale: number;
   identity: string;
+  /**
+   * This process among the generators of a run (run tag, segment, a random part): starts carry it in their header,
+   * and only a worker of the same process measures the workflow's end-to-end latency (one clock).
+   */
+  origin: string;
 }
 
 /**
@@ -85,6 +91,8 @@ export type ThreadMessage =
       lastIndex: number;
       totals: Record<string, number>;
       expected: Record<string, Record<string, number>>;
+      /** Bounds on the engine's clock minus this one, from replies the engine stamped (none: no such reply). */
+      clockOffset: ClockBounds | undefined;
     }
   | { type: 'fatal'; error: SerializedError }
   | { type: 'response'; id: number; ok: true; value: unknown }

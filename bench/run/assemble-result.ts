@@ -18,6 +18,7 @@ import {
 } from '../../result/schema.js';
 import { latencyStats, operationResult } from '../../result/summary.js';
 import type { Totals } from '../coordinator/aggregator.js';
+import type { ClockOffset } from '../recorder/clock-offset.js';
 import { TOOL_VERSION } from '../version.js';
 import { gitSha } from './git.js';
 import type { RunPlan } from './plan.js';
@@ -32,6 +33,8 @@ export interface RunRecord {
   target: ResultV1['target'];
   /** Epoch ms of the schedule's start, and ms after it: the starters' end (never before warm-up) and the run's. */
   t0Ms: number;
+  /** The engine's clock against this generator's, when the engine stamped replies in real time. */
+  clockOffset: ClockOffset | undefined;
   startersDoneAtMs: number;
   endMs: number;
   totals: Totals;
@@ -79,8 +82,15 @@ export function assembleResult(r: RunRecord): ResultV1 {
     options: r.plan.recordedOptions,
     scenario: { name: o.scenario, stresses: r.plan.scenario.stresses, options: r.plan.scenarioValues },
     target: r.target,
-    segment: o.segment,
-    timing: { t0Ms: r.t0Ms, warmupMs: o.warmupMs, measuredMs, intervalMs: o.intervalMs, endMs: r.endMs },
+    segment: { ...o.segment, ...(r.clockOffset ? { clockOffset: r.clockOffset } : {}) },
+    timing: {
+      t0Ms: r.t0Ms,
+      ...(o.startAtMs !== undefined ? { startAt: true } : {}),
+      warmupMs: o.warmupMs,
+      measuredMs,
+      intervalMs: o.intervalMs,
+      endMs: r.endMs,
+    },
     operations,
     metrics,
     counters: Object.fromEntries(r.totals.counters),

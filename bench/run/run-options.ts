@@ -33,6 +33,8 @@ export interface RunOptions {
   target: string | undefined;
   segment: { index: number; count: number };
   runTag: string | undefined;
+  /** Epoch ms at which the schedule starts (`--start-at`: every segment of a distributed run at one instant). */
+  startAtMs: number | undefined;
   out: string | undefined;
   intervalMs: number;
   label: string | undefined;

@@ -18,6 +18,7 @@ import { IntervalAggregator } from '../coordinator/aggregator.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { workflowIdPrefix, type ThreadEffectiveOptions } from '../coordinator/protocol.js';
 import { RunFailedError, UsageError } from '../errors.js';
+import { clockOffset, narrowest, type ClockOffset } from '../recorder/clock-offset.js';
 import { nowMs } from '../recorder/wall-clock.js';
 import { finishContext, verifyContext } from '../verify/engine-reader.js';
 import { checkScenario } from '../verify/read-back.js';
@@ -54,6 +55,8 @@ export interface RunHandle {
 
 /** How long an interrupted run still waits for its workflows to close. */
 const INTERRUPTED_DRAIN_MS = 5000;
+/** t0 is this far after the threads are told: every thread has the start message before its first interval. */
+const START_LEAD_MS = 200;
 /** How long the engine must report none of the run's workflows open before the drain ends. */
 const OPEN_ZERO_STABLE_MS = 1000;
 /** Margin of the run's length over its own clock when retention is compared with it. */
@@ -178,6 +181,7 @@ class Run {
         timeScale,
       },
       t0Ms: this.t0,
+      clockOffset: this.clockOffset(),
       startersDoneAtMs: this.startersDoneAtMs ?? endMs,
       endMs,
       totals: this.aggregator?.totals ?? { ops: new Map(), metrics: new Map(), counters: new Map(), errors: new Map() },
@@ -243,13 +247,37 @@ class Run {
     const mismatches = effectiveMismatches(plan.recordedOptions, effective);
     if (mismatches.length > 0)
       throw new RunFailedError(`the threads would not run the options this run records: ${mismatches.join('; ')}`);
-    this.t0 = Math.ceil(nowMs()) + 200;
+    this.t0 = o.startAtMs ?? Math.ceil(nowMs()) + START_LEAD_MS;
+    if (o.startAtMs !== undefined) await this.waitForStartAt(o.startAtMs);
     this.hlog = new HlogWriter(
       join(plan.outDir, 'intervals.hlog'),
       this.t0,
       `stampede ${TOOL_VERSION} run ${plan.runTag} scenario ${o.scenario}; values in microseconds`,
     );
     coordinator.broadcast({ type: 'start', t0Ms: this.t0 });
+  }
+
+  /**
+   * `--start-at`: the segments of a distributed run start their schedules at one wall-clock instant, so that their
+   * intervals line up when merged. An instant already passed (or too close to tell the threads) fails the run
+   * before anything starts: a late segment would be misaligned.
+   */
+  private async waitForStartAt(startAtMs: number): Promise<void> {
+    const lead = startAtMs - nowMs();
+    const at = new Date(startAtMs).toISOString();
+    if (lead < START_LEAD_MS)
+      throw new RunFailedError(
+        `--start-at ${at} is ${lead < 0 ? `${(-lead / 1000).toFixed(1)} s past` : 'too close'} now that the threads are ready: give every segment time to start (a later instant)`,
+      );
+    this.progress.info(`waiting ${(lead / 1000).toFixed(1)} s for --start-at ${at}`);
+    while (!this.interrupted && nowMs() < startAtMs - START_LEAD_MS)
+      await this.coordinator.guard(sleep(Math.min(250, startAtMs - START_LEAD_MS - nowMs())));
+  }
+
+  /** The engine's clock against this process's, from the threads' narrowest bounds. */
+  private clockOffset(): ClockOffset | undefined {
+    const b = narrowest(this.coordinator.threads.map((t) => t.clockOffset));
+    return b && clockOffset(b);
   }
 
   private phaseOf(index: number): Phase {

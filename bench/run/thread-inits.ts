@@ -1,4 +1,5 @@
 /** The starter and poller threads a run spawns, described as each one's init message, and the check of what they run. */
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { ThreadEffectiveOptions, ThreadInit } from '../coordinator/protocol.js';
@@ -27,6 +28,7 @@ export function threadInits(o: RunOptions, plan: RunPlan, target: string, timeSc
     timeScale,
     drainTimeoutMs: o.drainTimeoutMs,
     identity: `stampede@${hostname()}`,
+    origin: `${plan.runTag}/s${o.segment.index}/${randomUUID().slice(0, 8)}`,
   };
   return [
     ...Array.from({ length: o.starters }, (_, i) => ({

@@ -18,7 +18,7 @@ import { CALL_TIMEOUT_MS, runActivity, type EagerActivitySlots } from './activit
 import { eventIdOf, type StickyHistoryCache } from './sticky-cache.js';
 import { grpc } from '../client/workflow-service.js';
 import { errorType, type ThreadRuntime } from './runtime.js';
-import { INTENDED_START_HEADER } from './starter-context.js';
+import { INTENDED_START_HEADER, ORIGIN_HEADER } from './starter-context.js';
 import { recordEventMetrics } from './event-metrics.js';
 import { COUNTER, ERROR_SOURCE, METRIC, OP } from '../../result/catalogue.js';
 import { num, tsUs } from './proto-time.js';
@@ -210,7 +210,12 @@ export async function handleWorkflowTask(
     recorder.count(continued ? COUNTER.workflowsContinued : COUNTER.workflowsClosed);
     if (!continued) {
       const intended = fromPayload(header?.fields?.[INTENDED_START_HEADER]);
-      if (typeof intended === 'number') recorder.recordMetric(METRIC.workflowE2e, done - intended);
+      // Measured only where the workflow was started: another process's intended start is on another clock.
+      if (typeof intended === 'number') {
+        if (fromPayload(header?.fields?.[ORIGIN_HEADER]) === rt.init.origin)
+          recorder.recordMetric(METRIC.workflowE2e, done - intended);
+        else recorder.count(COUNTER.workflowsClosedForeign);
+      }
     }
   }
 }

@@ -102,7 +102,9 @@ async function workflowLoop(
       recorder.count(COUNTER.emptyPolls);
       continue;
     }
-    recorder.recordService(OP.pollWorkflowTask, nowUs() - sent);
+    const received = nowUs();
+    recorder.recordService(OP.pollWorkflowTask, received - sent);
+    rt.observeEngineClock(sent, received, tsUs(task.startedTime));
     await slots.run(() => handleWorkflowTask(w, task, 'poll'));
   }
 }
@@ -163,8 +165,10 @@ async function activityLoop(w: WorkerContext, slots: TaskSlots, signal: AbortSig
       recorder.count(COUNTER.emptyPolls);
       continue;
     }
-    recorder.recordService(OP.pollActivityTask, nowUs() - sent);
+    const received = nowUs();
+    recorder.recordService(OP.pollActivityTask, received - sent);
     const started = tsUs(task.startedTime);
+    rt.observeEngineClock(sent, received, started);
     const scheduled = tsUs(task.currentAttemptScheduledTime);
     if (started > 0 && scheduled > 0)
       recorder.recordMetric(METRIC.activityScheduleToStart, (started - scheduled) / init.timeScale);

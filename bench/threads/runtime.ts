@@ -8,6 +8,7 @@ import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'n
 import { parentPort, workerData } from 'node:worker_threads';
 import { WorkflowServiceClient, isServiceError, grpc } from '../client/workflow-service.js';
 import { serializeError } from '../errors.js';
+import { ClockOffsetProbe } from '../recorder/clock-offset.js';
 import { IntervalRecorder } from '../recorder/interval-recorder.js';
 import { nowMs } from '../recorder/wall-clock.js';
 import type {
@@ -22,6 +23,8 @@ import { COUNTER, RPC_COUNTER_PREFIX } from '../../result/catalogue.js';
 export class ThreadRuntime {
   readonly init = workerData as ThreadInit;
   readonly recorder = new IntervalRecorder();
+  /** This clock against the engine's, from the replies it stamps (only when its event times are real time). */
+  readonly clock = new ClockOffsetProbe();
   private readonly rpcCounters = new Map<string, string>();
   readonly client = new WorkflowServiceClient(this.init.target, {
     onCall: (method) => {
@@ -54,6 +57,11 @@ export class ThreadRuntime {
   /** Expectations by workflow id (StarterContext.expect), sent with 'done'. */
   readonly expected = new Map<string, Record<string, number>>();
   private readonly stopWaiters: (() => void)[] = [];
+
+  /** A reply the engine stamped at `engineUs` (a task's startedTime), sent at `sentUs` and received now. */
+  observeEngineClock(sentUs: number, receivedUs: number, engineUs: number): void {
+    if (this.init.timeScale === 1) this.clock.observe(sentUs, receivedUs, engineUs);
+  }
 
   constructor() {
     if (!parentPort) throw new Error('a stampede thread must run inside a worker thread');
@@ -166,6 +174,7 @@ export class ThreadRuntime {
       lastIndex: this.index - 1,
       totals: Object.fromEntries(this.recorder.cumulative),
       expected: Object.fromEntries(this.expected),
+      clockOffset: this.clock.bounds(),
     });
     this.client.close();
     this.delay.disable();

@@ -10,11 +10,14 @@ import type { StarterContext, UpdateOutcome, UpdateParams } from '../../scenario
 import { fromPayloads, toPayload, toPayloads } from '../../scenarios/sdk/payloads.js';
 import { nowUs } from '../recorder/wall-clock.js';
 import { grpc, isServiceError } from '../client/workflow-service.js';
+import { tsUs } from './proto-time.js';
 import { errorType, isBatchTooLarge, type ThreadRuntime } from './runtime.js';
 import { workflowIdPrefix } from '../coordinator/protocol.js';
 import { COUNTER, ERROR_SOURCE, METRIC, OP } from '../../result/catalogue.js';
 
 export const INTENDED_START_HEADER = 'stampede-intended-start-us';
+/** The generator process that started the workflow (ThreadInit.origin): its end-to-end latency is measured there only. */
+export const ORIGIN_HEADER = 'stampede-origin';
 
 /**
  * A starter's worker for eagerly started workflows. A start asks for its first task only when the worker has a
@@ -82,7 +85,9 @@ export function starterContext(
       throw err;
     }
   };
-  const header = () => ({ fields: { [INTENDED_START_HEADER]: toPayload(intendedUs ?? nowUs()) } });
+  const header = () => ({
+    fields: { [INTENDED_START_HEADER]: toPayload(intendedUs ?? nowUs()), [ORIGIN_HEADER]: toPayload(init.origin) },
+  });
   return {
     iteration: k,
     workflowId: (suffix) => `${prefix}${suffix}`,
@@ -99,6 +104,7 @@ export function starterContext(
           (p.taskQueue ?? init.taskQueue) === init.taskQueue &&
           worker.reserve();
         let r;
+        const sent = nowUs();
         try {
           r = await startCall(rt, (requestId) =>
             client.call(
@@ -127,6 +133,7 @@ export function starterContext(
         if (p.extraRuns) recorder.count(COUNTER.extraRunsExpected, p.extraRuns);
         // A decoded sub-message is a full message object, as a poll's reply is.
         const eagerTask = r.eagerWorkflowTask as temporal.api.workflowservice.v1.PollWorkflowTaskQueueResponse | null;
+        if (eagerTask?.startedTime) rt.observeEngineClock(sent, nowUs(), tsUs(eagerTask.startedTime));
         if (eager) {
           if (eagerTask && eagerTask.taskToken.length > 0) worker.take(eagerTask);
           else worker.release();

@@ -118,7 +118,13 @@ export const RUN_FLAGS = {
   },
   runTag: {
     type: 'string',
-    describe: 'workflow-id prefix shared by the segments of one run (default: random)',
+    describe: 'workflow-id prefix shared by the segments of one run (default: random; required with --segment i/n)',
+    group: X,
+  },
+  startAt: {
+    type: 'string',
+    describe:
+      'start the schedule at this instant, ISO-8601 with a zone (e.g. 2026-12-05T12:00:00Z): every segment of a distributed run at once, so merged intervals line up',
     group: X,
   },
   out: { type: 'string', describe: 'output directory (default: results/<time>-<scenario>)', group: O },
@@ -160,6 +166,32 @@ export const RUN_BOUNDS = {
     interval: { ms: 3_600_000, why: 'a run reports at least once an hour' },
   } as Record<string, { ms: number; why: string } | undefined>,
 };
+
+/** The latest --start-at accepted: further ahead is a typo, not a plan. */
+const MAX_START_AT_AHEAD_MS = DAY_MS;
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+function parseStartAt(raw: string, problems: string[]): number | undefined {
+  const ms = ISO_WITH_ZONE.test(raw) ? Date.parse(raw) : NaN;
+  if (!Number.isFinite(ms)) {
+    problems.push(
+      `--start-at must be an ISO-8601 instant with its zone, like 2026-12-05T12:00:00Z (every machine must read the same instant), got ${raw}`,
+    );
+    return undefined;
+  }
+  const ahead = ms - Date.now();
+  if (ahead <= 0) problems.push(`--start-at ${raw} has passed (${formatDuration(-ahead)} ago): give a later instant`);
+  else if (ahead > MAX_START_AT_AHEAD_MS)
+    problems.push(`--start-at ${raw} is more than ${formatDuration(MAX_START_AT_AHEAD_MS)} ahead`);
+  return ms;
+}
+
+/** A 31-bit seed from a run tag (FNV-1a): the same on every machine. */
+function seedOf(tag: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < tag.length; i++) h = Math.imul(h ^ tag.charCodeAt(i), 0x01000193) >>> 0;
+  return h & 0x7fffffff;
+}
 
 export function compileRunOptions(
   raw: Record<string, unknown>,
@@ -232,19 +264,35 @@ export function compileRunOptions(
   if (!segMatch || segment.count < 1 || segment.index >= segment.count || segment.count > RUN_BOUNDS.maxSegments) {
     problems.push(`--segment must be i/n with 0 <= i < n <= ${RUN_BOUNDS.maxSegments}, got ${show(raw.segment)}`);
   }
+  const runTag = raw.runTag === undefined ? undefined : show(raw.runTag);
+  if (segment.count > 1 && runTag === undefined)
+    problems.push(
+      `--segment ${show(raw.segment)} needs --run-tag, one tag shared by every segment of the run (merge checks the parts are one run's)`,
+    );
+  const startAtMs = raw.startAt === undefined ? undefined : parseStartAt(show(raw.startAt), problems);
   const target = raw.target === undefined ? undefined : show(raw.target);
   if (target !== undefined && !/^[^\s:]+:\d{1,5}$/.test(target))
     problems.push(`--target must be host:port, got ${target}`);
   const scenario = show(raw.scenario);
   const engine = compileEngineFlags(raw, env, problems, given);
   const output = raw.json ? 'json' : raw.quiet ? 'quiet' : isTty ? 'tty' : 'plain';
-  const seed = raw.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : int('seed', 'seed', 0);
+  // The segments of one run share its seed (scenario randomness is drawn per iteration from it): by default derived
+  // from the run tag, so that the merged run is the whole run.
+  const seed =
+    raw.seed !== undefined
+      ? int('seed', 'seed', 0)
+      : segment.count > 1 && runTag !== undefined
+        ? seedOf(runTag)
+        : Math.floor(Math.random() * 2 ** 31);
+  // Each segment's workers poll a task queue of their own, so a workflow is closed by the process that started it
+  // and its end-to-end latency is measured on one clock.
+  const baseQueue = raw.taskQueue === undefined ? `stampede-${scenario}` : show(raw.taskQueue);
 
   const options: RunOptions = {
     scenario,
     scenarioOptions: {},
     namespace: show(raw.namespace),
-    taskQueue: raw.taskQueue === undefined ? `stampede-${scenario}` : show(raw.taskQueue),
+    taskQueue: segment.count > 1 ? `${baseQueue}-s${segment.index}` : baseQueue,
     executor,
     ratePerSec: rate ?? 0,
     startRatePerSec: startRate ?? 0,
@@ -265,7 +313,8 @@ export function compileRunOptions(
     eager: raw.eager !== false,
     target,
     segment,
-    runTag: raw.runTag === undefined ? undefined : show(raw.runTag),
+    runTag,
+    startAtMs,
     out: raw.out === undefined ? undefined : show(raw.out),
     intervalMs,
     label: raw.label === undefined ? undefined : show(raw.label),

@@ -87,6 +87,7 @@ export async function batch(
     activityPollers: 16,
     timeScale,
     identity: `stampede-perf@${hostname()}`,
+    origin: `${runTag}/perf`,
     eager,
   };
   const inits: ThreadInit[] = [
