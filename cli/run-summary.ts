@@ -50,6 +50,12 @@ export function formatSummary(r: ResultV1, outDir: string): string {
       `generator: schedule lag p99 ${formatMicros(lag.p99Us)} (max ${formatMicros(lag.maxUs)}), busiest thread ${(r.health.maxElu * 100).toFixed(0)} % busy, process ${r.health.cpuCoresMean.toFixed(2)} cores`,
     );
   }
+  if (r.segment.count > 1) {
+    const clock = r.segment.clockOffset;
+    lines.push(
+      `segment ${r.segment.index}/${r.segment.count} of run ${r.runId} on task queue ${String(r.options['taskQueue'])}${clock ? `; engine clock ${clock.offsetMs >= 0 ? '+' : ''}${clock.offsetMs} ms from this one (±${clock.uncertaintyMs} ms)` : ''} — merge every segment with \`stampede merge\``,
+    );
+  }
   const c = r.contention;
   if (c) {
     const lwt = Object.entries(c.lwt)

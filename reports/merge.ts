@@ -77,10 +77,11 @@ function describeValue(v: unknown): string {
  * segments are refused unless `allowPartial`, and then named. Returns the missing segments' labels.
  */
 function checkInputs(inputs: MergeInput[], o: MergeOptions): { missing: string[] } {
-  if (inputs.length < 2 && !o.allowPartial) throw new ResultFileError('merge needs at least two results');
   const [head] = inputs;
   if (!head) throw new ResultFileError('merge needs at least one result');
   const first = head.result;
+  // One part of a split run falls through to the missing-segments check, which says what else to give.
+  if (inputs.length < 2 && first.segment.count < 2) throw new ResultFileError('merge needs at least two results');
   for (const { result: r, source } of inputs.slice(1)) {
     const diffs: string[] = [];
     if (r.scenario.name !== first.scenario.name) diffs.push(`scenario ${r.scenario.name}, not ${first.scenario.name}`);
