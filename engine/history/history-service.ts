@@ -125,6 +125,7 @@ export class HistoryService implements HistoryContext {
     const shard = await Shard.acquire(shardId, `${this.owner}/${++this.acquisitions}`, this.persistence, {
       ioConcurrency: this.config.shardIOConcurrency,
       cacheSize: this.config.cacheSizePerShard,
+      numShards: this.config.numShards,
       ...(aboveRangeId !== undefined ? { aboveRangeId } : {}),
       onRegressed: (s, stored) =>
         void this.reloadShard(

@@ -4,6 +4,7 @@
  * workflow contexts. Task ids and history txn ids come from [rangeId << 20, (rangeId + 1) << 20).
  */
 import { UnavailableError } from '../errors.js';
+import { EngineOptionsError } from '../options.js';
 import { THROTTLE_BACKOFF, isThrottledError } from '../persistence/decorators.js';
 import { ShardOwnershipLostError, StoreError } from '../persistence/errors.js';
 import type { Persistence } from '../persistence/manager.js';
@@ -80,6 +81,8 @@ export class Shard {
     opts: {
       ioConcurrency: number;
       cacheSize: number;
+      /** The engine's shard count: refused when the store records another (Temporal refuses a changed count too). */
+      numShards: number;
       acquireTimeoutMs?: number;
       /**
        * The range id this engine last held, when it takes the shard again: the new range goes above it even if the
@@ -95,11 +98,15 @@ export class Shard {
     for (let attempt = 1; ; attempt++) {
       try {
         const current = await persistence.shards.getOrCreateShard(shardId, owner);
+        if (current.numShards !== undefined && current.numShards !== opts.numShards)
+          throw new EngineOptionsError([
+            `the store was set up with ${current.numShards} history shards, not ${opts.numShards}: a workflow's shard is its id's hash modulo the count, so another count would strand every workflow already stored (Temporal refuses a changed shard count too); run with --shards ${current.numShards}, or use a fresh keyspace or database`,
+          ]);
         // The owner token is unique to this acquisition: the range an earlier attempt wrote under it means it landed.
         if (current.owner === owner && current.rangeId === tried)
           return new Shard(shardId, current, persistence, opts.ioConcurrency, opts.cacheSize, opts.onRegressed);
         const rangeId = Math.max(current.rangeId, opts.aboveRangeId ?? 0) + 1;
-        const info: ShardInfo = { ...current, rangeId, owner, updatedAtMs: Date.now() };
+        const info: ShardInfo = { ...current, rangeId, owner, updatedAtMs: Date.now(), numShards: opts.numShards };
         tried = info.rangeId;
         await persistence.shards.updateShard(info, current.rangeId);
         return new Shard(shardId, info, persistence, opts.ioConcurrency, opts.cacheSize, opts.onRegressed);

@@ -24,6 +24,11 @@ export interface ShardInfo {
   timerAckLevelMs: number;
   visibilityAckLevel: number;
   updatedAtMs: number;
+  /**
+   * The store's history shard count, written by every owner (absent in rows written before it was recorded). A
+   * workflow's shard is its id's hash modulo the count: another count would strand every workflow already stored.
+   */
+  numShards?: number;
 }
 
 /** The row that says which run of a workflow id is current. */
