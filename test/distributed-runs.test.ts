@@ -165,6 +165,10 @@ describe('distributed runs', () => {
         starts(s0, iv.index) + starts(s1, iv.index + 3),
       );
     expect(merged.timing.t0Ms).toBeCloseTo(Date.parse(startAt) - 3000, -2);
+    // The reports say it: each segment's card names its segment, queue and clock; the merge's names its parts.
+    const html = (out: string): string => readFileSync(join(dir, out, 'report.html'), 'utf8');
+    expect(html('skew-1')).toMatch(/1\/2 of the run, task queue stampede-hello-s1; engine clock -\d+/);
+    expect(html('merged-skew')).toContain('clocks against the engine&#39;s: segment 0');
   });
 
   it('merge refuses parts of another run, a segment given twice and missing segments (unless --allow-partial)', async () => {

@@ -53,6 +53,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .card dl { display: grid; grid-template-columns: max-content auto; gap: 2px 12px; margin: 0; font-size: 13px; }
 .card dt { color: var(--muted); }
 .warn { color: var(--warn); }
+.note { color: var(--muted); font-size: 13px; }
 details { margin: 8px 0; } summary { cursor: pointer; color: var(--accent); }
 pre { background: #f4f6fa; padding: 8px; overflow: auto; font-size: 12px; }
 `;

@@ -58,8 +58,20 @@ export function runCard(r: ResultV1, label: string): string {
             ],
           ] as [string, string][])
         : []),
+      ...(r.segment.count > 1
+        ? ([
+            [
+              'segment',
+              `${r.segment.index}/${r.segment.count} of the run, task queue ${String(r.options['taskQueue'])}${
+                r.segment.clockOffset
+                  ? `; engine clock ${r.segment.clockOffset.offsetMs >= 0 ? '+' : ''}${r.segment.clockOffset.offsetMs} ms from this machine's (±${r.segment.clockOffset.uncertaintyMs} ms)`
+                  : ''
+              }`,
+            ],
+          ] as [string, string][])
+        : []),
       ['machine', `${r.environment.cpus} × ${r.environment.cpuModel}, node ${r.environment.node}`],
       ['run', `${r.runId} at ${r.createdAt}${r.tool.gitSha ? `, git ${r.tool.gitSha}` : ''}`],
     ],
-  )}${r.health.warnings.map((w) => `<div class="warn">⚠ ${esc(w)}</div>`).join('')}${v.notes.map((n) => `<div class="warn">⚠ ${esc(n)}</div>`).join('')}</div>`;
+  )}${r.health.warnings.map((w) => `<div class="warn">⚠ ${esc(w)}</div>`).join('')}${v.notes.map((n) => `<div class="warn">⚠ ${esc(n)}</div>`).join('')}${r.notes.map((n) => `<div class="note">${esc(n)}</div>`).join('')}</div>`;
 }
