@@ -172,9 +172,15 @@ describe('each command turns a hostile file into one line and exit 2', () => {
   });
 
   it('merge: an interval log that is not one', async () => {
-    const d = damaged('cli-hlog', JSON.stringify(good));
+    // Two segments of one run (merge refuses a part given twice before it reads any interval log).
+    const asSegment = (index: number) => (r: Record<string, unknown>) => {
+      r.segment = { index, count: 2 };
+      (r.options as Record<string, unknown>).segment = { index, count: 2 };
+    };
+    const first = edited('cli-hlog-0', asSegment(0));
+    const d = edited('cli-hlog', asSegment(1));
     writeFileSync(join(d, 'intervals.hlog'), 'Tag=x,0.0,1.0,1.0,not-a-histogram\n');
-    const r = await stampede(['merge', base, d, '--out', join(dir, 'merged')]);
+    const r = await stampede(['merge', first, d, '--out', join(dir, 'merged')]);
     expect(r.code).toBe(2);
     expectOneLine(r.stderr, /malformed interval log line \(not an encoded HdrHistogram\)/);
   });
