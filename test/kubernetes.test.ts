@@ -482,16 +482,32 @@ describe('a distributed run', () => {
 
 // docs/kubernetes.md lives beside the manifests' story: its stampede command lines are held to the same check.
 describe('docs/kubernetes.md', () => {
-  it('its stampede command lines use real commands and flags', () => {
-    const text = readFileSync(join(ROOT, 'docs/kubernetes.md'), 'utf8');
-    const blocks = [...text.matchAll(/```(?:sh|bash)\n([\s\S]*?)```/g)].map((m) =>
+  const text = readFileSync(join(ROOT, 'docs/kubernetes.md'), 'utf8');
+  const blocks = (lang: string): string[] =>
+    [...text.matchAll(new RegExp(`\`\`\`(?:${lang})\n([\\s\\S]*?)\`\`\``, 'g'))].map((m) =>
       (m[1] as string).replace(/\\\n\s*/g, ''),
     );
-    const lines = blocks.flatMap((b) => b.split('\n')).filter((l) => /^\s*(node bin\/stampede\.js|stampede) /.test(l));
+
+  it('its stampede command lines use real commands and flags', () => {
+    const lines = blocks('sh|bash')
+      .flatMap((b) => b.split('\n'))
+      .filter((l) => /^\s*stampede /.test(l));
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) {
-      const argv = shellWords(l.replace(/^\s*(node bin\/stampede\.js|stampede) /, '').replace(/\s#.*$/, ''));
+      const argv = shellWords(l.replace(/^\s*stampede /, '').replace(/\s#.*$/, ''));
       expect(flagProblems(argv), l).toEqual([]);
+    }
+  });
+
+  it('the container scripts it suggests (a partial merge) exec the CLI with real flags', () => {
+    const scripts = blocks('text')
+      .flatMap((b) => b.split('\n'))
+      .filter((l) => l.startsWith('exec '));
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const s of scripts) {
+      const words = shellExpand(s, { RUN_TAG: RUN['run-tag'] }).map((w) => w.word);
+      expect(words.slice(0, 3), s).toEqual(['exec', ...IMAGE_ENTRYPOINT]);
+      expect(flagProblems(words.slice(3)), s).toEqual([]);
     }
   });
 });
