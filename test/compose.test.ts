@@ -11,51 +11,19 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { parse } from 'yaml';
 import { describe, expect, it, vi } from 'vitest';
-import type * as EngineModule from '../engine/index.js';
 import type { CassandraOptions, EngineOptions, SchemaAdminOptions } from '../engine/index.js';
-import type * as RunModule from '../bench/run/run.js';
 import type { RunOptions } from '../bench/run/run-options.js';
-import { main } from '../cli/main.js';
-import { ENGINE_COMMAND_FLAGS } from '../cli/engine-command.js';
-import { RUN_COMMAND_FLAGS } from '../cli/run-command.js';
-import { SCHEMA_FLAGS } from '../cli/schema-command.js';
-import { kebab, type FlagDecls } from '../cli/flags/flag-decls.js';
 import { SCENARIOS } from '../scenarios/index.js';
+import { captured, SENTINEL } from './helpers/cli-capture.js';
+import { flagProblems, shellWords, startAs } from './helpers/cli-lines.js';
 
-// What the CLI would have started, captured instead (the mocks below throw SENTINEL once they have the options).
-const captured = vi.hoisted(() => ({
-  engine: [] as unknown[],
-  schema: [] as unknown[],
-  run: [] as unknown[],
-  SENTINEL: 'compose test: options captured instead of starting',
-}));
-
-vi.mock('../engine/index.js', async (importOriginal) => {
-  const original = await importOriginal<typeof EngineModule>();
-  const capture =
-    (into: unknown[]) =>
-    (options: unknown): Promise<never> => {
-      into.push(options);
-      return Promise.reject(new Error(captured.SENTINEL));
-    };
-  return {
-    ...original,
-    startEngine: capture(captured.engine),
-    createCassandraSchema: capture(captured.schema),
-    verifyCassandraSchema: capture(captured.schema),
-  };
-});
-
-vi.mock('../bench/run/run.js', async (importOriginal) => {
-  const original = await importOriginal<typeof RunModule>();
-  return {
-    ...original,
-    startRun: (options: unknown): never => {
-      captured.run.push(options);
-      throw new Error(captured.SENTINEL);
-    },
-  };
-});
+// What the CLI would have started, captured instead (see helpers/cli-capture.ts).
+vi.mock('../engine/index.js', async (original) =>
+  (await import('./helpers/cli-capture.js')).captureEngine(await original()),
+);
+vi.mock('../bench/run/run.js', async (original) =>
+  (await import('./helpers/cli-capture.js')).captureRun(await original()),
+);
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const repoPath = (p: string): string => join(ROOT, p);
@@ -136,14 +104,6 @@ function service(name: string): Service {
   const s = services[name];
   if (!s) throw new Error(`docker-compose.yml has no service ${name}`);
   return s;
-}
-
-/** Splits a command string as Compose does (shell words, no expansion). */
-function shellWords(s: string): string[] {
-  const words: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
-  for (let m = re.exec(s); m; m = re.exec(s)) words.push(m[1] ?? m[2] ?? m[3] ?? '');
-  return words;
 }
 
 function commandOf(name: string): string[] {
@@ -264,103 +224,6 @@ const finalStage = Math.max(...dockerfile.map((i) => i.stage));
 const imageWorkdir = dockerfile.filter((i) => i.op === 'WORKDIR' && i.stage === finalStage).at(-1)?.args ?? '/';
 
 // ---- the stampede command lines ---------------------------------------------------------------------------------
-
-const COMMAND_FLAGS: Record<string, FlagDecls> = {
-  engine: ENGINE_COMMAND_FLAGS,
-  schema: SCHEMA_FLAGS,
-  run: RUN_COMMAND_FLAGS,
-};
-
-interface KnownFlag {
-  type: string;
-  choices?: readonly string[];
-}
-
-/** Problems with a stampede command line: an unknown command or flag, a missing value, a bad choice or number. */
-function flagProblems(argv: readonly string[]): string[] {
-  const [command = '', ...rest] = argv;
-  const decls = COMMAND_FLAGS[command];
-  if (!decls) return [`${command} is not a stampede command with options (${Object.keys(COMMAND_FLAGS).join(', ')})`];
-  const known = new Map<string, KnownFlag>(Object.entries(decls).map(([name, d]) => [kebab(name), d]));
-  const problems: string[] = [];
-  const positionals: string[] = [];
-  if (command === 'run') {
-    const i = rest.indexOf('--scenario');
-    const name = i >= 0 ? (rest[i + 1] ?? '') : 'hello';
-    const scenario = SCENARIOS.get(name);
-    if (!scenario) problems.push(`--scenario ${name} is not a scenario (${[...SCENARIOS.keys()].join(', ')})`);
-    for (const [option, spec] of Object.entries(scenario?.options ?? {})) {
-      known.set(kebab(option), {
-        type:
-          spec.type === 'boolean'
-            ? 'boolean'
-            : ['integer', 'number', 'ratio'].includes(spec.type)
-              ? 'number'
-              : 'string',
-        ...(spec.type === 'string' && spec.choices ? { choices: spec.choices } : {}),
-      });
-    }
-  }
-  for (let i = 0; i < rest.length; i++) {
-    const token = rest[i] as string;
-    if (!token.startsWith('--')) {
-      positionals.push(token);
-      continue;
-    }
-    const [flag = '', inline] = token.slice(2).split(/=(.*)/s);
-    let decl = known.get(flag);
-    if (!decl && flag.startsWith('no-') && known.get(flag.slice(3))?.type === 'boolean') decl = { type: 'boolean' };
-    if (!decl) {
-      problems.push(`stampede ${command} has no flag --${flag}`);
-      if (inline === undefined && rest[i + 1] !== undefined && !rest[i + 1]?.startsWith('--')) i += 1;
-      continue;
-    }
-    let value = inline;
-    if (value === undefined && decl.type !== 'boolean') {
-      value = rest[i + 1];
-      i += 1;
-      if (value === undefined || value.startsWith('--')) {
-        problems.push(`--${flag} needs a value`);
-        continue;
-      }
-    }
-    if (value === undefined) continue;
-    if (decl.choices && !decl.choices.includes(value))
-      problems.push(`--${flag} must be one of ${decl.choices.join(', ')}, got ${value}`);
-    if (decl.type === 'number' && !Number.isFinite(Number(value)))
-      problems.push(`--${flag} takes a number, got ${value}`);
-    if (decl.type === 'boolean' && !['true', 'false'].includes(value))
-      problems.push(`--${flag} takes true or false, got ${value}`);
-  }
-  const expected = command === 'schema' ? 1 : 0;
-  if (command === 'schema' && !['create', 'verify'].includes(positionals[0] ?? ''))
-    problems.push(`stampede schema needs create or verify, got ${positionals[0] ?? 'nothing'}`);
-  if (positionals.length > expected)
-    problems.push(`stampede ${command}: unexpected argument(s) ${positionals.slice(expected).join(' ')}`);
-  return problems;
-}
-
-/**
- * Runs a command line through the real CLI. The engine, schema and run commands get as far as starting (the mocks
- * capture what they would have started and throw SENTINEL); a usage error ends earlier, with exit code 2.
- */
-async function startAs(argv: string[]): Promise<{ code: number; stderr: string }> {
-  captured.engine.length = 0;
-  captured.schema.length = 0;
-  captured.run.length = 0;
-  const stderr: string[] = [];
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr.push(String(chunk));
-    return true;
-  });
-  try {
-    return { code: await main(argv), stderr: stderr.join('') };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
 
 /** host:port pairs must name a compose service and a port its container listens on. */
 function expectServiceAddress(address: string, serviceName: string, port: number): void {
@@ -521,7 +384,7 @@ describe('the stampede command lines of docker-compose.yml', () => {
     const argv = commandOf('schema');
     expect(argv[1], 'the schema job creates (verify would fail on a new cluster)').toBe('create');
     const r = await startAs(argv);
-    expect(r.stderr, 'the CLI got as far as connecting').toContain(captured.SENTINEL);
+    expect(r.stderr, 'the CLI got as far as connecting').toContain(SENTINEL);
     expect(r.code).toBe(1);
     expect(captured.schema).toHaveLength(1);
     const o = captured.schema[0] as SchemaAdminOptions;
@@ -537,7 +400,7 @@ describe('the stampede command lines of docker-compose.yml', () => {
 
   async function engineOptions(): Promise<Partial<EngineOptions> & { host?: string; port?: number }> {
     const r = await startAs(commandOf('engine'));
-    expect(r.stderr, 'the CLI got as far as starting the engine').toContain(captured.SENTINEL);
+    expect(r.stderr, 'the CLI got as far as starting the engine').toContain(SENTINEL);
     expect(captured.engine).toHaveLength(1);
     return captured.engine[0] as Partial<EngineOptions>;
   }
@@ -561,7 +424,7 @@ describe('the stampede command lines of docker-compose.yml', () => {
 
   it('harness: drives the engine service and writes its results into the mounted ./results', async () => {
     const r = await startAs(commandOf('harness'));
-    expect(r.stderr, 'the CLI got as far as starting the run').toContain(captured.SENTINEL);
+    expect(r.stderr, 'the CLI got as far as starting the run').toContain(SENTINEL);
     expect(captured.run).toHaveLength(1);
     const o = captured.run[0] as RunOptions;
     const engine = await engineOptions();
