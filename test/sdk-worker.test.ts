@@ -100,6 +100,19 @@ describe.each(BACKENDS)('on the %s store', (store) => {
       expect(types.filter((x) => x === 'WORKFLOW_EXECUTION_SIGNALED')).toHaveLength(6);
     });
 
+    it('answers a query on a closed run that ran a local activity (the worker replays its whole history)', async () => {
+      const h = await sdk.client.workflow.start<typeof workflows.localActivityThenQuery>('localActivityThenQuery', {
+        taskQueue: TQ,
+        workflowId: id('la-query'),
+      });
+      expect(await h.result()).toBe('hello, local');
+      const types = await wellFormed(h);
+      expect(types.indexOf('MARKER_RECORDED')).toBeLessThan(types.indexOf('TIMER_STARTED'));
+      // The query task says where replay ends (previousStartedEventId), as Temporal's does: the SDK then takes the
+      // marker as the local activity's recorded result instead of failing the query with a nondeterminism error.
+      expect(await h.query<string>('step')).toBe('hello, local');
+    });
+
     it('signal-with-start starts a workflow with its first signal, then signals the running one', async () => {
       const workflowId = id('sws');
       const first = await sdk.client.workflow.signalWithStart<typeof workflows.accumulate, [number]>('accumulate', {

@@ -71,6 +71,18 @@ export async function accumulate(target: number): Promise<number> {
   return total;
 }
 
+const local = wf.proxyLocalActivities<typeof activities>({ startToCloseTimeout: '10s' });
+export const stepQuery = wf.defineQuery<string>('step');
+
+/** A local activity, then a timer; its query is answered by replaying the whole history once the run is closed. */
+export async function localActivityThenQuery(): Promise<string> {
+  let step = 'started';
+  wf.setHandler(stepQuery, () => step);
+  step = await local.greet('local');
+  await wf.sleep(1);
+  return step;
+}
+
 export async function waitForever(): Promise<string> {
   await wf.condition(() => false);
   return 'unreachable';

@@ -136,6 +136,12 @@ export async function queryTaskResponse(
     taskToken: encodeTaskToken({ k: 'q', ns: task.namespaceId, wid: task.workflowId, rid: task.runId, qid: q.id }),
     workflowExecution: { workflowId: task.workflowId, runId: task.runId },
     workflowType: { name: ms.info.workflowType },
+    // As Temporal's matching fills a query task: the last completed task's started event tells the SDK where
+    // replay ends. Without it the SDK takes the whole history as new work and, meeting a local activity's marker
+    // after it requested the activity itself, fails the query ("Invalid transition resolving local activity").
+    previousStartedEventId: ms.info.lastCompletedWorkflowTaskStartedEventId,
+    startedEventId: 0,
+    attempt: 1,
     history: { events: page.events },
     query: q.query,
     workflowExecutionTaskQueue: { name: ms.info.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
