@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../../errors.js';
 import { enums, msFromDuration, type IFailure, type IHistoryEvent, type temporal, type Wire } from '../../proto.js';
 import type { ActivityInfo, ExecutionInfo } from '../../persistence/records.js';
+import { trackBuildId } from '../state/build-ids.js';
 import { StateDefaults } from '../state/config.js';
 import type { HistoryContext } from '../context.js';
 import { COMMANDS, UNSUPPORTED_CAUSE, type CommandEnv, type ValidationState } from '../commands/index.js';
@@ -123,6 +124,7 @@ export async function respondWorkflowTaskCompleted(
       sdkMetadata: req.sdkMetadata ?? null,
       workerVersion: req.workerVersionStamp ?? null,
     });
+    trackBuildId(ms, req.workerVersionStamp);
     const sticky = req.stickyAttributes?.workerTaskQueue?.name;
     ms.info.stickyTaskQueue = sticky ?? '';
     ms.info.stickyScheduleToStartTimeoutMs = sticky
