@@ -188,7 +188,9 @@ describe.each([...BACKENDS, 'postgres' as const])('on the %s store', (store) => 
     const events = (await h.fetchHistory()).events ?? [];
     expect(eventTypes(events).filter((e) => e === 'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES')).toHaveLength(2);
     const d = await h.describe();
+    // BuildIds is Temporal's own (the worker's build id, below); the rest is what the workflow left.
     expect(Object.keys(d.searchAttributes).sort()).toEqual([
+      'BuildIds',
       'CustomDoubleField',
       'CustomIntField',
       'CustomKeywordField',
@@ -196,6 +198,28 @@ describe.each([...BACKENDS, 'postgres' as const])('on the %s store', (store) => 
     expect(d.typedSearchAttributes.get(intKey)).toBe(2);
     const count = await client.workflow.count(`WorkflowId = '${h.workflowId}' AND CustomBoolField IS NULL`);
     expect(count.count).toBe(1);
+  });
+
+  it('hands history out with typed attributes and keeps BuildIds from the worker version stamp, as Temporal does', async () => {
+    const when = new Date('2026-03-04T05:06:07.123Z');
+    const h = await client.workflow.start<typeof workflows.reportStartAttributes>('reportStartAttributes', {
+      taskQueue: TQ,
+      workflowId: id('typed-history'),
+      searchAttributes: { CustomDatetimeField: [when], CustomIntField: [3] }, // untyped: no type metadata on the wire
+    });
+    // The worker got the started event's attributes typed, so the SDK decoded the Datetime to a Date.
+    expect(await h.result()).toEqual({ datetimeIsDate: true, datetime: when.toISOString(), int: 3 });
+    const events = (await h.fetchHistory()).events ?? [];
+    const started = events[0]?.workflowExecutionStartedEventAttributes?.searchAttributes?.indexedFields ?? {};
+    expect(Buffer.from(started.CustomDatetimeField?.metadata?.type ?? []).toString()).toBe('Datetime');
+    expect(Buffer.from(started.CustomIntField?.metadata?.type ?? []).toString()).toBe('Int');
+    const buildId = events.find((e) => e.workflowTaskCompletedEventAttributes)?.workflowTaskCompletedEventAttributes
+      ?.workerVersion?.buildId;
+    expect(buildId).toBe(worker.options.buildId);
+    const d = await h.describe();
+    expect(d.searchAttributes.BuildIds).toEqual(['unversioned', `unversioned:${buildId}`]);
+    const query = `WorkflowId = '${h.workflowId}' AND BuildIds = 'unversioned:${buildId}'`;
+    await expect.poll(async () => (await client.workflow.count(query)).count).toBe(1);
   });
 
   it('fails the workflow task with BAD_SEARCH_ATTRIBUTES for an upsert of an unknown attribute', async () => {

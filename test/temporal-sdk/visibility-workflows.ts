@@ -24,3 +24,14 @@ export async function badUpsert(): Promise<void> {
   upsertSearchAttributes({ NotRegisteredAnywhere: ['x'] });
   await condition(() => false);
 }
+
+/** What the workflow sees of attributes set at start: a Datetime must arrive as a Date (the SDK decodes by type). */
+export async function reportStartAttributes(): Promise<{ datetimeIsDate: boolean; datetime: string; int: unknown }> {
+  const sa = workflowInfo().searchAttributes;
+  const dt = sa.CustomDatetimeField?.[0];
+  return Promise.resolve({
+    datetimeIsDate: dt instanceof Date,
+    datetime: dt instanceof Date ? dt.toISOString() : String(dt),
+    int: sa.CustomIntField?.[0],
+  });
+}

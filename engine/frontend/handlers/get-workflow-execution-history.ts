@@ -1,5 +1,6 @@
 import { enums, type temporal } from '../../proto.js';
 import { getHistory } from '../../history/api/get-history.js';
+import { typedHistoryForOutput } from '../../visibility/history-search-attributes.js';
 import type { Handler } from '../handler.js';
 import { checkId, requireNamespace } from '../validate.js';
 
@@ -20,7 +21,8 @@ export const getWorkflowExecutionHistory: Handler<
     signal: call.signal,
   });
   return {
-    history: { events: result.events },
+    // Search attributes go out typed (`metadata.type`), as Temporal's frontend sends them.
+    history: { events: typedHistoryForOutput(result.events, ns.customSearchAttributes ?? {}) },
     ...(result.nextPageToken ? { nextPageToken: result.nextPageToken } : {}),
     archived: false,
   };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { enums, type temporal } from '../../proto.js';
 import { recordWorkflowTaskStarted } from '../../history/api/record-workflow-task-started.js';
+import { withTypedHistory } from '../../visibility/history-search-attributes.js';
 import type { Handler } from '../handler.js';
 import { checkIdentity, checkTaskQueue, requireNamespace } from '../validate.js';
 
@@ -18,5 +19,6 @@ export const pollWorkflowTaskQueue: Handler<
   const response = await fe.matching.poll(queue, call.deadlineMs, call, randomUUID(), (task, requestId) =>
     recordWorkflowTaskStarted(fe.history, task, { identity, requestId, backlogCountHint: queue.backlogSize }),
   );
-  return response ?? {};
+  // Search attributes in the history go out typed, as Temporal's matching sends them.
+  return response ? withTypedHistory(response, ns.customSearchAttributes ?? {}) : {};
 };

@@ -7,6 +7,7 @@ import {
 } from '../../history/api/respond-workflow-task.js';
 import { decodeTaskToken, type WorkflowTaskToken } from '../../history/task-token.js';
 import { searchAttributesProblem } from '../../visibility/validate.js';
+import { withTypedHistory } from '../../visibility/history-search-attributes.js';
 import type { Frontend, Handler } from '../handler.js';
 import {
   checkDurations,
@@ -99,9 +100,12 @@ export const respondWorkflowTaskCompleted: Handler<
   checkIdentity(req.identity);
   checkCommands(fe, req);
   const custom = await upsertedAttributeTypes(fe, token, namespaceName, req);
-  return completed(fe.history, token, req, namespaceName, (fields) =>
+  const response = await completed(fe.history, token, req, namespaceName, (fields) =>
     searchAttributesProblem(fields, custom, namespaceName),
   );
+  // A workflow task handed back at once carries history like a polled one: search attributes typed.
+  const task = response.workflowTask;
+  return task ? { ...response, workflowTask: withTypedHistory(task, custom) } : response;
 };
 
 export const respondWorkflowTaskFailed: Handler<

@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { msFromDuration, type temporal } from '../../proto.js';
 import { parseCron } from '../../common/cron.js';
 import { eagerWorkflowTaskResponse, startWorkflow } from '../../history/api/start-workflow.js';
+import { withTypedHistory } from '../../visibility/history-search-attributes.js';
 import type { Frontend, Handler } from '../handler.js';
 import { checkSearchAttributeMapping } from '../search-attribute-check.js';
 import {
@@ -92,5 +93,7 @@ export const startWorkflowExecution: Handler<
   const result = await startWorkflow(fe.history, params);
   const response = { runId: result.runId, started: result.started, status: result.status };
   if (!result.eagerTask) return response;
-  return { ...response, eagerWorkflowTask: await eagerWorkflowTaskResponse(fe.history, result.eagerTask) };
+  const custom = (await fe.namespaces.byNameOrThrow(requireNamespace(req.namespace))).customSearchAttributes ?? {};
+  const task = await eagerWorkflowTaskResponse(fe.history, result.eagerTask);
+  return { ...response, eagerWorkflowTask: withTypedHistory(task, custom) };
 };
