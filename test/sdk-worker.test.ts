@@ -37,6 +37,12 @@ describe.each(BACKENDS)('on the %s store', (store) => {
       expect(await h.result()).toBe('hello, SDK');
       const types = await wellFormed(h);
       expect(types).toContain('ACTIVITY_TASK_COMPLETED');
+      // No run or execution timeout was set: Describe leaves them out (null), as Temporal does; the task timeout
+      // has its default.
+      const config = (await h.describe()).raw.executionConfig;
+      expect(config?.workflowRunTimeout).toBeNull();
+      expect(config?.workflowExecutionTimeout).toBeNull();
+      expect(Number(config?.defaultWorkflowTaskTimeout?.seconds)).toBe(10);
     });
 
     it('retries a failing activity on the server and succeeds on the third attempt', async () => {

@@ -60,8 +60,11 @@ export async function describeWorkflow(
   return {
     executionConfig: {
       taskQueue: { name: i.taskQueue, kind: enums.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-      workflowExecutionTimeout: durationFromMs(i.workflowExecutionTimeoutMs),
-      workflowRunTimeout: durationFromMs(i.workflowRunTimeoutMs),
+      // Unset timeouts are absent (null to the SDK), as Temporal leaves them, not zero durations.
+      ...(i.workflowExecutionTimeoutMs > 0
+        ? { workflowExecutionTimeout: durationFromMs(i.workflowExecutionTimeoutMs) }
+        : {}),
+      ...(i.workflowRunTimeoutMs > 0 ? { workflowRunTimeout: durationFromMs(i.workflowRunTimeoutMs) } : {}),
       defaultWorkflowTaskTimeout: durationFromMs(i.workflowTaskTimeoutMs),
       ...(userMetadata ? { userMetadata } : {}),
     },
