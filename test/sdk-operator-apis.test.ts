@@ -186,7 +186,7 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
     await new Promise((r) => setTimeout(r, Math.max(0, startedAt + 3500 - Date.now())));
   });
 
-  it("ResetActivity restarts a running activity at attempt 1, past its retry policy's single attempt", async () => {
+  it('ResetActivity puts a running activity back to attempt 1, so the attempt it ends is retried as attempt 2', async () => {
     const h = await sdk.client.workflow.start(wfs.runsResettable, { taskQueue: TQ, workflowId: id('reset-activity') });
     await startedActivity(h);
     await sdk.client.workflowService.resetActivity({
@@ -194,12 +194,13 @@ describe.each(BACKENDS)('operator APIs on the %s store', (store) => {
       execution: { workflowId: h.workflowId },
       type: 'resettable',
     });
-    // The heartbeat tells the worker, the attempt ends, and the activity starts over (keeping its heartbeat details).
-    expect(await h.result()).toBe('restarted at attempt 1');
+    // The heartbeat tells the worker, the attempt ends, and the retry policy counts on from 1, as in Temporal: the
+    // next attempt is 2 (keeping its heartbeat details). Restarting at 1 again would reset it over and over.
+    expect(await h.result()).toBe('restarted at attempt 2');
     const events = (await h.fetchHistory()).events ?? [];
     expect(historyProblems(events, { closed: true })).toEqual([]);
     const started = events.filter((e) => e.activityTaskStartedEventAttributes);
-    expect(started.map((e) => e.activityTaskStartedEventAttributes?.attempt)).toEqual([1]);
+    expect(started.map((e) => e.activityTaskStartedEventAttributes?.attempt)).toEqual([2]);
   });
 
   it('logs no SDK warnings (but the completion of the attempt UpdateActivityOptions cut off)', () => {

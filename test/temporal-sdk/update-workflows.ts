@@ -72,12 +72,12 @@ export async function runsSlow(): Promise<string> {
   }
 }
 
-/** Runs the resettable activity with a single attempt allowed: only ResetActivity gives it another. */
+/** Runs the resettable activity with two attempts allowed (ResetActivity ends the first; the second reports). */
 export async function runsResettable(): Promise<string> {
   const { resettable } = wf.proxyActivities<{ resettable(): Promise<string> }>({
     startToCloseTimeout: '30s',
     heartbeatTimeout: '1s',
-    retry: { maximumAttempts: 1 },
+    retry: { maximumAttempts: 2, initialInterval: '50ms' },
   });
   return resettable();
 }

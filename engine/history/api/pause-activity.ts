@@ -8,7 +8,7 @@ import { EngineError, NotFoundError } from '../../errors.js';
 import type { ActivityInfo } from '../../persistence/records.js';
 import type { HistoryContext } from '../context.js';
 import type { MutableState } from '../mutable-state.js';
-import { retryActivity } from '../state/activities.js';
+import { resetRunningActivity, retryActivity } from '../state/activities.js';
 import { WorkflowCompletedError } from '../errors.js';
 import { updateCurrentOrNamedRun } from './resolve.js';
 
@@ -66,7 +66,8 @@ export async function unpauseActivity(
 
 /**
  * ResetActivity: the activity starts over at attempt 1. One waiting for its next attempt is dispatched again at once;
- * a running one learns of the reset from its next heartbeat (`activityReset`) and restarts when that attempt ends.
+ * a running one is at attempt 1 from now, learns of the reset from its next heartbeat (`activityReset`), and retries
+ * as attempt 2 under its retry policy when that attempt fails.
  * Unpaused unless `keepPaused`.
  */
 export async function resetActivity(
@@ -78,7 +79,7 @@ export async function resetActivity(
       if (!t.keepPaused) delete a.pause;
       if (t.resetHeartbeat) a.heartbeatDetails = '';
       if (a.started) {
-        a.resetRequested = true;
+        resetRunningActivity(ms, a);
       } else {
         a.attempt = 1;
         if (!a.pause) retryActivity(ms, a);

@@ -338,16 +338,14 @@ export function failActivityAttempt(
   const app = failure.applicationFailureInfo;
   const retryable =
     'failed' in kind || kind.timeout === TimeoutKind.StartToClose || kind.timeout === TimeoutKind.Heartbeat;
-  const reset = a.resetRequested === true && retryable;
-  const decision: RetryDecision = reset
-    ? { delayMs: 0 }
-    : retryable
-      ? nextRetry(ms, a, app?.type ?? '', app?.nonRetryable ?? false, msFromDuration(app?.nextRetryDelay))
-      : { retryState: RetryState.RETRY_STATE_TIMEOUT };
+  // After ResetActivity the attempt count already starts over (resetRunningActivity): the retry policy applies
+  // from there, as in Temporal, so the next attempt is 2.
+  const decision: RetryDecision = retryable
+    ? nextRetry(ms, a, app?.type ?? '', app?.nonRetryable ?? false, msFromDuration(app?.nextRetryDelay))
+    : { retryState: RetryState.RETRY_STATE_TIMEOUT };
   if ('delayMs' in decision) {
     const delay = decision.delayMs;
-    // ResetActivity: the activity starts over, at attempt 1 and without backoff.
-    a.attempt = reset ? 1 : a.attempt + 1;
+    a.attempt += 1;
     delete a.resetRequested;
     a.started = false;
     a.startedTimeMs = 0;
@@ -392,6 +390,26 @@ export function failActivityAttempt(
 }
 
 /** The retry backoff elapsed: dispatch the next attempt. */
+/**
+ * ResetActivity on a running attempt, as Temporal's `ResetActivity`: the attempt count goes back to 1 at once and the
+ * worker learns of the reset from its next heartbeat (`activityReset`); when the running attempt ends in failure, the
+ * next one is attempt 2. The running attempt's token names its old attempt, so, as in Temporal, a later heartbeat or
+ * completion from it is refused unless that was attempt 1; its start-to-close and heartbeat deadlines are kept by
+ * re-arming them under the new attempt number.
+ */
+export function resetRunningActivity(ms: MutableState, a: ActivityInfo): void {
+  a.resetRequested = true;
+  if (a.attempt === 1) return;
+  a.attempt = 1;
+  const elapsedRealMs = (ms.nowMs - a.startedTimeMs) / ms.timeScale;
+  const key = { kind: 'activity-timeout', scheduledEventId: a.scheduledEventId, attempt: 1 } as const;
+  ms.addRealTimeoutTask(
+    { ...key, timeout: TimeoutKind.StartToClose },
+    Math.max(0, a.startToCloseTimeoutMs - elapsedRealMs),
+  );
+  if (a.heartbeatTimeoutMs > 0) ms.addTimerTask({ ...key, timeout: TimeoutKind.Heartbeat }, ms.nowMs);
+}
+
 export function retryActivity(ms: MutableState, a: ActivityInfo): void {
   dispatchAttempt(ms, a);
 }
