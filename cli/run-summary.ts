@@ -1,6 +1,6 @@
 /** The end-of-run summary: percentiles per operation with N, front and centre; verification; where the files are. */
 import type { LatencyStats, ResultV1 } from '../result/schema.js';
-import { formatDuration, formatMicros } from '../result/units.js';
+import { formatClockOffset, formatDuration, formatMicros } from '../result/units.js';
 import { COUNTER, isGeneratorMetric, isPoll, METRIC } from '../result/catalogue.js';
 
 function row(cells: string[], widths: number[]): string {
@@ -53,7 +53,7 @@ export function formatSummary(r: ResultV1, outDir: string): string {
   if (r.segment.count > 1) {
     const clock = r.segment.clockOffset;
     lines.push(
-      `segment ${r.segment.index}/${r.segment.count} of run ${r.runId} on task queue ${String(r.options['taskQueue'])}${clock ? `; engine clock ${clock.offsetMs >= 0 ? '+' : ''}${clock.offsetMs} ms from this one (±${clock.uncertaintyMs} ms)` : ''} — merge every segment with \`stampede merge\``,
+      `segment ${r.segment.index}/${r.segment.count} of run ${r.runId} on task queue ${String(r.options['taskQueue'])}${clock ? `; engine clock ${formatClockOffset(clock)} from this one` : ''} — merge every segment with \`stampede merge\``,
     );
   }
   const c = r.contention;

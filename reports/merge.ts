@@ -18,6 +18,7 @@ import type {
   Verification,
 } from '../result/schema.js';
 import { intervalMetric, intervalOp, latencyStats, operationResult, sumRecords } from '../result/summary.js';
+import { formatClockOffset } from '../result/units.js';
 
 export interface MergeInput {
   result: ResultV1;
@@ -123,14 +124,13 @@ function alignment(
 ): { shifts: number[]; t0Ms: number; notes: string[]; warnings: string[] } {
   const notes: string[] = [];
   const warnings: string[] = [];
-  const offsets = results.map((r) => r.segment.clockOffset);
-  if (offsets.every((x) => x !== undefined))
+  const measured = results.every((r) => r.segment.clockOffset !== undefined);
+  if (measured)
     notes.push(
       `clocks against the engine's: ${results
-        .map((r) => {
-          const c = r.segment.clockOffset as NonNullable<ResultV1['segment']['clockOffset']>;
-          return `segment ${r.segment.index} ${c.offsetMs >= 0 ? '+' : ''}${c.offsetMs} ms (±${c.uncertaintyMs} ms)`;
-        })
+        .map(
+          (r) => `segment ${r.segment.index} ${r.segment.clockOffset ? formatClockOffset(r.segment.clockOffset) : ''}`,
+        )
         .join(', ')}`,
     );
   const localT0 = Math.min(...results.map((r) => r.timing.t0Ms));
@@ -142,7 +142,7 @@ function alignment(
       );
     return { shifts: results.map(() => 0), t0Ms: localT0, notes, warnings };
   }
-  if (!offsets.every((x) => x !== undefined)) return { shifts: results.map(() => 0), t0Ms: localT0, notes, warnings };
+  if (!measured) return { shifts: results.map(() => 0), t0Ms: localT0, notes, warnings };
   const engineT0 = results.map((r) => r.timing.t0Ms + (r.segment.clockOffset?.offsetMs ?? 0));
   const origin = Math.min(...engineT0);
   const shifts = engineT0.map((t) => Math.round((t - origin) / intervalMs));

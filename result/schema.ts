@@ -24,6 +24,15 @@ export interface LatencySummary {
   maxUs: number;
 }
 
+/** The engine's clock minus a generator's (bench/recorder/clock-offset.ts). */
+export interface ClockOffset {
+  /** Add to the generator's wall-clock time to get the engine's. */
+  offsetMs: number;
+  /** Half the width of the narrowest interval the offset is known to lie in. */
+  uncertaintyMs: number;
+  samples: number;
+}
+
 export interface LatencyStats extends LatencySummary {
   /** Encoded histogram (µs). */
   histogram: string;
@@ -163,7 +172,7 @@ export interface ResultV1 {
      * The engine's clock minus this generator's, from replies the engine stamped (bench/recorder/clock-offset.ts);
      * absent when no reply was stamped in real time (a time scale other than 1, or no task handed out).
      */
-    clockOffset?: { offsetMs: number; uncertaintyMs: number; samples: number };
+    clockOffset?: ClockOffset;
   };
   timing: {
     /** Epoch ms of t0 (schedule start). */

@@ -60,6 +60,11 @@ export function parseRatePerSec(text: string | number): number | undefined {
 }
 
 /** Microseconds, human-readable: the one latency formatter of progress lines, summaries, gates and reports. */
+/** `+1.5 ms (±0.3 ms)`: a clock offset as reports and summaries print it. */
+export function formatClockOffset(c: { offsetMs: number; uncertaintyMs: number }): string {
+  return `${c.offsetMs >= 0 ? '+' : ''}${c.offsetMs} ms (±${c.uncertaintyMs} ms)`;
+}
+
 export function formatMicros(us: number | undefined): string {
   if (us === undefined || !Number.isFinite(us)) return '-';
   if (us < 1000) return `${Math.round(us)}µs`;

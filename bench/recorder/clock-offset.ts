@@ -14,14 +14,9 @@ export interface ClockBounds {
   samples: number;
 }
 
-/** What a result records: engine clock minus this generator's clock. */
-export interface ClockOffset {
-  /** Add to this generator's wall-clock time to get the engine's. */
-  offsetMs: number;
-  /** Half the width of the narrowest interval the offset is known to lie in. */
-  uncertaintyMs: number;
-  samples: number;
-}
+import type { ClockOffset } from '../../result/schema.js';
+
+export type { ClockOffset };
 
 export class ClockOffsetProbe {
   private best: ClockBounds | undefined;

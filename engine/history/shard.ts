@@ -5,7 +5,7 @@
  */
 import { UnavailableError } from '../errors.js';
 import { EngineOptionsError } from '../options.js';
-import { THROTTLE_BACKOFF, isThrottledError } from '../persistence/decorators.js';
+import { isThrottledError, throttleBackoffMs } from '../persistence/decorators.js';
 import { ShardOwnershipLostError, StoreError } from '../persistence/errors.js';
 import type { Persistence } from '../persistence/manager.js';
 import type { ShardInfo } from '../persistence/records.js';
@@ -115,9 +115,7 @@ export class Shard {
           err instanceof ShardOwnershipLostError || (err instanceof StoreError && err.applied === 'unknown');
         const throttled = isThrottledError(err);
         if (!(unsettled || throttled) || Date.now() >= deadline) throw err;
-        const backoffMs = throttled
-          ? Math.min(THROTTLE_BACKOFF.initialMs * 2 ** (attempt - 1), THROTTLE_BACKOFF.maxMs)
-          : Math.min(100 * 2 ** (attempt - 1), 2000);
+        const backoffMs = throttled ? throttleBackoffMs(attempt) : Math.min(100 * 2 ** (attempt - 1), 2000);
         await new Promise((r) => setTimeout(r, backoffMs * (0.5 + Math.random() / 2)));
       }
     }

@@ -27,10 +27,15 @@ function retryable(err: unknown): boolean {
  */
 export const THROTTLE_BACKOFF = { initialMs: 1000, maxMs: 10_000 };
 
+/** The wait before throttled retry number `retry` (1-based): Temporal's throttle backoff. */
+export function throttleBackoffMs(retry: number): number {
+  return Math.min(THROTTLE_BACKOFF.initialMs * 2 ** (retry - 1), THROTTLE_BACKOFF.maxMs);
+}
+
 export function backoffMs(policy: RetryPolicy, retry: number, err: unknown): number {
   const base = Math.min(policy.initialBackoffMs * 2 ** (retry - 1), policy.maxBackoffMs);
   if (!isThrottledError(err)) return base;
-  return Math.max(base, Math.min(THROTTLE_BACKOFF.initialMs * 2 ** (retry - 1), THROTTLE_BACKOFF.maxMs));
+  return Math.max(base, throttleBackoffMs(retry));
 }
 
 export function isThrottledError(err: unknown): boolean {
@@ -48,7 +53,7 @@ export async function whileThrottled<T>(fn: () => Promise<T>, budgetMs = 60_000)
     try {
       return await fn();
     } catch (err) {
-      const waitMs = Math.min(THROTTLE_BACKOFF.initialMs * 2 ** (retry - 1), THROTTLE_BACKOFF.maxMs);
+      const waitMs = throttleBackoffMs(retry);
       if (!isThrottledError(err) || Date.now() + waitMs > deadline) throw err;
       await new Promise((r) => setTimeout(r, waitMs * (0.5 + Math.random() / 2)));
     }

@@ -1,5 +1,6 @@
 /** The card each run gets at the top of a report: what ran, where, how long, and how verification went. */
 import type { ResultV1 } from '../../result/schema.js';
+import { formatClockOffset } from '../../result/units.js';
 import { esc } from './page.js';
 
 function seconds(msValue: number): string {
@@ -64,7 +65,7 @@ export function runCard(r: ResultV1, label: string): string {
               'segment',
               `${r.segment.index}/${r.segment.count} of the run, task queue ${String(r.options['taskQueue'])}${
                 r.segment.clockOffset
-                  ? `; engine clock ${r.segment.clockOffset.offsetMs >= 0 ? '+' : ''}${r.segment.clockOffset.offsetMs} ms from this machine's (±${r.segment.clockOffset.uncertaintyMs} ms)`
+                  ? `; engine clock ${formatClockOffset(r.segment.clockOffset)} from this machine's`
                   : ''
               }`,
             ],

@@ -3,7 +3,6 @@
  * returns one row per conditioned row with its current values; the failure is named in Temporal's priority:
  * ShardOwnershipLost > CurrentWorkflowConditionFailed > WorkflowConditionFailed > ConditionFailed.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import cassandra from 'cassandra-driver';
 import {
   ConditionFailedError,
@@ -16,6 +15,7 @@ import {
   StoreUnavailableError,
   WorkflowConditionFailedError,
 } from '../errors.js';
+import { whileThrottled } from '../decorators.js';
 import { CURRENT_RUN_ID, RowType } from './constants.js';
 
 const codes = cassandra.types.responseErrorCodes;
@@ -39,23 +39,25 @@ export function isThrottled(err: unknown): boolean {
 
 /**
  * Runs a set-up statement (connecting, reading the schema or the node's settings, creating the schema) that sits
- * outside the engine's own retries: a throttled attempt waits and tries again, with backoff, for up to `budgetMs`.
+ * outside the engine's own retries: a throttled attempt waits and tries again with the throttle backoff every store
+ * call uses (decorators.ts `whileThrottled`), for up to `budgetMs`.
  * A rate-limited Astra DB refuses the burst of statements a starting engine sends; that is a wait, not a failure.
  */
 export async function retryThrottled<T>(what: string, fn: () => Promise<T>, budgetMs = 30_000): Promise<T> {
-  const deadline = Date.now() + budgetMs;
-  for (let delayMs = 50; ; delayMs = Math.min(delayMs * 2, 2_000)) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (!isThrottled(err)) throw err;
-      if (Date.now() + delayMs > deadline)
-        throw new StoreUnavailableError(
-          `the store kept refusing ${what} for its rate for ${Math.round(budgetMs / 1000)} s (a rate limit: raise it, or wait for quieter traffic)`,
-          { cause: err },
-        );
-      await sleep(delayMs);
-    }
+  try {
+    return await whileThrottled(
+      () =>
+        fn().catch((err: unknown) => {
+          throw isThrottled(err) ? new StoreThrottledError((err as Error).message, { cause: err }) : err;
+        }),
+      budgetMs,
+    );
+  } catch (err) {
+    if (!(err instanceof StoreThrottledError)) throw err;
+    throw new StoreUnavailableError(
+      `the store kept refusing ${what} for its rate for ${Math.round(budgetMs / 1000)} s (a rate limit: raise it, or wait for quieter traffic)`,
+      { cause: err },
+    );
   }
 }
 
