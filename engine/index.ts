@@ -35,3 +35,5 @@ export {
 } from './persistence/postgres/index.js';
 export { type BackendOptions } from './persistence/open-stores.js';
 export { openStoreReader, type StoreReader, type StoredRun } from './admin/store-reader.js';
+export { shardOwner, taskQueueOwner } from './cluster/ring.js';
+export { shardFor } from './util/hash.js';
