@@ -14,7 +14,13 @@ export { LIMIT_DEFAULTS, LIMIT_KEYS, validateLimits, type EngineLimits } from '.
 export { TRANSPORT_DEFAULTS, TRANSPORT_KEYS, type TransportOptions } from './frontend/transport.js';
 export { workflowServiceDefinition, WORKFLOW_SERVICE } from './frontend/service-definition.js';
 export { engineAdminDefinition } from './admin/admin-service.js';
-export type { EngineStats, EngineSample, PersistenceStatementStats } from './admin/stats-types.js';
+export type {
+  ClusterMemberView,
+  ClusterView,
+  EngineStats,
+  EngineSample,
+  PersistenceStatementStats,
+} from './admin/stats-types.js';
 export type { RpcMethodStats } from './stats.js';
 export {
   createCassandraSchema,

@@ -133,6 +133,12 @@ function grpcServer(s: EngineServices): { server: grpc.Server; invoke: Engine['i
     server,
     () => Promise.resolve(engineStats(s)),
     () => engineSample(s),
+    () => ({
+      clustered: false,
+      self: s.id,
+      numShards: o.numShards,
+      members: [{ hostId: s.id, address: `${o.host}:${o.port}`, sessionStartMs: s.startedAt }],
+    }),
   );
   invoke = inProcessCaller(fe, rpcObserver);
   return { server, invoke, ...(scheduler ? { scheduler } : {}) };

@@ -3,7 +3,7 @@
  * --target. A real Temporal frontend does not serve it; callers treat UNIMPLEMENTED as "no engine statistics".
  */
 import * as grpc from '@grpc/grpc-js';
-import { engineAdminDefinition, type EngineSample, type EngineStats } from '../../engine/index.js';
+import { engineAdminDefinition, type ClusterView, type EngineSample, type EngineStats } from '../../engine/index.js';
 
 export class EngineAdminClient {
   private readonly client: grpc.Client;
@@ -14,7 +14,7 @@ export class EngineAdminClient {
     });
   }
 
-  private call<T>(method: 'GetStats' | 'GetSample', timeoutMs: number): Promise<T> {
+  private call<T>(method: 'GetStats' | 'GetSample' | 'DescribeCluster', timeoutMs: number): Promise<T> {
     const def = engineAdminDefinition[method];
     if (!def) return Promise.reject(new Error(`no admin method ${method}`));
     return new Promise((resolve, reject) => {
@@ -36,6 +36,11 @@ export class EngineAdminClient {
 
   sample(timeoutMs = 2_000): Promise<EngineSample> {
     return this.call('GetSample', timeoutMs);
+  }
+
+  /** The engine cluster's live members and shard count (UNIMPLEMENTED from a real Temporal frontend). */
+  describeCluster(timeoutMs = 5_000): Promise<ClusterView> {
+    return this.call('DescribeCluster', timeoutMs);
   }
 
   close(): void {

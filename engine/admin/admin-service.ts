@@ -9,7 +9,7 @@ import type {
   sendUnaryData,
   ServerUnaryCall,
 } from '@grpc/grpc-js';
-import type { EngineSample, EngineStats } from './stats-types.js';
+import type { ClusterView, EngineSample, EngineStats } from './stats-types.js';
 
 const ADMIN_SERVICE = 'stampede.admin.v1.EngineAdmin';
 
@@ -31,13 +31,23 @@ function method(name: string): ServiceDefinition[string] {
   };
 }
 
-/** GetStats: everything (with encoded histograms); GetSample: cheap counters for per-interval sampling. */
+/**
+ * GetStats: everything (with encoded histograms); GetSample: cheap counters for per-interval sampling;
+ * DescribeCluster: the live members and the shard count, from which a client computes each shard's owner
+ * (engine/cluster/ring.ts) and can send a workflow's requests straight to it.
+ */
 export const engineAdminDefinition: ServiceDefinition = {
   GetStats: method('GetStats'),
   GetSample: method('GetSample'),
+  DescribeCluster: method('DescribeCluster'),
 };
 
-export function addAdminService(server: Server, stats: () => Promise<EngineStats>, sample: () => EngineSample): void {
+export function addAdminService(
+  server: Server,
+  stats: () => Promise<EngineStats>,
+  sample: () => EngineSample,
+  cluster: () => ClusterView,
+): void {
   const impl: UntypedServiceImplementation = {
     GetStats: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<EngineStats>) => {
       stats().then(
@@ -48,6 +58,13 @@ export function addAdminService(server: Server, stats: () => Promise<EngineStats
     GetSample: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<EngineSample>) => {
       try {
         callback(null, sample());
+      } catch (err) {
+        callback({ code: 13, details: String(err) });
+      }
+    },
+    DescribeCluster: (_call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<ClusterView>) => {
+      try {
+        callback(null, cluster());
       } catch (err) {
         callback({ code: 13, details: String(err) });
       }

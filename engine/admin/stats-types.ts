@@ -86,3 +86,23 @@ export interface PersistenceStatementStats {
   /** The first distinct warning texts, as the server worded them (at most 3, each cut to 300 characters). */
   serverWarningSamples?: string[];
 }
+
+/** One live member of an engine cluster, as the membership table holds it. */
+export interface ClusterMemberView {
+  hostId: string;
+  /** host:port its gRPC frontend serves on (the address other members and clients dial). */
+  address: string;
+  sessionStartMs: number;
+}
+
+/**
+ * What DescribeCluster answers: the live members (an engine outside a cluster is the only member) and the shard
+ * count. Shard `s` of a workflow is `shardFor(namespaceId, workflowId, numShards)`; its owner is
+ * `shardOwner(s, members' hostIds)`.
+ */
+export interface ClusterView {
+  clustered: boolean;
+  self: string;
+  numShards: number;
+  members: ClusterMemberView[];
+}
