@@ -90,6 +90,17 @@ export class UnavailableError extends EngineError {
   }
 }
 
+/**
+ * This engine does not own what the call is about (a shard or a task queue that another member of the cluster owns,
+ * or one that is moving between members): the router retries it with the current owner, clients see UNAVAILABLE.
+ */
+export class NotOwnerError extends UnavailableError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotOwnerError';
+  }
+}
+
 /** The client cancelled the call or went away: what is left of its work is dropped (nobody would read the reply). */
 export class CancelledError extends EngineError {
   constructor(message = 'The call was cancelled by its client.') {

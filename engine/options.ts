@@ -90,6 +90,17 @@ export interface EngineOptions {
    * the rest counted (engine/log/error-log.ts). @default 10000
    */
   errorLogIntervalMs: number;
+  /**
+   * Join the store's engine cluster: share the history shards and task queues with the other engines that joined it
+   * (engine/cluster). Off, the engine owns every shard, as one engine on its store must. @default false
+   */
+  cluster: boolean;
+  /** host:port the other members and clients dial for this member; default the bound host and port. */
+  advertiseAddress?: string;
+  /** How often a member refreshes its membership row and reads the live set, ms. @default 1000 */
+  membershipHeartbeatMs: number;
+  /** A member silent this long is gone and its shards are taken over, ms. @default 6000 */
+  membershipTtlMs: number;
   /** A clock for tests (overrides timeScale). */
   clock?: Clock;
   /** Stores for tests, e.g. a fault-injecting wrapper (overrides store). */
@@ -100,7 +111,7 @@ export interface EngineOptions {
 
 export const ENGINE_DEFAULTS: Omit<
   EngineOptions,
-  'cassandra' | 'postgres' | 'clock' | 'stores' | 'log' | 'metricsPort' | 'limits' | 'transport'
+  'cassandra' | 'postgres' | 'clock' | 'stores' | 'log' | 'metricsPort' | 'limits' | 'transport' | 'advertiseAddress'
 > = {
   host: '127.0.0.1',
   port: 7233,
@@ -121,6 +132,9 @@ export const ENGINE_DEFAULTS: Omit<
   queueConcurrency: 32,
   historyPageSize: 1000,
   errorLogIntervalMs: 10_000,
+  cluster: false,
+  membershipHeartbeatMs: 1000,
+  membershipTtlMs: 6000,
 };
 
 /** Options that cannot be used, all of them (a port that cannot be bound is one too). */
@@ -166,6 +180,22 @@ export function validateEngineOptions(o: EngineOptions): string[] {
   int(o.timerLookaheadRealMs, 'timer-lookahead-ms', 1);
   int(o.queueConcurrency, 'queue-concurrency', 1);
   int(o.historyPageSize, 'history-page-size', 1);
+  int(o.membershipHeartbeatMs, 'membership-heartbeat-ms', 50, 60_000);
+  int(o.membershipTtlMs, 'membership-ttl-ms', 1, 600_000);
+  if (o.membershipTtlMs < 3 * o.membershipHeartbeatMs)
+    problems.push(
+      `membership-ttl-ms must be at least three heartbeats (${3 * o.membershipHeartbeatMs} ms), got ${o.membershipTtlMs}`,
+    );
+  if (o.advertiseAddress !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/.test(o.advertiseAddress))
+    problems.push(`advertise-address must be host:port, got ${JSON.stringify(o.advertiseAddress)}`);
+  if (o.cluster && o.advertiseAddress === undefined && /^(0\.0\.0\.0|::|\[::\])$/.test(o.host))
+    problems.push(
+      `a cluster member listening on ${o.host} needs --advertise-address (the address the other members dial)`,
+    );
+  if (o.cluster && o.store === 'memory' && !o.stores)
+    problems.push(
+      'a cluster needs a store its members share: --store cassandra or postgres (the memory store lives in one process)',
+    );
   return problems;
 }
 

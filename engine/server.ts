@@ -12,6 +12,8 @@ import { ScaledClock, type Clock } from './clock.js';
 import { addWorkflowService, inProcessCaller, type RpcObserver } from './frontend/frontend-server.js';
 import type { Frontend } from './frontend/handler.js';
 import { addAdminService } from './admin/admin-service.js';
+import { addMemberService } from './cluster/member-service.js';
+import { LocalHistoryClient } from './history/history-client.js';
 import { engineMetrics } from './admin/metrics-catalogue.js';
 import { engineSample, engineStats } from './admin/snapshots.js';
 import type { EngineSample, EngineStats } from './admin/stats-types.js';
@@ -117,7 +119,8 @@ function grpcServer(s: EngineServices): { server: grpc.Server; invoke: Engine['i
     history: s.history,
     matching: s.matching,
     namespaces: s.namespaces,
-    visibility: s.visibility,
+    visibility: s.visibilityQueries,
+    ...(s.cluster ? { router: s.cluster } : {}),
     durableVisibility: s.persistence.visibility,
     clock: s.clock,
     limits: { ...s.limits, counters: s.limitCounters },
@@ -133,13 +136,17 @@ function grpcServer(s: EngineServices): { server: grpc.Server; invoke: Engine['i
     server,
     () => Promise.resolve(engineStats(s)),
     () => engineSample(s),
-    () => ({
-      clustered: false,
-      self: s.id,
-      numShards: o.numShards,
-      members: [{ hostId: s.id, address: `${o.host}:${o.port}`, sessionStartMs: s.startedAt }],
-    }),
+    () =>
+      s.cluster
+        ? { clustered: true, self: s.cluster.self.hostId, numShards: o.numShards, members: [...s.cluster.live] }
+        : {
+            clustered: false,
+            self: s.id,
+            numShards: o.numShards,
+            members: [{ hostId: s.id, address: `${o.host}:${o.port}`, sessionStartMs: s.startedAt }],
+          },
   );
+  if (s.cluster) addMemberService(server, s.cluster.ops());
   invoke = inProcessCaller(fe, rpcObserver);
   return { server, invoke, ...(scheduler ? { scheduler } : {}) };
 }
@@ -161,7 +168,23 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
       err ? reject(err) : resolve(p),
     );
   }).catch((err: unknown) => abandonServices(services, bindError(o.host, o.port, err)));
-  if (scheduler) {
+  if (services.cluster) {
+    const cluster = services.cluster;
+    cluster.self.address = o.advertiseAddress ?? `${o.host}:${port}`;
+    await cluster
+      .start({
+        history,
+        localHistory: new LocalHistoryClient(history),
+        matching,
+        visibility: services.visibility,
+        namespaces: services.namespaces,
+        scheduler,
+      })
+      .catch((err: unknown) => {
+        server.forceShutdown();
+        return abandonServices(services, err);
+      });
+  } else if (scheduler) {
     await whileThrottled(() => services.namespaces.list())
       .then((namespaces) => scheduler.start(namespaces.map((n) => n.id)))
       .catch((err: unknown) => {
@@ -173,7 +196,9 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     log(
       'transport: the listening servers of this grpc-js cannot be reached; no connection cap, handshake deadline or large-message gate',
     );
-  log(`stampede engine ${id} serving on ${o.host}:${port} (store ${stores.backend}, ${o.numShards} shards)`);
+  log(
+    `stampede engine ${id} serving on ${o.host}:${port} (store ${stores.backend}, ${o.numShards} shards${services.cluster ? `, cluster member ${services.cluster.self.address} of ${services.cluster.live.length}` : ''})`,
+  );
   let metrics: { port: number; server: HttpServer } | undefined;
   if (o.metricsPort !== undefined) {
     const metricsPort = o.metricsPort;
@@ -198,6 +223,8 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
     async stop() {
       if (stopped) return;
       stopped = true;
+      // A member leaves first (its row removed), so that the others take its shards without waiting out its TTL.
+      await withDeadline(services.cluster?.stop() ?? Promise.resolve(), 2000);
       // Each step has a deadline, whatever the store is doing: a store that went away (or came back with
       // connections the driver never finished opening) must not keep the engine from stopping.
       await withDeadline(

@@ -15,7 +15,11 @@ import { ErrorLog } from './log/error-log.js';
 import { LimitCounters, type EngineLimits } from './limits.js';
 import { TransportCounters } from './frontend/transport.js';
 import { limitsOf, type EngineOptions } from './options.js';
-import { VisibilityStore } from './visibility/visibility-store.js';
+import { VisibilityStore, type VisibilityQueries } from './visibility/visibility-store.js';
+import { EngineCluster } from './cluster/cluster.js';
+import { LocalHistoryClient } from './history/history-client.js';
+import { LocalMembershipStore } from './cluster/membership-store.js';
+import { randomUUID } from 'node:crypto';
 
 export interface EngineServices {
   readonly id: string;
@@ -24,7 +28,11 @@ export interface EngineServices {
   readonly stores: Stores;
   readonly persistence: Persistence;
   readonly visibility: VisibilityStore;
+  /** What List/Count read: this engine's index, or every member's in a cluster. */
+  readonly visibilityQueries: VisibilityQueries;
   readonly matching: MatchingService;
+  /** This engine's membership of a cluster (`--cluster`); it joins once its port is bound (server.ts). */
+  readonly cluster: EngineCluster | undefined;
   readonly history: HistoryService;
   readonly namespaces: NamespaceRegistry;
   readonly rpcStats: RpcStats;
@@ -37,6 +45,14 @@ export interface EngineServices {
   readonly errors: ErrorLog;
   /** Epoch ms the services started. */
   readonly startedAt: number;
+}
+
+// TEMPORARY until issue-21m: one membership table per Stores object, in this process.
+const MEMBERSHIPS = new WeakMap<Stores, LocalMembershipStore>();
+function membershipOf(stores: Stores): LocalMembershipStore {
+  let m = MEMBERSHIPS.get(stores);
+  if (!m) MEMBERSHIPS.set(stores, (m = new LocalMembershipStore()));
+  return m;
 }
 
 /** Wires the services over `stores` and starts them (the default namespace, then the shards). */
@@ -59,6 +75,18 @@ export async function startServices(
     longPollTimeoutMs: o.longPollTimeoutMs,
     now: () => Date.now(),
   });
+  const cluster = o.cluster
+    ? new EngineCluster(
+        membershipOf(stores),
+        {
+          self: { hostId: randomUUID(), address: o.advertiseAddress ?? '', sessionStartMs: Date.now() },
+          numShards: o.numShards,
+          heartbeatMs: o.membershipHeartbeatMs,
+          ttlMs: o.membershipTtlMs,
+        },
+        log,
+      )
+    : undefined;
   const history = new HistoryService(
     clock,
     persistence,
@@ -76,12 +104,14 @@ export async function startServices(
       limits,
       limitCounters,
     },
-    matching,
+    cluster ? cluster.matchingClient(matching) : matching,
     visibility,
     id,
     log,
     errors,
   );
+  const localHistory = new LocalHistoryClient(history);
+  if (cluster) history.historyClient = cluster.historyClient(localHistory);
   const namespaces = new NamespaceRegistry(persistence.namespaces, o.defaultRetentionMs);
   // After an outage the store may hold less than this engine caches: re-read it all before trusting memory again.
   persistence.health.onDown((outage) => log(`store unreachable: ${outage.firstError}`));
@@ -104,7 +134,9 @@ export async function startServices(
     stores,
     persistence,
     visibility,
+    visibilityQueries: cluster ? cluster.visibility(visibility) : visibility,
     matching,
+    cluster,
     history,
     namespaces,
     rpcStats: new RpcStats(),
@@ -116,7 +148,8 @@ export async function startServices(
   };
   try {
     await whileThrottled(() => namespaces.ensure('default', o.defaultRetentionMs));
-    await history.start();
+    // A cluster member takes its share of the shards when it joins (server.ts, once its port is bound).
+    if (!cluster) await history.start();
   } catch (err) {
     return abandonServices(services, err);
   }
@@ -128,6 +161,7 @@ export async function startServices(
  * keep the process alive.
  */
 export async function abandonServices(s: EngineServices, err: unknown): Promise<never> {
+  await s.cluster?.stop().catch(() => undefined);
   s.matching.stop();
   await s.history.stop().catch(() => undefined);
   await s.persistence.close().catch(() => undefined);

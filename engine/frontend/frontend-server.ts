@@ -15,7 +15,7 @@ import {
   workflowServiceMethods,
   type MethodInfo,
 } from './service-definition.js';
-import { toServiceError } from './status.js';
+import { FORWARDED_HEADER, toServiceError } from './status.js';
 import { TurnBudget } from './turn-budget.js';
 import { unimplemented } from './unsupported.js';
 
@@ -65,7 +65,11 @@ export function inProcessCaller(fe: Frontend, observer: RpcObserver): InProcessC
     const finish = callTimer(observer, method);
     try {
       if (!handler || !type) throw unimplemented(WORKFLOW_SERVICE, method);
-      const response = await handler(fe, type.fromObject(request) as never, noCancel);
+      const req = type.fromObject(request);
+      const local = (): Promise<object> => handler(fe, req as never, noCancel);
+      const response = await (fe.router
+        ? fe.router.dispatch(WORKFLOW_SERVICE, method, req, noCancel, false, local)
+        : local());
       finish(grpc.status.OK);
       return response;
     } catch (err) {
@@ -175,7 +179,19 @@ function serviceImpl(
           return;
         }
         try {
-          settle(handler(fe, call.request as never, ctx));
+          const local = (): Promise<object> => handler(fe, call.request as never, ctx);
+          settle(
+            fe.router
+              ? fe.router.dispatch(
+                  service,
+                  name,
+                  call.request,
+                  ctx,
+                  call.metadata.get(FORWARDED_HEADER).length > 0,
+                  local,
+                )
+              : local(),
+          );
         } catch (err) {
           // A handler that throws before its first await: answered like one that rejects.
           settle(Promise.reject(err instanceof Error ? err : new Error(String(err))));

@@ -6,6 +6,7 @@ import { Metadata, status as Status, type ServiceError } from '@grpc/grpc-js';
 import {
   EngineError,
   MultiOperationError,
+  NotOwnerError,
   NamespaceNotFoundError,
   WorkflowAlreadyStartedError,
   type EngineErrorCode,
@@ -79,7 +80,26 @@ function operationStatus(err: Error | null | undefined): { code: number; message
   return { code: e.code ?? Status.INTERNAL, message: e.details ?? '', details: detail ? [detail] : [] };
 }
 
+/** Metadata on a request one member of a cluster forwarded to another: served there, never forwarded again. */
+export const FORWARDED_HEADER = 'stampede-forwarded';
+/** Metadata on an error: the member does not own what the call is about (the forwarding member tries the owner). */
+export const NOT_OWNER_HEADER = 'stampede-not-owner';
+
+/** A gRPC status another member of the cluster answered a forwarded request with: passed on as it came. */
+export class ForwardedStatusError extends Error {
+  constructor(readonly status: Partial<ServiceError>) {
+    super(status.details ?? 'forwarded call failed');
+    this.name = 'ForwardedStatusError';
+  }
+}
+
 export function toServiceError(err: unknown): Partial<ServiceError> {
+  if (err instanceof ForwardedStatusError) return err.status;
+  if (err instanceof NotOwnerError) {
+    const metadata = new Metadata();
+    metadata.set(NOT_OWNER_HEADER, '1');
+    return { code: Status.UNAVAILABLE, details: err.message, metadata };
+  }
   if (err instanceof MultiOperationError) {
     const statuses = err.operations.map(operationStatus);
     const code = statuses.find((s) => s.code !== Status.OK && s.code !== Status.ABORTED)?.code ?? Status.ABORTED;

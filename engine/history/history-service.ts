@@ -4,7 +4,7 @@
  * shard's queues.
  */
 import type { Clock } from '../clock.js';
-import { UnavailableError } from '../errors.js';
+import { NotOwnerError, UnavailableError } from '../errors.js';
 import { enums, toNumber, type IHistoryEvent } from '../proto.js';
 import { whileThrottled } from '../persistence/decorators.js';
 import type { Persistence } from '../persistence/manager.js';
@@ -67,6 +67,10 @@ export interface HistoryStats {
   taskErrors: number;
   /** Shards dropped from memory and acquired again from the store (after an outage, or lost writes). */
   shardReloads: number;
+  /** Shard acquisitions (each shard at start, then hand-offs in a cluster and reloads). */
+  shardsAcquired: number;
+  /** Shards let go to another member of a cluster. */
+  shardsReleased: number;
 }
 
 export class HistoryService implements HistoryContext {
@@ -76,7 +80,8 @@ export class HistoryService implements HistoryContext {
   readonly updates = new UpdateRegistry();
   readonly eventCache: LruMap<string, IHistoryEvent>;
   readonly historyCache: RunHistoryCache;
-  readonly historyClient: HistoryClient = new LocalHistoryClient(this);
+  /** Calls to other shards: local here, routed to the owning member in a cluster (engine/cluster). */
+  historyClient: HistoryClient = new LocalHistoryClient(this);
   private readonly owned = new Map<number, OwnedShard>();
   /** Shards being reloaded: requests for them get UNAVAILABLE (clients retry) until it is done. */
   private readonly reloading = new Map<number, Promise<void>>();
@@ -85,13 +90,15 @@ export class HistoryService implements HistoryContext {
   private taskErrors = 0;
   private shardReloads = 0;
   private acquisitions = 0;
+  private shardsAcquired = 0;
+  private shardsReleased = 0;
   private stopped = false;
 
   constructor(
     readonly clock: Clock,
     readonly persistence: Persistence,
     readonly config: HistoryConfig,
-    readonly matching: MatchingClient,
+    public matching: MatchingClient,
     readonly visibility: VisibilityStore,
     private readonly owner: string,
     private readonly log: (msg: string) => void = () => undefined,
@@ -132,7 +139,12 @@ export class HistoryService implements HistoryContext {
           s.id,
           `the store lost writes (its range_id is ${stored}, this engine wrote ${s.rangeId})`,
         ),
+      onLost: (s) => {
+        this.log(`shard ${s.id}: taken by another engine`);
+        void this.releaseShard(s.id, s);
+      },
     });
+    this.shardsAcquired += 1;
     const onError = (task: HistoryTask, err: unknown): void => {
       this.taskErrors += 1;
       this.errors.report(
@@ -190,6 +202,26 @@ export class HistoryService implements HistoryContext {
     );
   }
 
+  /** Shards this engine holds now (closed ones excluded). */
+  ownedShardIds(): number[] {
+    return [...this.owned].filter(([, o]) => !o.shard.closed).map(([id]) => id);
+  }
+
+  /**
+   * Lets a shard go (another member of the cluster owns it now, or is about to): its queues stop before the call
+   * returns, so nothing of this engine's acts on the shard once another has acquired it; what memory holds for its
+   * runs is dropped. `only` releases the shard only if it is still that object (a later acquisition stays).
+   */
+  async releaseShard(shardId: number, only?: Shard): Promise<void> {
+    const entry = this.owned.get(shardId);
+    if (!entry || (only && entry.shard !== only)) return;
+    this.owned.delete(shardId);
+    entry.shard.close();
+    this.shardsReleased += 1;
+    await this.stopQueues(entry.queues);
+    this.forget(shardId);
+  }
+
   private async rebuildVisibility(shard: Shard): Promise<void> {
     let token: Uint8Array | undefined;
     do {
@@ -205,7 +237,7 @@ export class HistoryService implements HistoryContext {
     const id = shardFor(namespaceId, workflowId, this.config.numShards);
     if (this.reloading.has(id)) throw new UnavailableError(`shard ${id} is being reloaded from the store`);
     const shard = this.owned.get(id)?.shard;
-    if (!shard || shard.closed) throw new UnavailableError(`shard ${id} is not owned by this engine`);
+    if (!shard || shard.closed) throw new NotOwnerError(`shard ${id} is not owned by this engine`);
     return shard;
   }
 
@@ -314,6 +346,8 @@ export class HistoryService implements HistoryContext {
       timerBacklog,
       taskErrors: this.taskErrors,
       shardReloads: this.shardReloads,
+      shardsAcquired: this.shardsAcquired,
+      shardsReleased: this.shardsReleased,
     };
   }
 

@@ -58,6 +58,7 @@ export class Shard {
     ioConcurrency: number,
     cacheSize: number,
     private readonly onRegressed?: (shard: Shard, storedRangeId: number) => void,
+    private readonly onLost?: (shard: Shard) => void,
   ) {
     this.io = new Semaphore(ioConcurrency);
     this.cache = new LruMap(cacheSize, (ctx) => ctx.lock.idle);
@@ -91,6 +92,8 @@ export class Shard {
       aboveRangeId?: number;
       /** The store's shard row went back to an older range id: it lost writes this engine made. */
       onRegressed?: (shard: Shard, storedRangeId: number) => void;
+      /** Another engine took the shard (a member of the cluster that owns it now): this object is closed for good. */
+      onLost?: (shard: Shard) => void;
     },
   ): Promise<Shard> {
     const deadline = Date.now() + (opts.acquireTimeoutMs ?? 60_000);
@@ -104,12 +107,20 @@ export class Shard {
           ]);
         // The owner token is unique to this acquisition: the range an earlier attempt wrote under it means it landed.
         if (current.owner === owner && current.rangeId === tried)
-          return new Shard(shardId, current, persistence, opts.ioConcurrency, opts.cacheSize, opts.onRegressed);
+          return new Shard(
+            shardId,
+            current,
+            persistence,
+            opts.ioConcurrency,
+            opts.cacheSize,
+            opts.onRegressed,
+            opts.onLost,
+          );
         const rangeId = Math.max(current.rangeId, opts.aboveRangeId ?? 0) + 1;
         const info: ShardInfo = { ...current, rangeId, owner, updatedAtMs: Date.now(), numShards: opts.numShards };
         tried = info.rangeId;
         await persistence.shards.updateShard(info, current.rangeId);
-        return new Shard(shardId, info, persistence, opts.ioConcurrency, opts.cacheSize, opts.onRegressed);
+        return new Shard(shardId, info, persistence, opts.ioConcurrency, opts.cacheSize, opts.onRegressed, opts.onLost);
       } catch (err) {
         const unsettled =
           err instanceof ShardOwnershipLostError || (err instanceof StoreError && err.applied === 'unknown');
@@ -245,6 +256,7 @@ export class Shard {
     }
     if (row.owner !== this.info.owner) {
       this.close();
+      this.onLost?.(this);
       throw new ShardOwnershipLostError(this.id, this.info.rangeId, row.rangeId);
     }
     if (row.rangeId !== this.info.rangeId) {

@@ -141,6 +141,18 @@ export class MatchingService {
     this.queues.clear();
   }
 
+  /**
+   * Drops the queues `match` selects, as `reset` drops them all: in a cluster, the queues another member owns now
+   * (it leases them from the store, fencing this engine's lease; waiting polls here come back empty).
+   */
+  dropWhere(match: (key: TaskQueueKey) => boolean): void {
+    for (const [id, q] of this.queues)
+      if (match(q.key)) {
+        q.stop();
+        this.queues.delete(id);
+      }
+  }
+
   stop(): void {
     for (const q of this.queues.values()) q.stop();
   }

@@ -50,6 +50,7 @@ export class Scheduler {
 
   /** Loads every schedule of these namespaces and arms its timer. */
   async start(namespaceIds: string[]): Promise<void> {
+    this.stopped = false;
     for (const ns of namespaceIds)
       for (const row of await whileThrottled(() => this.store.listSchedules(ns))) {
         const entry: Entry = {
@@ -67,6 +68,15 @@ export class Scheduler {
   stop(): void {
     this.stopped = true;
     for (const e of this.entries.values()) e.timer?.cancel();
+  }
+
+  /**
+   * Lets the schedules go (in a cluster, another member runs the scheduler now and loads them from the store):
+   * timers cancelled, records forgotten; `start` loads them again.
+   */
+  suspend(): void {
+    this.stop();
+    this.entries.clear();
   }
 
   compiled(r: ScheduleRecord, schedule: temporal.api.schedule.v1.Schedule): CompiledSpec {

@@ -171,6 +171,12 @@ export class VisibilityStore {
     return { count: rows.length, groups: statusGroups(rows.map((row) => row.record)) };
   }
 
+  /** The records a filter selects, unordered: one member's part of a cluster-wide list or count (ClusterVisibility). */
+  select(namespaceId: string, query: string, scope: QueryScope): VisibilityRecord[] {
+    const q = compileFilter(query, { custom: scope.custom, allowGroupBy: true });
+    return this.matching(namespaceId, q).map((row) => row.record);
+  }
+
   size(): number {
     let n = 0;
     for (const ns of this.byNamespace.values()) n += ns.size;
@@ -183,4 +189,56 @@ export class VisibilityStore {
     for (const row of this.byNamespace.get(namespaceId)?.values() ?? []) if (matches(row)) out.push(row);
     return out;
   }
+}
+
+/** What List/Count read: this engine's index, or every member's in a cluster (which must ask over the network). */
+export interface VisibilityQueries {
+  list(
+    namespaceId: string,
+    query: string,
+    scope: QueryScope,
+    pageSize: number,
+    offset: number,
+  ): ReturnType<VisibilityStore['list']> | Promise<ReturnType<VisibilityStore['list']>>;
+  count(
+    namespaceId: string,
+    query: string,
+    scope: QueryScope,
+  ): ReturnType<VisibilityStore['count']> | Promise<ReturnType<VisibilityStore['count']>>;
+}
+
+/**
+ * List and Count over records gathered from several members: the same filter, order and paging as one index gives.
+ * A run seen twice (its shard was moving between members) counts once, with its newest record.
+ */
+export function pageOfGathered(
+  gathered: Iterable<VisibilityRecord>,
+  query: string,
+  scope: QueryScope,
+  pageSize: number,
+  offset: number,
+): { records: VisibilityRecord[]; nextOffset: number | undefined } {
+  const all = selectRecords(dedupe(gathered), compileFilter(query, { custom: scope.custom, allowGroupBy: false }));
+  const records = all.slice(offset, offset + pageSize);
+  return { records, nextOffset: offset + pageSize < all.length ? offset + pageSize : undefined };
+}
+
+export function countOfGathered(
+  gathered: Iterable<VisibilityRecord>,
+  query: string,
+  scope: QueryScope,
+): { count: number; groups: { status: number; count: number }[] | undefined } {
+  const q = compileFilter(query, { custom: scope.custom, allowGroupBy: true });
+  const rows = dedupe(gathered);
+  return { count: rows.length, groups: q.groupBy.length === 0 ? undefined : statusGroups(rows) };
+}
+
+function dedupe(records: Iterable<VisibilityRecord>): VisibilityRecord[] {
+  const byRun = new Map<string, VisibilityRecord>();
+  for (const r of records) {
+    const key = `${r.workflowId}\u0000${r.runId}`;
+    const seen = byRun.get(key);
+    if (!seen || seen.historyLength < r.historyLength) byRun.set(key, r);
+  }
+  return [...byRun.values()];
 }

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { temporal } from '../../proto.js';
-import { recordActivityTaskStarted } from '../../history/api/record-activity-task-started.js';
 import type { Handler } from '../handler.js';
 import { checkIdentity, checkTaskQueue, requireNamespace } from '../validate.js';
 
@@ -14,7 +13,7 @@ export const pollActivityTaskQueue: Handler<
   const identity = checkIdentity(req.identity);
   queue.notePoller(identity, fe.clock.now());
   const response = await fe.matching.poll(queue, call.deadlineMs, call, randomUUID(), (task, requestId) =>
-    recordActivityTaskStarted(fe.history, task, { identity, requestId, namespaceName: ns.name }),
+    fe.history.historyClient.recordActivityTaskStarted(task, { identity, requestId, namespaceName: ns.name }),
   );
   return response ?? {};
 };

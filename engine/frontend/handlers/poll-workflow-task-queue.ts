@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { enums, type temporal } from '../../proto.js';
-import { recordWorkflowTaskStarted } from '../../history/api/record-workflow-task-started.js';
 import { withTypedHistory } from '../../visibility/history-search-attributes.js';
 import type { Handler } from '../handler.js';
 import { checkIdentity, checkTaskQueue, requireNamespace } from '../validate.js';
@@ -17,7 +16,11 @@ export const pollWorkflowTaskQueue: Handler<
   const identity = checkIdentity(req.identity);
   queue.notePoller(identity, fe.clock.now());
   const response = await fe.matching.poll(queue, call.deadlineMs, call, randomUUID(), (task, requestId) =>
-    recordWorkflowTaskStarted(fe.history, task, { identity, requestId, backlogCountHint: queue.backlogSize }),
+    fe.history.historyClient.recordWorkflowTaskStarted(task, {
+      identity,
+      requestId,
+      backlogCountHint: queue.backlogSize,
+    }),
   );
   // Search attributes in the history go out typed, as Temporal's matching sends them.
   return response ? withTypedHistory(response, ns.customSearchAttributes ?? {}) : {};

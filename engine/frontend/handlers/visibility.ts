@@ -53,7 +53,7 @@ export const listWorkflowExecutions: Handler<
   const query = req.query ?? '';
   const page = fe.durableVisibility
     ? await fe.durableVisibility.list(ns.id, query, { custom }, pageSize, offset)
-    : fe.visibility.list(ns.id, query, { custom }, pageSize, offset);
+    : await fe.visibility.list(ns.id, query, { custom }, pageSize, offset);
   return {
     executions: page.records.map((r) => info(r, custom)),
     ...(page.nextOffset !== undefined ? { nextPageToken: Buffer.from(String(page.nextOffset), 'utf8') } : {}),
@@ -69,7 +69,7 @@ export const countWorkflowExecutions: Handler<
   const query = req.query ?? '';
   const result = fe.durableVisibility
     ? await fe.durableVisibility.count(ns.id, query, scope)
-    : fe.visibility.count(ns.id, query, scope);
+    : await fe.visibility.count(ns.id, query, scope);
   return {
     count: result.count,
     ...(result.groups
