@@ -18,8 +18,10 @@ export class CassandraMembershipStore implements MembershipStore {
   constructor(private readonly cx: CassandraContext) {}
 
   async upsertMember(row: MemberRow, ttlMs: number): Promise<void> {
-    // TTLs are whole seconds: round up, so a row never expires before ttlMs (at most a second after).
-    const ttlSeconds = Math.max(1, Math.ceil(ttlMs / 1000));
+    // TTLs are whole seconds counted from the server's current second (floored), so a TTL of n seconds may end
+    // up to a second early: measured, a 1 s row was gone 866 ms after its write. One second more keeps a row
+    // at least ttlMs (at most a second beyond), so a live member is never read as gone between two heartbeats.
+    const ttlSeconds = Math.ceil(ttlMs / 1000) + 1;
     await this.cx.execute(
       'membership.upsert',
       `INSERT INTO cluster_membership (membership_partition, ${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?) USING TTL ?`,

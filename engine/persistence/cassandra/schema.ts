@@ -140,15 +140,7 @@ const TABLES: Record<string, { cql: (compaction: string) => string; columns: str
   session_start timestamp, last_heartbeat timestamp,
   PRIMARY KEY (membership_partition, role, host_id)
 ) WITH ${c}`,
-    columns: [
-      'membership_partition',
-      'host_id',
-      'rpc_address',
-      'rpc_port',
-      'role',
-      'session_start',
-      'last_heartbeat',
-    ],
+    columns: ['membership_partition', 'host_id', 'rpc_address', 'rpc_port', 'role', 'session_start', 'last_heartbeat'],
   },
   schema_version: {
     cql: () =>
