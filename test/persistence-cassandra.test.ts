@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createCassandraStores } from '../engine/persistence/cassandra/index.js';
 import type { Stores } from '../engine/persistence/store.js';
 import { freshKeyspace, testCluster } from './helpers/engine.js';
+import { membershipConformance } from './support/membership-conformance.js';
 import { persistenceConformance } from './support/persistence-conformance.js';
 
 let keyspace = '';
@@ -30,3 +31,8 @@ persistenceConformance(
   },
   () => Promise.resolve(),
 );
+
+membershipConformance('cassandra', () => {
+  if (!shared) throw new Error('the Cassandra stores did not open');
+  return Promise.resolve(shared);
+});

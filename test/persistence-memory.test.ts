@@ -1,6 +1,7 @@
 /** The persistence conformance suite on the memory backend, and what only the memory backend has to get right. */
 import { describe, expect, it } from 'vitest';
 import { createMemoryStores, MemoryDatabase } from '../engine/persistence/memory/index.js';
+import { membershipConformance } from './support/membership-conformance.js';
 import { persistenceConformance } from './support/persistence-conformance.js';
 
 // One database for the suite, like one Cassandra keyspace: tests keep apart by shard and ids.
@@ -10,6 +11,7 @@ persistenceConformance(
   () => Promise.resolve(createMemoryStores(db)),
   () => Promise.resolve(),
 );
+membershipConformance('memory', () => Promise.resolve(createMemoryStores(db)));
 
 describe('memory backend: retained bytes', () => {
   it('keeps a history node in a buffer of its own, not a view that pins a pooled slab', async () => {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createPostgresStores } from '../engine/persistence/postgres/index.js';
 import type { Stores } from '../engine/persistence/store.js';
 import { freshPostgres } from './helpers/postgres.js';
+import { membershipConformance } from './support/membership-conformance.js';
 import { persistenceConformance } from './support/persistence-conformance.js';
 
 let shared: Stores | undefined;
@@ -23,3 +24,8 @@ persistenceConformance(
   },
   () => Promise.resolve(),
 );
+
+membershipConformance('postgres', () => {
+  if (!shared) throw new Error('the PostgreSQL stores did not open');
+  return Promise.resolve(shared);
+});

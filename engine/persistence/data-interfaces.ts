@@ -16,7 +16,7 @@ import type {
   TimerInfo,
   WorkflowKey,
 } from './records.js';
-import type { CreateMode, ScheduleStore, VisibilityBackend } from './store.js';
+import type { CreateMode, MembershipStore, ScheduleStore, VisibilityBackend } from './store.js';
 import type { StoreHealth } from './health.js';
 import type { StatementMetrics } from './statement-metrics.js';
 
@@ -161,6 +161,8 @@ export interface Persistence {
   readonly namespaces: NamespaceManager;
   /** Visibility in the database, where the backend keeps it there (PostgreSQL); else undefined. */
   readonly visibility: VisibilityBackend | undefined;
+  /** The engine cluster's members (heartbeats, the live set, leaving); every backend has them. */
+  readonly membership: MembershipStore;
   /** Schedules, where the backend keeps them; behind the same retries as the managers. */
   readonly schedules: ScheduleStore | undefined;
   /** Outages of the store, seen from every call (health.ts). */

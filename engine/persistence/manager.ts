@@ -8,12 +8,14 @@ import { withHealth, withLatency, withRetries, type RetryPolicy } from './decora
 import { StoreHealth } from './health.js';
 import { checkInvariant, InvariantViolationError } from './errors.js';
 import { DefaultExecutionManager } from './execution-manager.js';
+import { DefaultMembershipManager } from './membership-manager.js';
 import type { MatchingTask, NamespaceRecord, ShardInfo, TaskQueueInfo, TaskQueueKey } from './records.js';
 import { decodeRecord, encodeRecord } from './serialization.js';
-import type { Stores } from './store.js';
+import type { MembershipStore, Stores } from './store.js';
 
 export type * from './data-interfaces.js';
 export { InvariantViolationError };
+export { MemberAddressError, memberEndpoint } from './membership-manager.js';
 
 class DefaultShardManager implements ShardManager {
   constructor(private readonly stores: Stores) {}
@@ -145,6 +147,7 @@ export function createPersistence(
   const executions: ExecutionManager = wrap(new DefaultExecutionManager(stores));
   const tasks: TaskManager = wrap(new DefaultTaskManager(stores));
   const namespaces: NamespaceManager = wrap(new DefaultNamespaceManager(stores));
+  const membership: MembershipStore = wrap(new DefaultMembershipManager(stores));
   return {
     backend: stores.backend,
     releaseVersion: stores.releaseVersion,
@@ -153,6 +156,7 @@ export function createPersistence(
     executions,
     tasks,
     namespaces,
+    membership,
     visibility: stores.visibility ? wrap(stores.visibility) : undefined,
     schedules: stores.schedules ? wrap(stores.schedules) : undefined,
     health,

@@ -243,6 +243,36 @@ export interface ScheduleStore {
 }
 
 /**
+ * One engine's row in Temporal's `cluster_membership` table: who it is, where other members reach it, and when it
+ * last said it was alive. One row per host id (a host id has one role).
+ */
+export interface MemberRow {
+  /** A UUID, new for each process start (Temporal's host id). */
+  hostId: string;
+  /** An IP address (Temporal's column is an inet): the membership manager resolves a host name before writing. */
+  rpcAddress: string;
+  rpcPort: number;
+  /** What the member serves (Temporal's service role: 1 frontend, 2 history, 3 matching, 4 worker). */
+  role: number;
+  sessionStartMs: number;
+  /** The writer's clock at the heartbeat. */
+  lastHeartbeatMs: number;
+}
+
+/** The members of an engine cluster, kept in the store (Temporal's ClusterMetadataStore membership calls). */
+export interface MembershipStore {
+  /** Writes or refreshes a member's row; the row expires ttlMs after this write unless written again. */
+  upsertMember(row: MemberRow, ttlMs: number): Promise<void>;
+  /**
+   * Rows not expired whose lastHeartbeatMs is within heartbeatWithinMs of now (the reader's clock). Expiry is the
+   * store's clock (Cassandra's TTL, PostgreSQL's now()), the heartbeat filter the reader's. Any order.
+   */
+  listMembers(heartbeatWithinMs: number): Promise<MemberRow[]>;
+  /** Removes a member's row (a graceful leave). Removing a host id that has no row is not an error. */
+  removeMember(hostId: string): Promise<void>;
+}
+
+/**
  * Visibility kept in the database and queried there (PostgreSQL: executions_visibility, as Temporal's SQL
  * visibility). Backends without one (memory, Cassandra) leave visibility to the engine's in-memory index.
  */
@@ -287,6 +317,8 @@ export interface Stores {
   readonly history: HistoryStore;
   readonly tasks: TaskStore;
   readonly namespaces: NamespaceStore;
+  /** The engine cluster's members (Temporal's `cluster_membership`). */
+  readonly membership: MembershipStore;
   /** Schedules; a backend without them answers the schedule RPCs UNIMPLEMENTED. */
   readonly schedules?: ScheduleStore;
   /** Durable, queryable visibility, where the backend has it. */

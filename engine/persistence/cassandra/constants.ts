@@ -41,3 +41,6 @@ export const TASK_QUEUE_ROW_TASK_ID = -12_345;
 export const TasksRowType = { Task: 0, TaskQueue: 1 } as const;
 
 export const NAMESPACES_PARTITION = 0;
+
+/** Temporal's membership_partition: every member's row in one partition. */
+export const MEMBERSHIP_PARTITION = 0;

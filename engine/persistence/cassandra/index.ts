@@ -10,6 +10,7 @@ import { readNodeSettings } from './node-settings.js';
 import { CassandraContext } from './context.js';
 import { CassandraExecutionStore } from './executions.js';
 import { CassandraHistoryStore } from './history.js';
+import { CassandraMembershipStore } from './membership.js';
 import { CassandraNamespaceStore } from './namespaces.js';
 import { CassandraScheduleStore } from './schedules.js';
 import { verifySchema } from './schema.js';
@@ -45,6 +46,7 @@ export async function createCassandraStores(o: CassandraStoreOptions): Promise<S
     tasks: new CassandraTaskStore(cx),
     namespaces: new CassandraNamespaceStore(cx),
     schedules: new CassandraScheduleStore(cx),
+    membership: new CassandraMembershipStore(cx),
     // Straight on the driver (not a statement class of the workload): the coordinator answering is all it asks.
     ping: async () => {
       await conn.client.execute('SELECT release_version FROM system.local');

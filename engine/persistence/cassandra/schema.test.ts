@@ -15,11 +15,11 @@ describe('schema per target', () => {
     const astra = schemaStatements({ ...base, ...SCHEMA_TARGETS.astra });
     expect(astra.some((s) => s.startsWith('CREATE KEYSPACE'))).toBe(false);
     const tables = astra.filter((s) => s.startsWith('CREATE TABLE') && !s.includes('schema_version'));
-    expect(tables).toHaveLength(7); // Temporal's six and the schedules table
+    expect(tables).toHaveLength(8); // Temporal's seven (cluster_membership among them) and the schedules table
     for (const t of tables) expect(t).toContain("COMPACTION = { 'class': 'UnifiedCompactionStrategy' }");
     const lcs = schemaStatements({ ...base, ...SCHEMA_TARGETS.lcs });
     expect(lcs[0]).toMatch(/^CREATE KEYSPACE IF NOT EXISTS ks/);
     expect(lcs.join('\n')).not.toContain('Unified');
-    expect(lcs.filter((s) => s.includes('LeveledCompactionStrategy'))).toHaveLength(7);
+    expect(lcs.filter((s) => s.includes('LeveledCompactionStrategy'))).toHaveLength(8);
   });
 });

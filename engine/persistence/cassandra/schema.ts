@@ -11,7 +11,7 @@ import type cassandra from 'cassandra-driver';
 import { StoreUnavailableError } from '../errors.js';
 import { isThrottled, retryThrottled } from './classify.js';
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const COMPACTION_CLASS = {
   lcs: 'org.apache.cassandra.db.compaction.LeveledCompactionStrategy',
@@ -131,6 +131,16 @@ const TABLES: Record<string, { cql: (compaction: string) => string; columns: str
   PRIMARY KEY ((namespace_id), schedule_id)
 ) WITH ${c}`,
     columns: ['namespace_id', 'schedule_id', 'data', 'version'],
+  },
+  // Temporal's, with int where it has tinyint/smallint: Cassandra 2.1 has neither, and an int holds any port (a
+  // smallint would need ports above 32767 stored negative). No secondary index: see membership.ts.
+  cluster_membership: {
+    cql: (c) => `CREATE TABLE IF NOT EXISTS cluster_membership (
+  membership_partition int, host_id uuid, rpc_address inet, rpc_port int, role int,
+  session_start timestamp, last_heartbeat timestamp,
+  PRIMARY KEY (membership_partition, role, host_id)
+) WITH ${c}`,
+    columns: ['membership_partition', 'host_id', 'rpc_address', 'rpc_port', 'role', 'session_start', 'last_heartbeat'],
   },
   schema_version: {
     cql: () =>

@@ -9,6 +9,7 @@ import type {
   ExecutionRow,
   HistoryNodeRow,
   HistoryTaskRow,
+  MemberRow,
   NamespaceRow,
   ScheduleRow,
   RecordBlob,
@@ -49,6 +50,8 @@ export class MemoryDatabase {
   /** Schedules by namespace id, then schedule id. */
   readonly schedules = new Map<string, Map<string, ScheduleRow>>();
   readonly namespaceIdsByName = new Map<string, string>();
+  /** Cluster members by host id, with when each row expires (epoch ms, this process's clock). */
+  readonly members = new Map<string, { row: MemberRow; expiresAtMs: number }>();
 
   partition(shardId: number): Partition {
     let p = this.partitions.get(shardId);

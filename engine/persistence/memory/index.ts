@@ -5,6 +5,7 @@ import type { Stores } from '../store.js';
 import { MemoryDatabase } from './database.js';
 import { MemoryExecutionStore } from './executions.js';
 import { MemoryHistoryStore } from './history.js';
+import { MemoryMembershipStore } from './membership.js';
 import { MemoryNamespaceStore } from './namespaces.js';
 import { MemoryScheduleStore } from './schedules.js';
 import { MemoryShardStore } from './shards.js';
@@ -52,6 +53,11 @@ const CLASSES: Record<string, Record<string, [string, boolean]>> = {
     deleteSchedule: ['schedule.delete', false],
     listSchedules: ['schedule.list', false],
   },
+  membership: {
+    upsertMember: ['membership.upsert', false],
+    listMembers: ['membership.list', false],
+    removeMember: ['membership.remove', false],
+  },
 };
 
 function instrument<T extends object>(
@@ -77,6 +83,7 @@ export function createMemoryStores(db = new MemoryDatabase()): Stores {
     tasks: instrument(new MemoryTaskStore(db), metrics, CLASSES.tasks ?? {}),
     namespaces: instrument(new MemoryNamespaceStore(db), metrics, CLASSES.namespaces ?? {}),
     schedules: instrument(new MemoryScheduleStore(db), metrics, CLASSES.schedules ?? {}),
+    membership: instrument(new MemoryMembershipStore(db), metrics, CLASSES.membership ?? {}),
     ping: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };

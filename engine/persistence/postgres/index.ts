@@ -10,6 +10,7 @@ import { describeTarget, openPool, type PostgresConnectOptions } from './connect
 import { PgContext } from './context.js';
 import { PgExecutionStore } from './executions.js';
 import { PgHistoryStore } from './history.js';
+import { PgMembershipStore } from './membership.js';
 import { PgNamespaceStore } from './namespaces.js';
 import { PgScheduleStore } from './schedules.js';
 import { verifySchema } from './schema.js';
@@ -46,6 +47,7 @@ export async function createPostgresStores(o: PostgresStoreOptions): Promise<Pos
     tasks: new PgTaskStore(cx),
     namespaces: new PgNamespaceStore(cx),
     schedules: new PgScheduleStore(cx),
+    membership: new PgMembershipStore(cx),
     visibility: new PgVisibilityStore(cx),
     ping: async () => {
       await pool.query('SELECT 1');

@@ -80,6 +80,12 @@ export const TABLES: ReadonlyMap<string, string> = new Map([
     `CREATE TABLE IF NOT EXISTS schedules (namespace_id ${ID}, schedule_id ${ID}, data BYTEA NOT NULL, data_encoding VARCHAR(16) NOT NULL, version BIGINT NOT NULL, PRIMARY KEY (namespace_id, schedule_id))`,
   ],
   [
+    // Temporal's, with host_id as text (as every id here) and rpc_port INTEGER (its SMALLINT cannot hold a port
+    // above 32767). No index of its own: every read is by the primary key's partition, one row per member.
+    'cluster_membership',
+    `CREATE TABLE IF NOT EXISTS cluster_membership (membership_partition INTEGER NOT NULL, host_id ${ID}, rpc_address VARCHAR(128) NOT NULL, rpc_port INTEGER NOT NULL, role SMALLINT NOT NULL, session_start TIMESTAMP DEFAULT '1970-01-01 00:00:01', last_heartbeat TIMESTAMP DEFAULT '1970-01-01 00:00:01', record_expiry TIMESTAMP DEFAULT '1970-01-01 00:00:01', PRIMARY KEY (membership_partition, host_id))`,
+  ],
+  [
     'executions_visibility',
     `CREATE TABLE IF NOT EXISTS executions_visibility (namespace_id ${ID}, run_id ${ID}, _version BIGINT NOT NULL DEFAULT 0, start_time TIMESTAMP NOT NULL, execution_time TIMESTAMP NOT NULL, workflow_id ${ID}, workflow_type_name VARCHAR(255) NOT NULL, status INTEGER NOT NULL, close_time TIMESTAMP NULL, history_length BIGINT NULL, history_size_bytes BIGINT NULL, memo JSONB NULL, encoding VARCHAR(64) NOT NULL, task_queue VARCHAR(255) NOT NULL DEFAULT '', search_attributes JSONB NULL, search_attribute_payloads JSONB NULL, search_attribute_times JSONB NULL, first_run_id VARCHAR(255) NOT NULL DEFAULT '', PRIMARY KEY (namespace_id, run_id))`,
   ],
