@@ -234,8 +234,13 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
       metrics?.server.closeAllConnections();
       await new Promise<void>((resolve) => {
         server.tryShutdown(() => resolve());
-        // Long polls would hold a graceful shutdown for up to a minute: cut them after a grace period.
-        setTimeout(() => server.forceShutdown(), 2000).unref();
+        // Long polls would hold a graceful shutdown for up to a minute: cut them after a grace period. (grpc-js may
+        // not call tryShutdown's callback until the cut calls' handlers return, which a long poll does only at its
+        // end: the stop goes on without waiting for it; matching.stop() below ends those polls.)
+        setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000).unref();
       });
       scheduler?.stop();
       matching.stop();

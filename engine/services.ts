@@ -18,7 +18,6 @@ import { limitsOf, type EngineOptions } from './options.js';
 import { VisibilityStore, type VisibilityQueries } from './visibility/visibility-store.js';
 import { EngineCluster } from './cluster/cluster.js';
 import { LocalHistoryClient } from './history/history-client.js';
-import { LocalMembershipStore } from './cluster/membership-store.js';
 import { randomUUID } from 'node:crypto';
 
 export interface EngineServices {
@@ -47,14 +46,6 @@ export interface EngineServices {
   readonly startedAt: number;
 }
 
-// TEMPORARY until issue-21m: one membership table per Stores object, in this process.
-const MEMBERSHIPS = new WeakMap<Stores, LocalMembershipStore>();
-function membershipOf(stores: Stores): LocalMembershipStore {
-  let m = MEMBERSHIPS.get(stores);
-  if (!m) MEMBERSHIPS.set(stores, (m = new LocalMembershipStore()));
-  return m;
-}
-
 /** Wires the services over `stores` and starts them (the default namespace, then the shards). */
 export async function startServices(
   o: EngineOptions,
@@ -77,7 +68,7 @@ export async function startServices(
   });
   const cluster = o.cluster
     ? new EngineCluster(
-        membershipOf(stores),
+        persistence.membership,
         {
           self: { hostId: randomUUID(), address: o.advertiseAddress ?? '', sessionStartMs: Date.now() },
           numShards: o.numShards,

@@ -16,8 +16,41 @@ function cpuSeconds(): number {
 }
 
 export function engineMetrics(s: EngineServices): MetricsSource {
+  const cluster = s.cluster;
   return {
     rpc: () => s.rpcStats.entries(),
+    ...(cluster
+      ? {
+          forwarded: () => cluster.forwardEntries(),
+          labelledCounters: () => {
+            const c = cluster.stats();
+            const fwd = (kind: keyof typeof c.forwarded) => ({
+              help: 'Calls this member sent to the member that owns their shard or task queue, by kind.',
+              value: c.forwarded[kind],
+              labels: { kind },
+            });
+            const handoff = (direction: string, value: number) => ({
+              help: 'Shards this member took (acquired) or let go to another member (released).',
+              value,
+              labels: { direction },
+            });
+            return {
+              stampede_cluster_forwarded_total: [fwd('frontend'), fwd('history'), fwd('matching'), fwd('visibility')],
+              stampede_cluster_shard_handoffs_total: [
+                handoff('acquired', c.shardsAcquired),
+                handoff('released', c.shardsReleased),
+              ],
+              stampede_cluster_rerouted_total: [
+                {
+                  help: 'Calls retried with a new owner because their shard or task queue was moving between members.',
+                  value: c.rerouted,
+                  labels: {},
+                },
+              ],
+            };
+          },
+        }
+      : {}),
     statements: () => s.persistence.metrics.entries(),
     counters: () => {
       const h = s.history.stats();
@@ -115,6 +148,11 @@ export function engineMetrics(s: EngineServices): MetricsSource {
       const mem = process.memoryUsage();
       return {
         stampede_shards_owned: [{ help: 'History shards this engine owns.', value: h.shardsOwned }],
+        ...(cluster
+          ? {
+              stampede_cluster_members: [{ help: 'Live members of the engine cluster.', value: cluster.live.length }],
+            }
+          : {}),
         stampede_store_up: [
           { help: '1 while the store answers, 0 during an outage.', value: s.persistence.health.down ? 0 : 1 },
         ],

@@ -22,6 +22,10 @@ export interface MetricsSource {
   >;
   gauges(): Record<string, { help: string; value: number; labels?: Record<string, string> }[]>;
   counters(): Record<string, { help: string; value: number }>;
+  /** Counters with labels (one series per label set). */
+  labelledCounters?(): Record<string, { help: string; value: number; labels: Record<string, string> }[]>;
+  /** Latency of calls this member of a cluster sent to the others, by operation (frontend method or member call). */
+  forwarded?(): Iterable<[string, { hist: hdr.Histogram }]>;
 }
 
 const QUANTILES = [0.5, 0.9, 0.99, 0.999];
@@ -97,6 +101,19 @@ function exposition(src: MetricsSource): string {
 
   for (const [name, c] of Object.entries(src.counters())) {
     lines.push(`# HELP ${name} ${c.help}`, `# TYPE ${name} counter`, `${name} ${c.value}`);
+  }
+  for (const [name, cs] of Object.entries(src.labelledCounters?.() ?? {})) {
+    const first = cs[0];
+    if (!first) continue;
+    lines.push(`# HELP ${name} ${first.help}`, `# TYPE ${name} counter`);
+    for (const c of cs) lines.push(`${name}${labels(c.labels)} ${c.value}`);
+  }
+  if (src.forwarded) {
+    lines.push(
+      '# HELP stampede_cluster_forward_latency_seconds Calls sent to the member that owns their shard or task queue, by operation.',
+      '# TYPE stampede_cluster_forward_latency_seconds summary',
+    );
+    for (const [op, f] of src.forwarded()) summary(lines, 'stampede_cluster_forward_latency_seconds', { op }, f.hist);
   }
   for (const [name, gs] of Object.entries(src.gauges())) {
     const first = gs[0];

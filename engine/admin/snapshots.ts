@@ -21,6 +21,7 @@ export function engineStats(s: EngineServices): EngineStats {
     matching: s.matching.stats(),
     visibilityRecords: s.visibility.size(),
     persistence: s.persistence.metrics.snapshot(),
+    ...(s.cluster ? { cluster: s.cluster.stats() } : {}),
     process: { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system },
   };
 }

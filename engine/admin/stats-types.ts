@@ -1,4 +1,5 @@
 /** The statistics an engine reports (over the admin service and in-process). Part of the harness contract. */
+import type { ClusterStats } from '../cluster/cluster.js';
 import type { RpcMethodStats } from '../stats.js';
 import type { BatchThresholds } from '../persistence/store.js';
 
@@ -36,6 +37,8 @@ export interface EngineStats {
   visibilityRecords: number;
   /** Persistence statements by class (filled by the persistence metrics decorator). */
   persistence: Record<string, PersistenceStatementStats>;
+  /** A member of an engine cluster: its view, what it forwarded, its hand-offs (absent outside a cluster). */
+  cluster?: ClusterStats;
   process: { rssBytes: number; heapUsedBytes: number; cpuUserUs: number; cpuSystemUs: number };
 }
 

@@ -33,7 +33,7 @@ import {
 } from '../visibility/visibility-store.js';
 import { MemberClient, type MemberOps } from './member-service.js';
 import { Membership, type Member } from './membership.js';
-import type { MembershipStore } from './membership-store.js';
+import type { MembershipStore } from '../persistence/store.js';
 import { ownerOf, shardOwner, shardsOf, taskQueueOwner } from './ring.js';
 import { NAMESPACE_CHANGES, routeOf, type Route } from './routes.js';
 
@@ -124,6 +124,7 @@ export class EngineCluster implements RequestRouter {
   /** Joins: writes this member's row, reads the others', and takes this member's share of the shards. */
   async start(local: LocalServices): Promise<void> {
     this.local = local;
+    local.matching.ownQueues((k) => taskQueueOwner(k.namespaceId, k.name, k.type, this.ids) === this.opts.self.hostId);
     await this.membership.join();
     const others = this.members.length > 1;
     // The first view: a member that finds others waits for them to see it and let its share go.
@@ -539,6 +540,11 @@ export class EngineCluster implements RequestRouter {
       lastReconcileMs: this.lastReconcileMs,
       forwardLatency: this.forwardStats.snapshot(),
     };
+  }
+
+  /** Histograms of the calls sent to other members, by operation (for /metrics). */
+  forwardEntries(): ReturnType<RpcStats['entries']> {
+    return this.forwardStats.entries();
   }
 
   /** Leaves the cluster (its row removed, so that the others take its shards at once); the shards stop with history. */

@@ -4,7 +4,7 @@
  * whose heartbeat is recent. No consensus of our own: the store is the one place members agree on, and shard
  * ownership stays fenced by the shard's range id whatever two members briefly believe.
  */
-import type { MemberRow, MembershipStore } from './membership-store.js';
+import type { MemberRow, MembershipStore } from '../persistence/store.js';
 
 /** Temporal's role numbers (persistence.ServiceType); a stampede engine member is all services in one, listed as history. */
 export const HISTORY_ROLE = 2;

@@ -8,6 +8,7 @@ import type { MatchingTask, TaskQueueKey, TaskQueueType } from '../persistence/r
 import type { TaskManager } from '../persistence/manager.js';
 import { TaskQueue, type LazySignal, type TaskQueueOptions } from './task-queue.js';
 import { TaskQueueDroppedError } from './errors.js';
+import { NotOwnerError } from '../errors.js';
 
 /** Attempts of an add whose queue keeps being dropped under it (each is a store outage ending meanwhile). */
 const MAX_ADD_ATTEMPTS = 5;
@@ -24,17 +25,26 @@ export interface MatchingOptions extends TaskQueueOptions {
 
 export class MatchingService {
   private readonly queues = new Map<string, TaskQueue>();
+  /** In a cluster: whether this member owns a queue now (a queue it does not own is never loaded here). */
+  private owns: ((key: TaskQueueKey) => boolean) | undefined;
 
   constructor(
     private readonly tasks: TaskManager,
     private readonly opts: MatchingOptions,
   ) {}
 
+  /** Makes this matching serve only the queues `owns` gives it (an engine cluster's share); see {@link dropWhere}. */
+  ownQueues(owns: (key: TaskQueueKey) => boolean): void {
+    this.owns = owns;
+  }
+
   queue(namespaceId: string, name: string, type: TaskQueueType, kind: 'normal' | 'sticky'): TaskQueue {
     const id = `${namespaceId}\u0000${name}\u0000${type}`;
     let q = this.queues.get(id);
     if (!q) {
       const key: TaskQueueKey = { namespaceId, name, type };
+      if (this.owns && !this.owns(key))
+        throw new NotOwnerError(`task queue ${name} (${type}) is owned by another member`);
       q = new TaskQueue(key, kind, this.tasks, this.opts);
       this.queues.set(id, q);
     }
