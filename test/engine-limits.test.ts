@@ -1,11 +1,13 @@
 /**
  * Temporal's limits, ended the way Temporal ends them, checked on the history the engine serves over gRPC: a
  * completion that would hold more than 2,000 pending activities fails its workflow task with
- * PENDING_ACTIVITIES_LIMIT_EXCEEDED (and 2,000 are accepted); pending timers are capped the same way; a history
- * past the count or size limit gets suggestContinueAsNew on its WorkflowTaskStarted events first, then is terminated
- * by the history service with Temporal's reason while the call that pushed it over gets InvalidArgument; payloads
- * over the blob limit are refused; /metrics lists every limit by its Temporal key. Limits other than the pending
- * activities one are lowered per engine so that each test stays small.
+ * PENDING_ACTIVITIES_LIMIT_EXCEEDED (and 2,000 are accepted); pending timers are capped the same way; pending
+ * children, signals and cancel requests to other workflows fail it with their own causes (the run's pending ones
+ * counted with the completion's); a history past the count or size limit gets suggestContinueAsNew on its
+ * WorkflowTaskStarted events first, then is terminated by the history service with Temporal's reason while the call
+ * that pushed it over gets InvalidArgument; payloads over the blob limit are refused; /metrics lists every limit by
+ * its Temporal key. Limits other than the pending activities one are lowered per engine so that each test stays
+ * small.
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -233,5 +235,96 @@ describe('blob size (limit.blobSize.*)', () => {
     expect(text).toMatch(/^stampede_limit\{key="limit.blobSize.error"\} 2097152$/m);
     expect(text).toMatch(/^stampede_limit\{key="limit.numPendingActivities.error"\} 2000$/m);
     expect(text).toMatch(/^stampede_limit\{key="limit.historyCount.error"\} 51200$/m);
+  });
+});
+
+describe('pending children, external signals and cancel requests (limit.numPending*.error)', () => {
+  const T = enums.CommandType;
+  const children = {
+    kind: 'child workflow executions',
+    limits: { pendingChildExecutions: 2 },
+    command: (i: number): Command => ({
+      commandType: T.COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION,
+      // Nobody polls the children's queue: they stay pending (started, never closed).
+      startChildWorkflowExecutionCommandAttributes: {
+        workflowId: `child-${randomUUID().slice(0, 8)}-${i}`,
+        workflowType: { name: 'child' },
+        taskQueue: { name: 'tq-unpolled-children' },
+      },
+    }),
+    initiated: E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED,
+    cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_PENDING_CHILD_WORKFLOWS_LIMIT_EXCEEDED,
+    details:
+      'PendingChildWorkflowsLimitExceeded: the number of pending child workflow executions, 2, has reached the per-workflow limit of 2',
+  };
+  const cases = [
+    children,
+    {
+      kind: 'signals to external workflows',
+      limits: { pendingSignals: 2 },
+      command: (i: number): Command => ({
+        commandType: T.COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION,
+        signalExternalWorkflowExecutionCommandAttributes: {
+          execution: { workflowId: `target-${i}` },
+          signalName: 'ping',
+        },
+      }),
+      initiated: E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+      cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_PENDING_SIGNALS_LIMIT_EXCEEDED,
+      details:
+        'PendingSignalsLimitExceeded: the number of pending signals to external workflows, 2, has reached the per-workflow limit of 2',
+    },
+    {
+      kind: 'requests to cancel external workflows',
+      limits: { pendingCancelRequests: 2 },
+      command: (i: number): Command => ({
+        commandType: T.COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION,
+        requestCancelExternalWorkflowExecutionCommandAttributes: { workflowId: `target-${i}` },
+      }),
+      initiated: E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED,
+      cause: Cause.WORKFLOW_TASK_FAILED_CAUSE_PENDING_REQUEST_CANCEL_LIMIT_EXCEEDED,
+      details:
+        'PendingRequestCancelLimitExceeded: the number of pending requests to cancel external workflows, 2, has reached the per-workflow limit of 2',
+    },
+  ];
+
+  it.each(cases)(
+    "a completion with one past the limit of 2 pending $kind fails with Temporal's cause; 2 are accepted",
+    async ({ limits, command, initiated, cause, details }) => {
+      t = await testEngine({ numShards: 1, limits });
+      const w = new RawWorker(t.client, `tq-${randomUUID().slice(0, 8)}`);
+      const id = `pending-${randomUUID().slice(0, 8)}`;
+      await w.start(id);
+      const task = await w.pollWorkflowTask();
+      const refused = await codeOf(w.complete(task, [0, 1, 2].map(command)));
+      expect(refused).toEqual({ code: grpc.status.INVALID_ARGUMENT, details });
+      const events = await w.history(id);
+      const failed = events.find((e) => e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+      expect(failed?.workflowTaskFailedEventAttributes?.cause).toBe(cause);
+      expect(failed?.workflowTaskFailedEventAttributes?.failure?.message).toMatch(/per-workflow limit of 2/);
+      // Nothing of the refused completion was applied: not even the two commands within the limit.
+      expect(events.some((e) => e.eventType === initiated)).toBe(false);
+
+      const retry = await w.pollWorkflowTask();
+      await w.complete(retry, [0, 1].map(command));
+      const after = await w.history(id);
+      expect(after.filter((e) => e.eventType === initiated)).toHaveLength(2);
+    },
+  );
+
+  it('children the run already holds count: with 2 pending, the next task cannot start a third', async () => {
+    t = await testEngine({ numShards: 1, limits: { pendingChildExecutions: 2 } });
+    const w = new RawWorker(t.client, `tq-${randomUUID().slice(0, 8)}`);
+    const id = `pending-held-${randomUUID().slice(0, 8)}`;
+    await w.start(id);
+    await w.complete(await w.pollWorkflowTask(), [0, 1].map(children.command));
+    // ChildWorkflowExecutionStarted schedules the parent's next task; both children stay open.
+    const next = await w.pollWorkflowTask();
+    const refused = await codeOf(w.complete(next, [children.command(2)]));
+    expect(refused).toEqual({ code: grpc.status.INVALID_ARGUMENT, details: children.details });
+    const events = await w.history(id);
+    expect(events.filter((e) => e.eventType === E.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED)).toHaveLength(2);
+    const failed = events.filter((e) => e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+    expect(failed.at(-1)?.workflowTaskFailedEventAttributes?.cause).toBe(children.cause);
   });
 });

@@ -2,11 +2,13 @@
  * The engine's port under abuse, on loopback: garbage bytes, a valid HTTP/2 preface followed by garbage, an
  * undecodable protobuf, a slowloris client that trickles a preface, thousands of idle connections past the cap, a
  * client that opens thousands of streams and never reads, bursts of large history reads whose client then
- * cancels, and a dozen 60 MB messages at once. Throughout, a normal client keeps calling on its own connection;
- * each abuse asserts the engine stays up, the normal client's p99 stays under a generous bound, and the process's
- * RSS (engine and abusers together) grows by a bounded amount; the figures are printed ("[abuse] ..." lines). The
- * bounds are the engine's transport options (engine/frontend/transport.ts), lowered here so each case takes seconds.
+ * cancels, a dozen 60 MB messages at once, and 20,000 streams opened and reset at once on one connection (rapid
+ * reset). Throughout, a normal client keeps calling on its own connection; each abuse asserts the engine stays up,
+ * the normal client's p99 stays under a generous bound, and the process's RSS (engine and abusers together) grows by
+ * a bounded amount; the figures are printed ("[abuse] ..." lines). The bounds are the engine's transport options
+ * (engine/frontend/transport.ts), lowered here so each case takes seconds.
  */
+import { constants } from 'node:http2';
 import type { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grpc, WorkflowServiceClient } from '../bench/client/workflow-service.js';
@@ -342,5 +344,68 @@ describe('work cancelled when its client is gone', () => {
     expect((h?.count ?? 0) - count0).toBe(30);
     expect(served).toBeLessThanOrEqual(5);
     expectHealthy('30 cancelled reads of a 20 MB history', r, { p99Ms: 2000, rssGrowthMb: 400 });
+  });
+});
+
+describe('rapid reset (CVE-2023-44487)', () => {
+  const STREAMS = 20_000;
+  const IDLE_MS = 2000;
+  const { t, port } = abusedEngine({ maxConcurrentStreams: 100, idleTimeoutMs: IDLE_MS });
+
+  it(`up to ${STREAMS} streams opened and reset at once on one connection: the engine stays usable and drops the connection`, async () => {
+    const metricsPort = t().engine.metricsPort ?? 0;
+    const openConnections = async (): Promise<number> =>
+      (await scrape(metricsPort)).get('stampede_transport_connections_open') ?? Infinity;
+    const calls = async (): Promise<number> => (await t().engine.stats()).rpc.GetSystemInfo?.count ?? 0;
+    const calls0 = await calls();
+    const framed = grpcFrame(api.workflowservice.v1.GetSystemInfoRequest.encode({}).finish());
+    const session = http2Session(port());
+    let goaway: number | undefined;
+    session.on('goaway', (code: number) => (goaway = code));
+    let opened = 0;
+    let closed = 0;
+    let droppedAfterMs = Infinity;
+    const r = await during(t().client, async () => {
+      for (let i = 0; i < STREAMS; i++) {
+        // The engine (node's HTTP/2 layer under it) may end the connection: then there is nothing left to abuse.
+        if (session.closed || session.destroyed) break;
+        try {
+          const stream = rawCall(session, 'GetSystemInfo', framed);
+          stream.once('close', () => (closed += 1));
+          // HEADERS and the request, then RST_STREAM(CANCEL) at once: a stream reset this way stops counting
+          // against the concurrent-stream limit, which is what makes the attack cheap for the client.
+          stream.close(constants.NGHTTP2_CANCEL);
+        } catch {
+          break;
+        }
+        opened += 1;
+        // The abuser shares this process with the engine: it lets the loop turn as a remote client would.
+        if (i % 100 === 99) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      // Every reset is seen through, or the connection ended, within a bound.
+      expect(await until(() => closed === opened || session.closed || session.destroyed, 10_000)).toBe(true);
+      session.destroy();
+      // Then the engine lets the connection go: only the normal client's is left, within the idle timeout and the
+      // guard's grace (a connection node's HTTP/2 layer ended with a GOAWAY is no longer read, so the client's close
+      // is not seen before that).
+      const t0 = Date.now();
+      expect(await until(async () => (await openConnections()) <= 1, IDLE_MS + 5000 + 3000)).toBe(true);
+      droppedAfterMs = Date.now() - t0;
+    });
+    const reached = (await calls()) - calls0;
+    process.stdout.write(
+      `[abuse] rapid reset: ${opened} streams opened and reset on one connection (max 100 concurrent), ` +
+        `${closed} seen closed, ${reached} reached the handler, GOAWAY ${goaway === undefined ? 'none' : `code ${goaway}`}, ` +
+        `connection dropped by the engine ${droppedAfterMs} ms after the client closed it (idle timeout ${IDLE_MS} ms)\n`,
+    );
+    expect(opened).toBeGreaterThan(0);
+    expectHealthy(`rapid reset, ${opened} streams`, r, { p99Ms: 2000, rssGrowthMb: 300 });
+    // A new client is served.
+    const fresh = new WorkflowServiceClient(`127.0.0.1:${port()}`);
+    try {
+      await fresh.call('GetSystemInfo', {}, { timeoutMs: 5000 });
+    } finally {
+      fresh.close();
+    }
   });
 });
