@@ -17,7 +17,39 @@ const SERVE_FLAGS: FlagDecls = {
   verbose: { type: 'boolean', default: false, describe: 'log engine events', group: 'Server:' },
 };
 
-export const ENGINE_COMMAND_FLAGS: FlagDecls = { ...SERVE_FLAGS, ...ENGINE_FLAGS, config: CONFIG_FLAG };
+/** Membership of an engine cluster (engine/cluster): several `stampede engine` processes on one store. */
+const CLUSTER_FLAGS: FlagDecls = {
+  cluster: {
+    type: 'boolean',
+    default: false,
+    describe: "join the store's engine cluster: share its shards and task queues with the other members",
+    group: 'Cluster:',
+  },
+  'advertise-address': {
+    type: 'string',
+    describe: 'host:port the other members dial for this one (default: --host:--port; required with 0.0.0.0)',
+    group: 'Cluster:',
+  },
+  'membership-heartbeat-ms': {
+    type: 'number',
+    default: 1000,
+    describe: 'how often a member refreshes its membership row and reads the live set',
+    group: 'Cluster:',
+  },
+  'membership-ttl-ms': {
+    type: 'number',
+    default: 6000,
+    describe: 'a member silent this long is gone: the others take its shards',
+    group: 'Cluster:',
+  },
+};
+
+export const ENGINE_COMMAND_FLAGS: FlagDecls = {
+  ...SERVE_FLAGS,
+  ...CLUSTER_FLAGS,
+  ...ENGINE_FLAGS,
+  config: CONFIG_FLAG,
+};
 
 export const engineCommand: CommandModule = {
   command: 'engine',
@@ -26,7 +58,11 @@ export const engineCommand: CommandModule = {
     addFlags(y, ENGINE_COMMAND_FLAGS)
       .example('$0 engine --port 7233', 'serve on 127.0.0.1:7233 with the in-memory store')
       .example('$0 engine --store cassandra --contact-points 127.0.0.1:9042', 'persist to Cassandra')
-      .example('$0 engine --config engine.yaml --port 7234', 'options from a file, the port from a flag'),
+      .example('$0 engine --config engine.yaml --port 7234', 'options from a file, the port from a flag')
+      .example(
+        '$0 engine --store cassandra --contact-points 10.0.0.5:9042 --cluster --host 0.0.0.0 --advertise-address 10.0.0.7:7233',
+        'one member of an engine cluster (run one per host or core)',
+      ),
   handler: async (args) => {
     const { sources, file, problems: fileProblems } = withConfigFile(args, process.env);
     if (fileProblems.length > 0) throw UsageError.of(fileProblems);
@@ -45,10 +81,11 @@ export const engineCommand: CommandModule = {
       ...engineOptions,
       host: String(raw.host),
       port,
+      ...clusterOptions(raw),
       ...(verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),
     });
     process.stdout.write(
-      `stampede engine serving WorkflowService on ${engine.address} (store ${engineOptions.store ?? 'memory'}, ${engineOptions.numShards} shards)${engine.metricsPort !== undefined ? `, metrics on http://${String(raw.host)}:${engine.metricsPort}/metrics` : ''}; Ctrl-C to stop\n`,
+      `stampede engine serving WorkflowService on ${engine.address} (store ${engineOptions.store ?? 'memory'}, ${engineOptions.numShards} shards${raw.cluster === true ? ', cluster member' : ''})${engine.metricsPort !== undefined ? `, metrics on http://${String(raw.host)}:${engine.metricsPort}/metrics` : ''}; Ctrl-C to stop\n`,
     );
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals): void => {
@@ -71,3 +108,18 @@ export const engineCommand: CommandModule = {
     process.stdout.write('engine stopped\n');
   },
 };
+
+/** The cluster flags as engine options (startEngine validates them with the rest and says what is wrong). */
+function clusterOptions(raw: Record<string, unknown>): {
+  cluster: boolean;
+  advertiseAddress?: string;
+  membershipHeartbeatMs: number;
+  membershipTtlMs: number;
+} {
+  return {
+    cluster: raw.cluster === true,
+    ...(typeof raw['advertise-address'] === 'string' ? { advertiseAddress: raw['advertise-address'] } : {}),
+    membershipHeartbeatMs: Number(raw['membership-heartbeat-ms']),
+    membershipTtlMs: Number(raw['membership-ttl-ms']),
+  };
+}

@@ -72,6 +72,13 @@ export interface ClusterStats {
 const REROUTE_BUDGET_MS = 30_000;
 /** Deadline of a member-to-member call with no caller deadline (a history task's cross-shard call). */
 const INTERNAL_DEADLINE_MS = 30_000;
+/** How long List/Count wait for every shard's records to be held by some member (shards in motion). */
+const GATHER_BUDGET_MS = 10_000;
+/** One member's answer to a gathered List/Count. */
+interface VisibilityPart {
+  shards: number[];
+  records: VisibilityRecord[];
+}
 /** A newcomer waits this many heartbeats before taking shards, so that their owners have let them go. */
 const JOIN_GRACE_HEARTBEATS = 2;
 
@@ -95,6 +102,8 @@ export class EngineCluster implements RequestRouter {
   private lastReconcileMs: number | undefined;
   private schedulerRunning = false;
   private namespaceTimer: NodeJS.Timeout | undefined;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private reconcileQueued = false;
   private stopped = false;
 
   constructor(
@@ -131,6 +140,17 @@ export class EngineCluster implements RequestRouter {
     if (others) await sleep(this.opts.heartbeatMs * JOIN_GRACE_HEARTBEATS);
     this.onMembers(this.membership.live);
     await this.reconciling;
+    // Every heartbeat, not only on a change: a shard whose acquisition failed (its previous owner still held it, the
+    // store refused) is tried again, and one lost to another engine outside the ring's say is taken back.
+    this.reconcileTimer = setInterval(() => {
+      if (!this.reconcileQueued) {
+        this.reconcileQueued = true;
+        this.reconciling = this.reconciling.then(() => {
+          this.reconcileQueued = false;
+          return this.reconcile(Date.now(), false);
+        });
+      }
+    }, this.opts.heartbeatMs).unref();
     // Namespaces and search attributes another member registered: re-read as Temporal's namespace cache does.
     this.namespaceTimer = setInterval(() => {
       void local.namespaces.refresh().catch(() => undefined);
@@ -157,7 +177,7 @@ export class EngineCluster implements RequestRouter {
   }
 
   /** Lets go of what this member no longer owns, then takes what it owns now. */
-  private async reconcile(changedAt: number): Promise<void> {
+  private async reconcile(changedAt: number, viewChanged = true): Promise<void> {
     const local = this.local;
     if (!local || this.stopped) return;
     const ids = this.ids;
@@ -178,8 +198,9 @@ export class EngineCluster implements RequestRouter {
         ),
       );
     }
-    if (missing.length > 0) this.lastReconcileMs = Date.now() - changedAt;
-    this.log(`cluster: owns ${local.history.ownedShardIds().length} of ${this.opts.numShards} shards`);
+    if (missing.length > 0 && viewChanged) this.lastReconcileMs = Date.now() - changedAt;
+    if (viewChanged || missing.length > 0)
+      this.log(`cluster: owns ${local.history.ownedShardIds().length} of ${this.opts.numShards} shards`);
   }
 
   private async reconcileScheduler(ids: string[]): Promise<void> {
@@ -476,14 +497,27 @@ export class EngineCluster implements RequestRouter {
   /** List and Count over every member's index (each holds the records of the shards it owns). */
   visibility(local: VisibilityStore): VisibilityQueries {
     const gather = async (namespaceId: string, query: string, scope: QueryScope): Promise<VisibilityRecord[]> => {
-      const parts = await Promise.all(
-        this.members.map((m) =>
-          this.run<VisibilityRecord[]>(m, 'visibility.select', [namespaceId, query, scope], () =>
-            Promise.resolve(local.select(namespaceId, query, scope)),
+      const until = Date.now() + GATHER_BUDGET_MS;
+      for (;;) {
+        const parts = await Promise.all(
+          this.members.map((m) =>
+            this.run<VisibilityPart>(m, 'visibility.select', [namespaceId, query, scope], () =>
+              Promise.resolve(this.localPart(local, namespaceId, query, scope)),
+            ).catch((err: unknown): VisibilityPart => {
+              this.log(`cluster: visibility from ${m.address} failed: ${String(err)}`);
+              return { shards: [], records: [] };
+            }),
           ),
-        ),
-      );
-      return parts.flat();
+        );
+        const covered = new Set(parts.flatMap((p) => p.shards));
+        if (covered.size === this.opts.numShards) return parts.flatMap((p) => p.records);
+        // A shard between owners (or one whose new owner is still reading its records back): ask again shortly.
+        if (Date.now() > until)
+          throw new UnavailableError(
+            `visibility is incomplete: ${this.opts.numShards - covered.size} of ${this.opts.numShards} shards are moving between members`,
+          );
+        await sleep(200);
+      }
     };
     return {
       list: async (namespaceId, query, scope, pageSize, offset) =>
@@ -491,6 +525,17 @@ export class EngineCluster implements RequestRouter {
       count: async (namespaceId, query, scope) =>
         countOfGathered(await gather(namespaceId, query, scope), query, scope),
     };
+  }
+
+  /** This member's records for a query, with the shards they are complete for (records of other shards left out). */
+  private localPart(local: VisibilityStore, namespaceId: string, query: string, scope: QueryScope): VisibilityPart {
+    const shards = this.local?.history.visibilityShards() ?? [];
+    const held = new Set(shards);
+    const n = this.opts.numShards;
+    const records = local
+      .select(namespaceId, query, scope)
+      .filter((r) => held.has(shardFor(r.namespaceId, r.workflowId, n)));
+    return { shards, records };
   }
 
   // ---- what this member serves to the others -----------------------------------------------------------------
@@ -523,7 +568,7 @@ export class EngineCluster implements RequestRouter {
       'matching.offerQueryTask': (...a: Parameters<MatchingClient['offerQueryTask']>) =>
         this.ownedQueue(a[0], a[1], 'workflow', () => m().offerQueryTask(...a)),
       'visibility.select': (namespaceId: string, query: string, scope: QueryScope) =>
-        Promise.resolve(local().visibility.select(namespaceId, query, scope)),
+        Promise.resolve(this.localPart(local().visibility, namespaceId, query, scope)),
       'namespaces.refresh': () => local().namespaces.refresh(),
     };
   }
@@ -551,6 +596,7 @@ export class EngineCluster implements RequestRouter {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.namespaceTimer);
+    clearInterval(this.reconcileTimer);
     await this.membership.leave().catch((err: unknown) => this.log(`cluster: leaving failed: ${String(err)}`));
     for (const c of this.clients.values()) c.close();
     this.clients.clear();

@@ -101,7 +101,7 @@ export class MemberClient {
         request,
         metadata,
         { deadline: deadlineMs },
-        (err, response) => (err ? reject(err) : resolve(response ?? {})),
+        (err, response) => (err ? reject(transportFailure(err, this.address) ?? err) : resolve(response ?? {})),
       );
       onCancel(() => call.cancel());
     });
@@ -110,4 +110,18 @@ export class MemberClient {
   close(): void {
     this.client.close();
   }
+}
+
+/**
+ * A forwarded call that failed in the transport, not in the member's handler (the member died or closed the
+ * connection: grpc-js reports RST_STREAM without a status as INTERNAL): UNAVAILABLE, as a client retries it, never
+ * INTERNAL, which would blame the engine.
+ */
+function transportFailure(err: grpc.ServiceError, address: string): grpc.ServiceError | undefined {
+  const transport =
+    err.code === grpc.status.UNAVAILABLE ||
+    (err.code === grpc.status.INTERNAL && /RST_STREAM|without gRPC status|Connection dropped/i.test(err.details));
+  if (!transport || err.metadata.get('grpc-status-details-bin').length > 0) return undefined;
+  const details = `member ${address} unreachable: ${err.details}`;
+  return Object.assign(new Error(details), { code: grpc.status.UNAVAILABLE, details, metadata: new grpc.Metadata() });
 }

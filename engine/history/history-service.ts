@@ -83,6 +83,8 @@ export class HistoryService implements HistoryContext {
   /** Calls to other shards: local here, routed to the owning member in a cluster (engine/cluster). */
   historyClient: HistoryClient = new LocalHistoryClient(this);
   private readonly owned = new Map<number, OwnedShard>();
+  /** Shards whose visibility records this engine has rebuilt from the store since it acquired them. */
+  private readonly visibilityReady = new Set<number>();
   /** Shards being reloaded: requests for them get UNAVAILABLE (clients retry) until it is done. */
   private readonly reloading = new Map<number, Promise<void>>();
   private committed = 0;
@@ -231,6 +233,12 @@ export class HistoryService implements HistoryContext {
       for (const snapshot of page.items) this.visibility.upsert(visibilityRecordOf(snapshot.info));
       token = page.nextPageToken;
     } while (token);
+    if (this.owned.get(shard.id)?.shard === shard) this.visibilityReady.add(shard.id);
+  }
+
+  /** Shards this engine holds whose visibility records are complete (a cluster's List/Count checks it has them all). */
+  visibilityShards(): number[] {
+    return [...this.visibilityReady].filter((id) => this.owned.get(id)?.shard.closed === false);
   }
 
   shardFor(namespaceId: string, workflowId: string): Shard {
@@ -288,6 +296,7 @@ export class HistoryService implements HistoryContext {
   /** What memory holds for a shard's runs beyond its own cache: visibility records and history caches. */
   private forget(shardId: number): void {
     const n = this.config.numShards;
+    this.visibilityReady.delete(shardId);
     this.visibility.deleteWhere((r) => shardFor(r.namespaceId, r.workflowId, n) === shardId);
     this.updates.abortWhere((k) => shardFor(k.namespaceId, k.workflowId, n) === shardId);
     this.historyCache.clear();

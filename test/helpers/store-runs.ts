@@ -100,7 +100,7 @@ export function engineBugs(result: ResultV1): string[] {
 
 /** For a failure message: the event types of workflows the run left open, and what the engine says is pending. */
 export async function describeStuck(target: string, result: ResultV1): Promise<string> {
-  const ids = (result.verification?.notes ?? []).join(' ').match(/sp-[0-9a-f]+-[a-z]+-\d+/g) ?? [];
+  const ids = (result.verification?.notes ?? []).join(' ').match(/sp-[0-9a-f]+(?:-[a-z0-9]+)?-\d+/g) ?? [];
   const client = new WorkflowServiceClient(target);
   const lines: string[] = [];
   try {
