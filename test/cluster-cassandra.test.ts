@@ -87,12 +87,12 @@ describe('an engine cluster on Cassandra', () => {
   it('splits the shards, survives a member SIGKILLed and one joining mid-run, and verifies clean', async () => {
     const keyspace = await freshKeyspace('stampede_cluster');
     const [a, b, victim] = [await member(keyspace), await member(keyspace), await member(keyspace)];
-    await until('three members owning every shard', allOwned([a!, b!, victim!]));
-    const split = await shares([a!, b!, victim!]);
+    await until('three members owning every shard', allOwned([a, b, victim]));
+    const split = await shares([a, b, victim]);
     console.log(`shards per member: ${split.join(', ')}`);
 
     const out = mkdtempSync(path.join(tmpdir(), 'stampede-cluster-'));
-    const run = harness(a!.address, out, [
+    const run = harness(a.address, out, [
       '--scenario',
       'hello',
       '--rate',
@@ -103,17 +103,17 @@ describe('an engine cluster on Cassandra', () => {
       '60s',
     ]);
     await new Promise((r) => setTimeout(r, 5000));
-    victim!.child.kill('SIGKILL');
+    victim.child.kill('SIGKILL');
     const killedAt = Date.now();
-    const reownMs = await until('the survivors owning every shard', allOwned([a!, b!]));
+    const reownMs = await until('the survivors owning every shard', allOwned([a, b]));
     console.log(
       `re-owned the killed member's shards in ${reownMs} ms (TTL ${TTL_MS} ms, heartbeat ${HEARTBEAT_MS} ms)`,
     );
     expect(Date.now() - killedAt).toBeLessThan(30_000);
     const joiner = await member(keyspace);
-    const joinMs = await until('the newcomer taking its share', allOwned([a!, b!, joiner]));
+    const joinMs = await until('the newcomer taking its share', allOwned([a, b, joiner]));
     console.log(
-      `the newcomer owned its share ${joinMs} ms after serving: ${(await shares([a!, b!, joiner])).join(', ')}`,
+      `the newcomer owned its share ${joinMs} ms after serving: ${(await shares([a, b, joiner])).join(', ')}`,
     );
 
     const r = await run;
@@ -122,7 +122,7 @@ describe('an engine cluster on Cassandra', () => {
       `run: exit ${r.code}; ${result.verification?.started} started, verification ${result.verification?.status}`,
     );
     if (result.verification?.status !== 'passed') {
-      console.log(await describeStuck(a!.address, result));
+      console.log(await describeStuck(a.address, result));
       for (const m of members)
         console.log(
           `${m.address}:\n${m
@@ -133,7 +133,7 @@ describe('an engine cluster on Cassandra', () => {
             .join('\n')}`,
         );
     }
-    expect(engineBugs(result), a!.tail()).toEqual([]);
+    expect(engineBugs(result), a.tail()).toEqual([]);
     expect(result.verification?.status, r.stdout + r.stderr).toBe('passed');
     const v = await verifyStore(at, out, keyspace, SHARDS);
     const s = verifySummary(v);
