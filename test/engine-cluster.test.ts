@@ -14,6 +14,7 @@ import { createMemoryStores } from '../engine/persistence/memory/index.js';
 import { EngineAdminClient } from '../bench/client/admin-client.js';
 import { eventTypes, historyProblems } from './helpers/history.js';
 import { sdkClient, sdkWarnings, sdkWorker } from './helpers/sdk.js';
+import { freshPostgres } from './helpers/postgres.js';
 import type * as workflows from './temporal-sdk/workflows.js';
 
 const SHARDS = 16;
@@ -169,4 +170,60 @@ describe('three engines on one store', () => {
       }),
     ).toBe(`hello, ${late}`);
   }, 90_000);
+});
+
+describe('two engines on one PostgreSQL database', () => {
+  const members: Engine[] = [];
+  let url = '';
+  afterAll(async () => {
+    for (const m of members) await m.stop();
+  });
+
+  it('share its shards, forward to each other and list each other’s workflows', async () => {
+    url = await freshPostgres('cluster');
+    for (let i = 0; i < 2; i++)
+      members.push(
+        await startEngine({
+          port: 0,
+          store: 'postgres',
+          postgres: { url, poolSize: 8 },
+          cluster: true,
+          numShards: SHARDS,
+          membershipHeartbeatMs: 200,
+          membershipTtlMs: 1200,
+        }),
+      );
+    const shares = async () => Promise.all(members.map(async (m) => (await m.stats()).history.shardsOwned));
+    const end = Date.now() + 20_000;
+    while ((await shares()).reduce((a, b) => a + b, 0) !== SHARDS || (await shares()).some((s) => s === 0)) {
+      if (Date.now() > end) throw new Error(`shards never split: ${(await shares()).join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { worker, connection } = await sdkWorker(members[0]!.address, 'cluster-pg');
+    const running = worker.run();
+    const c = await sdkClient(members[1]!.address);
+    try {
+      const ids = Array.from({ length: 8 }, (_, i) => `pg-${i}-${randomUUID().slice(0, 6)}`);
+      const results = await Promise.all(
+        ids.map((id) =>
+          c.client.workflow.execute<typeof workflows.greeting>('greeting', {
+            taskQueue: 'cluster-pg',
+            workflowId: id,
+            args: [id],
+          }),
+        ),
+      );
+      expect(results).toEqual(ids.map((id) => `hello, ${id}`));
+      // PostgreSQL keeps visibility in the database: every member answers for every workflow.
+      const counted = await c.client.workflow.count(`TaskQueue = 'cluster-pg'`);
+      expect(counted.count).toBe(ids.length);
+      const stats = await Promise.all(members.map((m) => m.stats()));
+      expect(stats.reduce((a, s) => a + (s.cluster?.forwarded.frontend ?? 0), 0)).toBeGreaterThan(0);
+    } finally {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await c.connection.close();
+    }
+  }, 120_000);
 });
