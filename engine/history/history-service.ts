@@ -193,6 +193,13 @@ export class HistoryService implements HistoryContext {
         onError,
       }),
     };
+    // A previous object of this shard still held here (closed when another engine took it, not yet let go): its queues
+    // stop now, or they would keep loading and retrying tasks of a shard this object no longer holds.
+    const previous = this.owned.get(shardId);
+    if (previous && previous.shard !== shard) {
+      previous.shard.close();
+      void this.stopQueues(previous.queues);
+    }
     this.owned.set(shardId, { shard, queues });
     // A start reads what the previous owner left; a throttled read (a rate-limited store at start-up) is waited out.
     await whileThrottled(() => queues.transfer.start());
