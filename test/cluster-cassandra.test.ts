@@ -22,8 +22,8 @@ import {
 } from './helpers/store-runs.js';
 
 const SHARDS = 16;
-const HEARTBEAT_MS = 500;
-const TTL_MS = 4000;
+const HEARTBEAT_MS = Number(process.env.STAMPEDE_CLUSTER_HEARTBEAT_MS ?? 500);
+const TTL_MS = Number(process.env.STAMPEDE_CLUSTER_TTL_MS ?? 4000);
 
 describe('an engine cluster on Cassandra', () => {
   const members: EngineProcess[] = [];

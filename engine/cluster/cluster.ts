@@ -8,6 +8,7 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import { NotOwnerError, UnavailableError } from '../errors.js';
+import { ShardOwnershipLostError } from '../persistence/errors.js';
 import { ForwardedStatusError, NOT_OWNER_HEADER } from '../frontend/status.js';
 import type { CallContext, RequestRouter } from '../frontend/handler.js';
 import type { NamespaceRegistry } from '../frontend/namespace-registry.js';
@@ -261,6 +262,7 @@ export class EngineCluster implements RequestRouter {
       } catch (err) {
         const moving =
           err instanceof NotOwnerError ||
+          err instanceof ShardOwnershipLostError ||
           (isStatusError(err) && err.metadata?.get(NOT_OWNER_HEADER).length > 0) ||
           // The member went away: the live set drops it within the membership TTL, and its work moves.
           ((err instanceof UnavailableError || (isStatusError(err) && err.code === 14)) && !this.isLive(m));

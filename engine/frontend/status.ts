@@ -13,7 +13,7 @@ import {
 } from '../errors.js';
 import { api, root } from '../proto.js';
 import { InvariantViolationError } from '../persistence/manager.js';
-import { StoreError } from '../persistence/errors.js';
+import { ShardOwnershipLostError, StoreError } from '../persistence/errors.js';
 
 const CODES: Record<EngineErrorCode, Status> = {
   INVALID_ARGUMENT: Status.INVALID_ARGUMENT,
@@ -95,7 +95,8 @@ export class ForwardedStatusError extends Error {
 
 export function toServiceError(err: unknown): Partial<ServiceError> {
   if (err instanceof ForwardedStatusError) return err.status;
-  if (err instanceof NotOwnerError) {
+  // Not the owner (a shard or task queue another engine holds now): the forwarding member of a cluster tries the owner.
+  if (err instanceof NotOwnerError || err instanceof ShardOwnershipLostError) {
     const metadata = new Metadata();
     metadata.set(NOT_OWNER_HEADER, '1');
     return { code: Status.UNAVAILABLE, details: err.message, metadata };

@@ -3,7 +3,7 @@
  * that range, the IO semaphore that serializes its LWT-bearing writes (shardIOConcurrency), and its cache of
  * workflow contexts. Task ids and history txn ids come from [rangeId << 20, (rangeId + 1) << 20).
  */
-import { UnavailableError } from '../errors.js';
+import { NotOwnerError } from '../errors.js';
 import { EngineOptionsError } from '../options.js';
 import { isThrottledError, throttleBackoffMs } from '../persistence/decorators.js';
 import { ShardOwnershipLostError, StoreError } from '../persistence/errors.js';
@@ -23,7 +23,7 @@ export class WorkflowContext {
 }
 
 /** The shard moved to another engine: UNAVAILABLE to the client, which retries (elsewhere, in a cluster). */
-export class ShardClosedError extends UnavailableError {
+export class ShardClosedError extends NotOwnerError {
   constructor(shardId: number) {
     super(`shard ${shardId} is not owned by this engine`);
     this.name = 'ShardClosedError';

@@ -224,6 +224,10 @@ export class Transactions {
       for (const run of runs) {
         if (run.newEvents.length > 0) {
           const txnId = ids[next++] as number;
+          // The run was last written under a later range of this shard than the one this engine holds: another engine
+          // owns the shard now (this one has not heard yet). Fenced as the conditional batch would be, before any
+          // write — not an invariant broken.
+          if (txnId <= run.info.lastTxnId) throw new ShardOwnershipLostError(shard.id, shard.rangeId, undefined);
           for (const e of run.newEvents) e.taskId = txnId;
           const bytes = await this.persistence.executions.appendHistoryEvents({
             treeId: run.info.treeId,
