@@ -151,6 +151,32 @@ function grpcServer(s: EngineServices): { server: grpc.Server; invoke: Engine['i
   return { server, invoke, ...(scheduler ? { scheduler } : {}) };
 }
 
+/**
+ * Takes what this engine runs once its port is bound: a cluster member joins (its share of the shards, the scheduler
+ * if the ring gives it the schedules); a lone engine, which acquired every shard in startServices, starts the
+ * scheduler.
+ */
+async function startOwnership(
+  s: EngineServices,
+  boundAddress: string,
+  scheduler: Scheduler | undefined,
+): Promise<void> {
+  if (s.cluster) {
+    s.cluster.self.address = s.options.advertiseAddress ?? boundAddress;
+    await s.cluster.start({
+      history: s.history,
+      localHistory: new LocalHistoryClient(s.history),
+      matching: s.matching,
+      visibility: s.visibility,
+      namespaces: s.namespaces,
+      scheduler,
+    });
+  } else if (scheduler) {
+    const namespaces = await whileThrottled(() => s.namespaces.list());
+    await scheduler.start(namespaces.map((n) => n.id));
+  }
+}
+
 export async function startEngine(options: Partial<EngineOptions> = {}): Promise<Engine> {
   const o: EngineOptions = { ...ENGINE_DEFAULTS, ...options };
   const problems = validateEngineOptions(o);
@@ -168,30 +194,10 @@ export async function startEngine(options: Partial<EngineOptions> = {}): Promise
       err ? reject(err) : resolve(p),
     );
   }).catch((err: unknown) => abandonServices(services, bindError(o.host, o.port, err)));
-  if (services.cluster) {
-    const cluster = services.cluster;
-    cluster.self.address = o.advertiseAddress ?? `${o.host}:${port}`;
-    await cluster
-      .start({
-        history,
-        localHistory: new LocalHistoryClient(history),
-        matching,
-        visibility: services.visibility,
-        namespaces: services.namespaces,
-        scheduler,
-      })
-      .catch((err: unknown) => {
-        server.forceShutdown();
-        return abandonServices(services, err);
-      });
-  } else if (scheduler) {
-    await whileThrottled(() => services.namespaces.list())
-      .then((namespaces) => scheduler.start(namespaces.map((n) => n.id)))
-      .catch((err: unknown) => {
-        server.forceShutdown();
-        return abandonServices(services, err);
-      });
-  }
+  await startOwnership(services, `${o.host}:${port}`, scheduler).catch((err: unknown) => {
+    server.forceShutdown();
+    return abandonServices(services, err);
+  });
   if (!guardConnections(server, transportOf(o), services.transportCounters))
     log(
       'transport: the listening servers of this grpc-js cannot be reached; no connection cap, handshake deadline or large-message gate',
