@@ -116,6 +116,13 @@ export interface Contention {
   lwt: Record<string, number>;
 }
 
+/** An engine cluster as DescribeCluster answered: one member outside a cluster. */
+export interface ClusterRecord {
+  clustered: boolean;
+  numShards: number;
+  members: { hostId: string; address: string }[];
+}
+
 export interface Verification {
   /** 'passed' | 'failed' | 'unavailable' (the target cannot be read back, e.g. no visibility). */
   status: 'passed' | 'failed' | 'unavailable';
@@ -164,7 +171,23 @@ export interface ResultV1 {
   /** Compiled options, secrets redacted. */
   options: Record<string, unknown>;
   scenario: { name: string; stresses: string; options: Record<string, unknown> };
-  target: { kind: 'embedded' | 'external'; address: string; store: string; serverVersion: string; timeScale: number };
+  target: {
+    kind: 'embedded' | 'external';
+    /** The target, or the targets joined by commas. */
+    address: string;
+    /** The engine members the run drove, when more than one (`--target a:7233,b:7233`). */
+    targets?: string[];
+    /**
+     * How calls picked a member: `spread` (by a hash of the workflow id over the targets), `owner` (to the owner of
+     * the workflow's shard, from the engine's ring). Absent in results written before routing existed.
+     */
+    routing?: 'spread' | 'owner';
+    /** The engine cluster as its first member described it when the run started (absent: no admin surface). */
+    cluster?: ClusterRecord;
+    store: string;
+    serverVersion: string;
+    timeScale: number;
+  };
   segment: {
     index: number;
     count: number;

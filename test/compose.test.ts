@@ -428,7 +428,7 @@ describe('the stampede command lines of docker-compose.yml', () => {
     expect(captured.run).toHaveLength(1);
     const o = captured.run[0] as RunOptions;
     const engine = await engineOptions();
-    expectServiceAddress(o.target ?? '', 'engine', engine.port as number);
+    expectServiceAddress(o.targets[0] ?? '', 'engine', engine.port as number);
     expect(SCENARIOS.has(o.scenario)).toBe(true);
     // It ends by itself (so that `docker compose up --exit-code-from harness` does).
     expect(Number.isFinite(o.durationMs) || o.iterations !== undefined).toBe(true);

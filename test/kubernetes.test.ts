@@ -444,7 +444,7 @@ describe('a distributed run', () => {
       expect(r.stderr, `segment ${i}: the CLI got as far as starting the run`).toContain(SENTINEL);
       const o = captured.run[0] as RunOptions;
       expect(o.segment).toEqual({ index: i, count: n });
-      expect(o.target).toBe(`stampede-engine:${grpcPort}`);
+      expect(o.targets).toEqual([`stampede-engine:${grpcPort}`]);
       expect(o.runTag).toBe(RUN['run-tag']);
       expect(o.startAtMs).toBe(Date.parse(RUN['start-at']));
       const out = flagValue(argv, '--out') ?? '';

@@ -3,7 +3,7 @@
  * (CountWorkflowExecutions grouped by status over the run's workflow-id prefix). Visibility trails commits,
  * so the count is re-read until it stops changing.
  */
-import { grpc, type WorkflowServiceClient } from '../client/workflow-service.js';
+import { grpc, type WorkflowCaller } from '../client/workflow-service.js';
 import { fromPayload } from '../../scenarios/sdk/payloads.js';
 import type { Verification } from '../../result/schema.js';
 import { num } from './history-check.js';
@@ -20,7 +20,7 @@ const RUNNING_NAME = statusName(RUNNING);
 const CONTINUED_NAME = statusName(CONTINUED_AS_NEW);
 
 async function countByStatus(
-  client: WorkflowServiceClient,
+  client: WorkflowCaller,
   namespace: string,
   prefix: string,
 ): Promise<Record<string, number>> {
@@ -39,7 +39,7 @@ async function countByStatus(
  * undefined when the target cannot say (no visibility, no STARTS_WITH).
  */
 export async function countOpen(
-  client: WorkflowServiceClient,
+  client: WorkflowCaller,
   namespace: string,
   prefix: string,
 ): Promise<number | undefined> {
@@ -56,7 +56,7 @@ export async function countOpen(
 }
 
 export interface RunVerificationParams {
-  client: WorkflowServiceClient;
+  client: WorkflowCaller;
   namespace: string;
   prefix: string;
   started: number;
@@ -198,7 +198,7 @@ export async function verifyRun(p: RunVerificationParams): Promise<Verification>
   };
 }
 
-async function runningIds(client: WorkflowServiceClient, namespace: string, prefix: string): Promise<string[]> {
+async function runningIds(client: WorkflowCaller, namespace: string, prefix: string): Promise<string[]> {
   const r = await client.call(
     'ListWorkflowExecutions',
     { namespace, query: `WorkflowId STARTS_WITH "${prefix}" AND ExecutionStatus = "${RUNNING_NAME}"`, pageSize: 5 },
