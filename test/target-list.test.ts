@@ -1,16 +1,20 @@
 /**
- * `--target` as a list of engine members and `--routing`: a run through two addresses of one engine spreads its
- * workflows over both connections and verifies clean, recording the targets, the routing and the engine's ring;
- * `owner` routing follows the ring the engine advertises (one member until the engine cluster lands); and over two
- * independent engines the routed client keeps every call about a workflow on the member that has it. (A run over
- * independent engines is not a cluster: their lists and counts would each see half, so only the client is driven.)
+ * `--target` as a list of engine members and `--routing`: a run through three members of an engine cluster (three
+ * engines in this process on one shared memory store, a real cluster: membership, shard ownership, forwarding)
+ * verifies clean with either routing and records the targets, the routing and the ring; a run through two
+ * addresses of one engine outside a cluster spreads over both connections; and over two independent engines the
+ * routed client keeps every call about a workflow on the member that has it. (A run over independent engines is
+ * not a cluster: their lists and counts would each see half, so only the client is driven there.)
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { EngineAdminClient } from '../bench/client/admin-client.js';
 import { RoutedClient } from '../bench/client/routed-client.js';
+import { startEngine, type Engine } from '../engine/index.js';
+import { createMemoryStores } from '../engine/persistence/memory/index.js';
 import type { ResultV1 } from '../result/schema.js';
 import { stampede, type CliResult } from './helpers/cli.js';
 import { testEngine, type TestEngine } from './helpers/engine.js';
@@ -36,6 +40,43 @@ function read(out: string): ResultV1 {
 }
 
 const RUN = ['run', '--scenario', 'hello', '--rate', '20', '--duration', '2s', '--warmup', '0s', '--quiet'];
+
+describe('--target list over an engine cluster', () => {
+  let members: Engine[] = [];
+  beforeAll(async () => {
+    // One Stores object for all three: the cluster's membership and shards live in the store they share.
+    const stores = createMemoryStores();
+    for (let i = 0; i < 3; i++)
+      members.push(await startEngine({ port: 0, numShards: 8, cluster: true, stores, membershipHeartbeatMs: 200 }));
+    // Every member in the ring before the runs (vi.waitFor: expect.poll is for tests, not hooks).
+    const admin = new EngineAdminClient(members[0]?.address ?? '');
+    try {
+      await vi.waitFor(
+        async () => {
+          if ((await admin.describeCluster()).members.length !== 3) throw new Error('the ring has not all 3 members');
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+    } finally {
+      admin.close();
+    }
+  });
+  afterAll(async () => {
+    for (const m of members.reverse()) await m.stop();
+    members = [];
+  });
+
+  it.each(['spread', 'owner'] as const)('a %s run through every member verifies clean', async (routing) => {
+    const targets = members.map((m) => m.address);
+    const out = `cluster-${routing}`;
+    const args = ['--target', targets.join(','), '--routing', routing, '--workflow-pollers', '3'];
+    ok(await stampede([...RUN, ...args, '--activity-pollers', '3', '--out', join(dir, out)], { timeoutMs: 90_000 }));
+    const r = read(out);
+    expect(r.verification).toMatchObject({ status: 'passed', started: 40, lost: 0, stuck: 0 });
+    expect(r.target).toMatchObject({ targets, routing, cluster: { clustered: true, numShards: 8 } });
+    expect(r.target.cluster?.members.map((m) => m.address).sort()).toEqual([...targets].sort());
+  });
+});
 
 describe('--target list', () => {
   it('spreads a run over the listed members, verifies it, and records the targets, routing and ring', async () => {
