@@ -267,8 +267,15 @@ export interface CapacityStepMeasurements {
   engine?: {
     /** Embedded engine: utilization of the main thread's event loop, which runs the engine (0..1). */
     mainThreadElu?: number;
-    /** External engine: its process CPU, cores (from its admin surface). */
+    /** External engine: its process CPU, cores (from its admin surface; an engine cluster's members added up). */
     cpuCores?: number;
+    /** Engine processes that carried the step (an engine cluster's members; 1 otherwise). */
+    members?: number;
+    /**
+     * Engine CPU per transaction, ms: the engine's CPU (embedded: its event loop's busy time) over its transactions.
+     * In a cluster, what a member spends per transaction it carries, forwarding included.
+     */
+    cpuMsPerTransaction?: number;
     transactionsPerSec: number;
     /** Engine transactions per workflow started, over the whole step. */
     transactionsPerWorkflow?: number;
@@ -406,9 +413,14 @@ export interface CapacitySizing {
   storeNodes?: number;
   /** The store limited the run: the per-node figure is a capacity, not just what the node was asked to do. */
   nodeSaturated?: boolean;
+  /** Engine CPU per transaction (ms) and the engine members the step ran on, when the engine's CPU was measured. */
+  engineCpuMsPerTransaction?: number;
+  engineMembers?: number;
   target?: {
     ratePerSec: number;
     shards: number;
+    /** Engine members (one core each) that carry the rate at the planning utilisation of a core. */
+    members?: number;
     nodes?: number;
     /** The node count is an upper bound (the measured node was not saturated). */
     nodesUpperBound?: boolean;

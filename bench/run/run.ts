@@ -151,8 +151,10 @@ class Run {
     // Made only once the target answers, so a run that cannot start leaves no empty folder behind.
     ensureWritableDir(plan.outDir, '--out', true);
     // Engine counters for every interval: in-process when embedded, over the admin surface otherwise.
-    const admin = this.engine ? undefined : new EngineAdminClient(this.targets[0] ?? '');
-    this.sampler = new EngineSampler(this.engine, admin, o.intervalMs);
+    // A cluster's members are each sampled (the ring's addresses), else the first target.
+    const sampled = cluster?.clustered ? cluster.members.map((m) => m.address) : this.targets.slice(0, 1);
+    const admins = this.engine ? [] : sampled.map((address) => new EngineAdminClient(address));
+    this.sampler = new EngineSampler(this.engine, admins, o.intervalMs);
     await this.sampler.baseline();
     const { timeScale, batchThresholds } = await this.sampler.targetInfo();
     // Payloads that would push logged batches past the store's thresholds, said before the load starts.
