@@ -73,13 +73,20 @@ describe('stampede engine --members', () => {
       },
       { timeout: 60_000, interval: 200 },
     );
-    // Each member is a cluster member on its own port, advertising the address the supervisor gave it.
+    // Each member is a cluster member on its own port, advertising the address the supervisor gave it, and sees the
+    // other through the store's membership table.
     for (const address of targets) {
       const admin = new EngineAdminClient(address);
       try {
-        const view = await admin.describeCluster();
-        expect(view.clustered).toBe(true);
-        expect(view.members.find((m) => m.hostId === view.self)?.address).toBe(address);
+        await vi.waitFor(
+          async () => {
+            const view = await admin.describeCluster();
+            expect(view.clustered).toBe(true);
+            expect(view.members.find((m) => m.hostId === view.self)?.address).toBe(address);
+            expect(view.members.map((m) => m.address).sort()).toEqual(targets);
+          },
+          { timeout: 20_000, interval: 250 },
+        );
       } finally {
         admin.close();
       }
