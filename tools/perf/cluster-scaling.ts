@@ -4,7 +4,9 @@
  * cgroup v1 CFS quota (`--cpu-per-member`, cores), a hello run offers more than the members can carry
  * (`--rate-per-member` × N) and measures what they complete. For N > 1 it runs twice, `--routing spread` (any
  * member, which forwards to the owner) and `--routing owner` (straight to the shard's owner), to price the forward
- * hop. Prints, per N and routing: throughput (workflows completed/s), efficiency = thr(N) ÷ (N × thr(1)), engine CPU
+ * hop. Prints, per N and routing: throughput — the engine work done, transactions/s ÷ transactions per workflow (what
+ * CPU-bound members carry, whatever the backlog), beside the workflows that closed in the window —, efficiency =
+ * thr(N) ÷ (N × thr(1)), engine CPU
  * per transaction (every member's CPU ÷ every member's transactions), CPU per member, start latency, the quota's
  * throttling and verification; then the forward hop's cost (spread against owner, side by side).
  *
@@ -34,7 +36,9 @@ const STOP_MS = 20_000;
 const { values: flags } = parseArgs({
   options: {
     members: { type: 'string', default: '1,2,4' },
-    'rate-per-member': { type: 'string', default: '150' },
+    // A little above what a member carries at the default quota (~13 ms of engine CPU per hello workflow): enough
+    // to saturate it, not so much that the backlog swamps the measurement.
+    'rate-per-member': { type: 'string', default: '30' },
     'cpu-per-member': { type: 'string', default: '0.25' },
     duration: { type: 'string', default: '20s' },
     warmup: { type: 'string', default: '5s' },
@@ -63,7 +67,10 @@ interface Row {
   members: number;
   routing: 'spread' | 'owner';
   offeredPerSec: number;
+  /** Engine transactions/s ÷ transactions per workflow: workflows' worth of work the members did per second. */
   throughputPerSec: number;
+  /** Workflows that closed per second in the measured window (below the throughput while a backlog builds). */
+  closedPerSec: number;
   efficiency: number | null;
   engineCpuMsPerTransaction: number | null;
   engineCoresPerMember: number | null;
@@ -208,23 +215,25 @@ async function measure(n: number, dir: string): Promise<Row[]> {
       const cores = engineCores(r);
       const txPerSec = transactionsPerSec(r);
       const start = r.operations['start_workflow']?.service;
+      const txPerWorkflow =
+        r.contention && r.verification.started > 0 ? r.contention.transactions / r.verification.started : null;
       rows.push({
         members: n,
         routing,
         offeredPerSec: ratePerMember * n,
-        throughputPerSec: completedRate(r),
+        throughputPerSec: txPerSec !== null && txPerWorkflow ? txPerSec / txPerWorkflow : 0,
+        closedPerSec: completedRate(r),
         efficiency: null,
         engineCpuMsPerTransaction: cores !== null && txPerSec ? (cores * 1000) / txPerSec : null,
         engineCoresPerMember: cores !== null ? cores / n : null,
-        transactionsPerWorkflow:
-          r.contention && r.verification.started > 0 ? r.contention.transactions / r.verification.started : null,
+        transactionsPerWorkflow: txPerWorkflow,
         startP50Ms: start ? start.p50Us / 1000 : null,
         startP99Ms: start ? start.p99Us / 1000 : null,
         throttledShare: periods > 0 ? throttled / periods : null,
         verification: `${r.verification.status} (${r.verification.started} started, ${r.verification.lost} lost)`,
         n: r.verification.started,
       });
-      process.stderr.write(`N=${n} ${routing}: ${completedRate(r).toFixed(1)} workflows/s\n`);
+      process.stderr.write(`N=${n} ${routing}: ${rows.at(-1)?.throughputPerSec.toFixed(1)} workflows/s of work\n`);
     }
   } finally {
     await stop(children);
@@ -259,10 +268,10 @@ async function main(): Promise<void> {
   const base = rows.find((r) => r.members === 1 && r.routing === 'spread')?.throughputPerSec;
   for (const r of rows) r.efficiency = base ? r.throughputPerSec / (r.members * base) : null;
   const lines = [
-    `members routing offered/s  thr/s  efficiency  engine-CPU-ms/tx  cores/member  tx/wf  start-p50-ms  start-p99-ms  throttled  verification`,
+    `members routing offered/s  thr/s closed/s  efficiency  engine-CPU-ms/tx  cores/member  tx/wf  start-p50-ms  start-p99-ms  throttled  verification`,
     ...rows.map(
       (r) =>
-        `${String(r.members).padStart(7)} ${r.routing.padEnd(7)} ${String(r.offeredPerSec).padStart(9)} ${f(r.throughputPerSec).padStart(6)} ${f(r.efficiency, 2).padStart(11)} ${f(r.engineCpuMsPerTransaction, 2).padStart(17)} ${f(r.engineCoresPerMember, 2).padStart(13)} ${f(r.transactionsPerWorkflow, 1).padStart(6)} ${f(r.startP50Ms).padStart(13)} ${f(r.startP99Ms).padStart(13)} ${r.throttledShare === null ? '        -' : `${(r.throttledShare * 100).toFixed(0).padStart(8)}%`}  ${r.verification}`,
+        `${String(r.members).padStart(7)} ${r.routing.padEnd(7)} ${String(r.offeredPerSec).padStart(9)} ${f(r.throughputPerSec).padStart(6)} ${f(r.closedPerSec).padStart(8)} ${f(r.efficiency, 2).padStart(11)} ${f(r.engineCpuMsPerTransaction, 2).padStart(17)} ${f(r.engineCoresPerMember, 2).padStart(13)} ${f(r.transactionsPerWorkflow, 1).padStart(6)} ${f(r.startP50Ms).padStart(13)} ${f(r.startP99Ms).padStart(13)} ${r.throttledShare === null ? '        -' : `${(r.throttledShare * 100).toFixed(0).padStart(8)}%`}  ${r.verification}`,
     ),
     '',
     'forward hop (spread = any member, which forwards; owner = straight to the shard owner):',
