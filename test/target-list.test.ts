@@ -131,6 +131,26 @@ describe('--target list', () => {
   });
 });
 
+describe('a run whose every start fails', () => {
+  it('fails verification instead of passing with nothing to account for', async () => {
+    // An engine that refuses every start: its blob-size limit is below any start's input payload.
+    const refusing = await testEngine({ limits: { blobSizeWarnBytes: 1, blobSizeErrorBytes: 1 } });
+    try {
+      const r = await stampede([...RUN, '--target', refusing.engine.address, '--out', join(dir, 'refused')], {
+        timeoutMs: 90_000,
+      });
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(1);
+      const result = read('refused');
+      expect(result.verification.started).toBe(0);
+      expect(result.verification.status).toBe('failed');
+      expect(result.verification.notes.join('\n')).toMatch(/no workflow started: all \d+ start\(s\) failed/);
+      expect(result.verdict).toBe('fail');
+    } finally {
+      await refusing.close();
+    }
+  });
+});
+
 describe('RoutedClient over two independent engines', () => {
   it("keeps each workflow's calls on one member and spreads the workflows over both", async () => {
     const client = new RoutedClient([a.engine.address, b.engine.address], { routing: 'spread', namespace: 'default' });

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClusterView, Engine } from '../../engine/index.js';
 import { renderReport } from '../../reports/html/render.js';
-import { COUNTER } from '../../result/catalogue.js';
+import { COUNTER, OP } from '../../result/catalogue.js';
 import { HlogWriter } from '../../result/hlog.js';
 import { ensureWritableDir } from '../../result/out-dir.js';
 import type { ClusterRecord, IntervalResult, Phase, ResultV1, Verification } from '../../result/schema.js';
@@ -412,6 +412,10 @@ class Run {
       started: coordinator.total('starter', COUNTER.workflowsStarted),
       extraRuns: coordinator.total('starter', COUNTER.extraRunsExpected),
       startsUnknownOutcome: coordinator.total('starter', COUNTER.startsUnknownOutcome),
+      // Errors are keyed `<operation>|<type>`.
+      startsFailed: [...(this.aggregator?.totals.errors ?? [])]
+        .filter(([key]) => [OP.startWorkflow, OP.signalWithStart].some((op) => key.startsWith(`${op}|`)))
+        .reduce((n, [, count]) => n + count, 0),
       closesDuringRun: closes && !this.interrupted,
       settleMs: this.hooks.verifySettleMs ?? 10_000,
       sampleSize: o.verifySample,

@@ -64,6 +64,8 @@ export interface RunVerificationParams {
   extraRuns?: number;
   /** Starts that failed with their outcome unknown: the store may hold them though no starter counted them. */
   startsUnknownOutcome?: number;
+  /** Starts (and signal-with-starts) that failed: a run that started nothing because every start failed fails. */
+  startsFailed?: number;
   closesDuringRun: boolean;
   settleMs: number;
   /** How many runs to read back in full and check for well-formed histories. */
@@ -185,7 +187,10 @@ export async function verifyRun(p: RunVerificationParams): Promise<Verification>
   const { checked, problems } = await readBackSample(p, notes);
   notes.push(...problems.kept);
   if (problems.count > NOTED_PROBLEMS) notes.push(`... and ${problems.count - NOTED_PROBLEMS} more problems`);
-  const ok = lost === 0 && stuck === 0 && problems.count === 0;
+  // Nothing to account for is no pass when every start failed (a target that refused or timed out every one).
+  const noneStarted = p.started === 0 && (p.startsFailed ?? 0) > 0;
+  if (noneStarted) notes.push(`no workflow started: all ${p.startsFailed} start(s) failed (see the errors)`);
+  const ok = lost === 0 && stuck === 0 && problems.count === 0 && !noneStarted;
   return {
     status: ok ? 'passed' : 'failed',
     started: p.started,
