@@ -5,6 +5,9 @@ import { UsageError } from '../bench/errors.js';
 import { attributeProblems, checkSources, CONFIG_FLAG, withConfigFile } from './flags/config-file.js';
 import { addFlags, checkChoices, isGiven, resolveRaw, type FlagDecls } from './flags/flag-decls.js';
 import { compileEngineFlags, ENGINE_FLAGS } from './flags/engine-flags.js';
+import { compileMembers, DEFAULT_STOP_TIMEOUT_MS, SUPERVISOR_FLAGS } from './flags/supervisor-flags.js';
+import { memberSpecs, passThroughArgs } from './supervisor/member-argv.js';
+import { supervise } from './supervisor/supervise.js';
 
 const SERVE_FLAGS: FlagDecls = {
   host: {
@@ -46,6 +49,7 @@ const CLUSTER_FLAGS: FlagDecls = {
 
 export const ENGINE_COMMAND_FLAGS: FlagDecls = {
   ...SERVE_FLAGS,
+  ...SUPERVISOR_FLAGS,
   ...CLUSTER_FLAGS,
   ...ENGINE_FLAGS,
   config: CONFIG_FLAG,
@@ -62,6 +66,10 @@ export const engineCommand: CommandModule = {
       .example(
         '$0 engine --store cassandra --contact-points 10.0.0.5:9042 --cluster --host 0.0.0.0 --advertise-address 10.0.0.7:7233',
         'one member of an engine cluster (run one per host or core)',
+      )
+      .example(
+        '$0 engine --members 4 --store cassandra --port 7233',
+        'four engine processes as one cluster on ports 7233..7236',
       ),
   handler: async (args) => {
     const { sources, file, problems: fileProblems } = withConfigFile(args, process.env);
@@ -75,7 +83,18 @@ export const engineCommand: CommandModule = {
     const port = Number(raw.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       problems.push(`--port must be an integer in [0, 65535], got ${String(raw.port)}`);
+    const members = compileMembers(raw, problems);
     if (problems.length > 0) throw UsageError.of(attributeProblems(problems, ENGINE_COMMAND_FLAGS, sources));
+    if (members) {
+      const metricsPort = raw.metricsPort === undefined ? undefined : Number(raw.metricsPort);
+      process.exitCode = await supervise({
+        members: memberSpecs(members.count, port, metricsPort, members.advertiseHost),
+        passThrough: passThroughArgs(args, ENGINE_COMMAND_FLAGS),
+        stopTimeoutMs: DEFAULT_STOP_TIMEOUT_MS,
+        out: (line) => process.stdout.write(`${line}\n`),
+      });
+      return;
+    }
     const verbose = raw.verbose === true;
     const engine = await startEngine({
       ...engineOptions,

@@ -116,6 +116,13 @@ export interface Contention {
   lwt: Record<string, number>;
 }
 
+/** An engine cluster as DescribeCluster answered: one member outside a cluster. */
+export interface ClusterRecord {
+  clustered: boolean;
+  numShards: number;
+  members: { hostId: string; address: string }[];
+}
+
 export interface Verification {
   /** 'passed' | 'failed' | 'unavailable' (the target cannot be read back, e.g. no visibility). */
   status: 'passed' | 'failed' | 'unavailable';
@@ -164,7 +171,23 @@ export interface ResultV1 {
   /** Compiled options, secrets redacted. */
   options: Record<string, unknown>;
   scenario: { name: string; stresses: string; options: Record<string, unknown> };
-  target: { kind: 'embedded' | 'external'; address: string; store: string; serverVersion: string; timeScale: number };
+  target: {
+    kind: 'embedded' | 'external';
+    /** The target, or the targets joined by commas. */
+    address: string;
+    /** The engine members the run drove, when more than one (`--target a:7233,b:7233`). */
+    targets?: string[];
+    /**
+     * How calls picked a member: `spread` (by a hash of the workflow id over the targets), `owner` (to the owner of
+     * the workflow's shard, from the engine's ring). Absent in results written before routing existed.
+     */
+    routing?: 'spread' | 'owner';
+    /** The engine cluster as its first member described it when the run started (absent: no admin surface). */
+    cluster?: ClusterRecord;
+    store: string;
+    serverVersion: string;
+    timeScale: number;
+  };
   segment: {
     index: number;
     count: number;
@@ -244,8 +267,15 @@ export interface CapacityStepMeasurements {
   engine?: {
     /** Embedded engine: utilization of the main thread's event loop, which runs the engine (0..1). */
     mainThreadElu?: number;
-    /** External engine: its process CPU, cores (from its admin surface). */
+    /** External engine: its process CPU, cores (from its admin surface; an engine cluster's members added up). */
     cpuCores?: number;
+    /** Engine processes that carried the step (an engine cluster's members; 1 otherwise). */
+    members?: number;
+    /**
+     * Engine CPU per transaction, ms: the engine's CPU (embedded: its event loop's busy time) over its transactions.
+     * In a cluster, what a member spends per transaction it carries, forwarding included.
+     */
+    cpuMsPerTransaction?: number;
     transactionsPerSec: number;
     /** Engine transactions per workflow started, over the whole step. */
     transactionsPerWorkflow?: number;
@@ -383,9 +413,14 @@ export interface CapacitySizing {
   storeNodes?: number;
   /** The store limited the run: the per-node figure is a capacity, not just what the node was asked to do. */
   nodeSaturated?: boolean;
+  /** Engine CPU per transaction (ms) and the engine members the step ran on, when the engine's CPU was measured. */
+  engineCpuMsPerTransaction?: number;
+  engineMembers?: number;
   target?: {
     ratePerSec: number;
     shards: number;
+    /** Engine members (one core each) that carry the rate at the planning utilisation of a core. */
+    members?: number;
     nodes?: number;
     /** The node count is an upper bound (the measured node was not saturated). */
     nodesUpperBound?: boolean;

@@ -428,7 +428,7 @@ describe('the stampede command lines of docker-compose.yml', () => {
     expect(captured.run).toHaveLength(1);
     const o = captured.run[0] as RunOptions;
     const engine = await engineOptions();
-    expectServiceAddress(o.target ?? '', 'engine', engine.port as number);
+    expectServiceAddress(o.targets[0] ?? '', 'engine', engine.port as number);
     expect(SCENARIOS.has(o.scenario)).toBe(true);
     // It ends by itself (so that `docker compose up --exit-code-from harness` does).
     expect(Number.isFinite(o.durationMs) || o.iterations !== undefined).toBe(true);
@@ -438,6 +438,42 @@ describe('the stampede command lines of docker-compose.yml', () => {
     expect(mount, `a mount holds ${outBase}`).toBeDefined();
     expect(mount?.type).toBe('bind');
     expect(repoSource(mount as Mount)).toBe('results');
+  });
+});
+
+describe('engine cluster', () => {
+  const MEMBERS = ['engine', 'engine-2'];
+
+  it('runs two engine members on the one keyspace, each in the cluster advertising its own service address', async () => {
+    const seen: Partial<EngineOptions>[] = [];
+    for (const name of MEMBERS) {
+      const r = await startAs(commandOf(name));
+      expect(r.stderr, `${name}: the CLI got as far as starting the engine`).toContain(SENTINEL);
+      const o = captured.engine[0] as Partial<EngineOptions> & { port?: number; host?: string };
+      expect(o.cluster, name).toBe(true);
+      expectServiceAddress(o.advertiseAddress ?? '', name, o.port ?? -1);
+      expect(o.host).toBe('0.0.0.0');
+      expect(service(name).healthcheck?.test, `${name} has a healthcheck`).toBeDefined();
+      expect(dependsOn(name)).toMatchObject({ schema: 'service_completed_successfully' });
+      seen.push(o);
+    }
+    // One store for both: the same contact points and keyspace, the same shard count.
+    const [a, b] = seen;
+    expect(b?.cassandra?.keyspace).toBe(a?.cassandra?.keyspace);
+    expect(b?.cassandra?.contactPoints).toEqual(a?.cassandra?.contactPoints);
+    expect(b?.numShards).toBe(a?.numShards);
+  });
+
+  it('the harness drives every member and waits for each; Prometheus scrapes each', async () => {
+    await startAs(commandOf('harness'));
+    const o = captured.run[0] as RunOptions;
+    expect(o.targets).toEqual(MEMBERS.map((m) => `${m}:7233`));
+    for (const m of MEMBERS) expect(dependsOn('harness')).toMatchObject({ [m]: 'service_healthy' });
+    const config = parse(read('deploy/prometheus/prometheus.yml')) as {
+      scrape_configs: { static_configs?: { targets: string[] }[] }[];
+    };
+    const scraped = config.scrape_configs.flatMap((j) => (j.static_configs ?? []).flatMap((s) => s.targets));
+    for (const m of MEMBERS) expect(scraped).toContain(`${m}:9464`);
   });
 });
 

@@ -10,7 +10,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { EngineAdminClient } from '../bench/client/admin-client.js';
+import { shardFor, shardOwner, startEngine, type Engine } from '../engine/index.js';
+import { createMemoryStores } from '../engine/persistence/memory/index.js';
 import { testEngine, type TestEngine } from './helpers/engine.js';
 import { cmd, RawWorker } from './helpers/raw-worker.js';
 
@@ -458,14 +461,67 @@ const TARGET_LABELS = new Set(['job', 'instance']);
 // ---- the engine, with traffic -----------------------------------------------------------------------------------
 
 let t: TestEngine;
+let other: Engine | undefined;
 let metrics: { contentType: string; text: string };
 
+/** Workflow ids whose shard `owner` owns, so that the traffic crosses members for certain. */
+async function idsOwnedBy(owner: string, count: number): Promise<string[]> {
+  const admin = new EngineAdminClient(t.engine.address);
+  try {
+    const view = await admin.describeCluster();
+    const ns = await t.client.call('DescribeNamespace', { namespace: 'default' });
+    const memberIds = view.members.map((m) => m.hostId);
+    const out: string[] = [];
+    while (out.length < count) {
+      const id = `dashboard-${randomUUID()}`;
+      if (shardOwner(shardFor(ns.namespaceInfo?.id ?? '', id, view.numShards), memberIds) === owner) out.push(id);
+    }
+    return out;
+  } finally {
+    admin.close();
+  }
+}
+
 beforeAll(async () => {
-  t = await testEngine({ metricsPort: 0 });
+  // Two engine members on one store (a cluster), so that the cluster's series exist and carry traffic: /metrics is
+  // read from the first, and half the workflows are owned by the second (the first forwards to it).
+  const stores = createMemoryStores();
+  const cluster = { cluster: true, stores, membershipHeartbeatMs: 200 };
+  t = await testEngine({ metricsPort: 0, ...cluster });
+  other = await startEngine({ port: 0, ...cluster });
+  const admin = new EngineAdminClient(t.engine.address);
+  // Both members in the ring and every shard owned by one of them (the hand-off on the second's join is over).
+  let settled = '';
+  await vi.waitFor(
+    async () => {
+      if ((await admin.describeCluster()).members.length !== 2) throw new Error('the ring has not both members');
+      const mine = await t.engine.stats();
+      const theirs = (await other?.stats())?.history.shardsOwned ?? 0;
+      if (mine.history.shardsOwned + theirs !== mine.numShards || theirs === 0)
+        throw new Error(`${mine.history.shardsOwned} + ${theirs} of ${mine.numShards} shards owned`);
+      // Settled: the same split a moment later (a shard released by one is acquired by the other in between).
+      const split = `${mine.history.shardsOwned}/${theirs}`;
+      if (split !== settled) {
+        settled = split;
+        throw new Error(`shard split ${split} not yet stable`);
+      }
+    },
+    { timeout: 20_000, interval: 500 },
+  );
+  const self = (await admin.describeCluster()).self;
+  admin.close();
+  const otherAdmin = new EngineAdminClient(other.address);
+  const otherId = (await otherAdmin.describeCluster()).self;
+  otherAdmin.close();
   const w = new RawWorker(t.client, `dashboard-${randomUUID().slice(0, 8)}`);
+  // Starts and signals of workflows the second member owns, sent to the first: forwarded (on a queue nobody polls,
+  // so they stay open and the worker below sees only its own).
+  for (const id of await idsOwnedBy(otherId, 3)) {
+    await w.start(id, { taskQueue: { name: `dashboard-unpolled-${randomUUID().slice(0, 8)}` } });
+    await w.signal(id);
+  }
   // Hello workflows (start, workflow task, activity, workflow task, complete), then an RPC that fails.
-  for (let i = 0; i < 3; i++) {
-    const id = `dashboard-${randomUUID()}`;
+  for (const id of await idsOwnedBy(self, 3)) {
     await w.start(id);
     await w.complete(await w.pollWorkflowTask(), [cmd.activity('a1', { startToClose: 10 })]);
     const activity = await w.pollActivityTask();
@@ -482,6 +538,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await other?.stop();
   await t?.close();
 });
 
@@ -542,12 +599,22 @@ describe("the engine's /metrics", () => {
       [...e.families.values()]
         .flatMap((f) => f.samples)
         .find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
-    expect(value('stampede_rpc_requests_total', { method: 'StartWorkflowExecution' })).toBe(3);
+    // Three starts of its own, three of workflows the other member owns (forwarded with their signals).
+    expect(value('stampede_rpc_requests_total', { method: 'StartWorkflowExecution' })).toBe(6);
+    expect(value('stampede_cluster_members')).toBe(2);
+    const forwarded = [...e.families.values()]
+      .flatMap((f) => f.samples)
+      .filter((x) => x.name === 'stampede_cluster_forwarded_total')
+      .reduce((sum, x) => sum + x.value, 0);
+    expect(forwarded).toBeGreaterThanOrEqual(6);
     expect(value('stampede_rpc_latency_seconds_count', { method: 'RespondActivityTaskCompleted' })).toBe(3);
     expect(value('stampede_rpc_errors_total', { method: 'SignalWorkflowExecution' })).toBe(1);
     expect(value('stampede_history_transactions_total')).toBeGreaterThanOrEqual(3 * 4);
-    expect(value('stampede_persistence_lwt_total', { class: 'execution.create', outcome: 'applied' })).toBe(3);
-    expect(value('stampede_shards_owned')).toBe(value('stampede_shards_total'));
+    // Both members' statements: in this process they share one store object and its statement counters.
+    expect(value('stampede_persistence_lwt_total', { class: 'execution.create', outcome: 'applied' })).toBe(6);
+    // This member owns its share of the shards, the other member the rest.
+    expect(value('stampede_shards_owned')).toBeGreaterThan(0);
+    expect(value('stampede_shards_owned')).toBeLessThan(value('stampede_shards_total') ?? 0);
   });
 });
 
@@ -667,6 +734,12 @@ describe('deploy/grafana/dashboard-json/stampede.json', () => {
       'stampede_history_transfer_backlog',
       'stampede_history_timer_backlog',
       'stampede_process_resident_memory_bytes',
+      // The engine cluster: members, forwarding and its latency, hand-offs.
+      'stampede_cluster_members',
+      'stampede_cluster_forwarded_total',
+      'stampede_cluster_forward_latency_seconds_sum',
+      'stampede_cluster_forward_latency_seconds',
+      'stampede_cluster_shard_handoffs_total',
     ];
     expect(required.filter((m) => !used.has(m))).toEqual([]);
     // Latency by method and by statement class; LWT outcomes split by outcome.

@@ -48,7 +48,11 @@ type Entry = (typeof ENTRIES)[number];
 interface EnvVar {
   name: string;
   value?: string;
-  valueFrom?: { configMapKeyRef?: { name: string; key: string }; secretKeyRef?: { name: string; key: string } };
+  valueFrom?: {
+    configMapKeyRef?: { name: string; key: string };
+    secretKeyRef?: { name: string; key: string };
+    fieldRef?: { fieldPath: string };
+  };
 }
 interface Probe {
   httpGet?: { path: string; port: string | number };
@@ -134,6 +138,9 @@ const toHost = (a: string): string => {
 };
 
 /** The container's environment as Kubernetes gives it (JOB_COMPLETION_INDEX for pod `index` of an Indexed Job). */
+/** The pod IP the tests' pods are given ($(POD_IP) from the downward API). */
+const POD_IP = '10.0.0.7';
+
 function envOf(c: Container, index?: number): Record<string, string> {
   const env: Record<string, string> = index === undefined ? {} : { JOB_COMPLETION_INDEX: String(index) };
   for (const e of c.env ?? []) {
@@ -141,6 +148,8 @@ function envOf(c: Container, index?: number): Record<string, string> {
     const ref = e.valueFrom?.configMapKeyRef;
     const v = ref && CONFIG_MAPS[ref.name]?.[ref.key];
     if (v !== undefined) env[e.name] = v;
+    // The downward API's pod IP: an address as the pod would have.
+    if (e.valueFrom?.fieldRef?.fieldPath === 'status.podIP') env[e.name] = POD_IP;
   }
   return env;
 }
@@ -296,10 +305,10 @@ describe('the engine', () => {
     return captured.engine[0] as Partial<EngineOptions>;
   }
 
-  it('is one member until clustering (issue 21), behind a headless Service on its gRPC port', async () => {
+  it('is a cluster of several members advertising their pod IPs, behind a headless Service on its gRPC port', async () => {
     for (const e of overlays) {
       const sts = workload(e, 'StatefulSet', 'stampede-engine');
-      expect(sts.spec.replicas, 'one engine owns every shard until issue 21').toBe(1);
+      expect(sts.spec.replicas, 'members of one engine cluster').toBeGreaterThan(1);
       const svc = find(e, 'Service', sts.spec.serviceName ?? '').spec as ServiceSpec;
       expect(svc.clusterIP).toBe('None');
       const labels = sts.spec.template.metadata?.labels ?? {};
@@ -312,8 +321,9 @@ describe('the engine', () => {
       const grpc = engine.ports?.find((p) => p.name === 'grpc');
       expect(grpc?.containerPort).toBe(o.port);
       expect(svc.ports.find((p) => p.name === 'grpc')).toMatchObject({ port: o.port, targetPort: 'grpc' });
+      expect(o.cluster, "joins the store's engine cluster").toBe(true);
+      expect(o.advertiseAddress, 'the other members dial its pod IP').toBe(`${POD_IP}:${o.port}`);
     }
-    expect(read('base/engine-statefulset.yaml')).toMatch(/issue 21/);
   });
 
   it('is scraped by Prometheus and probed on its metrics endpoint, which answers once it serves', async () => {
@@ -444,7 +454,11 @@ describe('a distributed run', () => {
       expect(r.stderr, `segment ${i}: the CLI got as far as starting the run`).toContain(SENTINEL);
       const o = captured.run[0] as RunOptions;
       expect(o.segment).toEqual({ index: i, count: n });
-      expect(o.target).toBe(`stampede-engine:${grpcPort}`);
+      // Every member of the engine StatefulSet by its stable name under the headless Service.
+      const sts = workload('overlays/cassandra', 'StatefulSet', 'stampede-engine');
+      expect(o.targets).toEqual(
+        Array.from({ length: sts.spec.replicas ?? 0 }, (_, m) => `stampede-engine-${m}.stampede-engine:${grpcPort}`),
+      );
       expect(o.runTag).toBe(RUN['run-tag']);
       expect(o.startAtMs).toBe(Date.parse(RUN['start-at']));
       const out = flagValue(argv, '--out') ?? '';

@@ -11,7 +11,7 @@
  *                        in row-lock statements (shard rows are share-locked by every transaction of the shard) or
  *                        in COMMIT (the single primary's WAL flush)
  *   lwt-contention       conditional writes not applied / conflicts retried above 1 %
- *   engine-cpu           the engine's event loop (embedded: the main thread) ≥ 85 % busy
+ *   engine-cpu           the engine's event loop (embedded: the main thread; a cluster: its members on average) ≥ 85 % busy
  *   workers              tasks waited for a poller (schedule-to-start p99 ≥ 25 % of workflow e2e p99, ≥ 100 ms):
  *                        the synthetic workers' poll slots, not the engine, were full
  *   host-cpu             the machine's CPUs ≥ 90 % busy (engine, generator and anything else on it)
@@ -98,10 +98,14 @@ function findings(
       kind: 'engine-cpu',
       evidence: `${at} the embedded engine's event loop (the main thread) was ${pct(e.mainThreadElu)} busy: the engine is CPU-bound on one core`,
     });
-  if (e?.cpuCores !== undefined && e.cpuCores >= ENGINE_BUSY)
+  const members = Math.max(1, e?.members ?? 1);
+  if (e?.cpuCores !== undefined && e.cpuCores / members >= ENGINE_BUSY)
     out.push({
       kind: 'engine-cpu',
-      evidence: `${at} the engine process used ${e.cpuCores.toFixed(2)} cores (a Node.js engine runs its event loop on one)`,
+      evidence:
+        members > 1
+          ? `${at} the ${members} engine members used ${e.cpuCores.toFixed(2)} cores, ${(e.cpuCores / members).toFixed(2)} each (a Node.js engine runs its event loop on one): add members (stampede engine --members)`
+          : `${at} the engine process used ${e.cpuCores.toFixed(2)} cores (a Node.js engine runs its event loop on one): add engine members (stampede engine --members, --cluster)`,
     });
   const w = m.workers;
   const waited = Math.max(w?.workflowTaskScheduleToStartP99Us ?? 0, w?.activityScheduleToStartP99Us ?? 0);

@@ -111,7 +111,7 @@ class Search {
     let shared: Engine | undefined;
     try {
       ensureWritableDir(join(this.outDir, 'steps'), '--out', true);
-      if (!base.target && (base.engine.store ?? 'memory') !== 'memory')
+      if (base.targets.length === 0 && (base.engine.store ?? 'memory') !== 'memory')
         shared = await startEngine({ ...embeddedEngineOptions(base, suggestedScale), host: '127.0.0.1', port: 0 });
       return await this.search(closes, shared);
     } finally {

@@ -48,7 +48,7 @@ export function formatCapacitySummary(r: ResultV1, c: CapacityResult, outDir: st
     for (const f of z.formula) lines.push(`  ${f}`);
     if (z.target)
       lines.push(
-        `  => for ${rate(z.target.ratePerSec)}: ${z.target.shards} history shard(s)${z.target.nodes !== undefined ? `, ${z.target.nodesUpperBound ? 'at most ' : ''}${z.target.nodes} store node(s)` : ''}`,
+        `  => for ${rate(z.target.ratePerSec)}: ${z.target.shards} history shard(s)${z.target.members !== undefined ? `, ${z.target.members} engine member(s)` : ''}${z.target.nodes !== undefined ? `, ${z.target.nodesUpperBound ? 'at most ' : ''}${z.target.nodes} store node(s)` : ''}`,
       );
     else lines.push('  (give --target-rate R for the shards and nodes R needs)');
     lines.push('  assumptions:');

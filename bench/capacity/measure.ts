@@ -182,11 +182,15 @@ export function measureStep(
         main.flatMap((iv) => (iv.engine ? [{ x: iv.endMs / 1000, y: backlog(iv.engine) }] : [])),
       ),
     };
+    out.engine.members = r.target.cluster?.clustered ? Math.max(1, r.target.cluster.members.length) : 1;
     if (r.target.kind === 'embedded') {
       if (sideMain.length) out.engine.mainThreadElu = sideMain.reduce((x, s) => x + s.mainElu, 0) / sideMain.length;
     } else if (a) {
       out.engine.cpuCores = (b.cpuUserUs + b.cpuSystemUs - a.cpuUserUs - a.cpuSystemUs) / 1000 / measuredMs;
     }
+    // The embedded engine's CPU is its event loop's busy time (the process's CPU includes the generator's threads).
+    const engineCores = out.engine.cpuCores ?? out.engine.mainThreadElu;
+    if (engineCores !== undefined && txPerSec > 0) out.engine.cpuMsPerTransaction = (engineCores * 1000) / txPerSec;
 
     if (r.engine && a) {
       const statements = stepStatements(r.engine, previousEngine);

@@ -57,6 +57,47 @@ describe('bottleneck and sizing', () => {
     expect(sizing?.lwtPerSecPerNode).toBeCloseTo(55 / 3);
   });
 
+  it('projects engine members from the CPU per transaction measured per member, and reads engine CPU per member', () => {
+    // Two members used 3.6 cores between them at 20/s × 5 transactions: 1.8 cores each, 36 ms per transaction.
+    const engine = (cpuCores: number, transactionsPerSec: number) => ({
+      transactionsPerSec,
+      transactionsPerWorkflow: 5,
+      backlogEnd: 0,
+      backlogGrowthPerSec: 0,
+      cpuCores,
+      members: 2,
+      cpuMsPerTransaction: (cpuCores * 1000) / transactionsPerSec,
+    });
+    const cluster = [
+      step(1, 10, 'pass', { shards: 64 }, { engine: engine(0.9, 50) }),
+      step(2, 20, 'fail', { shards: 64 }, { engine: engine(3.6, 100) }),
+    ];
+    const b = findBottleneck(cluster, 10);
+    expect(b.kind).toBe('engine-cpu');
+    expect(b.summary).toContain('the 2 engine members used 3.60 cores, 1.80 each');
+    const { sizing } = projectSizing(cluster[0] as CapacityStep, b, {
+      targetRatePerSec: 100,
+      storeNodes: 1,
+      planningUtilisation: undefined,
+    });
+    expect(sizing?.engineCpuMsPerTransaction).toBeCloseTo(18);
+    expect(sizing?.engineMembers).toBe(2);
+    // ceil(100/s × 5 × 18 ms ÷ (0.7 × 1000 ms)) = ceil(12.86) = 13 members.
+    expect(sizing?.target?.members).toBe(13);
+    expect(sizing?.formula.join('\n')).toContain('members(100/s) = ceil(R × T × C ÷ (U_cpu × 1000))');
+    expect(sizing?.assumptions.join('\n')).not.toContain('engine CPU scales out with engine processes');
+  });
+
+  it('projects no members when the engine reported no CPU', () => {
+    const { sizing } = projectSizing(steps[1] as CapacityStep, findBottleneck(steps, 16), {
+      targetRatePerSec: 1000,
+      storeNodes: 1,
+      planningUtilisation: undefined,
+    });
+    expect(sizing?.target?.members).toBeUndefined();
+    expect(sizing?.assumptions.join('\n')).toContain('no member count is projected');
+  });
+
   it('says so when no rate failed', () => {
     expect(findBottleneck([step(1, 10, 'pass')], 10).kind).toBe('not-reached');
   });

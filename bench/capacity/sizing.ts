@@ -7,6 +7,9 @@
  *   per-shard rate = U × io / (T × S)                 workflows per second one shard carries at the SLO
  *   shards(R)      = ceil(R × T × S / (U × io))
  *   nodes(R)       = ceil(R × LWT per workflow / LWT per second per node)
+ *   members(R)     = ceil(R × T × C / (U_cpu × 1000))  engine members, each one Node.js event loop (one core), where
+ *                    C is the engine CPU in ms per transaction measured per member and U_cpu the share of a core
+ *                    a member is planned to use
  *
  * The node count uses the conditional-write rate one store node carried at the accepted rate: a capacity when the
  * store was the bottleneck, otherwise only what the node was asked to do, so the count is an upper bound.
@@ -21,6 +24,8 @@ import { SHARD_SATURATED } from './bottleneck.js';
 
 /** Per-shard utilisation planned for when the run did not measure one (the shard path never limited it). */
 const DEFAULT_PLANNING_UTILISATION = 0.7;
+/** The share of its one core an engine member is planned to use (headroom for GC, bursts and hand-offs). */
+const MEMBER_CPU_PLANNING = 0.7;
 
 export interface SizingOptions {
   targetRatePerSec: number | undefined;
@@ -93,9 +98,24 @@ export function projectSizing(
       'S, the write-path time per transaction, stays as measured at the target rate: the store is not the bottleneck there (the node count below keeps it so)',
       "T is the scenario's, as measured (a different workflow mix has a different T)",
       'the SLO holds at the same per-shard utilisation whatever the shard count (the queueing per shard is the same)',
-      'engine CPU scales out with engine processes (shards spread over them); the generator is not the limit',
+      'the generator is not the limit',
     ],
   };
+  const C = step.measurements.engine?.cpuMsPerTransaction;
+  const members = Math.max(1, step.measurements.engine?.members ?? 1);
+  if (C !== undefined && C > 0) {
+    sizing.engineCpuMsPerTransaction = C;
+    sizing.engineMembers = members;
+    formula.push(
+      `C = engine CPU ÷ transactions = ${n3(C)} ms per transaction per member (${members} member${members === 1 ? '' : 's'}${members > 1 ? ', forwarding between them included' : ''}, step ${step.index})`,
+    );
+    sizing.assumptions.push(
+      `engine members scale out: shards and task queues spread evenly over them, each member runs on one core (one Node.js event loop) and spends C per transaction as measured${members === 1 ? ' (measured on one engine: a cluster adds the forward hop for requests that reach a member not owning their shard, less with --routing owner)' : ''}`,
+    );
+  } else
+    sizing.assumptions.push(
+      'engine CPU scales out with engine members (not measured here: the target reported no engine CPU, so no member count is projected)',
+    );
   const limitedElsewhere = !shardLimited && bottleneck.kind !== 'not-reached';
   if (limitedElsewhere)
     sizing.assumptions.unshift(
@@ -131,6 +151,13 @@ export function projectSizing(
     formula.push(
       `shards(${R}/s) = ceil(R × T × S ÷ (U* × io)) = ceil(${R} × ${n3(T)} × ${formatMicros(p.shardPathUs)} ÷ (${planning.toFixed(2)} × ${io})) = ${shards}`,
     );
+    if (C !== undefined && C > 0) {
+      const needed = Math.max(1, Math.ceil((R * T * C) / (MEMBER_CPU_PLANNING * 1000) - 1e-9));
+      sizing.target.members = needed;
+      formula.push(
+        `members(${R}/s) = ceil(R × T × C ÷ (U_cpu × 1000)) = ceil(${R} × ${n3(T)} × ${n3(C)} ms ÷ (${MEMBER_CPU_PLANNING} × 1000 ms)) = ${needed} engine member(s), one core each`,
+      );
+    }
     if (singlePrimary)
       formula.push(
         `primary(${R}/s) = R × T = ${R} × ${n3(T)} = ${n3(R * T)} transactions/s committed by the one primary (it committed ${n3(txPerSec)}/s at ${step.ratePerSec}/s${nodeSaturated ? ', where it was the bottleneck' : ''})`,

@@ -135,6 +135,16 @@ export interface CallOptions {
   /** Per-call deadline in ms from now. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * The workflow this call is about when its request does not name it (a task completion carries only its token): a
+   * client over several members sends it where that workflow's other calls go.
+   */
+  routeKey?: string | undefined;
+}
+
+/** What callers of the WorkflowService need: one member's client, or a client over several (routed-client.ts). */
+export interface WorkflowCaller {
+  call<M extends keyof Methods>(method: M, request: Methods[M][0], options?: CallOptions): Promise<Methods[M][1]>;
 }
 
 export interface ClientOptions {
@@ -143,7 +153,7 @@ export interface ClientOptions {
   onCall?: (method: keyof Methods) => void;
 }
 
-export class WorkflowServiceClient {
+export class WorkflowServiceClient implements WorkflowCaller {
   private readonly client: grpc.Client;
   private readonly onCall: ((method: keyof Methods) => void) | undefined;
 

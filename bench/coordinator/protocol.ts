@@ -4,6 +4,7 @@
  */
 import type { SerializedError } from '../errors.js';
 import type { ExecutorConfig, ExecutorName } from '../executors/index.js';
+import type { Routing } from '../client/routed-client.js';
 import type { ClockBounds } from '../recorder/clock-offset.js';
 import type { IntervalData } from '../recorder/interval-recorder.js';
 
@@ -16,7 +17,9 @@ export interface ThreadInit {
   threadCount: number;
   segmentIndex: number;
   segmentCount: number;
-  target: string;
+  /** The engine members to drive (one or more) and how calls pick one (bench/client/routed-client.ts). */
+  targets: string[];
+  routing: Routing;
   namespace: string;
   taskQueue: string;
   scenario: string;

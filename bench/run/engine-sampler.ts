@@ -1,43 +1,59 @@
 /**
  * Samples the engine's counters once per interval (cumulative statement counts and LWT outcomes, queue depths)
  * so the report can draw them over time. For an embedded engine the sample is a synchronous call; for a target
- * it comes over the admin surface, and a target without one (a real Temporal) simply has no engine data.
+ * it comes over the admin surface, and a target without one (a real Temporal) simply has no engine data. An engine
+ * cluster is sampled on every member and the samples added up (sum-samples.ts), a member that stops answering counted
+ * at its last sample so that the cumulative counters never go back; its statistics (histograms) come from the first.
  */
 import type { Engine, EngineSample, EngineStats } from '../../engine/index.js';
 import type { EngineAdminClient } from '../client/admin-client.js';
 import type { Contention } from '../../result/schema.js';
+import { sumSamples } from './sum-samples.js';
 
 export class EngineSampler {
   private last: EngineSample | undefined;
   private first: EngineSample | undefined;
   private timer: NodeJS.Timeout | undefined;
   private unavailable = false;
+  /** Each member's latest sample (a cluster's members are sampled apart and added up). */
+  private readonly byMember: (EngineSample | undefined)[];
+  private readonly admin: EngineAdminClient | undefined;
 
   constructor(
     private readonly engine: Engine | undefined,
-    private readonly admin: EngineAdminClient | undefined,
+    private readonly admins: EngineAdminClient[],
     intervalMs: number,
   ) {
-    if (admin) {
+    this.admin = admins[0];
+    this.byMember = admins.map(() => undefined);
+    if (admins.length > 0) {
       this.timer = setInterval(() => {
         if (this.unavailable) return;
-        admin.sample().then(
-          (s) => (this.last = s),
-          () => (this.unavailable = true),
-        );
+        void this.sampleMembers().then((s) => {
+          if (s) this.last = s;
+        });
       }, intervalMs);
       this.timer.unref();
     }
   }
 
+  /** Every member's sample, added up; undefined (and no more sampling) when the first member has no admin surface. */
+  private async sampleMembers(): Promise<EngineSample | undefined> {
+    const got = await Promise.allSettled(this.admins.map((a) => a.sample()));
+    got.forEach((g, i) => {
+      if (g.status === 'fulfilled') this.byMember[i] = g.value;
+    });
+    if (this.byMember[0] === undefined) {
+      this.unavailable = true;
+      return undefined;
+    }
+    return sumSamples(this.byMember.flatMap((s) => (s ? [s] : [])));
+  }
+
   /** Takes the baseline that {@link contention} measures from. */
   async baseline(): Promise<void> {
-    try {
-      this.first = this.engine ? this.engine.sample() : await this.admin?.sample();
-      this.last = this.first;
-    } catch {
-      this.unavailable = true;
-    }
+    this.first = this.engine ? this.engine.sample() : await this.sampleMembers();
+    this.last = this.first;
   }
 
   /**
@@ -60,12 +76,7 @@ export class EngineSampler {
 
   /** Contention counters since the baseline (undefined when the target has no admin surface). */
   async contention(): Promise<Contention | undefined> {
-    let end: EngineSample | undefined;
-    try {
-      end = this.engine ? this.engine.sample() : await this.admin?.sample();
-    } catch {
-      end = this.last;
-    }
+    const end = this.engine ? this.engine.sample() : this.unavailable ? this.last : await this.sampleMembers();
     return this.first && end ? contentionBetween(this.first, end) : undefined;
   }
 
@@ -85,7 +96,7 @@ export class EngineSampler {
     } catch {
       return undefined;
     } finally {
-      this.admin.close();
+      for (const a of this.admins) a.close();
     }
   }
 }

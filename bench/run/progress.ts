@@ -115,7 +115,11 @@ function describeLoad(o: RunOptions): string {
 }
 
 /** The line a run prints as its threads start: the load, its phases and threads, and the target. */
-export function describeRun(o: RunOptions, target: string): string {
+export function describeRun(o: RunOptions, targets: readonly string[]): string {
+  const target =
+    targets.length > 1
+      ? `${targets.join(', ')} (${o.routing === 'owner' ? "to each shard's owner" : 'spread'})`
+      : targets.join('');
   const measured = Number.isFinite(o.durationMs) ? fmt(o.durationMs) : 'until done';
   return `${o.scenario}: ${describeLoad(o)}, warm-up ${fmt(o.warmupMs)} + ${measured}; ${o.starters} starter + ${o.pollers} poller thread(s) -> ${target}`;
 }

@@ -4,6 +4,7 @@
  */
 import type { EngineOptions } from '../../engine/index.js';
 import type { ExecutorName } from '../executors/index.js';
+import type { Routing } from '../client/routed-client.js';
 import type { Stage } from '../executors/ramping-arrival-rate.js';
 
 export interface RunOptions {
@@ -30,7 +31,10 @@ export interface RunOptions {
   activityPollers: number;
   /** Eager workflow start and eager activity dispatch in the synthetic workers. */
   eager: boolean;
-  target: string | undefined;
+  /** Engine members (or a Temporal frontend) to drive; empty: the embedded engine. */
+  targets: string[];
+  /** How calls pick a member (bench/client/routed-client.ts). */
+  routing: Routing;
   segment: { index: number; count: number };
   runTag: string | undefined;
   /** Epoch ms at which the schedule starts (`--start-at`: every segment of a distributed run at one instant). */

@@ -6,14 +6,14 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Engine } from '../../engine/index.js';
+import type { ClusterView, Engine } from '../../engine/index.js';
 import { renderReport } from '../../reports/html/render.js';
-import { COUNTER } from '../../result/catalogue.js';
+import { COUNTER, OP } from '../../result/catalogue.js';
 import { HlogWriter } from '../../result/hlog.js';
 import { ensureWritableDir } from '../../result/out-dir.js';
-import type { IntervalResult, Phase, ResultV1, Verification } from '../../result/schema.js';
+import type { ClusterRecord, IntervalResult, Phase, ResultV1, Verification } from '../../result/schema.js';
 import { EngineAdminClient } from '../client/admin-client.js';
-import { WorkflowServiceClient } from '../client/workflow-service.js';
+import { RoutedClient } from '../client/routed-client.js';
 import { IntervalAggregator } from '../coordinator/aggregator.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { workflowIdPrefix, type ThreadEffectiveOptions } from '../coordinator/protocol.js';
@@ -93,13 +93,13 @@ async function run(
   // Refused before the engine starts: results that cannot be written would be found out only at the end.
   ensureWritableDir(plan.outDir, '--out', false);
   let engine: Engine | undefined = hooks.engine;
-  let target = o.target ?? hooks.engine?.address;
-  if (!target) {
+  let targets = o.targets.length > 0 ? o.targets : hooks.engine ? [hooks.engine.address] : [];
+  if (targets.length === 0) {
     engine = await startEmbeddedEngine(o, plan, progress);
-    target = engine.address;
+    targets = [engine.address];
   }
-  const client = new WorkflowServiceClient(target);
-  const r = new Run(o, plan, progress, hooks, client, target, engine);
+  const client = new RoutedClient(targets, { routing: o.routing, namespace: o.namespace });
+  const r = new Run(o, plan, progress, hooks, client, targets, engine);
   try {
     return await r.execute(onStopHook);
   } catch (err) {
@@ -132,8 +132,8 @@ class Run {
     private readonly plan: RunPlan,
     private readonly progress: Progress,
     private readonly hooks: RunHooks,
-    private readonly client: WorkflowServiceClient,
-    private readonly target: string,
+    private readonly client: RoutedClient,
+    private readonly targets: string[],
     private readonly engine: Engine | undefined,
   ) {
     // The aggregator needs the thread list, known once the threads are described (startThreads).
@@ -147,11 +147,14 @@ class Run {
   async execute(onStopHook: (hook: (reason: string) => void) => void): Promise<{ result: ResultV1; outDir: string }> {
     const { o, plan, coordinator } = this;
     const { serverVersion, retentionVirtualMs } = await this.connect();
+    const cluster = await this.describeCluster();
     // Made only once the target answers, so a run that cannot start leaves no empty folder behind.
     ensureWritableDir(plan.outDir, '--out', true);
     // Engine counters for every interval: in-process when embedded, over the admin surface otherwise.
-    const admin = this.engine ? undefined : new EngineAdminClient(this.target);
-    this.sampler = new EngineSampler(this.engine, admin, o.intervalMs);
+    // A cluster's members are each sampled (the ring's addresses), else the first target.
+    const sampled = cluster?.clustered ? cluster.members.map((m) => m.address) : this.targets.slice(0, 1);
+    const admins = this.engine ? [] : sampled.map((address) => new EngineAdminClient(address));
+    this.sampler = new EngineSampler(this.engine, admins, o.intervalMs);
     await this.sampler.baseline();
     const { timeScale, batchThresholds } = await this.sampler.targetInfo();
     // Payloads that would push logged batches past the store's thresholds, said before the load starts.
@@ -175,7 +178,10 @@ class Run {
       plan,
       target: {
         kind: this.engine ? 'embedded' : 'external',
-        address: this.target,
+        address: this.targets.join(','),
+        ...(this.targets.length > 1 ? { targets: this.targets } : {}),
+        routing: o.routing,
+        ...(cluster ? { cluster } : {}),
         store: this.engine ? (o.engine.store ?? 'memory') : 'external',
         serverVersion,
         timeScale,
@@ -201,7 +207,8 @@ class Run {
 
   /** The target answers, says what it is, and serves the namespace (its retention decides what can be read back). */
   private async connect(): Promise<{ serverVersion: string; retentionVirtualMs: number | undefined }> {
-    const { client, target, o } = this;
+    const { client, o } = this;
+    const target = this.targets.join(', ');
     let serverVersion = 'unknown';
     try {
       await client.waitForReady(10_000);
@@ -221,10 +228,47 @@ class Run {
     }
   }
 
+  /**
+   * The engine cluster the targets belong to, as its first member advertises it (routing `owner` follows it and
+   * fails the run if there is none). Members the ring names but the targets do not are said: they get no load of
+   * their own with `spread` routing. A target without the admin surface (a real Temporal) has no view.
+   */
+  private async describeCluster(): Promise<ClusterRecord | undefined> {
+    const { client, progress } = this;
+    try {
+      await client.start();
+    } catch (err) {
+      throw new UsageError(`--routing owner: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const view = client.ring ?? (await this.readRing());
+    if (!view) return undefined;
+    const unlisted = view.members.filter((m) => !this.targets.includes(m.address)).map((m) => m.address);
+    if (view.clustered && unlisted.length > 0 && this.o.routing === 'spread')
+      progress.warning(
+        `the engine cluster has member(s) not in --target: ${unlisted.join(', ')} (they serve only what is forwarded to them; --routing owner sends them their share)`,
+      );
+    return {
+      clustered: view.clustered,
+      numShards: view.numShards,
+      members: view.members.map((m) => ({ hostId: m.hostId, address: m.address })),
+    };
+  }
+
+  private async readRing(): Promise<ClusterView | undefined> {
+    const admin = new EngineAdminClient(this.targets[0] ?? '');
+    try {
+      return await admin.describeCluster();
+    } catch {
+      return undefined;
+    } finally {
+      admin.close();
+    }
+  }
+
   /** Spawns the threads, checks they will run what the result records, and starts them on one t0. */
   private async startThreads(timeScale: number): Promise<void> {
     const { o, plan, coordinator } = this;
-    const inits = threadInits(o, plan, this.target, timeScale);
+    const inits = threadInits(o, plan, this.targets, timeScale);
     this.aggregator = new IntervalAggregator(
       inits.map((_, i) => i),
       o.intervalMs,
@@ -239,7 +283,7 @@ class Run {
         this.hooks.onInterval?.(f.result);
       },
     );
-    this.progress.info(describeRun(o, this.target));
+    this.progress.info(describeRun(o, this.targets));
     coordinator.spawn(inits);
     await coordinator.ready(30_000);
     const effective = coordinator.threads.flatMap((t) => (t.effective ? [t.effective] : []));
@@ -368,6 +412,10 @@ class Run {
       started: coordinator.total('starter', COUNTER.workflowsStarted),
       extraRuns: coordinator.total('starter', COUNTER.extraRunsExpected),
       startsUnknownOutcome: coordinator.total('starter', COUNTER.startsUnknownOutcome),
+      // Errors are keyed `<operation>|<type>`.
+      startsFailed: [...(this.aggregator?.totals.errors ?? [])]
+        .filter(([key]) => [OP.startWorkflow, OP.signalWithStart].some((op) => key.startsWith(`${op}|`)))
+        .reduce((n, [, count]) => n + count, 0),
       closesDuringRun: closes && !this.interrupted,
       settleMs: this.hooks.verifySettleMs ?? 10_000,
       sampleSize: o.verifySample,

@@ -6,11 +6,12 @@ import type { ThreadEffectiveOptions, ThreadInit } from '../coordinator/protocol
 import type { RunPlan } from './plan.js';
 import type { RunOptions } from './run-options.js';
 
-export function threadInits(o: RunOptions, plan: RunPlan, target: string, timeScale: number): ThreadInit[] {
+export function threadInits(o: RunOptions, plan: RunPlan, targets: string[], timeScale: number): ThreadInit[] {
   const base: Omit<ThreadInit, 'role' | 'threadIndex' | 'threadCount'> = {
     segmentIndex: o.segment.index,
     segmentCount: o.segment.count,
-    target,
+    targets,
+    routing: o.routing,
     namespace: o.namespace,
     taskQueue: o.taskQueue,
     scenario: o.scenario,

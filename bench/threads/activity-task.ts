@@ -47,7 +47,7 @@ export async function runActivity(
       await client.call(
         'RespondActivityTaskCompleted',
         { taskToken: task.taskToken, namespace: init.namespace, identity: init.identity, result: toPayloads(result) },
-        { timeoutMs: CALL_TIMEOUT_MS },
+        { timeoutMs: CALL_TIMEOUT_MS, routeKey: task.workflowExecution?.workflowId ?? undefined },
       );
       recorder.count(COUNTER.activitiesCompleted);
     } else {
@@ -63,7 +63,7 @@ export async function runActivity(
             applicationFailureInfo: { type: 'ScenarioActivityFailure' },
           },
         },
-        { timeoutMs: CALL_TIMEOUT_MS },
+        { timeoutMs: CALL_TIMEOUT_MS, routeKey: task.workflowExecution?.workflowId ?? undefined },
       );
       recorder.count(COUNTER.activitiesFailed);
     }

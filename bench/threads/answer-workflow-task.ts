@@ -138,7 +138,7 @@ export async function handleWorkflowTask(
           identity: init.identity,
           failure: { message: err instanceof Error ? err.message : String(err), source: 'stampede' },
         },
-        { timeoutMs: CALL_TIMEOUT_MS },
+        { timeoutMs: CALL_TIMEOUT_MS, routeKey: task.workflowExecution?.workflowId ?? undefined },
       )
       .catch((e: unknown) => recorder.error(ERROR_SOURCE.respondWorkflowTaskFailed, errorType(e)));
     return;
@@ -187,7 +187,7 @@ export async function handleWorkflowTask(
             }
           : {}),
       },
-      { timeoutMs: CALL_TIMEOUT_MS },
+      { timeoutMs: CALL_TIMEOUT_MS, routeKey: task.workflowExecution?.workflowId ?? undefined },
     );
   } catch (err) {
     w.eagerSlots?.release(reserved);
@@ -281,7 +281,7 @@ async function answerQueryTask(w: WorkerContext, task: WorkflowTask, view: Decid
             : enums.QueryResultType.QUERY_RESULT_TYPE_FAILED,
         ...(failure === undefined ? { queryResult: toPayloads(answer) } : { errorMessage: failure }),
       },
-      { timeoutMs: CALL_TIMEOUT_MS },
+      { timeoutMs: CALL_TIMEOUT_MS, routeKey: task.workflowExecution?.workflowId ?? undefined },
     );
     rt.recorder.recordService(OP.respondQueryTask, nowUs() - sent);
     rt.recorder.count(COUNTER.queriesAnswered);

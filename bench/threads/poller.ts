@@ -16,6 +16,7 @@ import { errorType, runThread, type ThreadRuntime } from './runtime.js';
 import { handleWorkflowTask, type WorkerContext, type WorkflowTask } from './answer-workflow-task.js';
 import { COUNTER, METRIC, OP } from '../../result/catalogue.js';
 import { tsUs } from './proto-time.js';
+import type { WorkflowServiceClient } from '../client/workflow-service.js';
 
 const KIND = proto.temporal.api.enums.v1.TaskQueueKind;
 const POLL_TIMEOUT_MS = 70_000;
@@ -55,31 +56,43 @@ runThread(async (rt) => {
   const workflowSlots = new TaskSlots(rt, TASK_SLOTS);
   const activitySlots = new TaskSlots(rt, TASK_SLOTS);
   const loops: Promise<void>[] = [];
-  for (let i = 0; i < rt.init.workflowPollers; i++) loops.push(workflowLoop(w, workflowSlots, undefined, abort.signal));
-  for (let i = 0; i < stickyPolls; i++) loops.push(workflowLoop(w, workflowSlots, w.sticky.queue, abort.signal));
-  for (let i = 0; i < rt.init.activityPollers; i++) loops.push(activityLoop(w, activitySlots, abort.signal));
+  // Each poll loop stays on one member, numbered across the run's poller threads, so that with several targets every
+  // member's queues are polled (independent engines hand out only their own tasks).
+  const member = (i: number, perThread: number) => rt.client.pinned(rt.init.threadIndex * perThread + i);
+  const { workflowPollers, activityPollers } = rt.init;
+  for (let i = 0; i < workflowPollers; i++)
+    loops.push(workflowLoop(w, member(i, workflowPollers), workflowSlots, undefined, abort.signal));
+  for (let i = 0; i < stickyPolls; i++)
+    loops.push(workflowLoop(w, member(i, stickyPolls), workflowSlots, w.sticky.queue, abort.signal));
+  for (let i = 0; i < activityPollers; i++)
+    loops.push(activityLoop(w, member(i, activityPollers), activitySlots, abort.signal));
   await Promise.all(loops);
   await workflowSlots.drain();
   await activitySlots.drain();
   rt.recorder.count(COUNTER.stickyCacheHits, w.sticky.cache.hits);
-  // Hand the sticky queue's tasks back to the normal queue at once (the SDKs' ShutdownWorker).
-  await rt.client
-    .call(
-      'ShutdownWorker',
-      { namespace: rt.init.namespace, stickyTaskQueue: w.sticky.queue, identity: rt.init.identity },
-      { timeoutMs: 5_000 },
-    )
-    .catch(() => undefined);
+  // Hand the sticky queue's tasks back to the normal queue at once (the SDKs' ShutdownWorker), on every member.
+  await Promise.all(
+    rt.client.all.map((c) =>
+      c
+        .call(
+          'ShutdownWorker',
+          { namespace: rt.init.namespace, stickyTaskQueue: w.sticky.queue, identity: rt.init.identity },
+          { timeoutMs: 5_000 },
+        )
+        .catch(() => undefined),
+    ),
+  );
 });
 
 async function workflowLoop(
   w: WorkerContext,
+  client: WorkflowServiceClient,
   slots: TaskSlots,
   stickyQueue: string | undefined,
   signal: AbortSignal,
 ): Promise<void> {
   const { rt } = w;
-  const { init, client, recorder } = rt;
+  const { init, recorder } = rt;
   const taskQueue = stickyQueue
     ? { name: stickyQueue, kind: KIND.TASK_QUEUE_KIND_STICKY, normalName: init.taskQueue }
     : { name: init.taskQueue, kind: KIND.TASK_QUEUE_KIND_NORMAL };
@@ -139,9 +152,14 @@ class TaskSlots {
   }
 }
 
-async function activityLoop(w: WorkerContext, slots: TaskSlots, signal: AbortSignal): Promise<void> {
+async function activityLoop(
+  w: WorkerContext,
+  client: WorkflowServiceClient,
+  slots: TaskSlots,
+  signal: AbortSignal,
+): Promise<void> {
   const { rt } = w;
-  const { init, client, recorder } = rt;
+  const { init, recorder } = rt;
   while (!signal.aborted) {
     let task: ActivityTask;
     const sent = nowUs();

@@ -6,7 +6,8 @@
 import { seededRandom } from '../../scenarios/sdk/random.js';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
-import { WorkflowServiceClient, isServiceError, grpc } from '../client/workflow-service.js';
+import { isServiceError, grpc } from '../client/workflow-service.js';
+import { RoutedClient } from '../client/routed-client.js';
 import { serializeError } from '../errors.js';
 import { ClockOffsetProbe } from '../recorder/clock-offset.js';
 import { IntervalRecorder } from '../recorder/interval-recorder.js';
@@ -26,7 +27,9 @@ export class ThreadRuntime {
   /** This clock against the engine's, from the replies it stamps (only when its event times are real time). */
   readonly clock = new ClockOffsetProbe();
   private readonly rpcCounters = new Map<string, string>();
-  readonly client = new WorkflowServiceClient(this.init.target, {
+  readonly client = new RoutedClient(this.init.targets, {
+    routing: this.init.routing,
+    namespace: this.init.namespace,
     onCall: (method) => {
       let name = this.rpcCounters.get(method);
       if (name === undefined) {
@@ -183,6 +186,7 @@ export class ThreadRuntime {
   /** Connects, learns what the target supports, then tells the coordinator this thread is ready. */
   async ready(): Promise<void> {
     await this.client.waitForReady(15_000);
+    await this.client.start();
     if (this.eager) {
       try {
         const info = await this.client.call('GetSystemInfo', {}, { timeoutMs: 15_000 });

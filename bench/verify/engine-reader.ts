@@ -1,5 +1,5 @@
 /** The engine read back for scenario checks (VerifyContext), over the WorkflowService API. */
-import type { WorkflowServiceClient } from '../client/workflow-service.js';
+import type { WorkflowCaller } from '../client/workflow-service.js';
 import { fromPayloads, toPayloads } from '../../scenarios/sdk/payloads.js';
 import type { DeciderTask } from '../../scenarios/sdk/decider-task.js';
 import type { FinishContext, VerifyContext } from '../../scenarios/sdk/scenario.js';
@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 type Events = DeciderTask['events'];
 
 export async function listRuns(
-  client: WorkflowServiceClient,
+  client: WorkflowCaller,
   namespace: string,
   prefix: string,
   limit: number,
@@ -34,7 +34,7 @@ export async function listRuns(
 }
 
 export async function fullHistory(
-  client: WorkflowServiceClient,
+  client: WorkflowCaller,
   namespace: string,
   workflowId: string,
   runId = '',
@@ -54,7 +54,7 @@ export async function fullHistory(
 }
 
 export function verifyContext(
-  client: WorkflowServiceClient,
+  client: WorkflowCaller,
   namespace: string,
   prefix: string,
   expected: ReadonlyMap<string, Readonly<Record<string, number>>>,
@@ -91,7 +91,7 @@ export function verifyContext(
 
 /** The end-of-run step's view: signals over the harness's own client (not measured as load). */
 export function finishContext(
-  client: WorkflowServiceClient,
+  client: WorkflowCaller,
   namespace: string,
   expected: ReadonlyMap<string, Readonly<Record<string, number>>>,
   problems: string[],

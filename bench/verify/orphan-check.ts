@@ -2,7 +2,7 @@
  * Orphans through the API: children a closed parent left to its parent-close policy (TERMINATE, REQUEST_CANCEL)
  * must not still run. Collects them from the parents' histories as they are read, then asks the engine about each.
  */
-import type { WorkflowServiceClient } from '../client/workflow-service.js';
+import type { WorkflowCaller } from '../client/workflow-service.js';
 import type { fullHistory } from './engine-reader.js';
 import { childrenClosedByPolicy } from './family-check.js';
 import type { ListedRun, Problems } from './read-back.js';
@@ -12,7 +12,7 @@ export class OrphanCheck {
   private readonly closedByPolicy: { parent: string; workflowId: string; runId: string }[] = [];
 
   constructor(
-    private readonly client: WorkflowServiceClient,
+    private readonly client: WorkflowCaller,
     private readonly namespace: string,
   ) {}
 

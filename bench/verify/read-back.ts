@@ -3,7 +3,7 @@
  * `stampede verify` through an engine, `stampede verify` from the store): problems are counted, the first ones kept;
  * each history is checked for well-formedness; the scenario's invariants run over the same workflows.
  */
-import type { WorkflowServiceClient } from '../client/workflow-service.js';
+import type { WorkflowCaller } from '../client/workflow-service.js';
 import type { AnyScenario, VerifyContext } from '../../scenarios/sdk/scenario.js';
 import type { OptionSpecs, OptionValues } from '../../scenarios/sdk/option-specs.js';
 import { fullHistory } from './engine-reader.js';
@@ -48,7 +48,7 @@ export interface ListedRun {
  * them (0: all); a run still open when every run should have closed is a problem. Returns how many were read.
  */
 export async function checkHistories(
-  client: WorkflowServiceClient,
+  client: WorkflowCaller,
   namespace: string,
   runs: readonly ListedRun[],
   o: {

@@ -3,7 +3,7 @@
  * (CountWorkflowExecutions grouped by status over the run's workflow-id prefix). Visibility trails commits,
  * so the count is re-read until it stops changing.
  */
-import { grpc, type WorkflowServiceClient } from '../client/workflow-service.js';
+import { grpc, type WorkflowCaller } from '../client/workflow-service.js';
 import { fromPayload } from '../../scenarios/sdk/payloads.js';
 import type { Verification } from '../../result/schema.js';
 import { num } from './history-check.js';
@@ -20,7 +20,7 @@ const RUNNING_NAME = statusName(RUNNING);
 const CONTINUED_NAME = statusName(CONTINUED_AS_NEW);
 
 async function countByStatus(
-  client: WorkflowServiceClient,
+  client: WorkflowCaller,
   namespace: string,
   prefix: string,
 ): Promise<Record<string, number>> {
@@ -39,7 +39,7 @@ async function countByStatus(
  * undefined when the target cannot say (no visibility, no STARTS_WITH).
  */
 export async function countOpen(
-  client: WorkflowServiceClient,
+  client: WorkflowCaller,
   namespace: string,
   prefix: string,
 ): Promise<number | undefined> {
@@ -56,7 +56,7 @@ export async function countOpen(
 }
 
 export interface RunVerificationParams {
-  client: WorkflowServiceClient;
+  client: WorkflowCaller;
   namespace: string;
   prefix: string;
   started: number;
@@ -64,6 +64,8 @@ export interface RunVerificationParams {
   extraRuns?: number;
   /** Starts that failed with their outcome unknown: the store may hold them though no starter counted them. */
   startsUnknownOutcome?: number;
+  /** Starts (and signal-with-starts) that failed: a run that started nothing because every start failed fails. */
+  startsFailed?: number;
   closesDuringRun: boolean;
   settleMs: number;
   /** How many runs to read back in full and check for well-formed histories. */
@@ -185,7 +187,10 @@ export async function verifyRun(p: RunVerificationParams): Promise<Verification>
   const { checked, problems } = await readBackSample(p, notes);
   notes.push(...problems.kept);
   if (problems.count > NOTED_PROBLEMS) notes.push(`... and ${problems.count - NOTED_PROBLEMS} more problems`);
-  const ok = lost === 0 && stuck === 0 && problems.count === 0;
+  // Nothing to account for is no pass when every start failed (a target that refused or timed out every one).
+  const noneStarted = p.started === 0 && (p.startsFailed ?? 0) > 0;
+  if (noneStarted) notes.push(`no workflow started: all ${p.startsFailed} start(s) failed (see the errors)`);
+  const ok = lost === 0 && stuck === 0 && problems.count === 0 && !noneStarted;
   return {
     status: ok ? 'passed' : 'failed',
     started: p.started,
@@ -198,7 +203,7 @@ export async function verifyRun(p: RunVerificationParams): Promise<Verification>
   };
 }
 
-async function runningIds(client: WorkflowServiceClient, namespace: string, prefix: string): Promise<string[]> {
+async function runningIds(client: WorkflowCaller, namespace: string, prefix: string): Promise<string[]> {
   const r = await client.call(
     'ListWorkflowExecutions',
     { namespace, query: `WorkflowId STARTS_WITH "${prefix}" AND ExecutionStatus = "${RUNNING_NAME}"`, pageSize: 5 },

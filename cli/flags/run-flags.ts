@@ -6,6 +6,8 @@ import { formatDuration, parseDurationMs, parseRatePerSec } from '../../result/u
 import { compileEngineFlags } from './engine-flags.js';
 import type { FlagDecls } from './flag-decls.js';
 import { show } from '../../scenarios/sdk/show.js';
+import { ROUTINGS } from '../../bench/client/routed-client.js';
+import { parseTargets, pollCoverageProblems } from './target-list.js';
 
 const W = 'Workload:';
 const L = 'Load model:';
@@ -107,7 +109,16 @@ export const RUN_FLAGS = {
   },
   target: {
     type: 'string',
-    describe: 'host:port of an engine or Temporal frontend to drive instead of the embedded engine',
+    describe:
+      'host:port of an engine or Temporal frontend to drive instead of the embedded engine; several engine members as host1:port,host2:port (the load spreads over them)',
+    group: X,
+  },
+  routing: {
+    type: 'string',
+    choices: ROUTINGS,
+    default: 'spread',
+    describe:
+      "with an engine cluster: spread = each workflow's calls to one target by a hash of its id (the member forwards to the shard's owner); owner = straight to the owner of the workflow's shard, from the engine's ring (saves the forward hop)",
     group: X,
   },
   segment: {
@@ -270,9 +281,7 @@ export function compileRunOptions(
       `--segment ${show(raw.segment)} needs --run-tag, one tag shared by every segment of the run (merge checks the parts are one run's)`,
     );
   const startAtMs = raw.startAt === undefined ? undefined : parseStartAt(show(raw.startAt), problems);
-  const target = raw.target === undefined ? undefined : show(raw.target);
-  if (target !== undefined && !/^[^\s:]+:\d{1,5}$/.test(target))
-    problems.push(`--target must be host:port, got ${target}`);
+  const targets = raw.target === undefined ? [] : parseTargets(show(raw.target), problems);
   const scenario = show(raw.scenario);
   const engine = compileEngineFlags(raw, env, problems, given);
   const output = raw.json ? 'json' : raw.quiet ? 'quiet' : isTty ? 'tty' : 'plain';
@@ -311,7 +320,8 @@ export function compileRunOptions(
     workflowPollers: int('workflowPollers', 'workflow-pollers', 1),
     activityPollers: int('activityPollers', 'activity-pollers', 1),
     eager: raw.eager !== false,
-    target,
+    targets,
+    routing: raw.routing === 'owner' ? 'owner' : 'spread',
     segment,
     runTag,
     startAtMs,
@@ -328,5 +338,6 @@ export function compileRunOptions(
     problems.push('--starters 0 runs workers only and needs --pollers 1 or more');
   if (options.starters === 0 && !Number.isFinite(options.durationMs))
     problems.push('--starters 0 (workers only) needs --duration: how long the workers serve');
+  problems.push(...pollCoverageProblems(targets.length, options));
   return { options, problems };
 }

@@ -243,7 +243,7 @@ function sizingHtml(c: CapacityResult): string {
   const z = c.sizing;
   if (!z) return '';
   const target = z.target
-    ? `<p><strong>For ${esc(rate(z.target.ratePerSec))}: ${z.target.shards} history shard(s)${z.target.nodes !== undefined ? `, ${z.target.nodesUpperBound ? 'at most ' : ''}${z.target.nodes} store node(s)` : ''}.</strong></p>`
+    ? `<p><strong>For ${esc(rate(z.target.ratePerSec))}: ${z.target.shards} history shard(s)${z.target.members !== undefined ? `, ${z.target.members} engine member(s)` : ''}${z.target.nodes !== undefined ? `, ${z.target.nodesUpperBound ? 'at most ' : ''}${z.target.nodes} store node(s)` : ''}.</strong></p>`
     : '<p>Give <code>--target-rate R</code> for the shards and nodes R needs.</p>';
   return `<h3>Sizing projection (from step ${z.step} at ${esc(rate(z.ratePerSec))})</h3>${target}<pre>${esc(z.formula.join('\n'))}</pre><p>Assumptions:</p><ul>${z.assumptions.map((a) => `<li>${esc(a)}</li>`).join('')}</ul>`;
 }
