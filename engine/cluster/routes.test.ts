@@ -38,6 +38,14 @@ describe('routeOf', () => {
     });
   });
 
+  it('routes a task token’s call even when the request leaves its namespace out', () => {
+    const taskToken = encodeTaskToken({ k: 'w', ns: 'ns-id', wid: 'w7', rid: 'r', sid: 2, tid: 3, a: 1 });
+    expect(routeOf('RespondWorkflowTaskCompleted', { taskToken })).toMatchObject({
+      namespaceId: 'ns-id',
+      workflowId: 'w7',
+    });
+  });
+
   it('routes polls to their queue’s owner, by queue type', () => {
     expect(routeOf('PollActivityTaskQueue', { namespace: 'ns', taskQueue: { name: 'q' } })).toEqual({
       kind: 'queue',

@@ -77,18 +77,19 @@ export function routeOf(method: string, request: object): Route | undefined {
   const r = request as Req;
   const namespace = str(r.namespace);
   if (SCHEDULES.has(method)) return { kind: 'schedules' };
+  // A task token names its run's namespace id and workflow: routed by it even where the request leaves `namespace` out.
+  if (BY_TOKEN.has(method)) {
+    try {
+      const t = decodeTaskToken(r.taskToken as Uint8Array | undefined);
+      return { kind: 'workflow', namespace: namespace ?? '', namespaceId: t.ns, workflowId: t.wid };
+    } catch {
+      return undefined;
+    }
+  }
   if (!namespace) return undefined;
   if (BY_WORKFLOW.has(method)) {
     const workflowId = workflowIdOf(r);
     return workflowId ? { kind: 'workflow', namespace, workflowId } : undefined;
-  }
-  if (BY_TOKEN.has(method)) {
-    try {
-      const t = decodeTaskToken(r.taskToken as Uint8Array | undefined);
-      return { kind: 'workflow', namespace, namespaceId: t.ns, workflowId: t.wid };
-    } catch {
-      return undefined;
-    }
   }
   if (method === 'PollWorkflowTaskQueue' || method === 'PollActivityTaskQueue' || method === 'DescribeTaskQueue') {
     const name = str(obj(r.taskQueue)?.name);
