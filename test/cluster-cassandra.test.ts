@@ -92,7 +92,10 @@ describe('an engine cluster on Cassandra', () => {
     console.log(`shards per member: ${split.join(', ')}`);
 
     const out = mkdtempSync(path.join(tmpdir(), 'stampede-cluster-'));
-    const run = harness(a.address, out, [
+    // Through the list of members with owner routing: the harness reads the ring, and re-reads it when the killed
+    // member stops answering.
+    const targets = [a, b, victim].map((m) => m.address).join(',');
+    const run = harness(targets, out, [
       '--scenario',
       'hello',
       '--rate',
@@ -101,6 +104,12 @@ describe('an engine cluster on Cassandra', () => {
       '16s',
       '--drain-timeout',
       '60s',
+      '--routing',
+      'owner',
+      '--workflow-pollers',
+      '3',
+      '--activity-pollers',
+      '3',
     ]);
     await new Promise((r) => setTimeout(r, 5000));
     victim.child.kill('SIGKILL');
@@ -142,5 +151,28 @@ describe('an engine cluster on Cassandra', () => {
     expect(s.problems).toBe(0);
     expect(s.stuck).toBe(0);
     expect(s.workflows).toBeGreaterThanOrEqual(result.verification?.started ?? Infinity);
-  }, 240_000);
+
+    // A signal storm through the members now live (the newcomer included), spread over them: every signal is a write
+    // on one of four runs, whichever member it reaches.
+    const storm = mkdtempSync(path.join(tmpdir(), 'stampede-cluster-storm-'));
+    const live = [a, b, joiner].map((m) => m.address).join(',');
+    const sr = await harness(live, storm, [
+      '--scenario',
+      'signal-storm',
+      '--rate',
+      '40',
+      '--duration',
+      '8s',
+      '--workflow-pollers',
+      '3',
+      '--activity-pollers',
+      '3',
+    ]);
+    const stormResult = readResult(storm, sr);
+    console.log(`signal storm: exit ${sr.code}; verification ${stormResult.verification?.status}`);
+    expect(engineBugs(stormResult)).toEqual([]);
+    expect(stormResult.verification?.status, sr.stdout + sr.stderr).toBe('passed');
+    const sv = await verifyStore(at, storm, keyspace, SHARDS);
+    expect(sv.code, sv.stdout + sv.stderr).toBe(0);
+  }, 300_000);
 });
