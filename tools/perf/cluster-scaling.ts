@@ -33,23 +33,41 @@ import { cgroupV1Unavailable, CpuQuotaGroup } from './cgroup-v1.js';
 const BIN = fileURLToPath(new URL('../../bin/stampede.js', import.meta.url));
 const STOP_MS = 20_000;
 
-const { values: flags } = parseArgs({
-  options: {
-    members: { type: 'string', default: '1,2,4' },
-    // A little above what a member carries at the default quota (~13 ms of engine CPU per hello workflow): enough
-    // to saturate it, not so much that the backlog swamps the measurement.
-    'rate-per-member': { type: 'string', default: '30' },
-    'cpu-per-member': { type: 'string', default: '0.25' },
-    duration: { type: 'string', default: '20s' },
-    warmup: { type: 'string', default: '5s' },
-    shards: { type: 'string', default: '16' },
-    'contact-points': { type: 'string', default: process.env.STAMPEDE_TEST_CASSANDRA ?? '127.0.0.1:9042' },
-    'local-data-center': { type: 'string', default: 'dc1' },
-    'base-port': { type: 'string', default: '17600' },
-    json: { type: 'string' },
-    'no-quota': { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: npm run bench:cluster [-- --members 1,2,4] [--rate-per-member 30] [--cpu-per-member 0.25]
+         [--duration 20s] [--warmup 5s] [--shards 16] [--contact-points host:port] [--local-data-center dc1]
+         [--base-port 17600] [--json file] [--no-quota]
+`;
+
+function parseFlags() {
+  try {
+    return parseArgs({ options: OPTIONS }).values;
+  } catch (err) {
+    process.stderr.write(`bench:cluster: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+
+const OPTIONS = {
+  members: { type: 'string', default: '1,2,4' },
+  // A little above what a member carries at the default quota (~13 ms of engine CPU per hello workflow): enough
+  // to saturate it, not so much that the backlog swamps the measurement.
+  'rate-per-member': { type: 'string', default: '30' },
+  'cpu-per-member': { type: 'string', default: '0.25' },
+  duration: { type: 'string', default: '20s' },
+  warmup: { type: 'string', default: '5s' },
+  shards: { type: 'string', default: '16' },
+  'contact-points': { type: 'string', default: process.env.STAMPEDE_TEST_CASSANDRA ?? '127.0.0.1:9042' },
+  'local-data-center': { type: 'string', default: 'dc1' },
+  'base-port': { type: 'string', default: '17600' },
+  json: { type: 'string' },
+  'no-quota': { type: 'boolean', default: false },
+} as const;
+const flags = parseFlags();
 
 const memberCounts = flags.members.split(',').map(Number);
 const ratePerMember = Number(flags['rate-per-member']);
