@@ -186,7 +186,10 @@ describe('Astra DB through the stand-in', () => {
     expect(errors.some((k) => k.includes('INTERNAL'))).toBe(false);
     const refused = Object.entries(result.engine?.persistence ?? {}).filter(([, s]) => (s.batchTooLarge ?? 0) > 0);
     expect(refused.map(([name]) => name)).toContain('history.append_new_branch');
-    expect(result.verification.status, JSON.stringify(result.verification)).toBe('passed');
+    // Every start carried the 60 KB payload and was refused: nothing acknowledged, so nothing lost or stuck — and a run
+    // that started nothing does not pass verification (it says why).
+    expect(result.verification).toMatchObject({ started: 0, lost: 0, stuck: 0, problems: 0, status: 'failed' });
+    expect(result.verification.notes.join(' ')).toMatch(/no workflow started: all \d+ start\(s\) failed/);
   });
 
   it('a throttled run counts throttled statements per interval and per class, and still verifies', async () => {

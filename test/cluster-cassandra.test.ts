@@ -21,7 +21,8 @@ import {
   type StoreAt,
 } from './helpers/store-runs.js';
 
-const SHARDS = 16;
+// Enough shards that rendezvous gives each of three members some (with 16, one member in ~200 runs would get none).
+const SHARDS = 24;
 const HEARTBEAT_MS = Number(process.env.STAMPEDE_CLUSTER_HEARTBEAT_MS ?? 500);
 const TTL_MS = Number(process.env.STAMPEDE_CLUSTER_TTL_MS ?? 4000);
 

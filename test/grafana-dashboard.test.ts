@@ -486,7 +486,8 @@ beforeAll(async () => {
   // Two engine members on one store (a cluster), so that the cluster's series exist and carry traffic: /metrics is
   // read from the first, and half the workflows are owned by the second (the first forwards to it).
   const stores = createMemoryStores();
-  const cluster = { cluster: true, stores, membershipHeartbeatMs: 200 };
+  // 16 shards: with the default 4, rendezvous gives all of them to one of two members one time in eight.
+  const cluster = { cluster: true, stores, membershipHeartbeatMs: 200, numShards: 16 };
   t = await testEngine({ metricsPort: 0, ...cluster });
   other = await startEngine({ port: 0, ...cluster });
   const admin = new EngineAdminClient(t.engine.address);
