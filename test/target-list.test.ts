@@ -18,6 +18,7 @@ import { createMemoryStores } from '../engine/persistence/memory/index.js';
 import type { ResultV1 } from '../result/schema.js';
 import { stampede, type CliResult } from './helpers/cli.js';
 import { testEngine, type TestEngine } from './helpers/engine.js';
+import { freePort } from './helpers/engine-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'stampede-targets-'));
 let a: TestEngine;
@@ -186,6 +187,21 @@ describe('RoutedClient over two independent engines', () => {
       await expect.poll(async () => (await count(a)) + (await count(b))).toBe(40);
       expect(await count(a)).toBeGreaterThan(5);
       expect(await count(b)).toBeGreaterThan(5);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('sends a call about no single workflow to the next member when one cannot be reached', async () => {
+    // A port nobody listens on: a member killed mid-run, still in the user's --target list.
+    const dead = `127.0.0.1:${await freePort()}`;
+    const client = new RoutedClient([dead, a.engine.address], { routing: 'spread', namespace: 'default' });
+    try {
+      // Twice, so that one of the two calls starts its turn at the dead member.
+      for (let i = 0; i < 2; i++) {
+        const ns = await client.call('DescribeNamespace', { namespace: 'default' }, { timeoutMs: 10_000 });
+        expect(ns.namespaceInfo?.name).toBe('default');
+      }
     } finally {
       client.close();
     }

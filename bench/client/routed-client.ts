@@ -100,6 +100,7 @@ export class RoutedClient implements WorkflowCaller {
   }
 
   call<M extends keyof Methods>(method: M, request: Methods[M][0], options: CallOptions = {}): Promise<Methods[M][1]> {
+    if ((options.routeKey ?? workflowIdOf(request)) === undefined) return this.anyMember(method, request, options);
     const p = this.member(this.addressFor(request, options.routeKey)).call(method, request, options);
     if (this.options.routing !== 'owner') return p;
     return p.catch((err: unknown) => {
@@ -107,6 +108,26 @@ export class RoutedClient implements WorkflowCaller {
       if (isServiceError(err) && err.code === grpc.status.UNAVAILABLE) void this.refresh().catch(() => undefined);
       throw err;
     });
+  }
+
+  /**
+   * A call about no single workflow (a list, a count, a namespace): the targets in turn, and the next one when a member
+   * cannot be reached (a member killed mid-run must not fail the run's read-back; the call never reached it).
+   */
+  private async anyMember<M extends keyof Methods>(
+    method: M,
+    request: Methods[M][0],
+    options: CallOptions,
+  ): Promise<Methods[M][1]> {
+    const first = this.turn++;
+    for (let i = 0; ; i++) {
+      const address = this.targets[(first + i) % this.targets.length] ?? '';
+      try {
+        return await this.member(address).call(method, request, options);
+      } catch (err) {
+        if (i + 1 >= this.targets.length || !unreachable(err)) throw err;
+      }
+    }
   }
 
   /** `owner`: reads the ring once (failing if no target advertises one) and keeps it fresh. */
@@ -172,4 +193,13 @@ export class RoutedClient implements WorkflowCaller {
     for (const c of this.members.values()) c.close();
     for (const a of this.admins.values()) a.close();
   }
+}
+
+/** The call never reached an engine: no connection to the member (refused, or dropped before a reply). */
+function unreachable(err: unknown): boolean {
+  return (
+    isServiceError(err) &&
+    err.code === grpc.status.UNAVAILABLE &&
+    /No connection established|ECONNREFUSED|Connection dropped|connect EHOSTUNREACH/i.test(err.details)
+  );
 }
