@@ -181,9 +181,10 @@ export class HistoryService implements HistoryContext {
         clock: this.clock,
         load: (from, to, page, after) => ex.getTimerTasks(shardId, from, to, page, after),
         execute: (t) => executeTimerTask(this, shard, t),
+        // Fenced first (the shard row's range id), then the delete: see ImmediateQueue.updateAckLevel.
         ack: async (level) => {
-          await ex.rangeCompleteTimerTasks(shardId, level);
           await shard.updateAckLevels({ timerAckLevelMs: level.fireTimeMs });
+          await ex.rangeCompleteTimerTasks(shardId, level);
         },
         lowestUnfinishedFireTimeMs: () => shard.lowestUnfinishedFireTimeMs(),
         initialAckLevelMs: shard.info.timerAckLevelMs,

@@ -398,9 +398,11 @@ export class TaskQueue {
     const level = this.ackLevel();
     if (level <= this.persistedAckLevel) return;
     try {
-      await this.tasks.completeTasksLessThan(this.key, level);
+      // The lease row first (fenced by its range id), then the delete: a queue whose lease another engine took
+      // deletes nothing.
       const next: TaskQueueInfo = { ...info, ackLevel: level - 1, lastUpdateMs: Date.now() };
       await this.tasks.updateTaskQueue(this.key, next, info.rangeId);
+      await this.tasks.completeTasksLessThan(this.key, level);
       if (this.info === info) this.info = next;
       this.persistedAckLevel = level;
     } catch {

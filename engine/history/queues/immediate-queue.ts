@@ -76,10 +76,13 @@ export class ImmediateQueue {
     const level = this.ackLevel();
     if (level <= this.persistedAckLevel) return;
     try {
-      await this.deps.rangeComplete(level);
+      // The ack level first, in the shard row under its range-id fence; the delete only once that held. An engine
+      // that lost the shard without knowing yet (another took it, a cluster's hand-off) must not delete tasks the new
+      // owner has not run: its ack level counted them done by its own stale view.
       await this.deps.shard.updateAckLevels(
         this.deps.category === 'transfer' ? { transferAckLevel: level } : { visibilityAckLevel: level },
       );
+      await this.deps.rangeComplete(level);
       this.persistedAckLevel = level;
     } catch {
       // Retried on the next tick; a lost shard stops the queue through shard.closed.
