@@ -334,26 +334,16 @@ export class EngineCluster implements RequestRouter {
       async (m) => {
         if (this.isSelf(m)) return local();
         this.forwarded.frontend += 1;
-        try {
-          return await this.timed(
-            method,
-            this.client(m).forward(def as grpc.MethodDefinition<object, object>, request, deadlineMs, (cancel) =>
-              call.onCancel(cancel),
-            ),
-          );
-        } catch (err) {
-          if (
-            isStatusError(err) &&
-            err.metadata?.get(NOT_OWNER_HEADER).length === 0 &&
-            this.isLive(m) &&
-            err.code !== 14
-          )
-            throw new ForwardedStatusError(err);
-          throw err;
-        }
+        return this.timed(
+          method,
+          this.client(m).forward(def as grpc.MethodDefinition<object, object>, request, deadlineMs, (cancel) =>
+            call.onCancel(cancel),
+          ),
+        );
       },
       deadlineMs,
     ).catch((err: unknown) => {
+      // The owner's answer (withOwner retried only "not the owner" and unreachable members): passed on as it came.
       throw isStatusError(err) ? new ForwardedStatusError(err) : err;
     });
   }

@@ -4,6 +4,7 @@
  * whose heartbeat is recent. No consensus of our own: the store is the one place members agree on, and shard
  * ownership stays fenced by the shard's range id whatever two members briefly believe.
  */
+import { memberEndpoint } from '../persistence/manager.js';
 import type { MemberRow, MembershipStore } from '../persistence/store.js';
 
 /** Temporal's role numbers (persistence.ServiceType); a stampede engine member is all services in one, listed as history. */
@@ -35,8 +36,7 @@ function rowOf(m: Member, nowMs: number): MemberRow {
 }
 
 function memberOf(r: MemberRow): Member {
-  const host = r.rpcAddress.includes(':') ? `[${r.rpcAddress}]` : r.rpcAddress;
-  return { hostId: r.hostId, address: `${host}:${r.rpcPort}`, sessionStartMs: r.sessionStartMs };
+  return { hostId: r.hostId, address: memberEndpoint(r), sessionStartMs: r.sessionStartMs };
 }
 
 /** The live members, sorted by host id, with this one in it (it is alive whatever the store last said). */

@@ -197,10 +197,7 @@ export class HistoryService implements HistoryContext {
     // A previous object of this shard still held here (closed when another engine took it, not yet let go): its queues
     // stop now, or they would keep loading and retrying tasks of a shard this object no longer holds.
     const previous = this.owned.get(shardId);
-    if (previous && previous.shard !== shard) {
-      previous.shard.close();
-      void this.stopQueues(previous.queues);
-    }
+    if (previous && previous.shard !== shard) void this.retire(previous);
     this.owned.set(shardId, { shard, queues });
     // A start reads what the previous owner left; a throttled read (a rate-limited store at start-up) is waited out.
     await whileThrottled(() => queues.transfer.start());
@@ -226,9 +223,8 @@ export class HistoryService implements HistoryContext {
     const entry = this.owned.get(shardId);
     if (!entry || (only && entry.shard !== only)) return;
     this.owned.delete(shardId);
-    entry.shard.close();
     this.shardsReleased += 1;
-    await this.stopQueues(entry.queues);
+    await this.retire(entry);
     this.forget(shardId);
   }
 
@@ -270,10 +266,9 @@ export class HistoryService implements HistoryContext {
       const old = this.owned.get(shardId);
       if (old) {
         this.owned.delete(shardId);
-        old.shard.close();
         // Not awaited: tasks still running on the old shard fail on its closed flag, and a write of theirs still in
         // flight is fenced by the new range id taken below.
-        void this.stopQueues(old.queues);
+        void this.retire(old);
       }
       this.forget(shardId);
       this.shardReloads += 1;
@@ -309,6 +304,12 @@ export class HistoryService implements HistoryContext {
     this.updates.abortWhere((k) => shardFor(k.namespaceId, k.workflowId, n) === shardId);
     this.historyCache.clear();
     this.eventCache.clear();
+  }
+
+  /** Closes a shard object and stops its queues (resolves once they have stopped). */
+  private retire(entry: OwnedShard): Promise<void> {
+    entry.shard.close();
+    return this.stopQueues(entry.queues);
   }
 
   private async stopQueues(q: ShardQueues): Promise<void> {

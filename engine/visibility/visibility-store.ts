@@ -156,8 +156,11 @@ export class VisibilityStore {
   ): { records: VisibilityRecord[]; nextOffset: number | undefined } {
     const q = compileFilter(query, { custom: scope.custom, allowGroupBy: false });
     const all = this.matching(namespaceId, q).sort(compileOrder(q, getValue, defaultOrder));
-    const records = all.slice(offset, offset + pageSize).map((row) => row.record);
-    return { records, nextOffset: offset + pageSize < all.length ? offset + pageSize : undefined };
+    return pageOf(
+      all.map((row) => row.record),
+      pageSize,
+      offset,
+    );
   }
 
   count(
@@ -219,6 +222,15 @@ export function pageOfGathered(
   offset: number,
 ): { records: VisibilityRecord[]; nextOffset: number | undefined } {
   const all = selectRecords(dedupe(gathered), compileFilter(query, { custom: scope.custom, allowGroupBy: false }));
+  return pageOf(all, pageSize, offset);
+}
+
+/** One page of ordered records at an offset, and the offset of the next page if there is one. */
+function pageOf(
+  all: VisibilityRecord[],
+  pageSize: number,
+  offset: number,
+): { records: VisibilityRecord[]; nextOffset: number | undefined } {
   const records = all.slice(offset, offset + pageSize);
   return { records, nextOffset: offset + pageSize < all.length ? offset + pageSize : undefined };
 }
