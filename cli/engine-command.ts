@@ -1,6 +1,6 @@
 /** `stampede engine`: serve the reference engine standalone until SIGINT/SIGTERM. */
 import type { Argv, CommandModule } from 'yargs';
-import { startEngine } from '../engine/index.js';
+import { ENGINE_DEFAULTS, startEngine, validateEngineOptions } from '../engine/index.js';
 import { UsageError } from '../bench/errors.js';
 import { attributeProblems, checkSources, CONFIG_FLAG, withConfigFile } from './flags/config-file.js';
 import { addFlags, checkChoices, isGiven, resolveRaw, type FlagDecls } from './flags/flag-decls.js';
@@ -84,6 +84,13 @@ export const engineCommand: CommandModule = {
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       problems.push(`--port must be an integer in [0, 65535], got ${String(raw.port)}`);
     const members = compileMembers(raw, problems);
+    const cluster = clusterOptions(raw, problems);
+    // The engine's own checks of what the flags make (a cluster's TTL against its heartbeat, an advertised address,
+    // a store members can share), as usage errors before anything starts.
+    if (problems.length === 0 && !members)
+      problems.push(
+        ...validateEngineOptions({ ...ENGINE_DEFAULTS, ...engineOptions, host: String(raw.host), port, ...cluster }),
+      );
     if (problems.length > 0) throw UsageError.of(attributeProblems(problems, ENGINE_COMMAND_FLAGS, sources));
     if (members) {
       const metricsPort = raw.metricsPort === undefined ? undefined : Number(raw.metricsPort);
@@ -100,7 +107,7 @@ export const engineCommand: CommandModule = {
       ...engineOptions,
       host: String(raw.host),
       port,
-      ...clusterOptions(raw),
+      ...cluster,
       ...(verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {}),
     });
     process.stdout.write(
@@ -128,17 +135,25 @@ export const engineCommand: CommandModule = {
   },
 };
 
-/** The cluster flags as engine options (startEngine validates them with the rest and says what is wrong). */
-function clusterOptions(raw: Record<string, unknown>): {
+/** The cluster flags as engine options (their ranges are the engine's to check: validateEngineOptions). */
+function clusterOptions(
+  raw: Record<string, unknown>,
+  problems: string[],
+): {
   cluster: boolean;
   advertiseAddress?: string;
   membershipHeartbeatMs: number;
   membershipTtlMs: number;
 } {
+  const ms = (flag: 'membership-heartbeat-ms' | 'membership-ttl-ms'): number => {
+    const v = Number(raw[flag]);
+    if (!Number.isInteger(v)) problems.push(`--${flag} must be an integer (milliseconds), got ${String(raw[flag])}`);
+    return v;
+  };
   return {
     cluster: raw.cluster === true,
     ...(typeof raw['advertise-address'] === 'string' ? { advertiseAddress: raw['advertise-address'] } : {}),
-    membershipHeartbeatMs: Number(raw['membership-heartbeat-ms']),
-    membershipTtlMs: Number(raw['membership-ttl-ms']),
+    membershipHeartbeatMs: ms('membership-heartbeat-ms'),
+    membershipTtlMs: ms('membership-ttl-ms'),
   };
 }

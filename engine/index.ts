@@ -4,6 +4,7 @@
 export { startEngine, type Engine } from './server.js';
 export {
   ENGINE_DEFAULTS,
+  validateEngineOptions,
   type EngineOptions,
   type StoreKind,
   type CassandraOptions,

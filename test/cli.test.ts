@@ -61,6 +61,15 @@ describe('usage errors', () => {
     [['run', '--segment', '1/2'], /--segment 1\/2 needs --run-tag/],
     [['run', '--start-at', '2020-01-01T00:00:00Z'], /--start-at 2020-01-01T00:00:00Z has passed/],
     [['run', '--start-at', '2030-01-01 10:00'], /--start-at must be an ISO-8601 instant with its zone/],
+    [['engine', '--cluster'], /a cluster needs a store its members share/],
+    [
+      ['engine', '--cluster', '--store', 'cassandra', '--contact-points', '127.0.0.1:1', '--membership-ttl-ms', '100'],
+      /membership-ttl-ms must be at least three heartbeats/,
+    ],
+    [
+      ['engine', '--cluster', '--store', 'cassandra', '--contact-points', '127.0.0.1:1', '--host', '0.0.0.0'],
+      /needs --advertise-address/,
+    ],
   ])('%j exits 2 with a clear message and no stack trace', async (args, message) => {
     const r = await stampede(args);
     expect(r.code).toBe(2);
